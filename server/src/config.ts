@@ -1,0 +1,80 @@
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+
+/** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
+export interface Config {
+  /** Address to listen on. */
+  host: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Unique per node in a cluster; random by default. */
+  nodeId: string;
+  /** Where the embedded store keeps its file. */
+  dataDir: string;
+  /** Redis URL; unset runs the in-process session map. */
+  redisUrl: string | undefined;
+  /** ScyllaDB/Cassandra contact points ("host:port,host:port"); unset runs the embedded store. */
+  scyllaContactPoints: string[];
+  scyllaKeyspace: string;
+  scyllaDataCenter: string;
+  /** LOCAL_QUORUM unless told otherwise. */
+  scyllaConsistency: string;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  /** Origins allowed to call from a browser ("*" for any). */
+  corsOrigins: string[];
+  logLevel: string;
+}
+
+const options = {
+  host: { type: "string", env: "CHAT_HOST", default: "127.0.0.1" },
+  port: { type: "string", env: "CHAT_PORT", default: "8080" },
+  "node-id": { type: "string", env: "CHAT_NODE_ID", default: "" },
+  "data-dir": { type: "string", env: "CHAT_DATA_DIR", default: ".data" },
+  "redis-url": { type: "string", env: "CHAT_REDIS_URL", default: "" },
+  "scylla-contact-points": { type: "string", env: "CHAT_SCYLLA_CONTACT_POINTS", default: "" },
+  "scylla-keyspace": { type: "string", env: "CHAT_SCYLLA_KEYSPACE", default: "chat" },
+  "scylla-datacenter": { type: "string", env: "CHAT_SCYLLA_DATACENTER", default: "datacenter1" },
+  "scylla-consistency": { type: "string", env: "CHAT_SCYLLA_CONSISTENCY", default: "localQuorum" },
+  "heartbeat-interval-ms": { type: "string", env: "CHAT_HEARTBEAT_INTERVAL_MS", default: "15000" },
+  "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
+  "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
+  "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },
+} as const;
+
+/** Reads and validates the configuration once; throws a message naming the bad setting. */
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type }])),
+    strict: true,
+  });
+  const get = (name: keyof typeof options): string =>
+    (values[name] as string | undefined) ?? env[options[name].env] ?? options[name].default;
+  const int = (name: keyof typeof options, min: number, max: number): number => {
+    const n = Number(get(name));
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} (${options[name].env}) must be an integer from ${min} to ${max}, got "${get(name)}"`);
+    return n;
+  };
+  const list = (name: keyof typeof options) => get(name).split(",").map((s) => s.trim()).filter(Boolean);
+  const config: Config = {
+    host: get("host"),
+    port: int("port", 0, 65535),
+    nodeId: get("node-id") || randomUUID(),
+    dataDir: get("data-dir"),
+    redisUrl: get("redis-url") || undefined,
+    scyllaContactPoints: list("scylla-contact-points"),
+    scyllaKeyspace: get("scylla-keyspace"),
+    scyllaDataCenter: get("scylla-datacenter"),
+    scyllaConsistency: get("scylla-consistency"),
+    heartbeatIntervalMs: int("heartbeat-interval-ms", 100, 600_000),
+    heartbeatTimeoutMs: int("heartbeat-timeout-ms", 200, 1_800_000),
+    corsOrigins: list("cors-origins"),
+    logLevel: get("log-level"),
+  };
+  if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
+    throw new Error("--heartbeat-timeout-ms must be larger than --heartbeat-interval-ms");
+  }
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(config.scyllaKeyspace)) throw new Error(`--scylla-keyspace "${config.scyllaKeyspace}" is not a valid keyspace name`);
+  return config;
+}

@@ -1,0 +1,89 @@
+import type { Broker } from "../engines/broker/interface.ts";
+import type { SessionMap } from "../engines/sessions/interface.ts";
+import type { Store } from "../engines/store/interface.ts";
+import { Accounts } from "./accounts/accounts.ts";
+import { Conversations } from "./conversations/conversations.ts";
+import { Directory } from "./conversations/directory.ts";
+import { Membership } from "./conversations/membership.ts";
+import { Dispatcher } from "./live/dispatcher.ts";
+import { Hub } from "./live/hub.ts";
+import { Live, type LiveOptions } from "./live/live.ts";
+import { Messages } from "./messages/messages.ts";
+import { PresenceService } from "./presence/presence.ts";
+import { Receipts } from "./receipts/receipts.ts";
+import { Typing } from "./typing/typing.ts";
+
+/** The engines and tunables a chat node runs on. */
+export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
+  /** Unique among the nodes of a cluster. */
+  nodeId: string;
+  store: Store;
+  sessions: SessionMap;
+  broker: Broker;
+  /** How long a cached member list may be served (bounds how late another node's change is seen). */
+  membershipTtlMs?: number;
+  /** How long a typing indicator lasts without a refresh. */
+  typingTtlMs?: number;
+  /** Reports errors that concern no client. */
+  onError?: (error: unknown) => void;
+}
+
+/** One chat node: the domain services over the engines, with the hub of its local connections. */
+export interface Chat {
+  readonly nodeId: string;
+  readonly hub: Hub;
+  readonly accounts: Accounts;
+  readonly directory: Directory;
+  readonly conversations: Conversations;
+  readonly messages: Messages;
+  readonly receipts: Receipts;
+  readonly typing: Typing;
+  readonly presence: PresenceService;
+  readonly live: Live;
+  /** Closes every stream and stops timers; the engines are closed by their owner. */
+  close(): void;
+}
+
+/** Wires a chat node and subscribes it to its broker channel. */
+export async function createChat(options: ChatOptions): Promise<Chat> {
+  const { nodeId, store, sessions, broker } = options;
+  const onError = options.onError ?? (() => {});
+  const hub = new Hub();
+  const dispatcher = new Dispatcher(nodeId, sessions, broker, hub);
+  const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
+  const directory = new Directory(store);
+  const accounts = new Accounts(store);
+  const conversations = new Conversations(store, membership, directory, dispatcher);
+  const messages = new Messages(store, membership, dispatcher);
+  const receipts = new Receipts(store, membership, dispatcher);
+  const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000);
+  const presence = new PresenceService(store, sessions, membership, dispatcher);
+  const live = new Live({
+    nodeId,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 45_000,
+    outboxCapacity: options.outboxCapacity ?? 4_096,
+    typingRate: options.typingRate ?? 5,
+  }, { hub, sessions, membership, messages, receipts, typing, presence, onError });
+
+  messages.onSent = (caller, conversationId) => typing.sent(caller, conversationId);
+  accounts.onRevoke = (device) => live.closeDevice(device.userId, device.deviceId);
+  dispatcher.onError = onError;
+  dispatcher.onDeliver = (frame) => {
+    if (frame.frame.case !== "membership") return;
+    const { conversation, userIds } = frame.frame.value;
+    const id = conversation?.id ?? "";
+    membership.invalidate(id);
+    // A user who lost access stops getting the conversation's messages on this node's streams.
+    if (conversation?.members.length === 0) for (const u of userIds) for (const c of hub.ofUser(u)) c.forget(id);
+  };
+  await dispatcher.start();
+
+  return {
+    nodeId, hub, accounts, directory, conversations, messages, receipts, typing, presence, live,
+    close() {
+      live.close();
+      typing.close();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  type Conversation, ConversationKind, ConversationSchema, MemberSchema, type Role,
+} from "@chat/gen/chat/v1/conversation_pb.js";
+import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
+import type { ConversationRecord, MemberRecord, Store } from "../../engines/store/interface.ts";
+import type { Caller } from "../caller.ts";
+import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
+import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors.ts";
+import type { Dispatcher } from "../live/dispatcher.ts";
+import { limits, requireLength } from "../validate.ts";
+import type { Membership } from "./membership.ts";
+import type { Directory } from "./directory.ts";
+import { canChangeRole, canRemove, nextOwner } from "./roles.ts";
+
+/**
+ * Direct conversations and groups: creation, membership, roles and the caller's view of each.
+ * Every membership change is pushed to the members before and after it as a MembershipEvent.
+ */
+export class Conversations {
+  private readonly store: Store;
+  private readonly membership: Membership;
+  private readonly directory: Directory;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher) {
+    this.store = store;
+    this.membership = membership;
+    this.directory = directory;
+    this.dispatcher = dispatcher;
+  }
+
+  /** The one direct conversation between the caller and another user. */
+  async getOrCreateDirect(caller: Caller, other: { userId: string; username: string }): Promise<{ conversation: Conversation; created: boolean }> {
+    const [otherId] = await this.directory.resolve([other.userId].filter(Boolean), [other.username].filter(Boolean));
+    if (!otherId || (other.userId && other.username)) throw invalidArgument("set exactly one of user_id and username");
+    if (otherId === caller.userId) throw invalidArgument("a direct conversation needs another user");
+    const now = new Date();
+    const record: ConversationRecord = { id: randomUUID(), kind: "direct", name: "", createdAt: now, lastSeq: 0 };
+    const member = (userId: string): MemberRecord => ({ conversationId: record.id, userId, role: "member", joinedAt: now });
+    const result = await this.store.getOrCreateDirect(record, [member(caller.userId), member(otherId)]);
+    if (result.created) await this.announce(result.conversation.id, caller.userId, MembershipChange.ADDED, [caller.userId, otherId], []);
+    return { conversation: await this.view(result.conversation.id, caller.userId), created: result.created };
+  }
+
+  /** A new group with the caller as owner. */
+  async createGroup(caller: Caller, name: string, memberIds: string[], usernames: string[]): Promise<Conversation> {
+    requireLength(name.trim(), "name", 1, limits.maxGroupNameLength);
+    const others = await this.directory.resolve(memberIds, usernames);
+    const userIds = [caller.userId, ...others.filter((id) => id !== caller.userId)];
+    if (userIds.length > limits.maxGroupMembers) throw invalidArgument(`a group has at most ${limits.maxGroupMembers} members`);
+    const now = new Date();
+    const record: ConversationRecord = { id: randomUUID(), kind: "group", name: name.trim(), createdAt: now, lastSeq: 0 };
+    await this.store.createGroup(record, userIds.map((userId, i) => ({
+      conversationId: record.id, userId, role: i === 0 ? "owner" : "member", joinedAt: now,
+    })));
+    await this.announce(record.id, caller.userId, MembershipChange.ADDED, userIds, []);
+    return this.view(record.id, caller.userId);
+  }
+
+  /** One of the caller's conversations. */
+  async get(caller: Caller, conversationId: string): Promise<Conversation> {
+    await this.membership.require(conversationId, caller.userId);
+    return this.view(conversationId, caller.userId);
+  }
+
+  /** The caller's conversations, most recently active first. */
+  async list(caller: Caller): Promise<Conversation[]> {
+    const ids = await this.store.listConversationIds(caller.userId);
+    const views = await Promise.all(ids.map((id) => this.view(id, caller.userId).catch(() => undefined)));
+    const activity = (c: Conversation) => c.lastMessage?.sentAt?.seconds ?? c.createdAt?.seconds ?? 0n;
+    return views.filter((v): v is Conversation => v !== undefined).sort((a, b) => Number(activity(b) - activity(a)));
+  }
+
+  /** Adds users to a group (admins and owners). */
+  async addMembers(caller: Caller, conversationId: string, userIds: string[], usernames: string[]): Promise<Conversation> {
+    const members = await this.requireGroup(caller, conversationId);
+    const me = members.find((m) => m.userId === caller.userId)!;
+    if (me.role === "member") throw permissionDenied("only admins and owners add members");
+    const present = new Set(members.map((m) => m.userId));
+    const added = (await this.directory.resolve(userIds, usernames)).filter((id) => !present.has(id));
+    if (members.length + added.length > limits.maxGroupMembers) throw invalidArgument(`a group has at most ${limits.maxGroupMembers} members`);
+    if (added.length > 0) {
+      const now = new Date();
+      await this.store.putMembers(added.map((userId) => ({ conversationId, userId, role: "member", joinedAt: now })));
+      await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
+    }
+    return this.view(conversationId, caller.userId);
+  }
+
+  /** Removes a member from a group. */
+  async removeMember(caller: Caller, conversationId: string, userId: string): Promise<void> {
+    const members = await this.requireGroup(caller, conversationId);
+    if (userId === caller.userId) throw invalidArgument("use LeaveConversation to leave");
+    const me = members.find((m) => m.userId === caller.userId)!;
+    const target = members.find((m) => m.userId === userId);
+    if (!target) throw notFound(`user ${userId} is not a member of this conversation`);
+    if (!canRemove(me.role, target.role)) throw permissionDenied(`a ${me.role} cannot remove a ${target.role}`);
+    await this.store.removeMember(conversationId, userId);
+    await this.announce(conversationId, caller.userId, MembershipChange.REMOVED, [userId], [userId]);
+  }
+
+  /** Changes a member's role (owners only); giving "owner" hands ownership over. */
+  async setRole(caller: Caller, conversationId: string, userId: string, role: Role): Promise<Conversation> {
+    const members = await this.requireGroup(caller, conversationId);
+    const roleName = fromRole(role);
+    if (!roleName) throw invalidArgument("role must be ROLE_MEMBER, ROLE_ADMIN or ROLE_OWNER");
+    const me = members.find((m) => m.userId === caller.userId)!;
+    const target = members.find((m) => m.userId === userId);
+    if (!target) throw notFound(`user ${userId} is not a member of this conversation`);
+    if (!canChangeRole(me.role)) throw permissionDenied("only the owner changes roles");
+    const changes: MemberRecord[] = [{ ...target, role: roleName }];
+    if (roleName === "owner" && target.userId !== me.userId) changes.push({ ...me, role: "admin" });
+    await this.store.putMembers(changes);
+    await this.announce(conversationId, caller.userId, MembershipChange.ROLE_CHANGED, changes.map((c) => c.userId), []);
+    return this.view(conversationId, caller.userId);
+  }
+
+  /** The caller leaves a group; an owner who leaves hands ownership to the next in line. */
+  async leave(caller: Caller, conversationId: string): Promise<void> {
+    const members = await this.requireGroup(caller, conversationId);
+    const me = members.find((m) => m.userId === caller.userId)!;
+    await this.store.removeMember(conversationId, caller.userId);
+    const heir = me.role === "owner" ? nextOwner(members.filter((m) => m.userId !== caller.userId)) : undefined;
+    if (heir) await this.store.putMembers([{ ...heir, role: "owner" }]);
+    await this.announce(conversationId, caller.userId, MembershipChange.LEFT, [caller.userId], [caller.userId]);
+  }
+
+  /** A conversation as `userId` sees it: members, last message, marks and unread count. */
+  async view(conversationId: string, userId: string): Promise<Conversation> {
+    const [record, members, states] = await Promise.all([
+      this.store.getConversation(conversationId), this.store.listMembers(conversationId), this.store.listReadStates(conversationId),
+    ]);
+    if (!record) throw notFound(`conversation ${conversationId} not found`);
+    const [last] = record.lastSeq > 0 ? await this.store.listMessages(conversationId, { limit: 1, order: "desc" }) : [];
+    const mine = states.find((s) => s.userId === userId);
+    return create(ConversationSchema, {
+      id: record.id,
+      kind: record.kind === "direct" ? ConversationKind.DIRECT : ConversationKind.GROUP,
+      name: record.name,
+      members: members.map((m) => create(MemberSchema, { userId: m.userId, role: toRole(m.role), joinedAt: timestampFromDate(m.joinedAt) })),
+      lastSeq: BigInt(record.lastSeq),
+      ...(last ? { lastMessage: toMessage(last) } : {}),
+      unreadCount: BigInt(Math.max(0, record.lastSeq - (mine?.readSeq ?? 0))),
+      readStates: states.map(toReadState),
+      createdAt: timestampFromDate(record.createdAt),
+    });
+  }
+
+  private async requireGroup(caller: Caller, conversationId: string): Promise<MemberRecord[]> {
+    this.membership.invalidate(conversationId); // decisions on roles read fresh members
+    const members = await this.membership.require(conversationId, caller.userId);
+    const record = await this.store.getConversation(conversationId);
+    if (record?.kind !== "group") throw failedPrecondition("direct conversations have fixed members");
+    return members;
+  }
+
+  /**
+   * Tells every member after the change (with their view of the conversation) and every user who
+   * just lost access (with the id only) what happened.
+   */
+  private async announce(conversationId: string, actorId: string, change: MembershipChange, userIds: string[], gone: string[]): Promise<void> {
+    this.membership.invalidate(conversationId);
+    const members = await this.membership.members(conversationId);
+    const frame = (conversation: Conversation) => create(ServerFrameSchema, {
+      frame: { case: "membership", value: { change, actorId, userIds, conversation } },
+    });
+    await Promise.all([
+      ...members.map(async (m) => this.dispatcher.publish([m.userId], frame(await this.view(conversationId, m.userId)))),
+      this.dispatcher.publish(gone, frame(create(ConversationSchema, { id: conversationId }))),
+    ]);
+  }
+}

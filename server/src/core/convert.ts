@@ -1,0 +1,33 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { type User, UserSchema, type Presence, PresenceSchema } from "@chat/gen/chat/v1/user_pb.js";
+import { type ReadState, ReadStateSchema, Role } from "@chat/gen/chat/v1/conversation_pb.js";
+import type { MessageRecord, ReadStateRecord, Role as RoleName, UserRecord } from "../engines/store/interface.ts";
+import type { PresenceRecord } from "../engines/sessions/interface.ts";
+
+/** Store records to API messages: one place, so that every handler shows the same thing. */
+export const toMessage = (m: MessageRecord): Message => create(MessageSchema, {
+  conversationId: m.conversationId, seq: BigInt(m.seq), senderId: m.senderId,
+  clientMessageId: m.clientMessageId, text: m.text, sentAt: timestampFromDate(m.sentAt),
+});
+
+/** A user as others see it (never the password hash). */
+export const toUser = (u: UserRecord): User => create(UserSchema, { id: u.id, username: u.username, displayName: u.displayName });
+
+/** Read marks. */
+export const toReadState = (s: ReadStateRecord): ReadState => create(ReadStateSchema, {
+  userId: s.userId, deliveredSeq: BigInt(s.deliveredSeq), readSeq: BigInt(s.readSeq),
+});
+
+/** Presence. */
+export const toPresence = (p: PresenceRecord): Presence => create(PresenceSchema, {
+  userId: p.userId, online: p.online, ...(p.lastSeen ? { lastSeen: timestampFromDate(p.lastSeen) } : {}),
+});
+
+const roles: Record<RoleName, Role> = { owner: Role.OWNER, admin: Role.ADMIN, member: Role.MEMBER };
+/** Role names of the store to the API enum and back. */
+export const toRole = (r: RoleName): Role => roles[r];
+/** The store's name of an API role; undefined for UNSPECIFIED or unknown values. */
+export const fromRole = (r: Role): RoleName | undefined =>
+  (Object.keys(roles) as RoleName[]).find((k) => roles[k] === r);

@@ -1,0 +1,21 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/**
+ * Errors are values with a Connect code and a message a user can act on. These constructors keep
+ * the wording in one style across the server.
+ */
+export const invalidArgument = (message: string) => new ConnectError(message, Code.InvalidArgument);
+/** The thing does not exist, or the caller may not know it exists. */
+export const notFound = (message: string) => new ConnectError(message, Code.NotFound);
+/** The caller is known but may not do this. */
+export const permissionDenied = (message: string) => new ConnectError(message, Code.PermissionDenied);
+/** No valid credentials. */
+export const unauthenticated = (message: string) => new ConnectError(message, Code.Unauthenticated);
+/** A rate or size limit was hit. */
+export const resourceExhausted = (message: string) => new ConnectError(message, Code.ResourceExhausted);
+/** The state of the thing does not allow the call. */
+export const failedPrecondition = (message: string) => new ConnectError(message, Code.FailedPrecondition);
+/** The thing exists already. */
+export const alreadyExists = (message: string) => new ConnectError(message, Code.AlreadyExists);
+/** A dependency is down; the call may succeed later. */
+export const unavailable = (message: string) => new ConnectError(message, Code.Unavailable);

@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ServerFrame, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { Caller } from "../caller.ts";
+import { MessageSequencer } from "./message-sequencer.ts";
+import { Outbox } from "./outbox.ts";
+
+/** What a connection needs from the node it lives on. */
+export interface ConnectionOptions {
+  caller: Caller;
+  /** Frames queued for a slow reader before it is disconnected. */
+  outboxCapacity: number;
+  /** Reads stored messages after a seq, for resume and gap repair. */
+  fetch(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]>;
+  /** Called once when the connection closes, whatever the reason. */
+  onClose(connection: Connection): void;
+}
+
+/**
+ * One open stream of one device, bidirectional or server-streaming alike: a bounded outbox of
+ * server frames, the per-conversation message order, and the heartbeat clock.
+ */
+export class Connection {
+  /** Unique per stream. */
+  readonly id = randomUUID();
+  /** The device and user the stream belongs to. */
+  readonly caller: Caller;
+  /** Time of the last heartbeat (or of the open), in ms since the epoch. */
+  lastHeartbeat = Date.now();
+  private readonly outbox: Outbox<ServerFrame>;
+  private readonly sequencer: MessageSequencer;
+  private readonly onClose: (c: Connection) => void;
+
+  constructor(options: ConnectionOptions) {
+    this.caller = options.caller;
+    this.onClose = options.onClose;
+    this.outbox = new Outbox(options.outboxCapacity, () =>
+      new ConnectError(`the client fell more than ${options.outboxCapacity} frames behind; reconnect and resume`, Code.ResourceExhausted));
+    this.sequencer = new MessageSequencer({
+      fetch: options.fetch,
+      emit: (message) => this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } })),
+      room: () => this.outbox.room(),
+      closed: () => this.outbox.closed,
+      onError: (err) => this.close(new ConnectError("could not read missed messages; reconnect and resume", Code.Unavailable, undefined, undefined, err)),
+    });
+  }
+
+  /** True once the stream has ended. */
+  get closed(): boolean {
+    return this.outbox.closed;
+  }
+
+  /** Queues a frame. Messages go through the sequencer, which keeps them in order. */
+  send(frame: ServerFrame): void {
+    if (frame.frame.case === "message") this.sequencer.offer(frame.frame.value);
+    else this.outbox.push(frame);
+  }
+
+  /** Replays what the client missed; resolves with the highest seq sent per conversation. */
+  resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
+    return this.sequencer.resume(cursors);
+  }
+
+  /** Stops ordering a conversation the user no longer belongs to. */
+  forget(conversationId: string): void {
+    this.sequencer.forget(conversationId);
+  }
+
+  /** The frames to write to the stream, until it closes. */
+  frames(): AsyncGenerator<ServerFrame> {
+    return this.outbox.drain();
+  }
+
+  /** Ends the stream, normally (`null`) or with an error for the client. Idempotent. */
+  close(error: ConnectError | null = null): void {
+    if (this.outbox.closed) return;
+    this.outbox.close(error);
+    this.onClose(this);
+  }
+}

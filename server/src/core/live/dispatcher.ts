@@ -1,0 +1,65 @@
+import type { ServerFrame } from "@chat/gen/chat/v1/live_pb.js";
+import type { Broker, Delivery } from "../../engines/broker/interface.ts";
+import type { SessionMap } from "../../engines/sessions/interface.ts";
+import type { Hub } from "./hub.ts";
+
+/**
+ * Fan-out: finds, through the session map, the nodes where recipients are connected, delivers to
+ * this node's hub directly and to other nodes through the broker. Deliveries for other nodes made
+ * in the same event-loop turn go out as one publish per node.
+ */
+export class Dispatcher {
+  private readonly nodeId: string;
+  private readonly sessions: SessionMap;
+  private readonly broker: Broker;
+  private readonly hub: Hub;
+  private outgoing = new Map<string, Delivery[]>();
+  private flushScheduled = false;
+  /** Called for every frame delivered on this node, before the hub gets it (cache invalidation). */
+  onDeliver: (frame: ServerFrame) => void = () => {};
+  /** Called when a publish to another node fails. */
+  onError: (error: unknown) => void = () => {};
+
+  constructor(nodeId: string, sessions: SessionMap, broker: Broker, hub: Hub) {
+    this.nodeId = nodeId;
+    this.sessions = sessions;
+    this.broker = broker;
+    this.hub = hub;
+  }
+
+  /** Starts taking deliveries addressed to this node from the broker. */
+  start(): Promise<void> {
+    return this.broker.subscribe(this.nodeId, (deliveries) => {
+      for (const d of deliveries) this.deliverLocal(d.userIds, d.frame);
+    });
+  }
+
+  /** Sends a frame to every connected device of the given users, wherever they are connected. */
+  async publish(userIds: readonly string[], frame: ServerFrame): Promise<void> {
+    if (userIds.length === 0) return;
+    const nodes = await this.sessions.locate(userIds);
+    for (const [nodeId, users] of nodes) {
+      if (nodeId === this.nodeId) this.deliverLocal(users, frame);
+      else this.enqueue(nodeId, { userIds: users, frame });
+    }
+  }
+
+  private deliverLocal(userIds: readonly string[], frame: ServerFrame): void {
+    this.onDeliver(frame);
+    this.hub.deliver(userIds, frame);
+  }
+
+  private enqueue(nodeId: string, delivery: Delivery): void {
+    const list = this.outgoing.get(nodeId);
+    if (list) list.push(delivery);
+    else this.outgoing.set(nodeId, [delivery]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      const batches = this.outgoing;
+      this.outgoing = new Map();
+      this.flushScheduled = false;
+      for (const [node, deliveries] of batches) this.broker.publish(node, deliveries).catch(this.onError);
+    });
+  }
+}

@@ -1,0 +1,182 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type Cursor, ServerFrameSchema, type StreamRequest } from "@chat/gen/chat/v1/live_pb.js";
+import type { DeviceSession, SessionMap } from "../../engines/sessions/interface.ts";
+import type { Caller } from "../caller.ts";
+import type { Membership } from "../conversations/membership.ts";
+import { invalidArgument, resourceExhausted } from "../errors.ts";
+import type { Messages } from "../messages/messages.ts";
+import type { PresenceService } from "../presence/presence.ts";
+import type { Receipts } from "../receipts/receipts.ts";
+import type { Typing } from "../typing/typing.ts";
+import { limits, requireId } from "../validate.ts";
+import { Connection } from "./connection.ts";
+import type { Hub } from "./hub.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+
+/** Tunables of the live path. */
+export interface LiveOptions {
+  nodeId: string;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  outboxCapacity: number;
+  /** Typing frames a device may send per second (and twice that in a burst). */
+  typingRate: number;
+}
+
+/** The parts of the node the live path drives. */
+export interface LiveParts {
+  hub: Hub;
+  sessions: SessionMap;
+  membership: Membership;
+  messages: Messages;
+  receipts: Receipts;
+  typing: Typing;
+  presence: PresenceService;
+  /** Reports failures that concern no client (a lost presence update). */
+  onError(error: unknown): void;
+}
+
+/**
+ * Streams of connected devices, bidirectional and server-streaming alike: opening (session map,
+ * presence, Ready), the client frames, resume, and the heartbeat clock that closes silent streams.
+ */
+export class Live {
+  private readonly options: LiveOptions;
+  private readonly parts: LiveParts;
+  private readonly typingLimiter: RateLimiter;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: LiveOptions, parts: LiveParts) {
+    this.options = options;
+    this.parts = parts;
+    this.typingLimiter = new RateLimiter(options.typingRate, options.typingRate * 2);
+    this.sweeper = setInterval(() => this.closeSilent(), Math.min(options.heartbeatIntervalMs, 5_000)).unref();
+  }
+
+  /** Opens a stream for a device: registers it, tells contacts it is online, and queues Ready. */
+  async open(caller: Caller): Promise<Connection> {
+    const { hub, sessions, messages, presence } = this.parts;
+    const connection = new Connection({
+      caller,
+      outboxCapacity: this.options.outboxCapacity,
+      fetch: (conversationId, afterSeq, limit) => messages.after(conversationId, afterSeq, limit),
+      onClose: (c) => void this.release(c),
+    });
+    connection.send(create(ServerFrameSchema, { frame: { case: "ready", value: {
+      deviceId: caller.deviceId, userId: caller.userId, serverTime: timestampFromDate(new Date()),
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs, heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+    } } }));
+    hub.add(connection);
+    if (await sessions.add(this.session(connection))) await presence.announce(caller.userId);
+    for (const p of await presence.get(await presence.contacts(caller.userId))) {
+      if (p.online) connection.send(create(ServerFrameSchema, { frame: { case: "presence", value: p } }));
+    }
+    return connection;
+  }
+
+  /**
+   * Handles one client frame of a bidirectional stream. Resolves once the frame is accepted (a send
+   * is queued for the store in order); its answer, ACK or FrameError, is queued on the stream later.
+   */
+  async handle(connection: Connection, req: StreamRequest): Promise<void> {
+    const { caller } = connection;
+    connection.lastHeartbeat = Date.now(); // any frame proves the client is there
+    const reply = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) => connection.send(create(ServerFrameSchema, { requestId: req.requestId, frame }));
+    const fail = (err: unknown, clientMessageId = "") => reply({ case: "error", value: {
+      code: ConnectError.from(err).code as number, message: ConnectError.from(err).rawMessage, clientMessageId,
+    } });
+    try {
+      const f = req.frame;
+      switch (f.case) {
+        case "send": {
+          const { ack } = await this.parts.messages.accept(caller, f.value);
+          ack.then((value) => reply({ case: "ack", value }), (err) => fail(err, f.value.clientMessageId));
+          return;
+        }
+        case "markDelivered":
+        case "markRead":
+          await this.parts.receipts.mark(caller, f.case === "markRead" ? "read" : "delivered", f.value.conversationId, f.value.seq);
+          return;
+        case "typing":
+          return await this.setTyping(caller, f.value.conversationId, f.value.typing);
+        case "heartbeat":
+          return await this.heartbeat(caller);
+        case "resume":
+          return await this.resume(connection, f.value.cursors, req.requestId);
+        default:
+          throw invalidArgument("empty frame: set one of resume, send, mark_delivered, mark_read, typing, heartbeat");
+      }
+    } catch (err) {
+      fail(err, req.frame.case === "send" ? req.frame.value.clientMessageId : "");
+    }
+  }
+
+  /** Replays what the client missed, then queues ResumeComplete. */
+  async resume(connection: Connection, cursors: readonly Cursor[], requestId = ""): Promise<void> {
+    if (cursors.length > limits.maxCursors) throw invalidArgument(`at most ${limits.maxCursors} cursors`);
+    const allowed: { conversationId: string; seq: bigint }[] = [];
+    for (const c of cursors) {
+      requireId(c.conversationId, "cursor conversation_id");
+      await this.parts.membership.require(c.conversationId, connection.caller.userId);
+      allowed.push({ conversationId: c.conversationId, seq: c.seq });
+    }
+    const done = await connection.resume(allowed);
+    connection.send(create(ServerFrameSchema, { requestId, frame: { case: "resumeComplete", value: {
+      cursors: [...done].map(([conversationId, seq]) => ({ conversationId, seq })),
+    } } }));
+  }
+
+  /** Typing, rate-limited per device. */
+  async setTyping(caller: Caller, conversationId: string, typing: boolean): Promise<void> {
+    if (!this.typingLimiter.take(caller.deviceId)) {
+      throw resourceExhausted(`too many typing frames: at most ${this.options.typingRate} a second`);
+    }
+    await this.parts.typing.set(caller, conversationId, typing);
+  }
+
+  /** Keeps every stream of the calling device alive. */
+  async heartbeat(caller: Caller): Promise<void> {
+    const now = Date.now();
+    const connections = [...this.parts.hub.ofDevice(caller.userId, caller.deviceId)];
+    for (const c of connections) c.lastHeartbeat = now;
+    await this.parts.sessions.refresh(connections.map((c) => this.session(c)));
+  }
+
+  /** Closes the streams of a device (its token was revoked). */
+  closeDevice(userId: string, deviceId: string): void {
+    for (const c of [...this.parts.hub.ofDevice(userId, deviceId)]) {
+      c.close(new ConnectError("this device was logged out", Code.Unauthenticated));
+    }
+  }
+
+  /** Closes every stream (shutdown): clients reconnect elsewhere and resume. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const c of [...this.parts.hub.all()]) c.close(new ConnectError("the server is shutting down; reconnect", Code.Unavailable));
+  }
+
+  private closeSilent(): void {
+    const deadline = Date.now() - this.options.heartbeatTimeoutMs;
+    for (const c of [...this.parts.hub.all()]) {
+      if (c.lastHeartbeat < deadline) {
+        c.close(new ConnectError(`no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, Code.DeadlineExceeded));
+      }
+    }
+  }
+
+  private async release(connection: Connection): Promise<void> {
+    const { hub, sessions, presence } = this.parts;
+    if (!hub.remove(connection)) return;
+    try {
+      if (await sessions.remove(this.session(connection))) await presence.announce(connection.caller.userId);
+    } catch (err) {
+      this.parts.onError(err);
+    }
+  }
+
+  private session(c: Connection): DeviceSession {
+    return { userId: c.caller.userId, deviceId: c.caller.deviceId, connectionId: c.id, nodeId: this.options.nodeId };
+  }
+}

@@ -1,0 +1,83 @@
+import type { ConnectError } from "@connectrpc/connect";
+
+/**
+ * The bounded queue of frames waiting to be written to one stream.
+ *
+ * The server never buffers without bound for a client that stops reading: when `capacity` frames are
+ * waiting, the outbox closes with the given overflow error and the client must reconnect and resume.
+ * Dropping the client rather than frames keeps delivery at least once (it replays from the store).
+ */
+export class Outbox<T> {
+  private readonly items: T[] = [];
+  private readonly capacity: number;
+  private readonly overflow: () => ConnectError;
+  private wake: (() => void) | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private closedWith: ConnectError | null | undefined;
+
+  /** @param overflow makes the error the stream ends with when the client falls too far behind. */
+  constructor(capacity: number, overflow: () => ConnectError) {
+    this.capacity = capacity;
+    this.overflow = overflow;
+  }
+
+  /** Frames waiting. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Queues a frame; closes the outbox when it is full. */
+  push(item: T): void {
+    if (this.closed) return;
+    if (this.items.length >= this.capacity) {
+      this.close(this.overflow());
+      return;
+    }
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  /** Resolves when at most half the capacity is in use (or the outbox closed): for bulk producers. */
+  room(): Promise<void> {
+    if (this.closed || this.items.length <= this.capacity / 2) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Ends the stream: normally with `null`, else with the error the client gets. Idempotent. */
+  close(error: ConnectError | null): void {
+    if (this.closed) return;
+    this.closedWith = error;
+    this.wake?.();
+    this.releaseRoom();
+  }
+
+  /**
+   * Yields frames as they come. After `close(null)` it yields what is queued, then ends; after
+   * `close(error)` it throws at once, dropping what is queued (the client resumes from the store).
+   */
+  async *drain(): AsyncGenerator<T> {
+    for (;;) {
+      if (this.closedWith) throw this.closedWith;
+      const item = this.items.shift();
+      if (item !== undefined) {
+        if (this.roomWaiters.length > 0 && this.items.length <= this.capacity / 2) this.releaseRoom();
+        yield item;
+        continue;
+      }
+      if (this.closedWith === null) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  private releaseRoom(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,85 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type SendMessageRequest, type SendMessageResponse, SendMessageResponseSchema, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { Direction, type ListMessagesRequest, type Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { Store } from "../../engines/store/interface.ts";
+import type { Caller } from "../caller.ts";
+import type { Membership } from "../conversations/membership.ts";
+import { toMessage } from "../convert.ts";
+import { invalidArgument } from "../errors.ts";
+import type { Dispatcher } from "../live/dispatcher.ts";
+import { limits, requireClientMessageId, requireText } from "../validate.ts";
+
+/** A send that passed validation and is queued for the store, in the order it was accepted. */
+export interface AcceptedSend {
+  /** Resolves with the ACK once the message is durable and published. */
+  ack: Promise<SendMessageResponse>;
+}
+
+/**
+ * Sending and reading messages. A message is durable before its ACK and before anyone sees it; a
+ * retried send with the same client id gets the first ACK back and publishes nothing new.
+ */
+export class Messages {
+  private readonly store: Store;
+  private readonly membership: Membership;
+  private readonly dispatcher: Dispatcher;
+  /** Called after a message is stored (typing indicators end when their author sends). */
+  onSent: (caller: Caller, conversationId: string) => void = () => {};
+
+  constructor(store: Store, membership: Membership, dispatcher: Dispatcher) {
+    this.store = store;
+    this.membership = membership;
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Validates and authorizes a send, then queues it for the store. Resolves as soon as it is queued,
+   * so that a stream can accept its next frame while this one commits, in order.
+   */
+  async accept(caller: Caller, req: SendMessageRequest): Promise<AcceptedSend> {
+    requireClientMessageId(req.clientMessageId);
+    requireText(req.text);
+    const members = await this.membership.require(req.conversationId, caller.userId);
+    const stored = this.store.appendMessage({
+      conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
+      text: req.text, sentAt: new Date(),
+    });
+    const ack = stored.then(async ({ message, duplicate }) => {
+      if (!duplicate) {
+        this.onSent(caller, message.conversationId);
+        await this.dispatcher.publish(members.map((m) => m.userId), create(ServerFrameSchema, {
+          frame: { case: "message", value: toMessage(message) },
+        }));
+      }
+      return create(SendMessageResponseSchema, {
+        conversationId: message.conversationId, clientMessageId: message.clientMessageId,
+        seq: BigInt(message.seq), sentAt: timestampFromDate(message.sentAt),
+      });
+    });
+    return { ack };
+  }
+
+  /** Sends and waits for the ACK (the unary path). */
+  async send(caller: Caller, req: SendMessageRequest): Promise<SendMessageResponse> {
+    return (await this.accept(caller, req)).ack;
+  }
+
+  /** A page of history, backward from the newest by default. */
+  async history(caller: Caller, req: ListMessagesRequest): Promise<{ messages: Message[]; hasMore: boolean }> {
+    await this.membership.require(req.conversationId, caller.userId);
+    if (req.limit > limits.maxHistoryPage) throw invalidArgument(`limit must be at most ${limits.maxHistoryPage}`);
+    const limit = req.limit || limits.defaultHistoryPage;
+    const anchor = Number(req.anchorSeq);
+    const forward = req.direction === Direction.FORWARD;
+    const page = await this.store.listMessages(req.conversationId, forward
+      ? { afterSeq: anchor, limit: limit + 1, order: "asc" }
+      : { ...(anchor > 0 ? { beforeSeq: anchor } : {}), limit: limit + 1, order: "desc" });
+    return { messages: page.slice(0, limit).map(toMessage), hasMore: page.length > limit };
+  }
+
+  /** Stored messages after a seq, oldest first: what a resuming stream replays. */
+  async after(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]> {
+    return (await this.store.listMessages(conversationId, { afterSeq: Number(afterSeq), limit, order: "asc" })).map(toMessage);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The durable store: accounts, devices, conversations, messages and read marks.
+ *
+ * Two implementations stand behind this interface: `sqlite/` (embedded, one file, the default) and
+ * `scylla/` (a cluster). Both pass `contract.spec.ts`. Nothing above this seam knows which one runs.
+ *
+ * Contract shared by every implementation:
+ * - a resolved write is durable (on disk, or on a quorum of replicas);
+ * - `appendMessage` assigns seq = previous + 1 per conversation, never twice, never with a gap,
+ *   even with concurrent writers on many nodes, and is idempotent per (conversation, sender,
+ *   client message id);
+ * - read marks only grow (`advanceReadState` keeps the maximum).
+ */
+export interface Store {
+  /** Creates a user. Resolves false, writing nothing, when the username is taken. */
+  createUser(user: UserRecord): Promise<boolean>;
+  /** Users by id, in no particular order; unknown ids are left out. */
+  getUsers(ids: readonly string[]): Promise<UserRecord[]>;
+  /** A user by (lower-case) username. */
+  getUserByUsername(username: string): Promise<UserRecord | undefined>;
+
+  /** Stores a logged-in device with the hash of its token. */
+  createDevice(device: DeviceRecord): Promise<void>;
+  /** The device a token hash belongs to. */
+  getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined>;
+  /** Every device of a user, oldest first. */
+  listDevices(userId: string): Promise<DeviceRecord[]>;
+  /** Deletes a device (revoking its token); resolves the deleted device, if it existed. */
+  deleteDevice(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+
+  /**
+   * Creates the direct conversation of a pair of users, or returns the existing one: there is
+   * exactly one per pair, even when both users race to create it from different nodes.
+   */
+  getOrCreateDirect(conversation: ConversationRecord, members: [MemberRecord, MemberRecord]): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  /** Creates a group with its first members. */
+  createGroup(conversation: ConversationRecord, members: readonly MemberRecord[]): Promise<void>;
+  /** A conversation with its current `lastSeq`. */
+  getConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** Members of a conversation, oldest first. */
+  listMembers(conversationId: string): Promise<MemberRecord[]>;
+  /** Ids of the conversations a user is a member of. */
+  listConversationIds(userId: string): Promise<string[]>;
+  /** Adds members, or changes the role of existing ones (keeping their `joinedAt`). */
+  putMembers(members: readonly MemberRecord[]): Promise<void>;
+  /** Removes a member; their read marks go with them. */
+  removeMember(conversationId: string, userId: string): Promise<void>;
+
+  /**
+   * Appends a message with the next seq, durably, before resolving. A second call with the same
+   * (conversationId, senderId, clientMessageId) returns the first message with `duplicate: true`.
+   */
+  appendMessage(message: NewMessage): Promise<{ message: MessageRecord; duplicate: boolean }>;
+  /** Messages of one conversation with `afterSeq < seq < beforeSeq`, in the given order. */
+  listMessages(conversationId: string, range: MessageRange): Promise<MessageRecord[]>;
+
+  /** Raises a member's marks to at least the given values; resolves the marks after the change. */
+  advanceReadState(state: ReadStateRecord): Promise<ReadStateRecord>;
+  /** The marks of every member of a conversation that has any. */
+  listReadStates(conversationId: string): Promise<ReadStateRecord[]>;
+
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}
+
+/** An account. */
+export interface UserRecord {
+  id: string;
+  /** Lower-case, unique. */
+  username: string;
+  displayName: string;
+  /** argon2id encoded hash. */
+  passwordHash: string;
+  createdAt: Date;
+}
+
+/** A logged-in device. */
+export interface DeviceRecord {
+  userId: string;
+  deviceId: string;
+  deviceName: string;
+  /** SHA-256 of the bearer token, hex: a stolen database yields no usable token. */
+  tokenHash: string;
+  createdAt: Date;
+}
+
+/** `direct` or `group`. */
+export type ConversationKind = "direct" | "group";
+
+/** A conversation. */
+export interface ConversationRecord {
+  id: string;
+  kind: ConversationKind;
+  /** Empty for direct conversations. */
+  name: string;
+  createdAt: Date;
+  /** Seq of the newest message, 0 when none. Filled by reads; ignored on create. */
+  lastSeq: number;
+}
+
+/** A member's role. */
+export type Role = "owner" | "admin" | "member";
+
+/** A member of a conversation. */
+export interface MemberRecord {
+  conversationId: string;
+  userId: string;
+  role: Role;
+  joinedAt: Date;
+}
+
+/** What a sender supplies; the store adds the seq. */
+export interface NewMessage {
+  conversationId: string;
+  senderId: string;
+  clientMessageId: string;
+  text: string;
+  sentAt: Date;
+}
+
+/** A stored message. */
+export interface MessageRecord extends NewMessage {
+  seq: number;
+}
+
+/** Bounds (both exclusive) and order of a history read. */
+export interface MessageRange {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit: number;
+  order: "asc" | "desc";
+}
+
+/** A member's delivered and read marks in one conversation. */
+export interface ReadStateRecord {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}

@@ -1,0 +1,40 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { AuthService } from "@chat/gen/chat/v1/user_pb.js";
+import { callerOf } from "../auth/interceptor.ts";
+import type { Chat } from "../core/chat.ts";
+import { toUser } from "../core/convert.ts";
+
+/** chat.v1.AuthService: register, login, logout and device sessions. */
+export function registerAuthService(router: ConnectRouter, chat: Chat): void {
+  router.service(AuthService, {
+    async register(req) {
+      const { user, token, deviceId } = await chat.accounts.register(req);
+      return { user: toUser(user), token, deviceId };
+    },
+    async login(req) {
+      const { user, token, deviceId } = await chat.accounts.login(req);
+      return { user: toUser(user), token, deviceId };
+    },
+    async logout(_req, ctx) {
+      const caller = callerOf(ctx);
+      await chat.accounts.revoke(caller, caller.deviceId);
+      return {};
+    },
+    async whoAmI(_req, ctx) {
+      const caller = callerOf(ctx);
+      return { user: toUser(await chat.accounts.whoAmI(caller)), deviceId: caller.deviceId };
+    },
+    async listSessions(_req, ctx) {
+      const caller = callerOf(ctx);
+      const devices = await chat.accounts.listSessions(caller);
+      return { sessions: devices.map((d) => ({
+        deviceId: d.deviceId, deviceName: d.deviceName, createdAt: timestampFromDate(d.createdAt), current: d.deviceId === caller.deviceId,
+      })) };
+    },
+    async revokeSession(req, ctx) {
+      await chat.accounts.revoke(callerOf(ctx), req.deviceId);
+      return {};
+    },
+  });
+}

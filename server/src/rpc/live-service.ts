@@ -1,0 +1,61 @@
+import { ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { LiveService, type ServerFrame } from "@chat/gen/chat/v1/live_pb.js";
+import { callerOf } from "../auth/interceptor.ts";
+import type { Chat } from "../core/chat.ts";
+import type { Connection } from "../core/live/connection.ts";
+
+/**
+ * chat.v1.LiveService. `Stream` (bidirectional) and `Subscribe` (server streaming) both open a
+ * Connection in the core and write its frames out; the unary calls are the browser's way to send
+ * what a bidirectional client sends as frames, through the same core methods.
+ */
+export function registerLiveService(router: ConnectRouter, chat: Chat): void {
+  router.service(LiveService, {
+    async *stream(requests, ctx) {
+      const connection = await chat.live.open(callerOf(ctx));
+      void (async () => {
+        try {
+          for await (const req of requests) await chat.live.handle(connection, req);
+        } catch {
+          // the client went away; the stream below ends through close()
+        }
+        connection.close();
+      })();
+      yield* frames(connection, ctx);
+    },
+    async *subscribe(req, ctx) {
+      const connection = await chat.live.open(callerOf(ctx));
+      chat.live.resume(connection, req.resume?.cursors ?? []).catch((err) => connection.close(ConnectError.from(err)));
+      yield* frames(connection, ctx);
+    },
+    async sendMessage(req, ctx) {
+      return chat.messages.send(callerOf(ctx), req);
+    },
+    async markDelivered(req, ctx) {
+      return { state: await chat.receipts.mark(callerOf(ctx), "delivered", req.conversationId, req.seq) };
+    },
+    async markRead(req, ctx) {
+      return { state: await chat.receipts.mark(callerOf(ctx), "read", req.conversationId, req.seq) };
+    },
+    async setTyping(req, ctx) {
+      await chat.live.setTyping(callerOf(ctx), req.conversationId, req.typing);
+      return {};
+    },
+    async heartbeat(_req, ctx) {
+      await chat.live.heartbeat(callerOf(ctx));
+      return {};
+    },
+  });
+}
+
+/** Writes a connection's frames until it closes or the client goes away. */
+async function* frames(connection: Connection, ctx: HandlerContext): AsyncGenerator<{ frame: ServerFrame }> {
+  const onAbort = () => connection.close();
+  ctx.signal.addEventListener("abort", onAbort);
+  try {
+    for await (const frame of connection.frames()) yield { frame };
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    connection.close();
+  }
+}

@@ -1,0 +1,83 @@
+import type { AddressInfo } from "node:net";
+import { cors as connectCors } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { authInterceptor } from "./auth/interceptor.ts";
+import type { Config } from "./config.ts";
+import { type Chat, createChat } from "./core/chat.ts";
+import { createEngines, type Engines } from "./engines/engines.ts";
+import { chatRoutes } from "./rpc/routes.ts";
+import { createHttpServer, type Handler } from "./transport/http-server.ts";
+
+/** A running node. */
+export interface RunningServer {
+  /** Base URL clients connect to, e.g. http://127.0.0.1:8080. */
+  url: string;
+  port: number;
+  chat: Chat;
+  engines: Engines;
+  /** Closes every stream (clients reconnect and resume), stops listening, closes the engines. */
+  close(): Promise<void>;
+}
+
+/** Largest request a client may send; a message's text is limited to 64 KiB inside it. */
+const readMaxBytes = 1024 * 1024;
+
+/** Starts a node: engines, domain, the Connect/gRPC/gRPC-Web handler, and the listening socket. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const engines = await createEngines(config);
+  const chat = await createChat({
+    nodeId: config.nodeId, ...engines,
+    heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    onError: (err) => logger.error({ err }, "background task failed"),
+  });
+  const adapter = connectNodeAdapter({
+    routes: chatRoutes(chat),
+    interceptors: [authInterceptor(chat.accounts)],
+    readMaxBytes,
+    fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
+      const health = req.url === "/healthz";
+      res.statusCode = health ? 200 : 404;
+      res.setHeader("content-type", "text/plain");
+      res.end(health ? "ok\n" : "not found\n");
+    },
+  });
+  const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  logger.info({ nodeId: config.nodeId, port, engines: engines.describe }, "chat server listening");
+  return {
+    url: `http://${host}:${port}`, port, chat, engines,
+    async close() {
+      chat.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engines.close();
+    },
+  };
+}
+
+/** Lets browsers (the desktop renderer, web clients) call from the allowed origins. */
+function withCors(handler: Handler, origins: string[]): Handler {
+  const allowed = (origin: string | undefined) => origin && (origins.includes("*") || origins.includes(origin));
+  return (req, res) => {
+    const origin = req.headers.origin;
+    if (allowed(origin)) {
+      res.setHeader("access-control-allow-origin", origin!);
+      res.setHeader("vary", "origin");
+      res.setHeader("access-control-expose-headers", connectCors.exposedHeaders.join(", "));
+      if (req.method === "OPTIONS") {
+        res.setHeader("access-control-allow-methods", connectCors.allowedMethods.join(", "));
+        res.setHeader("access-control-allow-headers", [...connectCors.allowedHeaders, "Authorization"].join(", "));
+        res.setHeader("access-control-max-age", "7200");
+        res.statusCode = 204;
+        res.end();
+        return;
+      }
+    }
+    handler(req, res);
+  };
+}

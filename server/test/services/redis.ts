@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./free-port.ts";
+
+/** A running throw-away Redis server, see {@link startRedis}. */
+export interface RedisHandle {
+  /** `redis://127.0.0.1:PORT`, ready for ioredis. */
+  url: string;
+  /** Kills the server and deletes its temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+  /**
+   * Kills the server and starts a fresh one on the SAME port. Nothing is persisted, so every key is
+   * gone afterwards: tests use this to prove the app survives Redis losing its state.
+   */
+  restart(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 15_000;
+
+/** Sends a raw RESP PING; resolves true on `+PONG`. Raw, so no client library retries or logs. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let reply = "";
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk) => {
+      reply += chunk.toString("latin1");
+      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+    });
+  });
+}
+
+async function tail(file: string, lines = 30): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * Starts Debian's `redis-server` on a free loopback port, keeping nothing on disk
+ * (`--save ''`, `--appendonly no`), and resolves once it answers PING.
+ * Install the binary with `scripts/install-system-deps.sh`.
+ */
+export async function startRedis(): Promise<RedisHandle> {
+  const dir = await mkdtemp(join(tmpdir(), "chat-redis-"));
+  const logFile = join(dir, "redis.log");
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let stopped = false;
+
+  // If the test process dies without teardown, do not leave an orphaned server behind.
+  const killOnExit = (): void => {
+    child?.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+
+  const launch = async (): Promise<void> => {
+    const log = await open(logFile, "a");
+    const proc = spawn(
+      "redis-server",
+      [
+        "--port", String(port),
+        "--bind", "127.0.0.1",
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", dir,
+        "--daemonize", "no",
+        "--loglevel", "warning",
+      ],
+      { stdio: ["ignore", log.fd, log.fd] },
+    );
+    await log.close(); // the child holds its own copy of the descriptor
+    child = proc;
+    let exited: string | undefined;
+    proc.once("exit", (code, signal) => {
+      exited = `exited with ${signal ?? `code ${code}`}`;
+    });
+    proc.once("error", (error) => {
+      exited = `could not start: ${error.message} (run scripts/install-system-deps.sh)`;
+    });
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (!(await ping(port))) {
+      if (exited !== undefined || Date.now() > deadline) {
+        proc.kill("SIGKILL");
+        throw new Error(
+          `redis-server on port ${port} ${exited ?? `did not answer PING within ${STARTUP_TIMEOUT_MS} ms`}\n` +
+            `--- ${logFile} ---\n${await tail(logFile)}`,
+        );
+      }
+      await sleep(50);
+    }
+  };
+
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    // SIGKILL: there is nothing to save, and it models a crash (every key lost) exactly.
+    proc.kill("SIGKILL");
+    await exited;
+  };
+
+  try {
+    await launch();
+  } catch (error) {
+    process.removeListener("exit", killOnExit);
+    throw error;
+  }
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await kill();
+      process.removeListener("exit", killOnExit);
+      await rm(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      if (stopped) throw new Error("redis: restart() after stop()");
+      await kill();
+      await launch();
+    },
+  };
+}
