@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system programs the test suite runs for real (no mocks): redis-server, tmux, chromium,
-# nginx, a JDK >= 17 and Maven (Cassandra 5 is resolved from Maven Central and run on the JDK).
+# nginx, a JDK 17 and Maven (Cassandra 5 is resolved from Maven Central and run on the JDK).
 # Idempotent: when every program is already there it does nothing at all, not even `apt-get update`.
 # The tests start their own Redis/nginx on free loopback ports, so the Debian services must NOT run:
 # a policy-rc.d blocks service starts during the install, and anything that still got started is stopped.
@@ -17,12 +17,13 @@ have tmux || need+=(tmux)
 have chromium || need+=(chromium)
 have nginx || need+=(nginx)
 
-# Cassandra 5 supports Java 11 and 17; the harness passes JDK 17 module flags, so require >= 17.
+# Cassandra 5.0 runs on JDK 11 or 17 only, and the harness passes JDK 17 module flags: require a
+# JDK 17, either as the default java or installed side by side (the harness finds /usr/lib/jvm/java-17-*).
 java_major() {
   java -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\)\(\.[0-9]*\)*.*".*/\1/p' | head -n1
 }
 jv="$(have java && java_major || true)"
-if [ "${jv:-0}" -lt 17 ]; then
+if [ "${jv:-0}" != 17 ] && ! ls /usr/lib/jvm/java-17-*/bin/java >/dev/null 2>&1; then
   need+=(openjdk-17-jdk-headless)
 fi
 have mvn || need+=(maven)

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
@@ -24,6 +24,21 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const pomFile = join(repoRoot, "scripts", "cassandra", "pom.xml");
 const cacheDir = join(repoRoot, ".cache", "cassandra");
 const STARTUP_TIMEOUT_MS = Number(process.env.CHAT_TEST_CASSANDRA_TIMEOUT_MS ?? 180_000);
+
+/**
+ * The java binary to run Cassandra with. Cassandra 5.0 supports JDK 11 and 17 only (and the flags
+ * below are 17's), so on a machine whose default java is newer, Debian's JDK 17 is preferred.
+ * `CHAT_TEST_JAVA` or `JAVA_HOME` override the search.
+ */
+async function findJava(): Promise<string> {
+  if (process.env.CHAT_TEST_JAVA) return process.env.CHAT_TEST_JAVA;
+  if (process.env.JAVA_HOME) return join(process.env.JAVA_HOME, "bin", "java");
+  const jvms = await readdir("/usr/lib/jvm").catch(() => []);
+  const jdk17 = jvms.find(
+    (name) => name.startsWith("java-17-") && existsSync(join("/usr/lib/jvm", name, "bin", "java")),
+  );
+  return jdk17 === undefined ? "java" : join("/usr/lib/jvm", jdk17, "bin", "java");
+}
 
 /** Runs a command, resolving with its combined output; rejects with that output on failure. */
 function run(command: string, args: string[]): Promise<string> {
@@ -121,6 +136,8 @@ const LOGBACK_XML = `<configuration>
   <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
     <encoder><pattern>%-5level [%thread] %date{HH:mm:ss.SSS} %logger{0}: %msg%n</pattern></encoder>
   </appender>
+  <!-- Its one-line dump of every setting would swamp the log tail shown on failure. -->
+  <logger name="org.apache.cassandra.config.Config" level="WARN"/>
   <root level="INFO"><appender-ref ref="STDOUT"/></root>
 </configuration>
 `;
@@ -175,6 +192,15 @@ function jvmArgs(lib: string, jamm: string, dir: string): string[] {
   ];
 }
 
+/** Best-effort synchronous delete, for `process.on("exit")` where nothing async runs any more. */
+function removeNow(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // A dying child may still be writing; a leftover temp dir is harmless.
+  }
+}
+
 /** True once something accepts TCP connections on the port. */
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -185,9 +211,14 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** Last lines of the log, each cut short: Java stack traces and config dumps can be huge. */
 async function tail(file: string, lines = 60): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => "");
-  return text.split("\n").slice(-lines).join("\n");
+  return text
+    .split("\n")
+    .slice(-lines)
+    .map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line))
+    .join("\n");
 }
 
 /**
@@ -209,18 +240,26 @@ export async function startCassandra(): Promise<CassandraHandle> {
   await mkdir(join(dir, "triggers")); // Cassandra logs a warning when it is missing
 
   const log = await open(logFile, "a");
-  const child: ChildProcess = spawn("java", jvmArgs(lib, jamm, dir), { stdio: ["ignore", log.fd, log.fd] });
-  await log.close(); // the JVM holds its own copy of the descriptor
-  // If the test process dies without teardown, do not leave a 1 GB JVM behind.
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
+  const java = await findJava();
+  const child: ChildProcess = spawn(java, jvmArgs(lib, jamm, dir), { stdio: ["ignore", log.fd, log.fd] });
+  // Listen before any await: a spawn failure is emitted on the next tick and would be unhandled.
   let exited: string | undefined;
   child.once("exit", (code, signal) => (exited = `exited with ${signal ?? `code ${code}`}`));
-  child.once("error", (error) => (exited = `could not start java: ${error.message}`));
+  child.once("error", (error) => {
+    exited = `could not start ${java}: ${error.message} (run scripts/install-system-deps.sh)`;
+  });
+  // If the test process dies without teardown, do not leave a 1 GB JVM (or its files) behind.
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+    removeNow(dir);
+  };
+  process.once("exit", killOnExit);
+  await log.close(); // the JVM holds its own copy of the descriptor
 
   const stop = async (): Promise<void> => {
     process.removeListener("exit", killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
+    // No pid: java never started, and an "exit" event may never come.
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill("SIGKILL"); // nothing on disk is worth a graceful drain
       await gone;
@@ -238,6 +277,7 @@ export async function startCassandra(): Promise<CassandraHandle> {
     if (exited !== undefined) return fail(exited);
     if (Date.now() > deadline) return fail(`did not accept CQL within ${STARTUP_TIMEOUT_MS} ms`);
     if (await portOpen(nativePort)) {
+      // SimpleSnitch always names its data center "datacenter1"; the row below confirms it.
       const client = new Client({ contactPoints: [`127.0.0.1:${nativePort}`], localDataCenter: "datacenter1" });
       try {
         await client.connect();

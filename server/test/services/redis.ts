@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -57,9 +58,10 @@ export async function startRedis(): Promise<RedisHandle> {
   let child: ChildProcess | undefined;
   let stopped = false;
 
-  // If the test process dies without teardown, do not leave an orphaned server behind.
+  // If the test process dies without teardown, do not leave an orphaned server (or its dir) behind.
   const killOnExit = (): void => {
     child?.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   };
   process.once("exit", killOnExit);
 
@@ -78,8 +80,8 @@ export async function startRedis(): Promise<RedisHandle> {
       ],
       { stdio: ["ignore", log.fd, log.fd] },
     );
-    await log.close(); // the child holds its own copy of the descriptor
     child = proc;
+    // Listen before any await: a spawn failure is emitted on the next tick and would be unhandled.
     let exited: string | undefined;
     proc.once("exit", (code, signal) => {
       exited = `exited with ${signal ?? `code ${code}`}`;
@@ -87,13 +89,14 @@ export async function startRedis(): Promise<RedisHandle> {
     proc.once("error", (error) => {
       exited = `could not start: ${error.message} (run scripts/install-system-deps.sh)`;
     });
+    await log.close(); // the child holds its own copy of the descriptor
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     while (!(await ping(port))) {
       if (exited !== undefined || Date.now() > deadline) {
         proc.kill("SIGKILL");
         throw new Error(
           `redis-server on port ${port} ${exited ?? `did not answer PING within ${STARTUP_TIMEOUT_MS} ms`}\n` +
-            `--- ${logFile} ---\n${await tail(logFile)}`,
+            `--- redis log ---\n${await tail(logFile)}`,
         );
       }
       await sleep(50);
@@ -103,7 +106,8 @@ export async function startRedis(): Promise<RedisHandle> {
   const kill = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    // No pid: the binary never started, and an "exit" event may never come.
+    if (proc === undefined || proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     // SIGKILL: there is nothing to save, and it models a crash (every key lost) exactly.
     proc.kill("SIGKILL");
@@ -114,6 +118,7 @@ export async function startRedis(): Promise<RedisHandle> {
     await launch();
   } catch (error) {
     process.removeListener("exit", killOnExit);
+    await rm(dir, { recursive: true, force: true }); // the log tail is already in the error
     throw error;
   }
 
