@@ -54,7 +54,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url: `http://${host}:${port}`, port, chat, engines,
     async close() {
       chat.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.shutdown(1_000);
       await engines.close();
     },
   };

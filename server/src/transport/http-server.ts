@@ -10,23 +10,48 @@ export type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res
  * curl speak HTTP/1.1, and Connect and gRPC-Web work over both. Each TCP connection is handed to the
  * HTTP/2 or the HTTP/1.1 server by its first bytes (the HTTP/2 connection preface starts "PRI ").
  */
-export function createHttpServer(handler: Handler): net.Server {
+export function createHttpServer(handler: Handler): HttpServer {
   const h1 = http.createServer(handler as http.RequestListener);
   h1.keepAliveTimeout = 65_000;
   const h2 = http2.createServer({ maxSessionMemory: 64 }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
     socket.once("data", (chunk) => {
       socket.pause();
       socket.unshift(chunk);
-      const isHttp2 = chunk.subarray(0, 4).toString("latin1") === "PRI ";
-      (isHttp2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      // HTTP/2 drains what is buffered itself; HTTP/1.1 reads through 'data' events once resumed.
+      if (chunk.subarray(0, 4).toString("latin1") === "PRI ") {
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     });
     socket.on("error", () => socket.destroy());
   });
-  server.on("close", () => {
-    h1.closeAllConnections();
-    h2.close();
+  return Object.assign(server, {
+    shutdown(graceMs: number): Promise<void> {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.close(); // GOAWAY: no new streams, open ones finish
+      h1.closeIdleConnections();
+      const force = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, graceMs);
+      return closed.finally(() => clearTimeout(force));
+    },
   });
-  return server;
+}
+
+/** A listening server that can be shut down without waiting for clients to hang up. */
+export interface HttpServer extends net.Server {
+  /**
+   * Stops accepting connections, asks HTTP/2 clients to go away once their streams end, and destroys
+   * whatever connection is still open after `graceMs`.
+   */
+  shutdown(graceMs: number): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, timestampMs } from "@bufbuild/protobuf/wkt";
 import {
   type Conversation, ConversationKind, ConversationSchema, MemberSchema, type Role,
 } from "@chat/gen/chat/v1/conversation_pb.js";
@@ -70,8 +70,8 @@ export class Conversations {
   async list(caller: Caller): Promise<Conversation[]> {
     const ids = await this.store.listConversationIds(caller.userId);
     const views = await Promise.all(ids.map((id) => this.view(id, caller.userId).catch(() => undefined)));
-    const activity = (c: Conversation) => c.lastMessage?.sentAt?.seconds ?? c.createdAt?.seconds ?? 0n;
-    return views.filter((v): v is Conversation => v !== undefined).sort((a, b) => Number(activity(b) - activity(a)));
+    const activity = (c: Conversation) => timestampMs(c.lastMessage?.sentAt ?? c.createdAt ?? timestampFromDate(new Date(0)));
+    return views.filter((v): v is Conversation => v !== undefined).sort((a, b) => activity(b) - activity(a));
   }
 
   /** Adds users to a group (admins and owners). */

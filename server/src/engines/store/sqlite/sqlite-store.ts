@@ -163,6 +163,7 @@ function appendOne(q: Statements, m: NewMessage): { message: MessageRecord; dupl
   if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
   const seq = Number(bumped.last_seq);
   q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
+  q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
   return { message: { ...m, seq }, duplicate: false };
 }
 

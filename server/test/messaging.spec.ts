@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Direction } from "@chat/gen/chat/v1/message_pb.js";
+import { type TestUser, newId, openStream, registerUser, startNode } from "./harness.ts";
+
+describe("messaging on one node", () => {
+  let server: Awaited<ReturnType<typeof startNode>>;
+  let alice: TestUser, bob: TestUser, carol: TestUser;
+  let group: string;
+
+  beforeAll(async () => {
+    server = await startNode();
+    [alice, bob, carol] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "carol")]);
+    const res = await alice.clients.conversations.createGroup({ name: "team", memberIds: [bob.id, carol.id] });
+    group = res.conversation!.id;
+  });
+  afterAll(async () => server?.close());
+
+  it("assigns gap-free, strictly increasing seqs and every member sees the same order", async () => {
+    const streams = await Promise.all([alice, bob, carol].map(openStream));
+    const perSender = 20;
+    await Promise.all([alice, bob, carol].map((u) => Promise.all(Array.from({ length: perSender }, (_, i) =>
+      u.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: `${u.username} ${i}` })))));
+    const total = perSender * 3;
+    for (const s of streams) {
+      const seen = await s.until(() => { const m = s.of("message"); return m.length >= total && m; }, 10_000, "all messages");
+      expect(seen.map((m) => Number(m.seq))).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    }
+    const texts = streams.map((s) => s.of("message").map((m) => m.text).join("|"));
+    expect(new Set(texts).size).toBe(1);
+    streams.forEach((s) => s.close());
+  });
+
+  it("a retried send with the same client id creates no second message and gets the same ACK", async () => {
+    const clientMessageId = newId();
+    const first = await bob.clients.live.sendMessage({ conversationId: group, clientMessageId, text: "once" });
+    const again = await bob.clients.live.sendMessage({ conversationId: group, clientMessageId, text: "once" });
+    const concurrent = await Promise.all([1, 2, 3].map(() => bob.clients.live.sendMessage({ conversationId: group, clientMessageId, text: "once" })));
+    for (const ack of [again, ...concurrent]) expect(ack).toEqual(first);
+    const page = await bob.clients.history.listMessages({ conversationId: group, limit: 5 });
+    expect(page.messages.filter((m) => m.clientMessageId === clientMessageId)).toHaveLength(1);
+  });
+
+  it("acks a send on the stream with the request id, and answers a bad frame with a FrameError", async () => {
+    const s = await openStream(alice);
+    s.send({ requestId: "r1", frame: { case: "send", value: { conversationId: group, clientMessageId: newId(), text: "via stream" } } });
+    s.send({ requestId: "r2", frame: { case: "send", value: { conversationId: group, clientMessageId: newId(), text: "   " } } });
+    const ack = await s.until(() => s.frames.find((f) => f.requestId === "r1" && f.frame.case === "ack"));
+    const err = await s.until(() => s.frames.find((f) => f.requestId === "r2" && f.frame.case === "error"));
+    expect(ack.frame.case === "ack" && ack.frame.value.seq).toBeGreaterThan(0n);
+    expect(err.frame.case === "error" && err.frame.value.message).toMatch(/empty/);
+    s.send({ requestId: "r3", frame: { case: "heartbeat", value: {} } });
+    s.send({ requestId: "r4", frame: { case: "send", value: { conversationId: group, clientMessageId: newId(), text: "still open" } } });
+    await s.until(() => s.frames.find((f) => f.requestId === "r4" && f.frame.case === "ack"), 5_000, "stream still usable after an error");
+    s.close();
+  });
+
+  it("pages history backward and forward by seq", async () => {
+    const conv = (await alice.clients.conversations.createGroup({ name: "history", memberIds: [bob.id] })).conversation!.id;
+    for (let i = 1; i <= 12; i++) await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `m${i}` });
+    const newest = await bob.clients.history.listMessages({ conversationId: conv, limit: 5 });
+    expect(newest.messages.map((m) => m.text)).toEqual(["m12", "m11", "m10", "m9", "m8"]);
+    expect(newest.hasMore).toBe(true);
+    const older = await bob.clients.history.listMessages({ conversationId: conv, anchorSeq: 8n, limit: 10 });
+    expect(older.messages.map((m) => Number(m.seq))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(older.hasMore).toBe(false);
+    const forward = await bob.clients.history.listMessages({ conversationId: conv, anchorSeq: 10n, direction: Direction.FORWARD });
+    expect(forward.messages.map((m) => m.text)).toEqual(["m11", "m12"]);
+  });
+
+  it("delivers to every device of every member, and a read mark on one device reaches the others and the sender", async () => {
+    const { loginDevice } = await import("./harness.ts");
+    const bobPhone = await loginDevice(server, bob);
+    const conv = (await alice.clients.conversations.getOrCreateDirect({ username: bob.username })).conversation!.id;
+    const [aliceStream, bobLaptop, bobPhoneStream] = await Promise.all([openStream(alice), openStream(bob), openStream(bobPhone)]);
+    const ack = await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "hi bob" });
+    for (const s of [bobLaptop, bobPhoneStream]) await s.until(() => s.of("message").find((m) => m.text === "hi bob"));
+    bobPhoneStream.send({ frame: { case: "markRead", value: { conversationId: conv, seq: ack.seq } } });
+    for (const s of [aliceStream, bobLaptop]) {
+      const r = await s.until(() => s.of("receipt").find((e) => e.conversationId === conv && e.state?.userId === bob.id && e.state.readSeq === ack.seq));
+      expect(r.state!.deliveredSeq).toBe(ack.seq);
+    }
+    const view = (await bob.clients.conversations.getConversation({ conversationId: conv })).conversation!;
+    expect(view.unreadCount).toBe(0n);
+    [aliceStream, bobLaptop, bobPhoneStream].forEach((s) => s.close());
+  });
+
+  it("lists conversations with the last message and the unread count", async () => {
+    const conv = (await carol.clients.conversations.getOrCreateDirect({ userId: alice.id })).conversation!.id;
+    await carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "one" });
+    await carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "two" });
+    const list = (await alice.clients.conversations.listConversations({})).conversations;
+    const direct = list.find((c) => c.id === conv)!;
+    expect(direct.lastMessage?.text).toBe("two");
+    expect(direct.unreadCount).toBe(2n);
+    expect(list[0]!.id).toBe(conv); // most recently active first
+    const mine = (await carol.clients.conversations.listConversations({})).conversations.find((c) => c.id === conv)!;
+    expect(mine.unreadCount).toBe(0n); // one's own messages are never unread
+  });
+});
