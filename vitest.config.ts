@@ -2,8 +2,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["server/**/*.spec.ts", "cli/**/*.spec.ts", "desktop/**/*.spec.ts", "bench/**/*.spec.ts"],
+    include: ["server/**/*.spec.ts", "client/**/*.spec.ts", "cli/**/*.spec.ts", "desktop/**/*.spec.ts", "bench/**/*.spec.ts"],
     exclude: ["**/node_modules/**"],
+    // Real Redis and Cassandra, started once per run and shared by every suite that needs them.
+    globalSetup: ["server/test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },
