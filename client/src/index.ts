@@ -1,0 +1,9 @@
+// The shared chat client library: what the CLI, bots, the benchmark and the desktop app stand on.
+// Transport-agnostic (bring a gRPC, Connect or gRPC-Web transport) and free of server code.
+export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
+export { bearer, type ChatClients, createChatClients } from "./clients.ts";
+export { FrameQueue } from "./frame-queue.ts";
+export { type EventMap, Listeners } from "./listeners.ts";
+export { type LiveCursor, type LiveEvents, LiveSession, type LiveSessionOptions, type LiveState } from "./live-session.ts";
+export { MessageOrder, type MessageOrderOptions } from "./message-order.ts";
+export { isTransient, type OutgoingMessage } from "./send-queue.ts";

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { pino } from "pino";
+import { loadConfig } from "../../server/src/config.ts";
+import { type RunningServer, startServer } from "../../server/src/server.ts";
+import { bearer, type ChatClients, createChatClients } from "../src/clients.ts";
+
+/**
+ * A real chat server in the test process, on its own data dir. `restart()` stops it (every stream is
+ * closed, as in a deploy or a crash-restart) and starts a new one on the same port and data.
+ */
+export class TestServer {
+  server!: RunningServer;
+  private dataDir = "";
+  private port = 0;
+
+  static async start(): Promise<TestServer> {
+    const t = new TestServer();
+    t.dataDir = await mkdtemp(join(tmpdir(), "chat-client-test-"));
+    await t.listen();
+    return t;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops the node; clients see their streams end. */
+  async stop(): Promise<void> {
+    await this.server.close();
+  }
+
+  /** Starts the node again on the same port and data dir. */
+  async listen(): Promise<void> {
+    const config = loadConfig(["--port", String(this.port), "--data-dir", this.dataDir, "--heartbeat-interval-ms", "1000", "--heartbeat-timeout-ms", "5000"], {});
+    this.server = await startServer(config, pino({ level: "silent" }));
+    this.port = this.server.port;
+  }
+
+  /** Stops the node for good and deletes its data. */
+  async dispose(): Promise<void> {
+    await this.server.close().catch(() => {});
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Registers a user and returns clients authenticated as that user's new device. */
+  async user(username: string): Promise<{ clients: ChatClients; userId: string }> {
+    const anonymous = createChatClients(createGrpcTransport({ baseUrl: this.url }));
+    const { token, user } = await anonymous.auth.register({ username, password: "correct horse battery", deviceName: "test" });
+    const clients = createChatClients(createGrpcTransport({ baseUrl: this.url, interceptors: [bearer(token)] }));
+    return { clients, userId: user!.id };
+  }
+}
+
+/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
