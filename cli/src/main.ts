@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from "commander";
+import { login, logout, register, whoami } from "./commands/auth.ts";
+import { listConversations } from "./commands/conversations.ts";
+import { history, send, tail } from "./commands/messages.ts";
+import { exitWithError } from "./errors.ts";
+
+// The `chat` command: scriptable subcommands, or the full-screen client when given none.
+const program = new Command("chat")
+  .description("Terminal chat client. Without a command, opens the interactive client (log in first).")
+  .option("--server <url>", "server URL (default: $CHAT_SERVER, the config file, or http://127.0.0.1:8080)")
+  .configureOutput({ outputError: (text, write) => write(`chat: ${text.replace(/^error: /, "")}`) })
+  .action(async () => {
+    const { runTui } = await import("./tui/run.ts");
+    await runTui(program.opts());
+  });
+
+const globals = <T extends object>(options: T) => ({ ...program.opts(), ...options });
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError("must be an integer from 1 to 500");
+  return n;
+};
+
+program.command("register <username>").description("create an account and log this terminal in")
+  .option("--display-name <name>", "the name others see")
+  .option("--password-stdin", "read the password from the first line of stdin (else $CHAT_PASSWORD, else a prompt)")
+  .action((username: string, options) => register(username, globals(options)));
+
+program.command("login <username>").description("log this terminal in")
+  .option("--password-stdin", "read the password from the first line of stdin (else $CHAT_PASSWORD, else a prompt)")
+  .action((username: string, options) => login(username, globals(options)));
+
+program.command("logout").description("revoke this terminal's token and forget it")
+  .action(() => logout(globals({})));
+
+program.command("whoami").description("show the logged-in account and device")
+  .option("--json", "print JSON")
+  .action((options) => whoami(globals(options)));
+
+program.command("ls").description("list your conversations, most recently active first")
+  .option("--json", "one JSON conversation per line")
+  .action((options) => listConversations(globals(options)));
+
+program.command("send <conversation> [text]").description("send a message (text from stdin when not given); conversation is an id, @user or a group name")
+  .option("--json", "print the ACK as JSON")
+  .action((target: string, text: string | undefined, options) => send(target, text, globals(options)));
+
+program.command("history <conversation>").description("print the newest messages of a conversation")
+  .option("--limit <n>", "how many (1-500)", positive, 20)
+  .option("--json", "one JSON message per line")
+  .action((target: string, options) => history(target, globals(options)));
+
+program.command("tail <conversation>").description("print new messages as they arrive, until Ctrl-C")
+  .option("--json", "one JSON message per line")
+  .action((target: string, options) => tail(target, globals(options)));
+
+try {
+  await program.parseAsync();
+  // Commands are done: close the HTTP/2 connection without waiting for its idle timeout.
+  if (program.args.length > 0) process.exit(0);
+} catch (err) {
+  exitWithError(err);
+}
