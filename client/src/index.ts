@@ -7,3 +7,4 @@ export { type EventMap, Listeners } from "./listeners.ts";
 export { type LiveCursor, type LiveEvents, LiveSession, type LiveSessionOptions, type LiveState } from "./live-session.ts";
 export { MessageOrder, type MessageOrderOptions } from "./message-order.ts";
 export { isTransient, type OutgoingMessage } from "./send-queue.ts";
+export { UserDirectory } from "./user-directory.ts";
