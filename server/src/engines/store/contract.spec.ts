@@ -1,0 +1,234 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "cassandra-driver";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { ConversationRecord, MemberRecord, NewMessage, Store } from "./interface.ts";
+import { createScyllaStore } from "./scylla/scylla-store.ts";
+import { createSqliteStore } from "./sqlite/sqlite-store.ts";
+
+/** An implementation under test: every store `open` returns shares one database, like cluster nodes. */
+interface StoreEngine {
+  open(): Promise<Store>;
+  destroy(): Promise<void>;
+}
+
+/** Seqs per Scylla partition in this suite: small, so that paging crosses many bucket boundaries. */
+const bucketSize = 10;
+
+const engines: { name: string; make: () => StoreEngine }[] = [
+  { name: "sqlite", make: () => {
+    const dir = mkdtempSync(join(tmpdir(), "store-contract-"));
+    return {
+      open: async () => createSqliteStore({ path: join(dir, "chat.sqlite") }),
+      destroy: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } },
+  { name: "scylla", make: () => {
+    const keyspace = `contract_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const cluster = { contactPoints: [inject("cassandraContactPoint")], localDataCenter: inject("cassandraDataCenter") };
+    return {
+      open: () => createScyllaStore({ ...cluster, keyspace, bucketSize }),
+      async destroy() {
+        const client = new Client(cluster);
+        await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+        await client.shutdown();
+      },
+    };
+  } },
+];
+
+describe.each(engines)("Store contract: $name", ({ make }) => {
+  let engine: StoreEngine;
+  /** Two stores on the same data: two nodes. */
+  let a: Store;
+  let b: Store;
+
+  beforeAll(async () => {
+    engine = make();
+    a = await engine.open();
+    b = await engine.open();
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await engine?.destroy();
+  });
+
+  const now = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+  const user = (username = `u${randomUUID().slice(0, 8)}`) => ({
+    id: randomUUID(), username, displayName: username.toUpperCase(), passwordHash: "$argon2id$x", createdAt: now(),
+  });
+  const member = (conversationId: string, userId: string, joinedAt = now()): MemberRecord =>
+    ({ conversationId, userId, role: "member", joinedAt });
+  /** A group of the given users and of the senders the tests use, s0, s1 and s2. */
+  async function group(userIds: string[] = []): Promise<string> {
+    const conv: ConversationRecord = { id: randomUUID(), kind: "group", name: "g", createdAt: now(), lastSeq: 0 };
+    await a.createGroup(conv, ["s0", "s1", "s2", ...userIds].map((id) => member(conv.id, id)));
+    return conv.id;
+  }
+  const message = (conversationId: string, text: string, senderId = "s1", clientMessageId: string = randomUUID()): NewMessage =>
+    ({ conversationId, senderId, clientMessageId, text, sentAt: now() });
+  const seqs = (page: { seq: number }[]) => page.map((m) => m.seq);
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it("users: usernames are unique, even when two nodes race", async () => {
+    const alice = user();
+    expect(await a.createUser(alice)).toBe(true);
+    const copycat = { ...user(), username: alice.username };
+    expect(await b.createUser(copycat)).toBe(false);
+    expect(await a.getUsers([alice.id, copycat.id, randomUUID()])).toEqual([alice]);
+    expect(await b.getUserByUsername(alice.username)).toEqual(alice);
+    expect(await b.getUserByUsername("nobody")).toBeUndefined();
+
+    const name = `race${randomUUID().slice(0, 8)}`;
+    const racers = Array.from({ length: 6 }, () => ({ ...user(), username: name }));
+    const won = await Promise.all(racers.map((u, i) => (i % 2 ? a : b).createUser(u)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const winner = racers[won.indexOf(true)]!;
+    expect(await a.getUserByUsername(name)).toEqual(winner);
+    expect(await a.getUsers(racers.map((r) => r.id))).toEqual([winner]);
+  });
+
+  it("devices: found by token hash, listed oldest first, deleted with their token", async () => {
+    const userId = randomUUID();
+    const devices = [2, 0, 1].map((age) => ({
+      userId, deviceId: randomUUID(), deviceName: `d${age}`, tokenHash: randomUUID(), createdAt: new Date(Date.now() - age * 60_000),
+    }));
+    for (const d of devices) await a.createDevice({ ...d, createdAt: new Date(d.createdAt.getTime() - (d.createdAt.getTime() % 1000)) });
+    const listed = await b.listDevices(userId);
+    expect(listed.map((d) => d.deviceName)).toEqual(["d2", "d1", "d0"]);
+    expect(await b.getDeviceByTokenHash(devices[0]!.tokenHash)).toEqual(listed[0]);
+    expect(await a.deleteDevice(userId, devices[0]!.deviceId)).toEqual(listed[0]);
+    expect(await a.deleteDevice(userId, devices[0]!.deviceId)).toBeUndefined();
+    expect(await b.getDeviceByTokenHash(devices[0]!.tokenHash)).toBeUndefined();
+    expect((await b.listDevices(userId)).map((d) => d.deviceName)).toEqual(["d1", "d0"]);
+  });
+
+  it("direct conversations: exactly one per pair, even when both sides race from two nodes", async () => {
+    const [x, y] = [randomUUID(), randomUUID()];
+    const attempts = await Promise.all(Array.from({ length: 8 }, (_, i) => {
+      const conv: ConversationRecord = { id: randomUUID(), kind: "direct", name: "", createdAt: now(), lastSeq: 0 };
+      const pair: [MemberRecord, MemberRecord] = i % 2 ? [member(conv.id, x), member(conv.id, y)] : [member(conv.id, y), member(conv.id, x)];
+      return (i % 2 ? a : b).getOrCreateDirect(conv, pair);
+    }));
+    expect(attempts.filter((r) => r.created)).toHaveLength(1);
+    const id = attempts[0]!.conversation.id;
+    expect(new Set(attempts.map((r) => r.conversation.id))).toEqual(new Set([id]));
+    expect(attempts[0]!.conversation).toMatchObject({ kind: "direct", lastSeq: 0 });
+    expect((await b.listMembers(id)).map((m) => m.userId).sort()).toEqual([x, y].sort());
+    expect(await a.listConversationIds(x)).toEqual([id]);
+    expect(await a.listConversationIds(y)).toEqual([id]);
+  });
+
+  it("groups: members oldest first; putMembers changes roles and keeps joinedAt; removal drops marks", async () => {
+    const [owner, m1, m2] = [randomUUID(), randomUUID(), randomUUID()];
+    const conv: ConversationRecord = { id: randomUUID(), kind: "group", name: "team", createdAt: now(), lastSeq: 99 };
+    const t0 = now();
+    await a.createGroup(conv, [{ ...member(conv.id, owner, t0), role: "owner" }, member(conv.id, m1, new Date(t0.getTime() + 1000))]);
+    expect(await b.getConversation(conv.id)).toEqual({ ...conv, lastSeq: 0 });
+    expect(await b.getConversation(randomUUID())).toBeUndefined();
+    await b.putMembers([{ ...member(conv.id, m1, new Date(t0.getTime() + 9000)), role: "admin" }, member(conv.id, m2, new Date(t0.getTime() + 2000))]);
+    expect((await a.listMembers(conv.id)).map((m) => [m.userId, m.role, m.joinedAt.getTime() - t0.getTime()])).toEqual([
+      [owner, "owner", 0], [m1, "admin", 1000], [m2, "member", 2000],
+    ]);
+    expect(await a.listConversationIds(m2)).toEqual([conv.id]);
+
+    await a.appendMessage(message(conv.id, "hi", owner));
+    await a.advanceReadState({ conversationId: conv.id, userId: m2, deliveredSeq: 1, readSeq: 1 });
+    await b.removeMember(conv.id, m2);
+    expect((await a.listMembers(conv.id)).map((m) => m.userId)).toEqual([owner, m1]);
+    expect(await a.listConversationIds(m2)).toEqual([]);
+    expect((await a.listReadStates(conv.id)).map((s) => s.userId)).toEqual([owner]);
+    // Back again: the marks of the earlier membership stay gone.
+    await b.putMembers([member(conv.id, m2, new Date(t0.getTime() + 5000))]);
+    expect(await b.advanceReadState({ conversationId: conv.id, userId: m2, deliveredSeq: 0, readSeq: 0 }))
+      .toEqual({ conversationId: conv.id, userId: m2, deliveredSeq: 0, readSeq: 0 });
+  });
+
+  it("read marks only grow, whatever order concurrent advances land in", async () => {
+    const u = randomUUID();
+    const id = await group([u]);
+    for (let i = 0; i < 30; i++) await a.appendMessage(message(id, `m${i}`));
+    const mark = (deliveredSeq: number, readSeq: number) => ({ conversationId: id, userId: u, deliveredSeq, readSeq });
+    expect(await a.advanceReadState(mark(5, 3))).toEqual(mark(5, 3));
+    expect(await b.advanceReadState(mark(2, 1))).toEqual(mark(5, 3));
+    expect(await b.advanceReadState(mark(0, 8))).toEqual(mark(8, 8)); // read implies delivered
+    const marks = Array.from({ length: 40 }, (_, i) => mark((i * 7) % 30, (i * 11) % 25));
+    await Promise.all(marks.map((m, i) => (i % 2 ? a : b).advanceReadState(m)));
+    expect((await a.listReadStates(id)).filter((s) => s.userId === u)).toEqual([mark(29, 24)]);
+  });
+
+  it("a sender has read what they sent: their marks rise to their new message", async () => {
+    const reader = randomUUID();
+    const id = await group([reader]);
+    await a.appendMessage(message(id, "one", "s0"));
+    await b.appendMessage(message(id, "two", "s1"));
+    await a.advanceReadState({ conversationId: id, userId: "s0", deliveredSeq: 2, readSeq: 0 });
+    const states = await b.listReadStates(id);
+    const byUser = Object.fromEntries(states.map((s) => [s.userId, [s.deliveredSeq, s.readSeq]]));
+    expect(byUser).toEqual({ s0: [2, 1], s1: [2, 2] });
+  });
+
+  it("appends get seq 1, 2, 3... and a repeated client message id gets the first message back", async () => {
+    const id = await group();
+    const first = await a.appendMessage(message(id, "one", "s1", "c1"));
+    expect(first).toEqual({ message: { ...message(id, "one", "s1", "c1"), sentAt: first.message.sentAt, seq: 1 }, duplicate: false });
+    expect((await b.appendMessage(message(id, "two", "s1", "c2"))).message.seq).toBe(2);
+    const again = await b.appendMessage({ ...message(id, "one (retried)", "s1", "c1") });
+    expect(again).toEqual({ message: first.message, duplicate: true });
+    // The id is per sender: another sender may use the same one.
+    expect(await a.appendMessage(message(id, "three", "s2", "c1"))).toMatchObject({ message: { seq: 3 }, duplicate: false });
+    expect((await b.getConversation(id))!.lastSeq).toBe(3);
+    await expect(a.appendMessage(message(randomUUID(), "nowhere"))).rejects.toThrow();
+  });
+
+  it("200 concurrent appends on two nodes take seqs 1..200, each once, with no gap", async () => {
+    const id = await group();
+    const sent = Array.from({ length: 200 }, (_, i) => message(id, `m${i}`, `s${i % 3}`));
+    const results = await Promise.all(sent.map((m, i) => (i % 2 ? a : b).appendMessage(m)));
+    expect(results.every((r) => !r.duplicate)).toBe(true);
+    expect(seqs(results.map((r) => r.message)).sort((x, y) => x - y)).toEqual(range(1, 200));
+    const stored = await a.listMessages(id, { limit: 500, order: "asc" });
+    expect(seqs(stored)).toEqual(range(1, 200));
+    const bySeq = new Map(results.map((r) => [r.message.seq, r.message.clientMessageId]));
+    expect(stored.every((m) => bySeq.get(m.seq) === m.clientMessageId)).toBe(true);
+    expect(new Set(stored.map((m) => m.clientMessageId)).size).toBe(200);
+    expect((await b.getConversation(id))!.lastSeq).toBe(200);
+  });
+
+  it("the same client message id sent concurrently from two nodes is stored once", async () => {
+    const id = await group();
+    await a.appendMessage(message(id, "before"));
+    for (let round = 0; round < 5; round++) {
+      const m = message(id, `dup${round}`, "s1", `same-${round}`);
+      const results = await Promise.all([a.appendMessage(m), b.appendMessage(m), a.appendMessage(m), b.appendMessage(m)]);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.message.seq))).toEqual(new Set([round + 2]));
+    }
+    expect(seqs(await b.listMessages(id, { limit: 100, order: "asc" }))).toEqual(range(1, 6));
+  });
+
+  it("history pages walk across bucket boundaries in both directions", async () => {
+    const id = await group();
+    const total = 3 * bucketSize + 5;
+    for (let i = 1; i <= total; i++) await (i % 2 ? a : b).appendMessage(message(id, `m${i}`));
+    const cases: [Parameters<Store["listMessages"]>[1], number[]][] = [
+      [{ limit: 12, order: "desc" }, range(total - 11, total).reverse()],
+      [{ beforeSeq: 22, limit: 15, order: "desc" }, range(7, 21).reverse()],
+      [{ beforeSeq: 4, limit: 15, order: "desc" }, [3, 2, 1]],
+      [{ afterSeq: 0, limit: 25, order: "asc" }, range(1, 25)],
+      [{ afterSeq: 8, beforeSeq: 31, limit: 100, order: "asc" }, range(9, 30)],
+      [{ afterSeq: 8, beforeSeq: 31, limit: 100, order: "desc" }, range(9, 30).reverse()],
+      [{ afterSeq: 19, limit: 1, order: "asc" }, [20]],
+      [{ afterSeq: total, limit: 10, order: "asc" }, []],
+      [{ afterSeq: 10, beforeSeq: 11, limit: 10, order: "asc" }, []],
+      [{ beforeSeq: 1000, limit: 3, order: "desc" }, [total, total - 1, total - 2]],
+    ];
+    for (const [r, expected] of cases) expect(seqs(await b.listMessages(id, r)), JSON.stringify(r)).toEqual(expected);
+    const page = await a.listMessages(id, { afterSeq: 9, limit: 2, order: "asc" });
+    expect(page.map((m) => m.text)).toEqual(["m10", "m11"]);
+    expect(await a.listMessages(randomUUID(), { limit: 10, order: "desc" })).toEqual([]);
+    expect((await a.getConversation(id))!.lastSeq).toBe(total);
+  });
+});

@@ -1,0 +1,263 @@
+import type { types } from "cassandra-driver";
+import type {
+  ConversationRecord, DeviceRecord, MemberRecord, ReadStateRecord, Store, UserRecord,
+} from "../interface.ts";
+import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts";
+import { MessageLog } from "./message-log.ts";
+import { migrate, type Replication } from "./schema.ts";
+
+/** Options of {@link createScyllaStore}. */
+export interface ScyllaStoreOptions {
+  /** "host" or "host:port" of a few nodes of the cluster. */
+  contactPoints: string[];
+  /** The data center this server runs in (queries prefer its replicas). */
+  localDataCenter: string;
+  keyspace: string;
+  /** Consistency of reads and writes, by name; LOCAL_QUORUM by default. */
+  consistency?: string;
+  /** Consistency of the Paxos round of lightweight transactions: LOCAL_SERIAL (default) or SERIAL. */
+  serialConsistency?: string;
+  /** Used when the keyspace is created; SimpleStrategy with one replica by default. */
+  replication?: Replication;
+  /** Seqs per message partition, fixed when the keyspace is created; 1000 by default. */
+  bucketSize?: number;
+  /** Creates missing tables at startup (idempotent); true by default. */
+  migrate?: boolean;
+}
+
+/** Statements in one logged batch at most: large batches strain the coordinator. */
+const maxBatch = 50;
+
+/**
+ * The cluster store on ScyllaDB or Apache Cassandra: every table is read by its partition key
+ * (see schema.ts), every statement prepared and routed to a replica of its partition.
+ *
+ * Uniqueness (usernames, one direct conversation per pair, seqs, client message ids) rests on
+ * lightweight transactions, the only cluster-wide compare-and-set; everything else is plain
+ * idempotent writes at the configured consistency, so a resolved write is on a quorum of replicas.
+ */
+export async function createScyllaStore(options: ScyllaStoreOptions): Promise<Store> {
+  const consistency = parseConsistency(options.consistency ?? "localQuorum");
+  const serialConsistency = parseConsistency(options.serialConsistency ?? "localSerial");
+  const bucketSize = options.bucketSize ?? 1000;
+  const connect = (keyspace?: string) => connectCql({
+    contactPoints: options.contactPoints, localDataCenter: options.localDataCenter,
+    ...(keyspace ? { keyspace } : {}), consistency, serialConsistency,
+  });
+  if (options.migrate ?? true) {
+    const admin = await connect();
+    try {
+      await migrate(admin, {
+        keyspace: options.keyspace, bucketSize,
+        replication: options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 },
+      });
+    } finally {
+      await admin.close();
+    }
+  }
+  const cql = await connect(options.keyspace);
+  const log = new MessageLog(cql, bucketSize);
+  const memberships = membershipStatements();
+
+  return {
+    async createUser(u) {
+      const values = [u.id, u.username, u.displayName, u.passwordHash, u.createdAt];
+      await cql.execute("INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)", values);
+      const claim = await cql.cas(`INSERT INTO users_by_username (username, id, display_name, password_hash, created_at)
+        VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`, [u.username, u.id, u.displayName, u.passwordHash, u.createdAt]);
+      // A timed-out try of our own may have taken the name: then the row holds our id.
+      if (claim.applied || claim.current?.get("id") === u.id) return true;
+      await cql.execute("DELETE FROM users WHERE id = ?", [u.id]);
+      return false;
+    },
+    async getUsers(ids) {
+      const rows = await Promise.all([...new Set(ids)].map(async (id) =>
+        (await cql.execute("SELECT * FROM users WHERE id = ?", [id])).first()));
+      return rows.filter((r) => r !== null).map(toUser);
+    },
+    async getUserByUsername(username) {
+      const row = (await cql.execute("SELECT * FROM users_by_username WHERE username = ?", [username])).first();
+      return row ? toUser(row) : undefined;
+    },
+
+    async createDevice(d) {
+      await cql.batch([
+        { query: `INSERT INTO devices_by_token (token_hash, user_id, device_id, device_name, created_at)
+            VALUES (?, ?, ?, ?, ?)`, params: [d.tokenHash, d.userId, d.deviceId, d.deviceName, d.createdAt] },
+        { query: `INSERT INTO devices_by_user (user_id, device_id, device_name, token_hash, created_at)
+            VALUES (?, ?, ?, ?, ?)`, params: [d.userId, d.deviceId, d.deviceName, d.tokenHash, d.createdAt] },
+      ]);
+    },
+    async getDeviceByTokenHash(tokenHash) {
+      const row = (await cql.execute("SELECT * FROM devices_by_token WHERE token_hash = ?", [tokenHash])).first();
+      return row ? toDevice(row) : undefined;
+    },
+    async listDevices(userId) {
+      const rows = await cql.all("SELECT * FROM devices_by_user WHERE user_id = ?", [userId]);
+      return rows.map(toDevice).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compare(a.deviceId, b.deviceId));
+    },
+    async deleteDevice(userId, deviceId) {
+      const row = (await cql.execute("SELECT * FROM devices_by_user WHERE user_id = ? AND device_id = ?", [userId, deviceId])).first();
+      if (!row) return undefined;
+      const device = toDevice(row);
+      await cql.batch([
+        { query: "DELETE FROM devices_by_token WHERE token_hash = ?", params: [device.tokenHash] },
+        { query: "DELETE FROM devices_by_user WHERE user_id = ? AND device_id = ?", params: [userId, deviceId] },
+      ]);
+      return device;
+    },
+
+    async getOrCreateDirect(conv, members) {
+      const pairKey = members.map((m) => m.userId).sort().join(":");
+      // The conversation row goes first, so that whoever wins the pair finds it; a loser's row is
+      // an orphan nobody can reach. Members go last, as they make the conversation visible.
+      await insertConversation(cql, conv);
+      const claim = await cql.cas("INSERT INTO direct_by_pair (pair_key, conversation_id) VALUES (?, ?) IF NOT EXISTS", [pairKey, conv.id]);
+      const id = claim.applied ? conv.id : (claim.current!.get("conversation_id") as string);
+      if (id === conv.id) {
+        await cql.batch(members.flatMap((m) => memberships.put(m)));
+        return { conversation: { ...conv, lastSeq: 0 }, created: true };
+      }
+      await cql.execute("DELETE FROM conversations WHERE id = ?", [conv.id]);
+      const existing = (await getConversation(cql, log, id))!;
+      // The winner may have died before writing the members: finish its work, as it would have.
+      if ((await cql.execute("SELECT user_id FROM members_by_conversation WHERE conversation_id = ? LIMIT 1", [id])).rowLength === 0) {
+        await cql.batch(members.flatMap((m) => memberships.put({ ...m, conversationId: id, joinedAt: existing.createdAt })));
+      }
+      return { conversation: existing, created: false };
+    },
+    async createGroup(conv, members) {
+      await insertConversation(cql, conv);
+      await inBatches(cql, members.flatMap((m) => memberships.put(m)));
+    },
+    getConversation: (id) => getConversation(cql, log, id),
+    async listMembers(conversationId) {
+      const rows = await cql.all("SELECT * FROM members_by_conversation WHERE conversation_id = ?", [conversationId]);
+      return rows.map(toMember).sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || compare(a.userId, b.userId));
+    },
+    async listConversationIds(userId) {
+      const rows = await cql.all("SELECT conversation_id FROM conversations_by_user WHERE user_id = ?", [userId]);
+      return rows.map((r) => r.get("conversation_id") as string);
+    },
+    async putMembers(members) {
+      // Keep the joinedAt of existing members: it is their identity in read_states.
+      const existing = new Map<string, Date>();
+      for (const [conversationId, userIds] of groupBy(members, (m) => m.conversationId, (m) => m.userId)) {
+        const rows = await cql.execute("SELECT user_id, joined_at FROM members_by_conversation WHERE conversation_id = ? AND user_id IN ?",
+          [conversationId, userIds]);
+        for (const r of rows.rows) existing.set(`${conversationId}:${r.get("user_id")}`, r.get("joined_at"));
+      }
+      await inBatches(cql, members.flatMap((m) =>
+        memberships.put({ ...m, joinedAt: existing.get(`${m.conversationId}:${m.userId}`) ?? m.joinedAt })));
+    },
+    async removeMember(conversationId, userId) {
+      const joinedAt = await membershipOf(cql, conversationId, userId);
+      if (!joinedAt) return;
+      await cql.batch([...memberships.delete(conversationId, userId), {
+        query: "DELETE FROM read_states WHERE conversation_id = ? AND user_id = ? AND joined_at = ?",
+        params: [conversationId, userId, joinedAt],
+      }]);
+    },
+
+    async appendMessage(m) {
+      const appended = await log.append(m);
+      const seq = appended.message.seq;
+      if (!appended.duplicate) await raiseMarks(cql, { conversationId: m.conversationId, userId: m.senderId, deliveredSeq: seq, readSeq: seq });
+      return appended;
+    },
+    listMessages: (conversationId, range) => log.list(conversationId, range),
+
+    async advanceReadState(s) {
+      const marks = await raiseMarks(cql, s);
+      if (!marks) throw new Error(`user ${s.userId} is not a member of conversation ${s.conversationId}`);
+      return marks;
+    },
+    async listReadStates(conversationId) {
+      return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
+    },
+
+    close: () => cql.close(),
+  };
+}
+
+/** The writes that add or remove a membership, in both of its tables. */
+function membershipStatements() {
+  return {
+    put: (m: MemberRecord): Statement[] => [
+      { query: "INSERT INTO members_by_conversation (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+        params: [m.conversationId, m.userId, m.role, m.joinedAt] },
+      { query: "INSERT INTO conversations_by_user (user_id, conversation_id, role, joined_at) VALUES (?, ?, ?, ?)",
+        params: [m.userId, m.conversationId, m.role, m.joinedAt] },
+    ],
+    delete: (conversationId: string, userId: string): Statement[] => [
+      { query: "DELETE FROM members_by_conversation WHERE conversation_id = ? AND user_id = ?", params: [conversationId, userId] },
+      { query: "DELETE FROM conversations_by_user WHERE user_id = ? AND conversation_id = ?", params: [userId, conversationId] },
+    ],
+  };
+}
+
+function insertConversation(cql: Cql, c: ConversationRecord): Promise<types.ResultSet> {
+  return cql.execute("INSERT INTO conversations (id, kind, name, created_at) VALUES (?, ?, ?, ?)", [c.id, c.kind, c.name, c.createdAt]);
+}
+
+async function getConversation(cql: Cql, log: MessageLog, id: string): Promise<ConversationRecord | undefined> {
+  const row = (await cql.execute("SELECT * FROM conversations WHERE id = ?", [id])).first();
+  if (!row) return undefined;
+  return {
+    id, kind: row.get("kind"), name: row.get("name"), createdAt: row.get("created_at"),
+    lastSeq: await log.head(id, Number(row.get("last_seq_hint") ?? 0)),
+  };
+}
+
+/** The joinedAt of a member (which keys their read marks), or undefined for a non-member. */
+async function membershipOf(cql: Cql, conversationId: string, userId: string): Promise<Date | undefined> {
+  const row = (await cql.execute("SELECT joined_at FROM members_by_conversation WHERE conversation_id = ? AND user_id = ?",
+    [conversationId, userId])).first();
+  return row?.get("joined_at") ?? undefined;
+}
+
+/** Raises a member's marks (see read_states in schema.ts); undefined for a non-member. */
+async function raiseMarks(cql: Cql, s: ReadStateRecord): Promise<ReadStateRecord | undefined> {
+  const joinedAt = await membershipOf(cql, s.conversationId, s.userId);
+  if (!joinedAt) return undefined;
+  const key = [s.conversationId, s.userId, joinedAt];
+  const where = "WHERE conversation_id = ? AND user_id = ? AND joined_at = ?";
+  const delivered = Math.max(s.deliveredSeq, s.readSeq);
+  // Each mark's value is its write timestamp: the higher mark wins, in any arrival order.
+  await cql.partitionBatch([
+    { query: `UPDATE read_states USING TIMESTAMP ? SET delivered_seq = ? ${where}`, params: [delivered, delivered, ...key] },
+    { query: `UPDATE read_states USING TIMESTAMP ? SET read_seq = ? ${where}`, params: [s.readSeq, s.readSeq, ...key] },
+  ]);
+  return toReadState((await cql.execute(`SELECT * FROM read_states ${where}`, key)).first()!);
+}
+
+async function inBatches(cql: Cql, statements: readonly Statement[]): Promise<void> {
+  for (let i = 0; i < statements.length; i += maxBatch) await cql.batch(statements.slice(i, i + maxBatch));
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string, value: (t: T) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list) list.push(value(item));
+    else groups.set(key(item), [value(item)]);
+  }
+  return groups;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const toUser = (r: types.Row): UserRecord => ({
+  id: r.get("id"), username: r.get("username"), displayName: r.get("display_name"),
+  passwordHash: r.get("password_hash"), createdAt: r.get("created_at"),
+});
+const toDevice = (r: types.Row): DeviceRecord => ({
+  userId: r.get("user_id"), deviceId: r.get("device_id"), deviceName: r.get("device_name"),
+  tokenHash: r.get("token_hash"), createdAt: r.get("created_at"),
+});
+const toMember = (r: types.Row): MemberRecord => ({
+  conversationId: r.get("conversation_id"), userId: r.get("user_id"), role: r.get("role"), joinedAt: r.get("joined_at"),
+});
+const toReadState = (r: types.Row): ReadStateRecord => ({
+  conversationId: r.get("conversation_id"), userId: r.get("user_id"),
+  deliveredSeq: Number(r.get("delivered_seq") ?? 0), readSeq: Number(r.get("read_seq") ?? 0),
+});
