@@ -21,6 +21,8 @@ export interface Config {
   scyllaConsistency: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Frames queued for a client that does not read before it is disconnected. */
+  outboxFrames: number;
   /** Origins allowed to call from a browser ("*" for any). */
   corsOrigins: string[];
   logLevel: string;
@@ -38,6 +40,7 @@ const options = {
   "scylla-consistency": { type: "string", env: "CHAT_SCYLLA_CONSISTENCY", default: "localQuorum" },
   "heartbeat-interval-ms": { type: "string", env: "CHAT_HEARTBEAT_INTERVAL_MS", default: "15000" },
   "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
+  "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
   "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },
 } as const;
@@ -69,6 +72,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     scyllaConsistency: get("scylla-consistency"),
     heartbeatIntervalMs: int("heartbeat-interval-ms", 100, 600_000),
     heartbeatTimeoutMs: int("heartbeat-timeout-ms", 200, 1_800_000),
+    outboxFrames: int("outbox-frames", 16, 1_000_000),
     corsOrigins: list("cors-origins"),
     logLevel: get("log-level"),
   };

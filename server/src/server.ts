@@ -8,6 +8,7 @@ import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { createHttpServer, type Handler } from "./transport/http-server.ts";
+import { rawRequestContext } from "./transport/raw-request.ts";
 
 /** A running node. */
 export interface RunningServer {
@@ -29,12 +30,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    outboxCapacity: config.outboxFrames,
     onError: (err) => logger.error({ err }, "background task failed"),
   });
   const adapter = connectNodeAdapter({
     routes: chatRoutes(chat),
     interceptors: [authInterceptor(chat.accounts)],
     readMaxBytes,
+    contextValues: rawRequestContext,
     fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
       const health = req.url === "/healthz";
       res.statusCode = health ? 200 : 404;

@@ -85,6 +85,7 @@ export class StreamHandle {
   private waiters: (() => void)[] = [];
   private readonly abort = new AbortController();
   private done = false;
+  private beat: NodeJS.Timeout | undefined;
 
   constructor(user: { clients: Clients }) {
     const requests = this.requests();
@@ -128,8 +129,14 @@ export class StreamHandle {
     }
   }
 
+  /** Sends a heartbeat frame every `ms` until closed. */
+  heartbeatEvery(ms: number): void {
+    this.beat = setInterval(() => this.send({ frame: { case: "heartbeat", value: {} } }), ms);
+  }
+
   /** Ends the stream from the client side (cancel). */
   close(): void {
+    clearInterval(this.beat);
     this.done = true;
     this.abort.abort();
     this.wakeSender?.();
@@ -154,10 +161,11 @@ export class StreamHandle {
   }
 }
 
-/** Opens a stream and waits for its Ready frame. */
-export async function openStream(user: { clients: Clients }): Promise<StreamHandle> {
+/** Opens a stream and waits for its Ready frame; it heartbeats as Ready asks unless told not to. */
+export async function openStream(user: { clients: Clients }, options: { heartbeat?: boolean } = {}): Promise<StreamHandle> {
   const stream = new StreamHandle(user);
-  await stream.until(() => stream.of("ready")[0], 5_000, "ready");
+  const ready = await stream.until(() => stream.of("ready")[0], 5_000, "ready");
+  if (options.heartbeat !== false) stream.heartbeatEvery(ready.heartbeatIntervalMs);
   return stream;
 }
 

@@ -16,7 +16,7 @@ describe("messaging on one node", () => {
   afterAll(async () => server?.close());
 
   it("assigns gap-free, strictly increasing seqs and every member sees the same order", async () => {
-    const streams = await Promise.all([alice, bob, carol].map(openStream));
+    const streams = await Promise.all([alice, bob, carol].map((u) => openStream(u)));
     const perSender = 20;
     await Promise.all([alice, bob, carol].map((u) => Promise.all(Array.from({ length: perSender }, (_, i) =>
       u.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: `${u.username} ${i}` })))));

@@ -3,6 +3,7 @@ import { LiveService, type ServerFrame } from "@chat/gen/chat/v1/live_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
+import { rawRequestKey, resetRequest } from "../transport/raw-request.ts";
 
 /**
  * chat.v1.LiveService. `Stream` (bidirectional) and `Subscribe` (server streaming) both open a
@@ -48,13 +49,24 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
   });
 }
 
-/** Writes a connection's frames until it closes or the client goes away. */
+/** How long a stream closed with an error may take to write its error before it is reset. */
+const resetGraceMs = 2_000;
+
+/**
+ * Writes a connection's frames until it closes or the client goes away. A client that stopped
+ * reading never receives the error frame, so its stream is reset after a grace period.
+ */
 async function* frames(connection: Connection, ctx: HandlerContext): AsyncGenerator<{ frame: ServerFrame }> {
   const onAbort = () => connection.close();
   ctx.signal.addEventListener("abort", onAbort);
+  let finished = false;
+  void connection.ended.then((error) => {
+    if (error) setTimeout(() => finished || resetRequest(ctx.values.get(rawRequestKey), error), resetGraceMs).unref();
+  });
   try {
     for await (const frame of connection.frames()) yield { frame };
   } finally {
+    finished = true;
     ctx.signal.removeEventListener("abort", onAbort);
     connection.close();
   }

@@ -32,12 +32,19 @@ export class Connection {
   private readonly outbox: Outbox<ServerFrame>;
   private readonly sequencer: MessageSequencer;
   private readonly onClose: (c: Connection) => void;
+  private resolveEnded!: (error: ConnectError | null) => void;
+  /**
+   * Resolves when the connection closes, with the error it closed with. The transport uses it to
+   * reset a stream whose client does not read, since the error frame itself cannot reach it.
+   */
+  readonly ended: Promise<ConnectError | null>;
 
   constructor(options: ConnectionOptions) {
     this.caller = options.caller;
     this.onClose = options.onClose;
-    this.outbox = new Outbox(options.outboxCapacity, () =>
-      new ConnectError(`the client fell more than ${options.outboxCapacity} frames behind; reconnect and resume`, Code.ResourceExhausted));
+    this.outbox = new Outbox(options.outboxCapacity, () => this.close(
+      new ConnectError(`the client fell more than ${options.outboxCapacity} frames behind; reconnect and resume`, Code.ResourceExhausted)));
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.sequencer = new MessageSequencer({
       fetch: options.fetch,
       emit: (message) => this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } })),
@@ -77,6 +84,7 @@ export class Connection {
   close(error: ConnectError | null = null): void {
     if (this.outbox.closed) return;
     this.outbox.close(error);
+    this.resolveEnded(error);
     this.onClose(this);
   }
 }

@@ -4,19 +4,19 @@ import type { ConnectError } from "@connectrpc/connect";
  * The bounded queue of frames waiting to be written to one stream.
  *
  * The server never buffers without bound for a client that stops reading: when `capacity` frames are
- * waiting, the outbox closes with the given overflow error and the client must reconnect and resume.
+ * waiting, the owner is told to close the stream, and the client must reconnect and resume.
  * Dropping the client rather than frames keeps delivery at least once (it replays from the store).
  */
 export class Outbox<T> {
   private readonly items: T[] = [];
   private readonly capacity: number;
-  private readonly overflow: () => ConnectError;
+  private readonly overflow: () => void;
   private wake: (() => void) | undefined;
   private roomWaiters: (() => void)[] = [];
   private closedWith: ConnectError | null | undefined;
 
-  /** @param overflow makes the error the stream ends with when the client falls too far behind. */
-  constructor(capacity: number, overflow: () => ConnectError) {
+  /** @param overflow is called instead of queuing when the client has fallen too far behind. */
+  constructor(capacity: number, overflow: () => void) {
     this.capacity = capacity;
     this.overflow = overflow;
   }
@@ -35,7 +35,7 @@ export class Outbox<T> {
   push(item: T): void {
     if (this.closed) return;
     if (this.items.length >= this.capacity) {
-      this.close(this.overflow());
+      this.overflow();
       return;
     }
     this.items.push(item);

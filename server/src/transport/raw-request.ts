@@ -1,0 +1,28 @@
+import http2 from "node:http2";
+import type http from "node:http";
+import { Code, type ConnectError, createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
+
+type RawRequest = http.IncomingMessage | http2.Http2ServerRequest;
+
+/** The Node request under an RPC, for what only the transport can do (resetting a stuck stream). */
+export const rawRequestKey = createContextKey<RawRequest | undefined>(undefined, { description: "node request" });
+
+/** For `connectNodeAdapter({ contextValues })`: makes the raw request reachable from handlers. */
+export function rawRequestContext(req: RawRequest): ContextValues {
+  return createContextValues().set(rawRequestKey, req);
+}
+
+/**
+ * Ends a stream at once, even when the client has stopped reading and the error trailer is stuck
+ * behind unread data. HTTP/2 gets RST_STREAM: ENHANCE_YOUR_CALM for ResourceExhausted (gRPC clients
+ * report it as RESOURCE_EXHAUSTED), CANCEL otherwise. HTTP/1.1 can only drop the connection.
+ */
+export function resetRequest(req: RawRequest | undefined, error: ConnectError): void {
+  if (!req) return;
+  if ("stream" in req) {
+    const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_CANCEL } = http2.constants;
+    if (!req.stream.closed) req.stream.close(error.code === Code.ResourceExhausted ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_CANCEL);
+  } else {
+    req.socket.destroy();
+  }
+}

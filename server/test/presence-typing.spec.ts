@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorCode } from "@chat/gen/chat/v1/live_pb.js";
+import { type TestUser, openStream, registerUser, startNode } from "./harness.ts";
+
+describe("presence and typing", () => {
+  let server: Awaited<ReturnType<typeof startNode>>;
+  let alice: TestUser, bob: TestUser, eve: TestUser;
+  let conv: string;
+
+  beforeAll(async () => {
+    server = await startNode({ args: ["--heartbeat-interval-ms", "200", "--heartbeat-timeout-ms", "600"] });
+    [alice, bob, eve] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "eve")]);
+    conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+  });
+  afterAll(async () => server?.close());
+
+  it("shows a user online while connected and offline with a last-seen time after disconnect", async () => {
+    const watcher = await openStream(alice);
+    const bobStream = await openStream(bob);
+    await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && p.online), 3_000, "bob online");
+    const [online] = (await alice.clients.users.getUsers({ userIds: [bob.id] })).presence;
+    expect(online!.online).toBe(true);
+    bobStream.close();
+    const offline = await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && !p.online), 3_000, "bob offline");
+    expect(offline.lastSeen).toBeDefined();
+    // eve shares no conversation with bob: she is not told about him
+    const eveStream = await openStream(eve);
+    await openStream(bob).then((s) => s.close());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(eveStream.of("presence").filter((p) => p.userId === bob.id)).toHaveLength(0);
+    watcher.close();
+    eveStream.close();
+  });
+
+  it("closes a stream that misses heartbeats, and the user goes offline", async () => {
+    const watcher = await openStream(alice);
+    const silent = await openStream(bob, { heartbeat: false });
+    await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && p.online));
+    await silent.until(() => silent.ended !== undefined, 3_000, "the silent stream to be closed");
+    expect(ConnectError.from(silent.ended).code).toBe(Code.DeadlineExceeded);
+    await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && !p.online), 3_000, "bob offline");
+    // a heartbeating stream stays open past the timeout
+    const beating = await openStream(bob);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(beating.ended).toBeUndefined();
+    beating.close();
+    watcher.close();
+  });
+
+  it("relays typing to the other members only, and ends it by itself", async () => {
+    const [a, b, e] = await Promise.all([openStream(alice), openStream(bob), openStream(eve)]);
+    a.send({ frame: { case: "typing", value: { conversationId: conv, typing: true } } });
+    const started = await b.until(() => b.of("typing").find((t) => t.userId === alice.id && t.typing));
+    expect(started.expiresInMs).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.of("typing")).toHaveLength(0); // not echoed to the typer
+    expect(e.of("typing")).toHaveLength(0); // not a member
+    [a, b, e].forEach((s) => s.close());
+  });
+
+  it("answers a flood of typing frames with ResourceExhausted and keeps the stream open", async () => {
+    const a = await openStream(alice);
+    for (let i = 0; i < 40; i++) a.send({ frame: { case: "typing", value: { conversationId: conv, typing: true } } });
+    const err = await a.until(() => a.of("error").find((e) => e.code === ErrorCode.RESOURCE_EXHAUSTED));
+    expect(err.message).toMatch(/typing/);
+    a.send({ requestId: "still", frame: { case: "heartbeat", value: {} } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.ended).toBeUndefined();
+    a.close();
+  });
+});
