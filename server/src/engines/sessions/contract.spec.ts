@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { DeviceSession, SessionMap } from "./interface.ts";
+import { createMemorySessionMap } from "./memory/memory-session-map.ts";
+import { createRedisSessionMap } from "./redis/redis-session-map.ts";
+
+/** Entry lifetime of the Redis map in this suite: short, so that expiry is seen within a test. */
+const ttlMs = 600;
+
+/**
+ * An implementation under test. `open` gives the map of one node; the maps of one engine share
+ * their state as the nodes of a cluster do (the memory map, made for one process, is shared as is).
+ */
+interface SessionEngine {
+  name: string;
+  open(): SessionMap;
+  /** Whether entries lapse without refresh (the memory map relies on the node removing them). */
+  expires: boolean;
+}
+
+const engines: SessionEngine[] = [
+  { name: "memory", expires: false, open: ((shared = createMemorySessionMap()) => () => shared)() },
+  {
+    name: "redis", expires: true,
+    open: ((keyPrefix = `test:${randomUUID()}:`) => () => createRedisSessionMap({ url: inject("redisUrl"), ttlMs, keyPrefix }))(),
+  },
+];
+
+describe.each(engines)("SessionMap contract: $name", (engine) => {
+  let a: SessionMap;
+  let b: SessionMap;
+  beforeAll(() => {
+    a = engine.open();
+    b = engine.open();
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  const session = (userId: string, nodeId: string): DeviceSession =>
+    ({ userId, deviceId: randomUUID(), connectionId: randomUUID(), nodeId });
+  const sorted = (m: Map<string, string[]>) => new Map([...m].map(([node, users]) => [node, [...users].sort()]));
+
+  it("add is true for a user's first connection only; remove is true for the last one only", async () => {
+    const u = randomUUID();
+    const [s1, s2] = [session(u, "n1"), session(u, "n2")];
+    expect(await a.add(s1)).toBe(true);
+    expect(await b.add(s2)).toBe(false);
+    expect(await a.add({ ...s1, connectionId: randomUUID() })).toBe(false);
+    expect(await b.remove(session(u, "n1"))).toBe(false); // never added
+    expect(await b.remove(s2)).toBe(false);
+    expect(await a.remove(s1)).toBe(false);
+    expect(await a.remove({ ...s1, connectionId: "gone" })).toBe(false);
+    expect((await a.presence([u]))[0]!.online).toBe(true);
+  });
+
+  it("under concurrent adds and removes exactly one of each reports the transition", async () => {
+    const u = randomUUID();
+    const sessions = Array.from({ length: 40 }, (_, i) => session(u, `n${i % 2}`));
+    const added = await Promise.all(sessions.map((s, i) => (i % 2 ? a : b).add(s)));
+    expect(added.filter(Boolean)).toHaveLength(1);
+    const removed = await Promise.all(sessions.map((s, i) => (i % 2 ? b : a).remove(s)));
+    expect(removed.filter(Boolean)).toHaveLength(1);
+    expect((await b.presence([u]))[0]!.online).toBe(false);
+  });
+
+  it("locate maps nodes to their users, each listed once, across the maps of all nodes", async () => {
+    const [u1, u2, u3, nobody] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await a.add(session(u1, "n1"));
+    await a.add(session(u1, "n1"));
+    await b.add(session(u1, "n2"));
+    await b.add(session(u2, "n2"));
+    const leaving = session(u3, "n3");
+    await a.add(leaving);
+    await b.remove(leaving);
+    expect(sorted(await b.locate([u1, u2, u3, nobody, u1]))).toEqual(new Map([["n1", [u1]], ["n2", [u1, u2].sort()]]));
+    expect(await a.locate([nobody])).toEqual(new Map());
+    expect(await a.locate([])).toEqual(new Map());
+  });
+
+  it("presence says who is online and when the others were last seen, in the order asked", async () => {
+    const [online, offline, never] = [randomUUID(), randomUUID(), randomUUID()];
+    const before = Date.now();
+    await a.add(session(online, "n1"));
+    const left = session(offline, "n2");
+    await b.add(left);
+    await sleep(20);
+    await b.remove(left);
+    const after = Date.now();
+    const [p1, p2, p3] = await a.presence([online, offline, never]);
+    expect([p1!.userId, p1!.online, p2!.userId, p2!.online]).toEqual([online, true, offline, false]);
+    expect(p2!.lastSeen!.getTime()).toBeGreaterThanOrEqual(before + 15);
+    expect(p2!.lastSeen!.getTime()).toBeLessThanOrEqual(after + 5);
+    expect(p3).toEqual({ userId: never, online: false, lastSeen: undefined });
+    expect(await a.presence([])).toEqual([]);
+  });
+
+  it.runIf(engine.expires)("entries lapse without refresh: a crashed node's users go offline by themselves", async () => {
+    const [kept, crashed] = [randomUUID(), randomUUID()];
+    const alive = session(kept, "n1");
+    const dead = session(crashed, "dead-node");
+    await a.add(alive);
+    await b.add(dead);
+    await b.add(session(kept, "dead-node"));
+    const start = Date.now();
+    while (Date.now() - start < ttlMs * 2.5) {
+      await a.refresh([alive]);
+      await sleep(ttlMs / 4);
+    }
+    expect(sorted(await a.locate([kept, crashed]))).toEqual(new Map([["n1", [kept]]]));
+    const [pk, pc] = await a.presence([kept, crashed]);
+    expect(pk!.online).toBe(true);
+    expect(pc!.online).toBe(false);
+    expect(pc!.lastSeen!.getTime()).toBeLessThan(start + 50);
+    // The user comes back on another node: that is a transition to online again.
+    expect(await b.add(session(crashed, "n2"))).toBe(true);
+  });
+
+  it("refresh keeps entries alive and ignores connections already removed", async () => {
+    const u = randomUUID();
+    const s = session(u, "n1");
+    await a.add(s);
+    await a.remove(s);
+    await a.refresh([s]);
+    expect(await b.locate([u])).toEqual(new Map());
+    await a.add(s);
+    await a.refresh([s]);
+    expect(await b.locate([u])).toEqual(new Map([["n1", [u]]]));
+  });
+});

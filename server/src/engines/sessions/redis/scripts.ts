@@ -1,0 +1,77 @@
+import { LuaScript } from "../../redis-client.ts";
+
+/**
+ * The session map's atomic steps. Each user has a sorted set of their connections
+ * ("<nodeId>|<connectionId>") scored by the time the entry expires, and a last-seen time. Times come
+ * from Redis's own clock (TIME), so that nodes with skewed clocks agree on what has expired. The set
+ * itself expires with its newest entry, so that a user whose node crashed leaves nothing behind.
+ */
+const prelude = `
+local function now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function expireWithNewest(key)
+  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if newest[2] then redis.call('PEXPIREAT', key, newest[2]) end
+end
+`;
+
+/** KEYS: sessions, seen. ARGV: member, ttl ms. Returns 1 when the user had no live connection. */
+export const addScript = new LuaScript(`${prelude}
+local t = now()
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], t + tonumber(ARGV[2]), ARGV[1])
+expireWithNewest(KEYS[1])
+redis.call('SET', KEYS[2], t)
+if before == 0 then return 1 end
+return 0
+`);
+
+/**
+ * KEYS: sessions, seen. ARGV: member. Returns 1 when it was the user's last live connection. An
+ * entry that expired but is still in the set counts as present: its removal is still news.
+ */
+export const removeScript = new LuaScript(`${prelude}
+local t = now()
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
+if removed == 0 then return 0 end
+redis.call('SET', KEYS[2], t)
+if redis.call('ZCARD', KEYS[1]) == 0 then return 1 end
+return 0
+`);
+
+/** KEYS: sessions1, seen1, sessions2, seen2... ARGV: ttl ms, member1, member2... */
+export const refreshScript = new LuaScript(`${prelude}
+local t = now()
+local ttl = tonumber(ARGV[1])
+for i = 1, #KEYS / 2 do
+  redis.call('ZADD', KEYS[2 * i - 1], t + ttl, ARGV[i + 1])
+  expireWithNewest(KEYS[2 * i - 1])
+  redis.call('SET', KEYS[2 * i], t)
+end
+return 0
+`);
+
+/** KEYS: sessions of each user. Returns, per user, the members that have not expired. */
+export const locateScript = new LuaScript(`${prelude}
+local t = now()
+local found = {}
+for i, key in ipairs(KEYS) do
+  found[i] = redis.call('ZRANGEBYSCORE', key, '(' .. t, '+inf')
+end
+return found
+`);
+
+/** KEYS: sessions1, seen1, sessions2, seen2... Returns per user: live connections, last seen ('' if never). */
+export const presenceScript = new LuaScript(`${prelude}
+local t = now()
+local out = {}
+for i = 1, #KEYS / 2 do
+  out[2 * i - 1] = redis.call('ZCOUNT', KEYS[2 * i - 1], '(' .. t, '+inf')
+  out[2 * i] = redis.call('GET', KEYS[2 * i]) or ''
+end
+return out
+`);
