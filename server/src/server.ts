@@ -9,6 +9,7 @@ import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { createHttpServer, type Handler } from "./transport/http-server.ts";
 import { rawRequestContext } from "./transport/raw-request.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
 
 /** A running node. */
 export interface RunningServer {
@@ -33,16 +34,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     outboxCapacity: config.outboxFrames,
     onError: (err) => logger.error({ err }, "background task failed"),
   });
+  const metrics = createMetrics(chat);
   const adapter = connectNodeAdapter({
     routes: chatRoutes(chat),
-    interceptors: [authInterceptor(chat.accounts)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
-      const health = req.url === "/healthz";
-      res.statusCode = health ? 200 : 404;
-      res.setHeader("content-type", "text/plain");
-      res.end(health ? "ok\n" : "not found\n");
+      void endpoint(req.url, metrics).then(([status, type, body]) => {
+        res.statusCode = status;
+        res.setHeader("content-type", type);
+        res.end(body);
+      });
     },
   });
   const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins));
@@ -61,6 +64,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await engines.close();
     },
   };
+}
+
+/** The plain HTTP endpoints beside the RPCs: /healthz for load balancers, /metrics for Prometheus. */
+async function endpoint(url: string | undefined, metrics: Metrics): Promise<[number, string, string]> {
+  if (url === "/healthz") return [200, "text/plain", "ok\n"];
+  if (url === "/metrics") return [200, metrics.registry.contentType, await metrics.registry.metrics()];
+  return [404, "text/plain", "not found\n"];
 }
 
 /** Lets browsers (the desktop renderer, web clients) call from the allowed origins. */

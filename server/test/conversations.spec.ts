@@ -11,7 +11,9 @@ describe("conversations", () => {
   let owner: TestUser, admin: TestUser, member: TestUser, outsider: TestUser;
   beforeAll(async () => {
     server = await startNode();
-    [owner, admin, member, outsider] = await Promise.all(["owner", "admin", "member", "outsider"].map((n) => registerUser(server, n)));
+    [owner, admin, member, outsider] = await Promise.all([
+      registerUser(server, "owner"), registerUser(server, "admin"), registerUser(server, "member"), registerUser(server, "outsider"),
+    ]);
   });
   afterAll(async () => server?.close());
 
