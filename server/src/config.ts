@@ -19,6 +19,10 @@ export interface Config {
   scyllaDataCenter: string;
   /** LOCAL_QUORUM unless told otherwise. */
   scyllaConsistency: string;
+  /** Consistency of the Paxos round of lightweight transactions: LOCAL_SERIAL unless told otherwise (or SERIAL). */
+  scyllaSerialConsistency: string;
+  /** Replication of a keyspace the server creates: "1" (SimpleStrategy, RF 1) or "dc1:3,dc2:3" (NetworkTopologyStrategy). */
+  scyllaReplication: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   /** Frames queued for a client that does not read before it is disconnected. */
@@ -38,6 +42,8 @@ const options = {
   "scylla-keyspace": { type: "string", env: "CHAT_SCYLLA_KEYSPACE", default: "chat" },
   "scylla-datacenter": { type: "string", env: "CHAT_SCYLLA_DATACENTER", default: "datacenter1" },
   "scylla-consistency": { type: "string", env: "CHAT_SCYLLA_CONSISTENCY", default: "localQuorum" },
+  "scylla-serial-consistency": { type: "string", env: "CHAT_SCYLLA_SERIAL_CONSISTENCY", default: "localSerial" },
+  "scylla-replication": { type: "string", env: "CHAT_SCYLLA_REPLICATION", default: "1" },
   "heartbeat-interval-ms": { type: "string", env: "CHAT_HEARTBEAT_INTERVAL_MS", default: "15000" },
   "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
@@ -70,6 +76,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     scyllaKeyspace: get("scylla-keyspace"),
     scyllaDataCenter: get("scylla-datacenter"),
     scyllaConsistency: get("scylla-consistency"),
+    scyllaSerialConsistency: get("scylla-serial-consistency"),
+    scyllaReplication: get("scylla-replication"),
     heartbeatIntervalMs: int("heartbeat-interval-ms", 100, 600_000),
     heartbeatTimeoutMs: int("heartbeat-timeout-ms", 200, 1_800_000),
     outboxFrames: int("outbox-frames", 16, 1_000_000),

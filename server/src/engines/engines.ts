@@ -2,9 +2,14 @@ import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Broker } from "./broker/interface.ts";
 import { createMemoryBroker } from "./broker/memory/memory-broker.ts";
+import { createRedisBroker } from "./broker/redis/redis-broker.ts";
 import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
+import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
 import type { Store } from "./store/interface.ts";
+import { parseConsistency } from "./store/scylla/cql.ts";
+import { parseReplication } from "./store/scylla/schema.ts";
+import { createScyllaStore, type ScyllaStoreOptions } from "./store/scylla/scylla-store.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 
 /** The engines a node runs on. */
@@ -19,22 +24,52 @@ export interface Engines {
 
 /**
  * Picks the engines from the configuration: the embedded ones when nothing else is configured, so
- * that one node runs on a fresh machine with nothing installed.
+ * that one node runs on a fresh machine with nothing installed. ScyllaDB (CHAT_SCYLLA_CONTACT_POINTS)
+ * replaces the store; Redis (CHAT_REDIS_URL) replaces the session map and broker, which is what lets
+ * several nodes serve one cluster, and therefore needs the cluster store too.
+ *
+ * `onError` hears about failures in the engines' background work.
  */
-export async function createEngines(config: Config): Promise<Engines> {
-  if (config.redisUrl || config.scyllaContactPoints.length > 0) {
-    throw new Error("Redis and ScyllaDB engines are not available in this build; unset CHAT_REDIS_URL and CHAT_SCYLLA_CONTACT_POINTS");
+export async function createEngines(config: Config, onError?: (error: unknown) => void): Promise<Engines> {
+  const scylla = config.scyllaContactPoints.length > 0;
+  const scyllaOptions = scylla ? scyllaStoreOptions(config) : undefined;
+  if (config.redisUrl && !scylla) {
+    throw new Error("CHAT_REDIS_URL (--redis-url) is set without CHAT_SCYLLA_CONTACT_POINTS: Redis lets several nodes " +
+      "serve one cluster, and several nodes cannot share one SQLite file. Set CHAT_SCYLLA_CONTACT_POINTS too, " +
+      "or unset CHAT_REDIS_URL to run a single node.");
   }
-  const store = createSqliteStore({ path: join(config.dataDir, "chat.sqlite") });
-  const sessions = createMemorySessionMap();
-  const broker = createMemoryBroker();
+  const sqlitePath = join(config.dataDir, "chat.sqlite");
+  const store = scyllaOptions ? await createScyllaStore(scyllaOptions) : createSqliteStore({ path: sqlitePath });
+  const url = config.redisUrl;
+  const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
+  const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
+  const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
+  const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
     store, sessions, broker,
-    describe: `store=sqlite(${join(config.dataDir, "chat.sqlite")}) sessions=memory broker=memory`,
+    describe: `store=${storeName} sessions=${liveName} broker=${liveName}`,
     async close() {
       await broker.close();
       await sessions.close();
       await store.close();
     },
+  };
+}
+
+/** The Scylla store's options from the configuration (also what `migrate.ts` runs with). */
+export function scyllaStoreOptions(config: Config): ScyllaStoreOptions {
+  const setting = <T>(flag: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (err) {
+      throw new Error(`--${flag} (CHAT_${flag.toUpperCase().replaceAll("-", "_")}): ${(err as Error).message}`);
+    }
+  };
+  setting("scylla-consistency", () => parseConsistency(config.scyllaConsistency));
+  setting("scylla-serial-consistency", () => parseConsistency(config.scyllaSerialConsistency));
+  return {
+    contactPoints: config.scyllaContactPoints, localDataCenter: config.scyllaDataCenter, keyspace: config.scyllaKeyspace,
+    consistency: config.scyllaConsistency, serialConsistency: config.scyllaSerialConsistency,
+    replication: setting("scylla-replication", () => parseReplication(config.scyllaReplication)),
   };
 }
