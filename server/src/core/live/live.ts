@@ -157,7 +157,12 @@ export class Live {
     for (const c of [...this.parts.hub.all()]) c.close(new ConnectError("the server is shutting down; reconnect", Code.Unavailable));
   }
 
+  /** The heartbeat clock's tick: closes silent streams here and reports lapsed ones elsewhere. */
   private closeSilent(): void {
+    // Devices of crashed nodes lapse from the session map; one node (this one, if first) tells contacts.
+    this.parts.sessions.expire().then(
+      (users) => Promise.all(users.map((u) => this.parts.presence.announce(u))),
+    ).catch(this.parts.onError);
     const deadline = Date.now() - this.options.heartbeatTimeoutMs;
     for (const c of [...this.parts.hub.all()]) {
       if (c.lastHeartbeat < deadline) {

@@ -113,8 +113,23 @@ describe.each(engines)("SessionMap contract: $name", (engine) => {
     expect(pk!.online).toBe(true);
     expect(pc!.online).toBe(false);
     expect(pc!.lastSeen!.getTime()).toBeLessThan(start + 50);
+    // One node (whichever asks first) learns that the crashed node's user went offline; the
+    // user who kept a live entry elsewhere is not reported.
+    const reported = [...(await a.expire()), ...(await b.expire())];
+    expect(reported).toContain(crashed);
+    expect(reported).not.toContain(kept);
+    expect(reported.filter((u) => u === crashed)).toHaveLength(1);
     // The user comes back on another node: that is a transition to online again.
     expect(await b.add(session(crashed, "n2"))).toBe(true);
+  });
+
+  it("expire reports nobody whose connections were removed or are alive", async () => {
+    const u = randomUUID();
+    const s = session(u, "n1");
+    await a.add(s);
+    await a.remove(s);
+    await a.add(session(randomUUID(), "n1"));
+    expect(await a.expire()).not.toContain(u);
   });
 
   it("refresh keeps entries alive and ignores connections already removed", async () => {

@@ -14,6 +14,12 @@ export interface SessionMap {
   remove(session: DeviceSession): Promise<boolean>;
   /** Keeps a device's entry alive (called on heartbeats). */
   refresh(sessions: readonly DeviceSession[]): Promise<void>;
+  /**
+   * Drops the entries that lapsed without a refresh (the devices of a crashed node) and resolves the
+   * users who thereby went offline. Every node calls it now and then; each user is reported by one
+   * call only, cluster-wide, so that one node announces the change.
+   */
+  expire(): Promise<string[]>;
   /** The nodes holding connected devices of the given users: node id to the users on it. */
   locate(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Presence of the given users, in the same order. */

@@ -31,6 +31,9 @@ export function createMemorySessionMap(): SessionMap {
       const now = new Date();
       for (const s of sessions) if (byUser.get(s.userId)?.has(s.connectionId)) lastSeen.set(s.userId, now);
     },
+    async expire() {
+      return []; // entries here never lapse: the node removes its streams itself
+    },
     async locate(userIds) {
       const nodes = new Map<string, string[]>();
       for (const userId of new Set(userIds)) {

@@ -1,6 +1,6 @@
 import { createRedisClient } from "../../redis-client.ts";
 import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
-import { addScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
+import { addScript, expireScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
 
 /** Options of {@link createRedisSessionMap}. */
 export interface RedisSessionMapOptions {
@@ -34,11 +34,12 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
   const local = new Map<string, DeviceSession>();
   const sessionsKey = (userId: string) => `${prefix}sessions:${userId}`;
   const seenKey = (userId: string) => `${prefix}seen:${userId}`;
+  const indexKey = `${prefix}expiry`;
   const member = (s: DeviceSession) => `${s.nodeId}|${s.connectionId}`;
   const refreshNow = async (sessions: readonly DeviceSession[]): Promise<void> => {
     if (sessions.length === 0) return;
-    await refreshScript.run(redis, sessions.flatMap((s) => [sessionsKey(s.userId), seenKey(s.userId)]),
-      [options.ttlMs, ...sessions.map(member)]);
+    await refreshScript.run(redis, [indexKey, ...sessions.flatMap((s) => [sessionsKey(s.userId), seenKey(s.userId)])],
+      [options.ttlMs, ...sessions.flatMap((s) => [member(s), s.userId])]);
   };
   let connectedBefore = false;
   redis.on("ready", () => {
@@ -49,16 +50,19 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
   return {
     async add(s) {
       local.set(s.connectionId, s);
-      return (await addScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId)], [member(s), options.ttlMs])) === 1;
+      return (await addScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId), indexKey], [member(s), options.ttlMs, s.userId])) === 1;
     },
     async remove(s) {
       // Forgotten here first: a refresh issued after this call cannot bring the entry back.
       local.delete(s.connectionId);
-      return (await removeScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId)], [member(s)])) === 1;
+      return (await removeScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId), indexKey], [member(s), s.userId])) === 1;
     },
     async refresh(sessions) {
       // Only connections still open here: a refresh racing the close of its stream must not revive it.
       await refreshNow(sessions.filter((s) => local.has(s.connectionId)));
+    },
+    async expire() {
+      return (await expireScript.run(redis, [indexKey], [prefix, 1_000])) as string[];
     },
     async locate(userIds) {
       const users = [...new Set(userIds)];

@@ -5,6 +5,9 @@ import { LuaScript } from "../../redis-client.ts";
  * ("<nodeId>|<connectionId>") scored by the time the entry expires, and a last-seen time. Times come
  * from Redis's own clock (TIME), so that nodes with skewed clocks agree on what has expired. The set
  * itself expires with its newest entry, so that a user whose node crashed leaves nothing behind.
+ * One index (a sorted set of users scored by their newest entry's expiry) lets `expireScript` find
+ * the users whose every entry lapsed without scanning keys; it names per-user keys from Lua, so it
+ * expects one Redis (or a Redis Cluster hash tag around the prefix).
  */
 const prelude = `
 local function now()
@@ -17,21 +20,22 @@ local function expireWithNewest(key)
 end
 `;
 
-/** KEYS: sessions, seen. ARGV: member, ttl ms. Returns 1 when the user had no live connection. */
+/** KEYS: sessions, seen, index. ARGV: member, ttl ms, user id. Returns 1 when the user had no live connection. */
 export const addScript = new LuaScript(`${prelude}
 local t = now()
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
 local before = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], t + tonumber(ARGV[2]), ARGV[1])
 expireWithNewest(KEYS[1])
+redis.call('ZADD', KEYS[3], 'GT', t + tonumber(ARGV[2]), ARGV[3])
 redis.call('SET', KEYS[2], t)
 if before == 0 then return 1 end
 return 0
 `);
 
 /**
- * KEYS: sessions, seen. ARGV: member. Returns 1 when it was the user's last live connection. An
- * entry that expired but is still in the set counts as present: its removal is still news.
+ * KEYS: sessions, seen, index. ARGV: member, user id. Returns 1 when it was the user's last live
+ * connection. An entry that expired but is still in the set counts as present: its removal is still news.
  */
 export const removeScript = new LuaScript(`${prelude}
 local t = now()
@@ -39,18 +43,40 @@ local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
 if removed == 0 then return 0 end
 redis.call('SET', KEYS[2], t)
-if redis.call('ZCARD', KEYS[1]) == 0 then return 1 end
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[3], ARGV[2])
+  return 1
+end
 return 0
 `);
 
-/** KEYS: sessions1, seen1, sessions2, seen2... ARGV: ttl ms, member1, member2... */
+/**
+ * KEYS: index. ARGV: key prefix, at most how many users. Pops the users whose newest entry has
+ * lapsed, drops their lapsed entries, and returns those left with none (they went offline, last
+ * seen at their last refresh). A user with a live entry after all goes back in the index.
+ */
+export const expireScript = new LuaScript(`${prelude}
+local t = now()
+local gone = {}
+for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', t, 'LIMIT', 0, tonumber(ARGV[2]))) do
+  redis.call('ZREM', KEYS[1], user)
+  local key = ARGV[1] .. 'sessions:' .. user
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', t)
+  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if newest[2] then redis.call('ZADD', KEYS[1], newest[2], user) else table.insert(gone, user) end
+end
+return gone
+`);
+
+/** KEYS: index, sessions1, seen1, sessions2, seen2... ARGV: ttl ms, member1, user1, member2, user2... */
 export const refreshScript = new LuaScript(`${prelude}
 local t = now()
 local ttl = tonumber(ARGV[1])
-for i = 1, #KEYS / 2 do
-  redis.call('ZADD', KEYS[2 * i - 1], t + ttl, ARGV[i + 1])
-  expireWithNewest(KEYS[2 * i - 1])
-  redis.call('SET', KEYS[2 * i], t)
+for i = 1, (#KEYS - 1) / 2 do
+  redis.call('ZADD', KEYS[2 * i], t + ttl, ARGV[2 * i])
+  expireWithNewest(KEYS[2 * i])
+  redis.call('SET', KEYS[2 * i + 1], t)
+  redis.call('ZADD', KEYS[1], 'GT', t + ttl, ARGV[2 * i + 1])
 end
 return 0
 `);

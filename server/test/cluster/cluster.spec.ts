@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type TestUser, clientsFor, newId, openStream, registerUser, transportFor } from "../harness.ts";
+import { type NodeProcess, spawnNode } from "./node-process.ts";
+
+/** A user whose clients talk to a given node. */
+const on = (node: NodeProcess, user: TestUser): TestUser => ({ ...user, clients: clientsFor(transportFor(node.url, "grpc", user.token)) });
+
+describe("a cluster of three nodes over Redis and Cassandra", () => {
+  const nodes: NodeProcess[] = [];
+  let alice: TestUser, bob: TestUser, carol: TestUser;
+  let group: string;
+
+  beforeAll(async () => {
+    const keyspace = `cluster_${process.pid}_${Date.now() % 100_000}`;
+    const args = [
+      "--redis-url", inject("redisUrl"), "--scylla-contact-points", inject("cassandraContactPoint"),
+      "--scylla-datacenter", inject("cassandraDataCenter"), "--scylla-keyspace", keyspace,
+      "--heartbeat-interval-ms", "500", "--heartbeat-timeout-ms", "2000",
+    ];
+    // The first node creates the schema; the others start together once it is there.
+    nodes.push(await spawnNode({ nodeId: "n1", args }));
+    nodes.push(...(await Promise.all([spawnNode({ nodeId: "n2", args }), spawnNode({ nodeId: "n3", args })])));
+    alice = await registerUser({ url: nodes[0]!.url }, "alice");
+    bob = on(nodes[1]!, await registerUser({ url: nodes[1]!.url }, "bob"));
+    carol = on(nodes[2]!, await registerUser({ url: nodes[2]!.url }, "carol"));
+    group = (await alice.clients.conversations.createGroup({ name: "spread", memberIds: [bob.id, carol.id] })).conversation!.id;
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  it("delivers live across nodes, in one order, with receipts back to the sender", async () => {
+    const [a, b, c] = await Promise.all([openStream(alice), openStream(bob), openStream(carol)]);
+    await Promise.all([alice, bob, carol].flatMap((u) => [1, 2, 3, 4, 5].map((i) =>
+      u.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: `${u.username}-${i}` }))));
+    const orders = await Promise.all([a, b, c].map((s) => s.until(() => { const m = s.of("message"); return m.length >= 15 && m; }, 10_000, "15 messages")));
+    for (const order of orders) expect(order.map((m) => Number(m.seq))).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(new Set(orders.map((o) => o.map((m) => m.text).join()))).toHaveProperty("size", 1);
+
+    c.send({ frame: { case: "markRead", value: { conversationId: group, seq: 15n } } });
+    await a.until(() => a.of("receipt").find((r) => r.state?.userId === carol.id && r.state.readSeq === 15n), 5_000, "carol's read mark on node 1");
+    [a, b, c].forEach((s) => s.close());
+  });
+
+  it("relays presence and typing across nodes", async () => {
+    const a = await openStream(alice);
+    const b = await openStream(bob);
+    await a.until(() => a.of("presence").find((p) => p.userId === bob.id && p.online), 5_000, "bob online on node 1");
+    b.send({ frame: { case: "typing", value: { conversationId: group, typing: true } } });
+    await a.until(() => a.of("typing").find((t) => t.userId === bob.id && t.typing), 5_000, "bob typing on node 1");
+    b.close();
+    await a.until(() => a.of("presence").find((p) => p.userId === bob.id && !p.online), 5_000, "bob offline on node 1");
+    a.close();
+  });
+
+  it("resumes a device that moves to another node, with nothing missed and nothing twice", async () => {
+    const b1 = await openStream(bob);
+    await alice.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "before the move" });
+    const last = await b1.until(() => b1.of("message").find((m) => m.text === "before the move"));
+    b1.close();
+    for (let i = 0; i < 5; i++) await carol.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: `while moving ${i}` });
+    const moved = on(nodes[2]!, bob);
+    const b3 = await openStream(moved);
+    b3.send({ frame: { case: "resume", value: { cursors: [{ conversationId: group, seq: last.seq }] } } });
+    await alice.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "after the move" });
+    const got = await b3.until(() => { const m = b3.of("message"); return m.length >= 6 && m; }, 10_000, "6 messages after the move");
+    expect(got.map((m) => Number(m.seq))).toEqual(Array.from({ length: 6 }, (_, i) => Number(last.seq) + 1 + i));
+    expect(got.at(-1)!.text).toBe("after the move");
+    b3.close();
+  });
+
+  it("lets the other nodes take over when one crashes; its users expire from the session map", async () => {
+    const a = await openStream(alice);
+    const crashed = nodes[1]!;
+    await openStream(bob);
+    await a.until(() => a.of("presence").find((p) => p.userId === bob.id && p.online), 5_000, "bob online");
+    await crashed.kill();
+    await a.until(() => a.of("presence").find((p) => p.userId === bob.id && !p.online), 10_000, "bob offline after his node crashed");
+    const bobElsewhere = on(nodes[0]!, bob);
+    const ack = await bobElsewhere.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "I'm back" });
+    await a.until(() => a.of("message").find((m) => m.seq === ack.seq));
+    a.close();
+  });
+});
