@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type TestUser, clientsFor, newId, openStream, registerUser, transportFor } from "../harness.ts";
+import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
 /** A user whose clients talk to a given node. */
@@ -67,6 +68,26 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     expect(got.map((m) => Number(m.seq))).toEqual(Array.from({ length: 6 }, (_, i) => Number(last.seq) + 1 + i));
     expect(got.at(-1)!.text).toBe("after the move");
     b3.close();
+  });
+
+  it("works behind nginx balancing gRPC streams over the nodes", async () => {
+    const lb = await startNginx(nodes.map((n) => n.port));
+    try {
+      const users = await Promise.all([0, 1, 2, 3, 4, 5].map(async (i) => {
+        const u = await registerUser({ url: lb.url }, `lb${i}`);
+        return { ...u, clients: clientsFor(transportFor(lb.url, "grpc", u.token)) };
+      }));
+      const conv = (await users[0]!.clients.conversations.createGroup({ name: "balanced", memberIds: users.slice(1).map((u) => u.id) })).conversation!.id;
+      const streams = await Promise.all(users.map((u) => openStream(u)));
+      // Each stream went to some node; round robin spreads six of them over all three.
+      const open = await Promise.all(nodes.map(async (n) => Number((await (await fetch(`${n.url}/metrics`)).text()).match(/^chat_open_streams (\d+)/m)![1])));
+      expect(open.filter((count) => count > 0)).toHaveLength(3);
+      const ack = await users[5]!.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "through nginx" });
+      for (const s of streams) await s.until(() => s.of("message").find((m) => m.seq === ack.seq), 5_000, "the message on every stream");
+      streams.forEach((s) => s.close());
+    } finally {
+      await lb.stop();
+    }
   });
 
   it("lets the other nodes take over when one crashes; its users expire from the session map", async () => {
