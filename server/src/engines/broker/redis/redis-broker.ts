@@ -47,7 +47,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     },
     async close() {
       handlers.clear();
-      await Promise.all([publisher.quit(), subscriber.quit()]);
+      await Promise.all([publisher, subscriber].map((r) => r.quit().catch(() => r.disconnect()))); // Redis down: no polite goodbye
     },
   };
 }

@@ -88,7 +88,7 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
     },
     async close() {
       local.clear();
-      await redis.quit();
+      await redis.quit().catch(() => redis.disconnect()); // Redis down: no polite goodbye
     },
   };
 }

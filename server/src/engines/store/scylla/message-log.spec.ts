@@ -59,6 +59,10 @@ describe("Scylla message log", () => {
     expect(await texts(id)).toEqual(["1:one", "2:two", "3:three", "4:late"]);
   });
 
+  it("refuses to open a keyspace with another bucket size (its messages would be unreachable)", async () => {
+    await expect(createScyllaStore({ ...cluster, keyspace, bucketSize: 1000 })).rejects.toThrow(/buckets of 10 seqs, not 1000/);
+  });
+
   it("a node that starts with nothing in memory finds the head across buckets", async () => {
     const id = await conversation();
     for (let i = 1; i <= 35; i++) await store.appendMessage(message(id, `m${i}`));

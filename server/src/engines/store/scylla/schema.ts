@@ -106,10 +106,10 @@ export interface MigrateOptions {
 export async function migrate(cql: Cql, options: MigrateOptions): Promise<void> {
   const { keyspace } = options;
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new Error(`"${keyspace}" is not a valid keyspace name`);
-  await cql.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationMap(options.replication)}`);
-  for (const table of tables) {
-    await cql.client.execute(table.replace("CREATE TABLE IF NOT EXISTS ", `CREATE TABLE IF NOT EXISTS ${keyspace}.`));
-  }
+  // Schema statements run once: not prepared.
+  const ddl = (statement: string) => cql.client.execute(statement, [], { prepare: false });
+  await ddl(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationMap(options.replication)}`);
+  for (const table of tables) await ddl(table.replace("CREATE TABLE IF NOT EXISTS ", `CREATE TABLE IF NOT EXISTS ${keyspace}.`));
   const setting = await cql.cas(`INSERT INTO ${keyspace}.schema_settings (name, value) VALUES ('bucket_size', ?) IF NOT EXISTS`,
     [String(options.bucketSize)]);
   const stored = setting.current?.get("value") as string | undefined;

@@ -168,9 +168,9 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     listMessages: (conversationId, range) => log.list(conversationId, range),
 
     async advanceReadState(s) {
-      const marks = await raiseMarks(cql, s);
-      if (!marks) throw new Error(`user ${s.userId} is not a member of conversation ${s.conversationId}`);
-      return marks;
+      const where = await raiseMarks(cql, s);
+      if (!where) throw new Error(`user ${s.userId} is not a member of conversation ${s.conversationId}`);
+      return toReadState((await cql.execute(`SELECT * FROM read_states ${where.clause}`, where.key)).first()!);
     },
     async listReadStates(conversationId) {
       return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
@@ -216,19 +216,22 @@ async function membershipOf(cql: Cql, conversationId: string, userId: string): P
   return row?.get("joined_at") ?? undefined;
 }
 
-/** Raises a member's marks (see read_states in schema.ts); undefined for a non-member. */
-async function raiseMarks(cql: Cql, s: ReadStateRecord): Promise<ReadStateRecord | undefined> {
+/**
+ * Raises a member's marks (see read_states in schema.ts). Resolves where the marks row is (a WHERE
+ * clause and its values), or undefined for a non-member, who has no marks.
+ */
+async function raiseMarks(cql: Cql, s: ReadStateRecord): Promise<{ clause: string; key: unknown[] } | undefined> {
   const joinedAt = await membershipOf(cql, s.conversationId, s.userId);
   if (!joinedAt) return undefined;
   const key = [s.conversationId, s.userId, joinedAt];
-  const where = "WHERE conversation_id = ? AND user_id = ? AND joined_at = ?";
+  const clause = "WHERE conversation_id = ? AND user_id = ? AND joined_at = ?";
   const delivered = Math.max(s.deliveredSeq, s.readSeq);
   // Each mark's value is its write timestamp: the higher mark wins, in any arrival order.
   await cql.partitionBatch([
-    { query: `UPDATE read_states USING TIMESTAMP ? SET delivered_seq = ? ${where}`, params: [delivered, delivered, ...key] },
-    { query: `UPDATE read_states USING TIMESTAMP ? SET read_seq = ? ${where}`, params: [s.readSeq, s.readSeq, ...key] },
+    { query: `UPDATE read_states USING TIMESTAMP ? SET delivered_seq = ? ${clause}`, params: [delivered, delivered, ...key] },
+    { query: `UPDATE read_states USING TIMESTAMP ? SET read_seq = ? ${clause}`, params: [s.readSeq, s.readSeq, ...key] },
   ]);
-  return toReadState((await cql.execute(`SELECT * FROM read_states ${where}`, key)).first()!);
+  return { clause, key };
 }
 
 async function inBatches(cql: Cql, statements: readonly Statement[]): Promise<void> {
