@@ -92,6 +92,7 @@ export class ChatController {
       }),
       on("error", (e) => !e.clientMessageId && this.dispatch({ type: "notice", text: `server: ${e.message}` })),
     );
+    this.chain = this.chain.then(() => this.loadNames([this.options.me])).then(() => this.dispatch({ type: "notice", text: "" }));
     const clock = setInterval(() => this.dispatch({ type: "tick", now: Date.now() }), 1_000);
     this.stops.push(() => clearInterval(clock));
     session.start();

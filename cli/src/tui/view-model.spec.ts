@@ -47,6 +47,8 @@ describe("the interactive client's screen", () => {
     const offline = screen(reduce(s, { type: "presence", userId: BOB, online: false }), size, at);
     expect(offline.sidebar[0]!.text.trimEnd()).toBe("› ○ @bob");
     expect(offline.header).toBe("@bob · ○ offline");
+    // Presence seen before a disconnect is not shown as current.
+    expect(screen(reduce(s, { type: "connection", state: "reconnecting" }), size, at).header).toBe("@bob · ○ offline");
   });
 
   it("counts new messages in other conversations as unread, but not replays the server counted", () => {
@@ -145,6 +147,8 @@ describe("the interactive client's screen", () => {
     const empty = reduce(reduce(initialState(ALICE), { type: "conversations", conversations: [], now: at }), { type: "connection", state: "connecting" });
     expect(screen(empty, size, at).status).toBe("connecting…");
     expect(body(empty)).toEqual(["No conversation open. Start one with /new @username, or /help."]);
+    const first = reduce(empty, { type: "conversation", conversation: conversation({ id: DIRECT, memberIds: [ALICE, BOB] }), now: at });
+    expect(first.openId).toBe(DIRECT);
     const help = reduce(empty, { type: "help", show: true });
     expect(body(help).join("\n")).toContain("/group name @a @b");
   });

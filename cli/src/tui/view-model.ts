@@ -115,7 +115,8 @@ export function hasOlder(c: ConversationState): boolean {
 export function reduce(state: ViewState, action: Action): ViewState {
   switch (action.type) {
     case "connection":
-      return { ...state, connection: action.state };
+      // Offline, nobody's presence is known; the next stream reports who is online.
+      return { ...state, connection: action.state, online: action.state === "online" ? state.online : {} };
     case "conversations": {
       const listed = new Set(action.conversations.map((c) => c.id));
       let next: ViewState = { ...state, conversations: Object.fromEntries(Object.entries(state.conversations).filter(([id]) => listed.has(id))) };
@@ -123,8 +124,11 @@ export function reduce(state: ViewState, action: Action): ViewState {
       if (next.openId && !listed.has(next.openId)) next.openId = undefined;
       return next.openId ? next : { ...next, openId: conversationOrder(next)[0]?.id };
     }
-    case "conversation":
-      return withConversation(state, mergeConversation(state, action.conversation, action.now));
+    case "conversation": {
+      const next = withConversation(state, mergeConversation(state, action.conversation, action.now));
+      // The first conversation to appear opens by itself: a new user's first message is not hidden.
+      return next.openId ? next : { ...next, openId: action.conversation.id };
+    }
     case "left": {
       const { [action.conversationId]: _gone, ...rest } = state.conversations;
       const next = { ...state, conversations: rest };

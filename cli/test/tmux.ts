@@ -1,0 +1,107 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** The tmux the end-to-end tests drive. Missing tmux fails the test: it is never skipped. */
+const tmuxBin = "tmux";
+
+/**
+ * A tmux server on its own socket (so parallel runs and a developer's own tmux never meet), whose
+ * sessions are terminals running a program: type into them, read what they show.
+ */
+export class TmuxServer {
+  readonly socket = `chat-e2e-${process.pid}-${Date.now().toString(36)}`;
+
+  /** Throws when tmux cannot run: the test needs it. */
+  static check(): string {
+    return execFileSync(tmuxBin, ["-V"], { encoding: "utf8" }).trim();
+  }
+
+  /** Opens a detached session of `width`×`height` running `command` (a shell command line). */
+  open(name: string, command: string, size = { width: 120, height: 40 }): Terminal {
+    this.tmux("new-session", "-d", "-s", name, "-x", String(size.width), "-y", String(size.height), command);
+    return new Terminal(this, name);
+  }
+
+  /** Runs a tmux command on this server. */
+  tmux(...args: string[]): string {
+    return execFileSync(tmuxBin, ["-L", this.socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  }
+
+  /** Ends every session and the server. */
+  kill(): void {
+    try {
+      this.tmux("kill-server");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** One tmux session: a terminal with a program in it. */
+export class Terminal {
+  private readonly server: TmuxServer;
+  readonly name: string;
+
+  constructor(server: TmuxServer, name: string) {
+    this.server = server;
+    this.name = name;
+  }
+
+  /** Types text literally (no key names interpreted). */
+  type(text: string): void {
+    this.server.tmux("send-keys", "-t", this.name, "-l", text);
+  }
+
+  /** Presses keys by tmux name: "Enter", "C-c", "Tab", "PPage". */
+  press(...keys: string[]): void {
+    this.server.tmux("send-keys", "-t", this.name, ...keys);
+  }
+
+  /** What the terminal shows now, one string per row. */
+  capture(): string {
+    return this.server.tmux("capture-pane", "-p", "-t", this.name);
+  }
+
+  /** True while the session (and so its program) is running. */
+  alive(): boolean {
+    try {
+      this.server.tmux("has-session", "-t", this.name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Polls the screen until `check` accepts it; fails with the last screen after `timeoutMs`. */
+  async waitFor(what: string, check: (screen: string) => boolean, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = "";
+    while (Date.now() < deadline) {
+      screen = this.alive() ? this.capture() : "(the session has ended)";
+      if (check(screen)) return screen;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}; the screen was:\n${screen}`);
+  }
+}
+
+/** Saves screens as text files for a person to look at after the run. */
+export class ScreenArchive {
+  private readonly dir: string;
+  private step = 0;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Writes what each terminal shows now, as `NN-<label>-<terminal>.txt`. */
+  save(label: string, ...terminals: Terminal[]): void {
+    this.step++;
+    for (const t of terminals) {
+      const screen = t.alive() ? t.capture() : "(the session has ended)\n";
+      writeFileSync(join(this.dir, `${String(this.step).padStart(2, "0")}-${label}-${t.name}.txt`), screen);
+    }
+  }
+}
