@@ -2,13 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { type Client, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
+import type { Interceptor, Transport } from "@connectrpc/connect";
+import { type ChatClients, bearer, createChatClients } from "@chat/client";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { pino } from "pino";
-import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
-import { LiveService, type ServerFrame, type StreamRequest, StreamRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
-import { HistoryService } from "@chat/gen/chat/v1/message_pb.js";
-import { AuthService, UserService } from "@chat/gen/chat/v1/user_pb.js";
+import { type ServerFrame, type StreamRequest, StreamRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { loadConfig } from "../src/config.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 
@@ -25,26 +23,16 @@ export async function startNode(options: { dataDir?: string; port?: number; args
 
 /** A transport of the given protocol (gRPC over HTTP/2; Connect and gRPC-Web over HTTP/1.1). */
 export function transportFor(baseUrl: string, protocol: Protocol, token?: string): Transport {
-  const interceptors: Interceptor[] = token
-    ? [(next) => (req) => { req.header.set("authorization", `Bearer ${token}`); return next(req); }]
-    : [];
+  const interceptors: Interceptor[] = token ? [bearer(token)] : [];
   if (protocol === "grpc") return createGrpcTransport({ baseUrl, interceptors });
   if (protocol === "grpc-web") return createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors });
   return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
 }
 
-/** Typed clients of every service. */
-export function clientsFor(transport: Transport) {
-  return {
-    auth: createClient(AuthService, transport),
-    users: createClient(UserService, transport),
-    conversations: createClient(ConversationService, transport),
-    history: createClient(HistoryService, transport),
-    live: createClient(LiveService, transport),
-  };
-}
+/** Typed clients of every service (the shared client library's). */
+export const clientsFor = createChatClients;
 /** The clients of one device. */
-export type Clients = ReturnType<typeof clientsFor>;
+export type Clients = ChatClients;
 
 /** A registered user's first device. */
 export interface TestUser {
