@@ -27,12 +27,13 @@ const readMaxBytes = 1024 * 1024;
 
 /** Starts a node: engines, domain, the Connect/gRPC/gRPC-Web handler, and the listening socket. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const engines = await createEngines(config);
+  const onError = (err: unknown) => logger.error({ err }, "background task failed");
+  const engines = await createEngines(config, onError);
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     outboxCapacity: config.outboxFrames,
-    onError: (err) => logger.error({ err }, "background task failed"),
+    onError,
   });
   const metrics = createMetrics(chat);
   const adapter = connectNodeAdapter({

@@ -17,7 +17,7 @@ export class Dispatcher {
   private flushScheduled = false;
   /** Called for every frame delivered on this node, before the hub gets it (cache invalidation). */
   onDeliver: (frame: ServerFrame) => void = () => {};
-  /** Called when a publish to another node fails. */
+  /** Called when a publish fails (the session map or the broker is unreachable). */
   onError: (error: unknown) => void = () => {};
 
   constructor(nodeId: string, sessions: SessionMap, broker: Broker, hub: Hub) {
@@ -34,10 +34,20 @@ export class Dispatcher {
     });
   }
 
-  /** Sends a frame to every connected device of the given users, wherever they are connected. */
+  /**
+   * Sends a frame to every connected device of the given users, wherever they are connected. Never
+   * fails: what it could not deliver (the session map is down) is reported to `onError`, and clients
+   * get the messages from the store when they resume, so a durable write is never failed for it.
+   */
   async publish(userIds: readonly string[], frame: ServerFrame): Promise<void> {
     if (userIds.length === 0) return;
-    const nodes = await this.sessions.locate(userIds);
+    let nodes: Map<string, string[]>;
+    try {
+      nodes = await this.sessions.locate(userIds);
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
     for (const [nodeId, users] of nodes) {
       if (nodeId === this.nodeId) this.deliverLocal(users, frame);
       else this.enqueue(nodeId, { userIds: users, frame });
