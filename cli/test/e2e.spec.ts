@@ -92,8 +92,10 @@ describe("chat, the terminal client, end to end", () => {
 
     // Same port, same data dir: both come back by themselves, and the queued message gets through once.
     await server.start();
-    await alice.waitFor("alice online again", (s) => /online\s*$/m.test(s.split("\n")[0]!));
-    await bob.waitFor("bob online again", (s) => /online\s*$/m.test(s.split("\n")[0]!));
+    // Backoff has grown while the server was down (capped at 10 s, with jitter): allow for it.
+    const onlineAgain = (s: string) => /online\s*$/.test(s.split("\n")[0]!);
+    await alice.waitFor("alice online again", onlineAgain, 30_000);
+    await bob.waitFor("bob online again", onlineAgain, 30_000);
     const bobs = await bob.waitFor("the message sent while down", (s) => s.includes("@alice: sent while the server was down"));
     await alice.waitFor("its read mark", (s) => s.includes("sent while the server was down ✓✓ read"));
     artifacts.save("recovered", alice, bob);

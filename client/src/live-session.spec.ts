@@ -147,6 +147,23 @@ describe("LiveSession", () => {
     expect(await readBy()).toBe(1n);
   });
 
+  it("replays the history of a group it is added to while online", async () => {
+    const { alice, bob } = await pair();
+    const b = open(bob.clients);
+    await until("bob online", () => b.session.state === "online");
+    const { conversation } = await alice.clients.conversations.createGroup({ name: "later", memberUsernames: [] });
+    const conversationId = conversation!.id;
+    for (const text of ["before bob 1", "before bob 2"]) {
+      await alice.clients.live.sendMessage({ conversationId, clientMessageId: text, text });
+    }
+    await alice.clients.conversations.addMembers({ conversationId, userIds: [bob.userId] });
+    await until("bob has the group's history", () => b.messages.length === 2);
+    await alice.clients.live.sendMessage({ conversationId, clientMessageId: "after", text: "after bob joined" });
+    await until("and what follows", () => b.messages.length === 3);
+    expect(b.texts()).toEqual(["before bob 1", "before bob 2", "after bob joined"]);
+    expectExactlyOnceInOrder(b.messages, 3);
+  });
+
   it("fails a send the server refuses for good, and closes on a revoked token", async () => {
     const { alice } = await pair();
     const a = open(alice.clients);
@@ -156,5 +173,25 @@ describe("LiveSession", () => {
     await alice.clients.auth.logout({});
     expect(await closed).toBe(16);
     await expect(a.session.send("x", "y")).rejects.toThrow(/closed/);
+  });
+});
+
+describe("LiveSession heartbeats", () => {
+  it("keeps a stream open well past the server's heartbeat timeout", async () => {
+    const quick = await TestServer.start({ intervalMs: 200, timeoutMs: 1_000 });
+    try {
+      const { clients } = await quick.user("heartbeat");
+      const session = new LiveSession({ clients }).start();
+      const states: LiveState[] = [];
+      session.on("state", (s) => states.push(s));
+      await until("online", () => session.state === "online");
+      // Three timeouts long: without heartbeats the server would have closed the stream.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(session.state).toBe("online");
+      expect(states).toEqual(["online"]); // and never dropped
+      await session.close();
+    } finally {
+      await quick.dispose();
+    }
   });
 });

@@ -16,8 +16,11 @@ export class TestServer {
   private dataDir = "";
   private port = 0;
 
-  static async start(): Promise<TestServer> {
+  private heartbeat = { intervalMs: 1_000, timeoutMs: 5_000 };
+
+  static async start(heartbeat?: { intervalMs: number; timeoutMs: number }): Promise<TestServer> {
     const t = new TestServer();
+    if (heartbeat) t.heartbeat = heartbeat;
     t.dataDir = await mkdtemp(join(tmpdir(), "chat-client-test-"));
     await t.listen();
     return t;
@@ -34,7 +37,7 @@ export class TestServer {
 
   /** Starts the node again on the same port and data dir. */
   async listen(): Promise<void> {
-    const config = loadConfig(["--port", String(this.port), "--data-dir", this.dataDir, "--heartbeat-interval-ms", "1000", "--heartbeat-timeout-ms", "5000"], {});
+    const config = loadConfig(["--port", String(this.port), "--data-dir", this.dataDir, "--heartbeat-interval-ms", String(this.heartbeat.intervalMs), "--heartbeat-timeout-ms", String(this.heartbeat.timeoutMs)], {});
     this.server = await startServer(config, pino({ level: "silent" }));
     this.port = this.server.port;
   }
