@@ -54,7 +54,7 @@ const options = {
 /** Reads and validates the configuration once; throws a message naming the bad setting. */
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
   const { values } = parseArgs({
-    args: argv,
+    args: argv[0] === "--" ? argv.slice(1) : argv, // `npm start -- --port 1` passes the "--" along
     options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type }])),
     strict: true,
   });
