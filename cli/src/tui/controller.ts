@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import type { ChatClients, LiveSession, UserDirectory } from "@chat/client";
 import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange } from "@chat/gen/chat/v1/live_pb.js";
@@ -70,7 +71,13 @@ export class ChatController {
       });
     }) as typeof listener);
     this.stops.push(
-      on("state", (state) => this.dispatch({ type: "connection", state })),
+      on("state", (state, error) => {
+        this.dispatch({ type: "connection", state });
+        // A session closes for good only when the token is no longer valid: say what to do.
+        if (state === "closed" && error?.code === Code.Unauthenticated) {
+          this.dispatch({ type: "notice", text: `${describeError(error)}; quit (Ctrl-C) and run \`chat login\`` });
+        }
+      }),
       on("conversations", async (list) => {
         await this.loadNames(list.flatMap(memberIds));
         this.dispatch({ type: "conversations", conversations: list, now: Date.now() });
