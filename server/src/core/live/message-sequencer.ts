@@ -1,4 +1,5 @@
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { SeqTrack } from "@chat/protocol";
 
 /** What a {@link MessageSequencer} needs from its connection. */
 export interface SequencerOptions {
@@ -15,17 +16,12 @@ export interface SequencerOptions {
 }
 
 interface Track {
-  /** Highest seq written to the stream, contiguous from where the stream started. */
-  seq: bigint;
-  /** Live messages that arrived ahead of `seq + 1`, waiting for the gap to be filled. */
-  ahead: Map<bigint, Message>;
+  order: SeqTrack<Message>;
   /** The store read in progress, if any. */
   catchingUp: Promise<void> | undefined;
 }
 
 const pageSize = 200;
-/** Live messages held per conversation while catching up; beyond it they are re-read from the store. */
-const maxAhead = 1_000;
 
 /**
  * Keeps one stream's messages in seq order per conversation with no gap and no duplicate, across the
@@ -47,16 +43,11 @@ export class MessageSequencer {
   offer(message: Message): void {
     let track = this.tracks.get(message.conversationId);
     if (!track) {
-      track = { seq: message.seq - 1n, ahead: new Map(), catchingUp: undefined };
+      track = { order: new SeqTrack(message.seq - 1n), catchingUp: undefined };
       this.tracks.set(message.conversationId, track);
     }
-    if (message.seq <= track.seq) return;
-    if (!track.catchingUp && message.seq === track.seq + 1n) {
-      this.write(track, message);
-      return;
-    }
-    if (track.ahead.size < maxAhead) track.ahead.set(message.seq, message);
-    void this.catchUp(message.conversationId, track);
+    this.emit(track.order.offer(message));
+    if (track.order.hasGap) void this.catchUp(message.conversationId, track);
   }
 
   /**
@@ -68,13 +59,13 @@ export class MessageSequencer {
     for (const { conversationId, seq } of cursors) {
       let track = this.tracks.get(conversationId);
       if (!track) {
-        track = { seq, ahead: new Map(), catchingUp: undefined };
+        track = { order: new SeqTrack(seq), catchingUp: undefined };
         this.tracks.set(conversationId, track);
-      } else if (seq > track.seq) {
-        track.seq = seq;
+      } else {
+        this.emit(track.order.raise(seq));
       }
       await this.catchUp(conversationId, track);
-      done.set(conversationId, track.seq);
+      done.set(conversationId, track.order.seq);
     }
     return done;
   }
@@ -88,7 +79,7 @@ export class MessageSequencer {
     track.catchingUp ??= this.readGap(conversationId, track).finally(() => {
       track.catchingUp = undefined;
       // A message may have arrived ahead of a gap the store could not yet fill; try again shortly.
-      if (track.ahead.size > 0 && !this.options.closed()) {
+      if (track.order.hasGap && !this.options.closed()) {
         setTimeout(() => void this.catchUp(conversationId, track), 20).unref();
       }
     });
@@ -97,13 +88,12 @@ export class MessageSequencer {
 
   private async readGap(conversationId: string, track: Track): Promise<void> {
     try {
+      // Reads on to the end of the store (not just the gap): a resume replays everything missed.
       for (;;) {
-        this.flushAhead(track);
         await this.options.room();
         if (this.options.closed()) return;
-        const page = await this.options.fetch(conversationId, track.seq, pageSize);
-        for (const message of page) if (message.seq === track.seq + 1n) this.write(track, message);
-        this.flushAhead(track);
+        const page = await this.options.fetch(conversationId, track.order.seq, pageSize);
+        this.emit(track.order.fill(page));
         if (page.length < pageSize) return;
       }
     } catch (err) {
@@ -111,16 +101,7 @@ export class MessageSequencer {
     }
   }
 
-  private flushAhead(track: Track): void {
-    for (const seq of track.ahead.keys()) if (seq <= track.seq) track.ahead.delete(seq);
-    for (let next = track.ahead.get(track.seq + 1n); next; next = track.ahead.get(track.seq + 1n)) {
-      track.ahead.delete(next.seq);
-      this.write(track, next);
-    }
-  }
-
-  private write(track: Track, message: Message): void {
-    track.seq = message.seq;
-    this.options.emit(message);
+  private emit(messages: Message[]): void {
+    for (const m of messages) this.options.emit(m);
   }
 }

@@ -1,0 +1,1 @@
+export { SeqTrack, type Sequenced } from "./seq-track.ts";
