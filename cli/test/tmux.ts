@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The tmux the end-to-end tests drive. Missing tmux fails the test: it is never skipped. */
@@ -28,13 +28,15 @@ export class TmuxServer {
     return execFileSync(tmuxBin, ["-L", this.socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   }
 
-  /** Ends every session and the server. */
+  /** Ends every session and the server, and removes its socket file (tmux leaves it behind). */
   kill(): void {
     try {
       this.tmux("kill-server");
     } catch {
       // already gone
     }
+    const dir = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+    rmSync(join(dir, this.socket), { force: true });
   }
 }
 
