@@ -1,0 +1,109 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { type ServerFrame, StreamRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
+import type { Device, DeviceAccount, DeviceCursor, DeviceHandlers } from "./device.ts";
+import type { LiveStream, OpenLiveStream } from "./live-stream.ts";
+
+/**
+ * A device of the chat server: one LiveService.Stream on a connection of its own (as a phone has),
+ * in gRPC's binary protobuf framing, opened by the chosen client stack. It resumes when asked and
+ * heartbeats at the interval the server announces in Ready.
+ */
+export class ChatDevice implements Device {
+  private readonly baseUrl: string;
+  private readonly account: DeviceAccount;
+  private readonly handlers: DeviceHandlers;
+  private readonly openStream: OpenLiveStream;
+  private stream: LiveStream | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private resumes: ((cursors: DeviceCursor[]) => void)[] = [];
+  private closed = false;
+  heartbeats = 0;
+
+  constructor(baseUrl: string, account: DeviceAccount, handlers: DeviceHandlers, openStream: OpenLiveStream) {
+    this.baseUrl = baseUrl;
+    this.account = account;
+    this.handlers = handlers;
+    this.openStream = openStream;
+  }
+
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      this.stream = this.openStream(this.baseUrl, this.account.token, {
+        frame: (frame) => {
+          if (!ready && frame.frame.case === "ready") {
+            ready = true;
+            this.startHeartbeat(frame.frame.value.heartbeatIntervalMs);
+            resolve();
+          } else {
+            this.onFrame(frame);
+          }
+        },
+        end: (error) => {
+          this.stopHeartbeat();
+          if (!ready) reject(error ?? new Error("the stream ended before Ready"));
+          else if (!this.closed) this.handlers.error("stream", error?.message ?? "the server ended the stream");
+        },
+      });
+    });
+  }
+
+  resume(cursors: readonly DeviceCursor[]): Promise<DeviceCursor[]> {
+    return new Promise((resolve) => {
+      this.resumes.push(resolve);
+      this.write({ frame: { case: "resume", value: { cursors: cursors.map((c) => ({ conversationId: c.conversationId, seq: BigInt(c.seq) })) } } });
+    });
+  }
+
+  send(conversationId: string, clientMessageId: string, text: string): void {
+    this.write({ frame: { case: "send", value: { conversationId, clientMessageId, text } } });
+  }
+
+  heartbeat(): void {
+    this.heartbeats++;
+    this.write({ frame: { case: "heartbeat", value: {} } });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopHeartbeat();
+    this.stream?.close();
+  }
+
+  private write(frame: MessageInitShape<typeof StreamRequestSchema>): void {
+    this.stream?.write(create(StreamRequestSchema, frame));
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    const f = frame.frame;
+    switch (f.case) {
+      case "ack":
+        this.handlers.ack(f.value.clientMessageId);
+        break;
+      case "message":
+        this.handlers.message(f.value.conversationId, Number(f.value.seq), f.value.text, f.value.senderId === this.account.userId);
+        break;
+      case "resumeComplete":
+        this.resumes.shift()?.(f.value.cursors.map((c) => ({ conversationId: c.conversationId, seq: Number(c.seq) })));
+        break;
+      case "error":
+        this.handlers.error("frame", `${f.value.code}: ${f.value.message}`);
+        break;
+      default:
+        break; // presence, receipts, typing and membership are not what the scenarios measure
+    }
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    // Spread the devices' heartbeats over the interval instead of firing them all in step.
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeat();
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), intervalMs).unref();
+    }, Math.random() * intervalMs).unref();
+  }
+
+  private stopHeartbeat(): void {
+    clearTimeout(this.heartbeatTimer);
+    clearInterval(this.heartbeatTimer);
+  }
+}

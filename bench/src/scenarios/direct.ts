@@ -1,0 +1,28 @@
+import type { DevicePlan } from "../load/protocol.ts";
+import { nodeUrl } from "./devices.ts";
+import type { Scenario } from "./scenario.ts";
+import { runTraffic } from "./traffic.ts";
+
+/**
+ * `direct`: users paired into direct conversations (1,000 users, 500 conversations by default),
+ * every device sending to its partner. One message = one ACK + one delivery to the partner.
+ */
+export const direct: Scenario = {
+  users: (options) => options.users - (options.users % 2),
+  async run(ctx) {
+    const { system } = ctx;
+    const accounts = system.accounts;
+    const plans: DevicePlan[] = [];
+    for (let i = 0; i + 1 < accounts.length; i += 2) {
+      const a = accounts[i]!, b = accounts[i + 1]!;
+      const conversationId = await system.createDirect(a, b);
+      for (const [j, account] of [[i, a], [i + 1, b]] as const) {
+        plans.push({
+          url: nodeUrl(ctx, j), account: { userId: account.userId, token: account.token, conversationIds: [conversationId] },
+          sendTo: [conversationId], cursors: [{ conversationId, seq: 0 }],
+        });
+      }
+    }
+    return runTraffic(ctx, { plans, fanOut: 1 });
+  },
+};
