@@ -44,8 +44,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     }
     if (next >= total) break;
     const waitUs = startUs + next * intervalUs - nowUs();
-    // Timers have millisecond granularity; below that, yield to I/O and check again.
-    await new Promise<void>((resolve) => (waitUs > 1_500 ? setTimeout(resolve, Math.floor(waitUs / 1000)) : setImmediate(resolve)));
+    // Sleep, never spin: a busy-waiting generator would take the CPU the server needs. Timers wake
+    // to the millisecond, so arrivals go out in small bursts, each still timed from its own schedule.
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, Math.floor(waitUs / 1000))));
   }
   return { fired: next, lag };
 }
