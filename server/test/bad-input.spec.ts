@@ -20,7 +20,7 @@ describe("bad input gets a precise error and harms nobody else", () => {
   let conv: string;
 
   beforeAll(async () => {
-    server = await startNode({ args: ["--outbox-frames", "64"] });
+    server = await startNode({ args: ["--outbox-frames", "64", "--heartbeat-interval-ms", "1000", "--heartbeat-timeout-ms", "4000"] });
     [alice, bob, mallory] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "mallory")]);
     conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
   });

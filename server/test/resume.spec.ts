@@ -33,6 +33,47 @@ describe("resume", () => {
     s.close();
   });
 
+  it("replays from the cursor even when live messages reach the new stream before its resume", async () => {
+    const server = await node();
+    const [alice, bob] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob")]);
+    const conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+    const send = (i: number) => alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `m${i}` });
+    for (let i = 1; i <= 5; i++) await send(i);
+    const s = await openStream(bob, { heartbeat: false });
+    for (let i = 6; i <= 8; i++) await send(i); // published to bob's stream before he resumes
+    s.send({ frame: { case: "resume", value: { cursors: [{ conversationId: conv, seq: 2n }] } } });
+    const seqs = await s.until(() => { const m = s.of("message").map((x) => Number(x.seq)); return m.length >= 6 && m; });
+    expect(seqs).toEqual([3, 4, 5, 6, 7, 8]);
+    s.close();
+  });
+
+  it("skips a cursor the user may not read, with an error of its own, and replays the others", async () => {
+    const server = await node();
+    const [alice, bob, eve] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "eve")]);
+    const mine = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+    const foreign = (await eve.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+    await alice.clients.live.sendMessage({ conversationId: mine, clientMessageId: newId(), text: "for bob" });
+    const s = await openStream(alice);
+    s.send({ requestId: "r", frame: { case: "resume", value: { cursors: [{ conversationId: foreign, seq: 0n }, { conversationId: mine, seq: 0n }] } } });
+    const done = await s.until(() => s.of("resumeComplete")[0]);
+    expect(done.cursors.map((c) => [c.conversationId, c.seq])).toEqual([[mine, 1n]]);
+    expect(s.of("error").map((e) => e.message)).toEqual([`conversation ${foreign} not found`]);
+    expect(s.of("message").map((m) => m.text)).toEqual(["for bob"]);
+    s.close();
+  });
+
+  it("delivers live to a client that never resumes (a bot), from the first message after it connected", async () => {
+    const server = await node();
+    const [alice, bot] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bot")]);
+    const conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bot.id })).conversation!.id;
+    await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "before" });
+    const s = await openStream(bot);
+    await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "after" });
+    const got = await s.until(() => s.of("message")[0], 5_000, "the live message");
+    expect(got.text).toBe("after");
+    s.close();
+  });
+
   it("keeps an ACKed message across a server restart between send and resume", async () => {
     const first = await node();
     const [alice, bob] = await Promise.all([registerUser(first, "alice"), registerUser(first, "bob")]);

@@ -12,6 +12,8 @@ export interface ConnectionOptions {
   caller: Caller;
   /** Frames queued for a slow reader before it is disconnected. */
   outboxCapacity: number;
+  /** How long a replay may wait for the client to read before the client is disconnected. */
+  stallMs: number;
   /** Reads stored messages after a seq, for resume and gap repair. */
   fetch(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]>;
   /** Called once when the connection closes, whatever the reason. */
@@ -42,7 +44,7 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.caller = options.caller;
     this.onClose = options.onClose;
-    this.outbox = new Outbox(options.outboxCapacity, () => this.close(
+    this.outbox = new Outbox(options.outboxCapacity, options.stallMs, () => this.close(
       new ConnectError(`the client fell more than ${options.outboxCapacity} frames behind; reconnect and resume`, Code.ResourceExhausted)));
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.sequencer = new MessageSequencer({
@@ -68,6 +70,11 @@ export class Connection {
   /** Replays what the client missed; resolves with the highest seq sent per conversation. */
   resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
     return this.sequencer.resume(cursors);
+  }
+
+  /** Lets live messages through without a resume (see MessageSequencer.open). */
+  startLive(): void {
+    this.sequencer.open();
   }
 
   /** Stops ordering a conversation the user no longer belongs to. */

@@ -15,6 +15,15 @@ import { Connection } from "./connection.ts";
 import type { Hub } from "./hub.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
+/** How long a new stream waits for the client's resume before it lets live messages through. */
+const resumeWaitMs = 1_000;
+
+/** A FrameError answering one client frame. */
+function frameError(requestId: string, err: unknown, clientMessageId = "") {
+  const { code, rawMessage } = ConnectError.from(err);
+  return create(ServerFrameSchema, { requestId, frame: { case: "error", value: { code: code as number, message: rawMessage, clientMessageId } } });
+}
+
 /** Tunables of the live path. */
 export interface LiveOptions {
   nodeId: string;
@@ -61,6 +70,7 @@ export class Live {
     const connection = new Connection({
       caller,
       outboxCapacity: this.options.outboxCapacity,
+      stallMs: this.options.heartbeatTimeoutMs / 2, // well before a silent client times out
       fetch: (conversationId, afterSeq, limit) => messages.after(conversationId, afterSeq, limit),
       onClose: (c) => void this.release(c),
     });
@@ -69,6 +79,8 @@ export class Live {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs, heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
     } } }));
     hub.add(connection);
+    // A client that does not resume promptly gets messages live from then on.
+    setTimeout(() => connection.startLive(), resumeWaitMs).unref();
     if (await sessions.add(this.session(connection))) await presence.announce(caller.userId);
     for (const p of await presence.get(await presence.contacts(caller.userId))) {
       if (p.online) connection.send(create(ServerFrameSchema, { frame: { case: "presence", value: p } }));
@@ -83,10 +95,9 @@ export class Live {
   async handle(connection: Connection, req: StreamRequest): Promise<void> {
     const { caller } = connection;
     connection.lastHeartbeat = Date.now(); // any frame proves the client is there
+    if (req.frame.case !== "resume") connection.startLive(); // a client that does something else first is not resuming
     const reply = (frame: MessageInitShape<typeof ServerFrameSchema>["frame"]) => connection.send(create(ServerFrameSchema, { requestId: req.requestId, frame }));
-    const fail = (err: unknown, clientMessageId = "") => reply({ case: "error", value: {
-      code: ConnectError.from(err).code as number, message: ConnectError.from(err).rawMessage, clientMessageId,
-    } });
+    const fail = (err: unknown, clientMessageId = "") => connection.send(frameError(req.requestId, err, clientMessageId));
     try {
       const f = req.frame;
       switch (f.case) {
@@ -116,11 +127,17 @@ export class Live {
   /** Replays what the client missed, then queues ResumeComplete. */
   async resume(connection: Connection, cursors: readonly Cursor[], requestId = ""): Promise<void> {
     if (cursors.length > limits.maxCursors) throw invalidArgument(`at most ${limits.maxCursors} cursors`);
+    // A conversation the user left (or never had) is skipped with an error of its own: one stale
+    // cursor must not cost the client the replay of all the others.
     const allowed: { conversationId: string; seq: bigint }[] = [];
     for (const c of cursors) {
-      requireId(c.conversationId, "cursor conversation_id");
-      await this.parts.membership.require(c.conversationId, connection.caller.userId);
-      allowed.push({ conversationId: c.conversationId, seq: c.seq });
+      try {
+        requireId(c.conversationId, "cursor conversation_id");
+        await this.parts.membership.require(c.conversationId, connection.caller.userId);
+        allowed.push({ conversationId: c.conversationId, seq: c.seq });
+      } catch (err) {
+        connection.send(frameError(requestId, err));
+      }
     }
     const done = await connection.resume(allowed);
     connection.send(create(ServerFrameSchema, { requestId, frame: { case: "resumeComplete", value: {

@@ -15,7 +15,7 @@ function setup(n: number) {
       return stored.filter((m) => m.seq > after).slice(0, limit);
     },
     emit: (m) => emitted.push(m),
-    room: async () => {},
+    room: async () => 10_000,
     closed: () => false,
     onError: (e) => { throw e; },
   });
@@ -26,6 +26,7 @@ const seqs = (ms: Message[]) => ms.map((m) => Number(m.seq));
 describe("MessageSequencer", () => {
   it("starts a conversation live at the first message it is offered", () => {
     const { stored, emitted, sequencer } = setup(5);
+    sequencer.open();
     sequencer.offer(stored[3]!);
     sequencer.offer(stored[4]!);
     sequencer.offer(stored[4]!);
@@ -34,6 +35,7 @@ describe("MessageSequencer", () => {
 
   it("fills a gap between live messages from the store, in order", async () => {
     const { stored, emitted, sequencer } = setup(6);
+    sequencer.open();
     sequencer.offer(stored[0]!);
     sequencer.offer(stored[3]!); // 2 and 3 crossed on the way
     sequencer.offer(stored[1]!);
@@ -52,10 +54,28 @@ describe("MessageSequencer", () => {
     expect(seqs(emitted)).toEqual(Array.from({ length: 440 }, (_, i) => i + 11));
   });
 
-  it("never goes back below a cursor the client already holds", async () => {
+  it("once open, never goes back below what the stream already wrote", async () => {
     const { stored, emitted, sequencer } = setup(5);
+    sequencer.open();
     sequencer.offer(stored[2]!);
     await sequencer.resume([{ conversationId: "c", seq: 1n }]);
+    expect(seqs(emitted)).toEqual([3, 4, 5]);
+  });
+
+  it("before it opens, notes live messages and lets the first resume start lower", async () => {
+    const { stored, emitted, sequencer } = setup(5);
+    sequencer.offer(stored[3]!);
+    expect(emitted).toEqual([]);
+    await sequencer.resume([{ conversationId: "c", seq: 1n }]);
+    expect(seqs(emitted)).toEqual([2, 3, 4, 5]);
+  });
+
+  it("opened without a resume, starts each conversation at its first live message", async () => {
+    const { stored, emitted, sequencer } = setup(5);
+    sequencer.offer(stored[2]!);
+    sequencer.offer(stored[3]!);
+    sequencer.open();
+    await new Promise((r) => setTimeout(r, 30));
     expect(seqs(emitted)).toEqual([3, 4, 5]);
   });
 });

@@ -7,8 +7,8 @@ export interface SequencerOptions {
   fetch(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]>;
   /** Writes one message to the stream. */
   emit(message: Message): void;
-  /** Resolves when the stream has room for a page more. */
-  room(): Promise<void>;
+  /** Resolves, when the stream has room, with how many frames fit. */
+  room(): Promise<number>;
   /** True once the stream is gone: stop working for it. */
   closed(): boolean;
   /** Reports a failed store read (the client will resume on its next connect). */
@@ -34,13 +34,26 @@ const pageSize = 200;
 export class MessageSequencer {
   private readonly tracks = new Map<string, Track>();
   private readonly options: SequencerOptions;
+  private opened = false;
+  /** Before the stream opens: per conversation, the lowest seq offered. */
+  private readonly early = new Map<string, bigint>();
 
   constructor(options: SequencerOptions) {
     this.options = options;
   }
 
-  /** Takes a live message. A conversation seen for the first time starts live at that message. */
+  /**
+   * Takes a live message. Until the stream is opened (its first resume, or `open()`), a conversation
+   * without a track only notes the lowest seq offered: the resume about to come may ask for more, and
+   * holding one number per conversation keeps that wait cheap. After that, a conversation seen for
+   * the first time starts live at that message.
+   */
   offer(message: Message): void {
+    if (!this.opened && !this.tracks.has(message.conversationId)) {
+      const first = this.early.get(message.conversationId);
+      if (first === undefined || message.seq < first) this.early.set(message.conversationId, message.seq);
+      return;
+    }
     let track = this.tracks.get(message.conversationId);
     if (!track) {
       track = { order: new SeqTrack(message.seq - 1n), catchingUp: undefined };
@@ -51,23 +64,40 @@ export class MessageSequencer {
   }
 
   /**
-   * Replays every stored message after `seq` in each conversation, then lets live messages through.
+   * Replays every stored message after `seq` in each conversation, then lets live messages through,
+   * and opens the stream. A conversation already under way on this stream only moves forward.
    * Resolves with the highest seq written per conversation.
    */
   async resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
-    const done = new Map<string, bigint>();
-    for (const { conversationId, seq } of cursors) {
+    const tracks = cursors.map(({ conversationId, seq }) => {
       let track = this.tracks.get(conversationId);
-      if (!track) {
-        track = { order: new SeqTrack(seq), catchingUp: undefined };
-        this.tracks.set(conversationId, track);
-      } else {
-        this.emit(track.order.raise(seq));
-      }
+      if (!track) this.tracks.set(conversationId, (track = { order: new SeqTrack(seq), catchingUp: undefined }));
+      else this.emit(track.order.raise(seq));
+      return [conversationId, track] as const;
+    });
+    this.open();
+    const done = new Map<string, bigint>();
+    for (const [conversationId, track] of tracks) {
       await this.catchUp(conversationId, track);
       done.set(conversationId, track.order.seq);
     }
     return done;
+  }
+
+  /**
+   * Lets live messages through without a resume (the client sent another frame first, or did not
+   * resume in time). Conversations that had messages meanwhile start at the first of them.
+   */
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    for (const [conversationId, first] of this.early) {
+      if (this.tracks.has(conversationId)) continue;
+      const track: Track = { order: new SeqTrack(first - 1n), catchingUp: undefined };
+      this.tracks.set(conversationId, track);
+      void this.catchUp(conversationId, track);
+    }
+    this.early.clear();
   }
 
   /** Forgets a conversation (the user left it). */
@@ -89,12 +119,13 @@ export class MessageSequencer {
   private async readGap(conversationId: string, track: Track): Promise<void> {
     try {
       // Reads on to the end of the store (not just the gap): a resume replays everything missed.
+      // Each page takes at most half the room, leaving the rest to live frames arriving meanwhile.
       for (;;) {
-        await this.options.room();
+        const limit = Math.max(1, Math.min(pageSize, Math.floor((await this.options.room()) / 2)));
         if (this.options.closed()) return;
-        const page = await this.options.fetch(conversationId, track.order.seq, pageSize);
+        const page = await this.options.fetch(conversationId, track.order.seq, limit);
         this.emit(track.order.fill(page));
-        if (page.length < pageSize) return;
+        if (page.length < limit) return;
       }
     } catch (err) {
       this.options.onError(err);

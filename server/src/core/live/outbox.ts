@@ -11,13 +11,19 @@ export class Outbox<T> {
   private readonly items: T[] = [];
   private readonly capacity: number;
   private readonly overflow: () => void;
+  private readonly stallMs: number;
   private wake: (() => void) | undefined;
   private roomWaiters: (() => void)[] = [];
   private closedWith: ConnectError | null | undefined;
 
-  /** @param overflow is called instead of queuing when the client has fallen too far behind. */
-  constructor(capacity: number, overflow: () => void) {
+  /**
+   * @param overflow is called instead of queuing when the client has fallen too far behind, and when
+   *   a bulk producer has waited `stallMs` for room: a client that stops reading during a replay
+   *   would otherwise hold its stream open forever.
+   */
+  constructor(capacity: number, stallMs: number, overflow: () => void) {
     this.capacity = capacity;
+    this.stallMs = stallMs;
     this.overflow = overflow;
   }
 
@@ -42,10 +48,18 @@ export class Outbox<T> {
     this.wake?.();
   }
 
-  /** Resolves when at most half the capacity is in use (or the outbox closed): for bulk producers. */
-  room(): Promise<void> {
-    if (this.closed || this.items.length <= this.capacity / 2) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  /**
+   * Resolves, once at most half the capacity is in use (or the outbox closed), with how many frames
+   * fit now: for bulk producers, which should take only part of it and leave the rest to live traffic.
+   */
+  async room(): Promise<number> {
+    if (!this.closed && this.items.length > this.capacity / 2) {
+      await new Promise<void>((resolve) => {
+        const stalled = setTimeout(() => { this.overflow(); resolve(); }, this.stallMs);
+        this.roomWaiters.push(() => { clearTimeout(stalled); resolve(); });
+      });
+    }
+    return this.capacity - this.items.length;
   }
 
   /** Ends the stream: normally with `null`, else with the error the client gets. Idempotent. */
