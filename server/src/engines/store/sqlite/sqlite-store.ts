@@ -30,8 +30,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
   db.exec(schema);
   const q = prepareAll(db);
+  const tx = prepareTransactionControl(db);
   const appends = new GroupCommit<NewMessage, { message: MessageRecord; duplicate: boolean }>(
-    (batch) => transaction(db, () => batch.map((m) => savepoint(db, () => appendOne(q, m)))),
+    (batch) => transaction(tx, () => batch.map((m) => savepoint(tx, () => appendOne(q, m)))),
   );
 
   return {
@@ -66,7 +67,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async getOrCreateDirect(conv, members) {
       const pairKey = members.map((m) => m.userId).sort().join(":");
-      return transaction(db, () => {
+      return transaction(tx, () => {
         const existing = q.directByPair.get(pairKey) as Row | undefined;
         if (existing) {
           return { conversation: toConversation(q.conversationById.get(existing.conversation_id as string)!), created: false };
@@ -77,7 +78,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
     async createGroup(conv, members) {
-      transaction(db, () => insertConversation(q, conv, members));
+      transaction(tx, () => insertConversation(q, conv, members));
     },
     async getConversation(id) {
       const row = q.conversationById.get(id);
@@ -90,12 +91,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return q.conversationIdsOf.all(userId).map((r) => r.conversation_id as string);
     },
     async putMembers(members) {
-      transaction(db, () => {
+      transaction(tx, () => {
         for (const m of members) q.upsertMember.run(m.conversationId, m.userId, m.role, m.joinedAt.getTime());
       });
     },
     async removeMember(conversationId, userId) {
-      transaction(db, () => {
+      transaction(tx, () => {
         q.deleteMember.run(conversationId, userId);
         q.deleteReadState.run(conversationId, userId);
       });
@@ -177,28 +178,42 @@ function insertConversation(q: Statements, c: ConversationRecord, members: reado
   for (const m of members) q.upsertMember.run(m.conversationId, m.userId, m.role, m.joinedAt.getTime());
 }
 
+/**
+ * The transaction statements, prepared once: every append runs a savepoint and a release, and
+ * `db.exec` parsed those again each time (a measurable part of an append).
+ */
+function prepareTransactionControl(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    begin: p("BEGIN IMMEDIATE"), commit: p("COMMIT"), rollback: p("ROLLBACK"),
+    savepoint: p("SAVEPOINT one"), release: p("RELEASE one"), rollbackTo: p("ROLLBACK TO one"),
+  };
+}
+type TransactionControl = ReturnType<typeof prepareTransactionControl>;
+
 /** Runs `fn` inside a savepoint of the open transaction; on error rolls back `fn` alone and returns the error. */
-function savepoint<T>(db: DatabaseSync, fn: () => T): T | Error {
-  db.exec("SAVEPOINT one");
+function savepoint<T>(tx: TransactionControl, fn: () => T): T | Error {
+  tx.savepoint.run();
   try {
     const result = fn();
-    db.exec("RELEASE one");
+    tx.release.run();
     return result;
   } catch (err) {
-    db.exec("ROLLBACK TO one; RELEASE one");
+    tx.rollbackTo.run();
+    tx.release.run();
     return err instanceof Error ? err : new Error(String(err));
   }
 }
 
 /** Runs `fn` in one transaction; rolls back on any error. */
-function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
+function transaction<T>(tx: TransactionControl, fn: () => T): T {
+  tx.begin.run();
   try {
     const result = fn();
-    db.exec("COMMIT");
+    tx.commit.run();
     return result;
   } catch (err) {
-    db.exec("ROLLBACK");
+    tx.rollback.run();
     throw err;
   }
 }
