@@ -24,18 +24,21 @@ function setup(n: number) {
 const seqs = (ms: Message[]) => ms.map((m) => Number(m.seq));
 
 describe("MessageSequencer", () => {
-  it("starts a conversation live at the first message it is offered", () => {
+  it("starts a conversation at the lowest of its first live messages, even when they crossed", async () => {
     const { stored, emitted, sequencer } = setup(5);
     sequencer.open();
     sequencer.offer(stored[3]!);
+    sequencer.offer(stored[2]!); // overtaken on the way from another node
     sequencer.offer(stored[4]!);
+    await new Promise((r) => setTimeout(r, 100));
     sequencer.offer(stored[4]!);
-    expect(seqs(emitted)).toEqual([4, 5]);
+    expect(seqs(emitted)).toEqual([3, 4, 5]);
   });
 
   it("fills a gap between live messages from the store, in order", async () => {
-    const { stored, emitted, sequencer } = setup(6);
-    sequencer.open();
+    const { stored, emitted, sequencer } = setup(0);
+    await sequencer.resume([{ conversationId: "c", seq: 0n }]); // an empty conversation, resumed
+    stored.push(...setup(6).stored);
     sequencer.offer(stored[0]!);
     sequencer.offer(stored[3]!); // 2 and 3 crossed on the way
     sequencer.offer(stored[1]!);
@@ -58,6 +61,7 @@ describe("MessageSequencer", () => {
     const { stored, emitted, sequencer } = setup(5);
     sequencer.open();
     sequencer.offer(stored[2]!);
+    await new Promise((r) => setTimeout(r, 100));
     await sequencer.resume([{ conversationId: "c", seq: 1n }]);
     expect(seqs(emitted)).toEqual([3, 4, 5]);
   });

@@ -22,6 +22,8 @@ interface Track {
 }
 
 const pageSize = 200;
+/** How long the first live message of a new conversation waits for ones that crossed it on the way. */
+const settleMs = 50;
 
 /**
  * Keeps one stream's messages in seq order per conversation with no gap and no duplicate, across the
@@ -35,7 +37,7 @@ export class MessageSequencer {
   private readonly tracks = new Map<string, Track>();
   private readonly options: SequencerOptions;
   private opened = false;
-  /** Before the stream opens: per conversation, the lowest seq offered. */
+  /** Conversations not started yet: the lowest seq offered. */
   private readonly early = new Map<string, bigint>();
 
   constructor(options: SequencerOptions) {
@@ -43,24 +45,23 @@ export class MessageSequencer {
   }
 
   /**
-   * Takes a live message. Until the stream is opened (its first resume, or `open()`), a conversation
-   * without a track only notes the lowest seq offered: the resume about to come may ask for more, and
-   * holding one number per conversation keeps that wait cheap. After that, a conversation seen for
-   * the first time starts live at that message.
+   * Takes a live message. A conversation the stream has no track for yet does not start at once: it
+   * notes the lowest seq offered and starts there `settleMs` later (or when the stream opens, if it
+   * has not yet), reading the rest from the store. Messages from several nodes can cross on the way,
+   * and starting at the first one to arrive would skip the ones overtaken.
    */
   offer(message: Message): void {
-    if (!this.opened && !this.tracks.has(message.conversationId)) {
-      const first = this.early.get(message.conversationId);
-      if (first === undefined || message.seq < first) this.early.set(message.conversationId, message.seq);
+    const track = this.tracks.get(message.conversationId);
+    if (track) {
+      this.emit(track.order.offer(message));
+      if (track.order.hasGap) void this.catchUp(message.conversationId, track);
       return;
     }
-    let track = this.tracks.get(message.conversationId);
-    if (!track) {
-      track = { order: new SeqTrack(message.seq - 1n), catchingUp: undefined };
-      this.tracks.set(message.conversationId, track);
+    const first = this.early.get(message.conversationId);
+    if (first === undefined || message.seq < first) this.early.set(message.conversationId, message.seq);
+    if (this.opened && first === undefined) {
+      setTimeout(() => this.start(message.conversationId), settleMs).unref();
     }
-    this.emit(track.order.offer(message));
-    if (track.order.hasGap) void this.catchUp(message.conversationId, track);
   }
 
   /**
@@ -91,18 +92,23 @@ export class MessageSequencer {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    for (const [conversationId, first] of this.early) {
-      if (this.tracks.has(conversationId)) continue;
-      const track: Track = { order: new SeqTrack(first - 1n), catchingUp: undefined };
-      this.tracks.set(conversationId, track);
-      void this.catchUp(conversationId, track);
-    }
-    this.early.clear();
+    for (const conversationId of [...this.early.keys()]) this.start(conversationId);
   }
 
   /** Forgets a conversation (the user left it). */
   forget(conversationId: string): void {
     this.tracks.delete(conversationId);
+    this.early.delete(conversationId);
+  }
+
+  /** Starts a conversation at the lowest seq noted for it, unless a resume started it already. */
+  private start(conversationId: string): void {
+    const first = this.early.get(conversationId);
+    this.early.delete(conversationId);
+    if (first === undefined || this.tracks.has(conversationId) || this.options.closed()) return;
+    const track: Track = { order: new SeqTrack(first - 1n), catchingUp: undefined };
+    this.tracks.set(conversationId, track);
+    void this.catchUp(conversationId, track);
   }
 
   private catchUp(conversationId: string, track: Track): Promise<void> {
