@@ -1,9 +1,11 @@
 import { ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
-import { LiveService, type ServerFrame } from "@chat/gen/chat/v1/live_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { LiveService, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
 import { rawRequestKey, resetRequest } from "../transport/raw-request.ts";
+import { type FrameResponseSchema, frameResponse } from "./frame-encoding.ts";
 
 /**
  * chat.v1.LiveService. `Stream` (bidirectional) and `Subscribe` (server streaming) both open a
@@ -22,12 +24,12 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
         }
         connection.close();
       })();
-      yield* frames(connection, ctx);
+      yield* frames(connection, ctx, StreamResponseSchema);
     },
     async *subscribe(req, ctx) {
       const connection = await chat.live.open(callerOf(ctx));
       chat.live.resume(connection, req.resume?.cursors ?? []).catch((err) => connection.close(ConnectError.from(err)));
-      yield* frames(connection, ctx);
+      yield* frames(connection, ctx, SubscribeResponseSchema);
     },
     async sendMessage(req, ctx) {
       return chat.messages.send(callerOf(ctx), req);
@@ -56,7 +58,7 @@ const resetGraceMs = 2_000;
  * Writes a connection's frames until it closes or the client goes away. A client that stopped
  * reading never receives the error frame, so its stream is reset after a grace period.
  */
-async function* frames(connection: Connection, ctx: HandlerContext): AsyncGenerator<{ frame: ServerFrame }> {
+async function* frames<S extends FrameResponseSchema>(connection: Connection, ctx: HandlerContext, schema: S): AsyncGenerator<MessageInitShape<S>> {
   const onAbort = () => connection.close();
   ctx.signal.addEventListener("abort", onAbort);
   let finished = false;
@@ -64,7 +66,7 @@ async function* frames(connection: Connection, ctx: HandlerContext): AsyncGenera
     if (error) setTimeout(() => finished || resetRequest(ctx.values.get(rawRequestKey), error), resetGraceMs).unref();
   });
   try {
-    for await (const frame of connection.frames()) yield { frame };
+    for await (const frame of connection.frames()) yield frameResponse(schema, frame);
   } finally {
     finished = true;
     ctx.signal.removeEventListener("abort", onAbort);

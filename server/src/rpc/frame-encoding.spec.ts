@@ -1,0 +1,32 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { ServerFrameSchema, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { frameResponse } from "./frame-encoding.ts";
+
+const message = create(MessageSchema, {
+  conversationId: "0b7a2f5e-1c1d-4d6e-9f55-0a1b2c3d4e5f", seq: 42n, senderId: "5c1d7e2a-0000-4000-8000-000000000001",
+  clientMessageId: "c-1", text: "hello, wörld", sentAt: { seconds: 1_700_000_000n, nanos: 5 },
+});
+const messageFrame = () => create(ServerFrameSchema, { frame: { case: "message", value: message } });
+
+describe("frameResponse", () => {
+  for (const schema of [StreamResponseSchema, SubscribeResponseSchema]) {
+    it(`writes a message frame as the same bytes as { frame } (${schema.typeName})`, () => {
+      const plain = toBinary(schema, create(schema, { frame: messageFrame() }));
+      // Twice: the second call reuses the bytes encoded for the first stream.
+      for (let i = 0; i < 2; i++) {
+        const bytes = toBinary(schema, frameResponse(schema, messageFrame()) as never);
+        expect(bytes).toEqual(plain);
+        expect(fromBinary(schema, bytes).frame?.frame).toEqual({ case: "message", value: message });
+      }
+    });
+  }
+
+  it("passes other frames, and frames answering a request, through unchanged", () => {
+    const ack = create(ServerFrameSchema, { requestId: "r1", frame: { case: "ack", value: { conversationId: message.conversationId, seq: 1n } } });
+    expect(frameResponse(StreamResponseSchema, ack)).toEqual({ frame: ack });
+    const answered = create(ServerFrameSchema, { requestId: "r2", frame: { case: "message", value: message } });
+    expect(frameResponse(StreamResponseSchema, answered)).toEqual({ frame: answered });
+  });
+});
