@@ -1,12 +1,26 @@
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatClients } from "./clients.ts";
+import type { LiveLink } from "./live-link.ts";
 import { LiveSession, type LiveSessionOptions, type LiveState } from "./live-session.ts";
+import { subscribeLink } from "./subscribe-link.ts";
 import { TestServer, until } from "../test/test-server.ts";
+
+/** The two ways a session connects; every test runs on both. */
+interface Variant {
+  name: string;
+  protocol: "grpc" | "connect";
+  link(clients: ChatClients): LiveLink | undefined;
+}
+const variants: Variant[] = [
+  { name: "Stream (gRPC, HTTP/2)", protocol: "grpc", link: () => undefined },
+  { name: "Subscribe + unary calls (Connect, HTTP/1.1, as in a browser)", protocol: "connect", link: (clients) => subscribeLink(clients) },
+];
+let variant = variants[0]!;
 
 /** A session with everything it reported, for assertions. */
 function open(clients: ChatClients, options: Omit<LiveSessionOptions, "clients"> = {}) {
-  const session = new LiveSession({ clients, backoff: { baseMs: 50, capMs: 200 }, ...options });
+  const session = new LiveSession({ clients, backoff: { baseMs: 50, capMs: 200 }, link: variant.link(clients), ...options });
   const messages: Message[] = [];
   const states: LiveState[] = [];
   session.on("message", (m) => messages.push(m));
@@ -22,8 +36,8 @@ let n = 0;
 /** Two fresh users and their direct conversation. */
 async function pair() {
   n++;
-  const alice = await server.user(`alice${n}`);
-  const bob = await server.user(`bob${n}`);
+  const alice = await server.user(`alice${n}`, variant.protocol);
+  const bob = await server.user(`bob${n}`, variant.protocol);
   const { conversation } = await alice.clients.conversations.getOrCreateDirect({ username: `bob${n}` });
   return { alice, bob, conversationId: conversation!.id };
 }
@@ -43,7 +57,11 @@ afterAll(async () => {
   await server.dispose();
 });
 
-describe("LiveSession", () => {
+describe.each(variants)("LiveSession over $name", (v) => {
+  beforeAll(() => {
+    variant = v;
+  });
+
   it("sends, resolves with the ACK, and delivers to both members once", async () => {
     const { alice, bob, conversationId } = await pair();
     const a = open(alice.clients);
@@ -176,12 +194,12 @@ describe("LiveSession", () => {
   });
 });
 
-describe("LiveSession heartbeats", () => {
+describe.each(variants)("LiveSession heartbeats over $name", (v) => {
   it("keeps a stream open well past the server's heartbeat timeout", async () => {
     const quick = await TestServer.start({ intervalMs: 200, timeoutMs: 1_000 });
     try {
-      const { clients } = await quick.user("heartbeat");
-      const session = new LiveSession({ clients }).start();
+      const { clients } = await quick.user("heartbeat", v.protocol);
+      const session = new LiveSession({ clients, link: v.link(clients) }).start();
       const states: LiveState[] = [];
       session.on("state", (s) => states.push(s));
       await until("online", () => session.state === "online");

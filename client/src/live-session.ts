@@ -1,15 +1,15 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import {
   type FrameError, MembershipChange, type MembershipEvent, type Ready, type ReceiptEvent, type ResumeComplete,
-  type SendMessageResponse, type ServerFrame, type StreamRequestSchema, type TypingEvent,
+  type SendMessageResponse, type ServerFrame, type TypingEvent,
 } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { Presence } from "@chat/gen/chat/v1/user_pb.js";
 import { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
 import type { ChatClients } from "./clients.ts";
 import { FrameQueue } from "./frame-queue.ts";
+import { type ClientFrame, type LiveLink, streamLink } from "./live-link.ts";
 import { Listeners } from "./listeners.ts";
 import { MessageOrder } from "./message-order.ts";
 import { isTransient, type PendingSend, SendQueue } from "./send-queue.ts";
@@ -49,6 +49,11 @@ export type LiveEvents = {
 export interface LiveSessionOptions {
   /** Clients on an authenticated transport (see `createChatClients` and `bearer`). */
   clients: Pick<ChatClients, "live" | "conversations" | "history">;
+  /**
+   * How a connection is opened: the bidirectional stream by default (`streamLink`), or in a browser
+   * `subscribeLink(clients)` (Subscribe plus unary calls).
+   */
+  link?: LiveLink;
   /** Cursors persisted by an earlier run: the session replays everything after them. */
   cursors?: Iterable<LiveCursor>;
   /** Reconnect delays; 250 ms base and 10 s cap by default. */
@@ -64,7 +69,6 @@ export interface LiveSessionOptions {
   connectTimeoutMs?: number;
 }
 
-type ClientFrame = MessageInitShape<typeof StreamRequestSchema>;
 type FrameOf<K extends NonNullable<ServerFrame["frame"]["case"]>> = Extract<ServerFrame["frame"], { case: K }>["value"];
 
 /** The open stream, while there is one. */
@@ -76,13 +80,15 @@ interface OpenStream {
 
 /**
  * One device's live connection, kept up for as long as the application wants it: ONE
- * LiveService.Stream at a time, reopened after every drop with exponential backoff and full jitter,
- * resumed from the cursors so the application sees each message exactly once and in order. Sends
- * made while offline wait and go out again with the same client_message_id until ACKed.
+ * LiveService.Stream (in a browser: Subscribe, see {@link LiveLink}) at a time, reopened after every
+ * drop with exponential backoff and full jitter, resumed from the cursors so the application sees
+ * each message exactly once and in order. Sends made while offline wait and go out again with the
+ * same client_message_id until ACKed.
  */
 export class LiveSession {
   private readonly clients: LiveSessionOptions["clients"];
-  private readonly options: Required<Omit<LiveSessionOptions, "clients" | "cursors" | "backoff">>;
+  private readonly link: LiveLink;
+  private readonly options: Required<Omit<LiveSessionOptions, "clients" | "cursors" | "backoff" | "link">>;
   private readonly events = new Listeners<LiveEvents>();
   private readonly order: MessageOrder;
   private readonly sends = new SendQueue();
@@ -100,6 +106,7 @@ export class LiveSession {
 
   constructor(options: LiveSessionOptions) {
     this.clients = options.clients;
+    this.link = options.link ?? streamLink(options.clients.live);
     this.options = {
       replayUnknown: options.replayUnknown ?? 50,
       healthyAfterMs: options.healthyAfterMs ?? 5_000,
@@ -209,8 +216,11 @@ export class LiveSession {
     this.stopped.signal.addEventListener("abort", stop);
     const readyTimer = setTimeout(stop, this.options.connectTimeoutMs);
     let heartbeat: ReturnType<typeof setInterval> | undefined;
+    // Resume first, before Ready even arrives: the server holds live messages until it has the
+    // cursors, and a link that must send them with its request (Subscribe) finds them first.
+    open.queue.push({ requestId: "resume", frame: { case: "resume", value: { cursors: this.order.cursors() } } });
     try {
-      for await (const { frame } of this.clients.live.stream(open.queue, { signal: open.abort.signal })) {
+      for await (const { frame } of this.link(open.queue, { signal: open.abort.signal })) {
         if (frame?.frame.case !== "ready") {
           if (frame) this.dispatch(frame, open);
           continue;
@@ -250,11 +260,10 @@ export class LiveSession {
     }
   }
 
-  /** Ready: resume first, then whatever waited for a stream. */
+  /** Ready: whatever waited for a stream goes out (the resume went out when the stream opened). */
   private goOnline(ready: Ready, open: OpenStream): void {
     this.me = ready.userId;
     this.everOnline = true;
-    open.queue.push({ requestId: "resume", frame: { case: "resume", value: { cursors: this.order.cursors() } } });
     this.stream = open;
     for (const [conversationId, marks] of this.marks) {
       if (marks.markDelivered !== undefined) open.queue.push({ frame: { case: "markDelivered", value: { conversationId, seq: marks.markDelivered } } });

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import type { Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
 import { loadConfig } from "../../server/src/config.ts";
 import { type RunningServer, startServer } from "../../server/src/server.ts";
@@ -48,12 +49,17 @@ export class TestServer {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  /** Registers a user and returns clients authenticated as that user's new device. */
-  async user(username: string): Promise<{ clients: ChatClients; userId: string }> {
-    const anonymous = createChatClients(createGrpcTransport({ baseUrl: this.url }));
+  /**
+   * Registers a user and returns clients authenticated as that user's new device: gRPC over HTTP/2,
+   * or with `"connect"` the Connect protocol over HTTP/1.1, as a browser speaks it.
+   */
+  async user(username: string, protocol: "grpc" | "connect" = "grpc"): Promise<{ clients: ChatClients; userId: string }> {
+    const transport = (interceptors: Interceptor[]) => protocol === "grpc"
+      ? createGrpcTransport({ baseUrl: this.url, interceptors })
+      : createConnectTransport({ baseUrl: this.url, httpVersion: "1.1", interceptors });
+    const anonymous = createChatClients(transport([]));
     const { token, user } = await anonymous.auth.register({ username, password: "correct horse battery", deviceName: "test" });
-    const clients = createChatClients(createGrpcTransport({ baseUrl: this.url, interceptors: [bearer(token)] }));
-    return { clients, userId: user!.id };
+    return { clients: createChatClients(transport([bearer(token)])), userId: user!.id };
   }
 }
 
