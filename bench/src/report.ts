@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { paths } from "./paths.ts";
 import { type BenchResult, latestResults } from "./results.ts";
+import { renderMarkdown } from "./table.ts";
 
 /**
  * `npm run bench:report`: renders the newest result of each scenario in bench/results/ as an SVG
  * chart in docs/benchmarks/ (Vega-Lite specs rendered by Vega in Node, no browser needed).
+ * `-- --markdown` also prints each result's tables in Markdown, for docs/benchmarks.md; result files
+ * given as arguments are rendered instead of the newest ones.
  */
 interface Row {
   system: string;
@@ -106,9 +109,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 if (import.meta.main) {
   mkdirSync(paths.charts, { recursive: true });
-  for (const result of latestResults()) {
+  const files = process.argv.slice(2).filter((a) => a.endsWith(".json"));
+  const results = files.length > 0 ? files.map((f) => JSON.parse(readFileSync(f, "utf8")) as BenchResult) : latestResults();
+  for (const result of results) {
     const file = join(paths.charts, `${result.scenario}.svg`);
     writeFileSync(file, await renderSvg(specFor(result)));
     console.log(`${file} (from the run of ${result.date})`);
+    if (process.argv.includes("--markdown")) console.log(`\n${renderMarkdown(result)}\n`);
   }
 }

@@ -7,17 +7,7 @@ import type { BenchResult } from "./results.ts";
 export function renderTables(result: BenchResult): string {
   const systems = [...new Set(result.runs.map((r) => r.system))];
   const out: string[] = [];
-  const stepCount = Math.max(...result.runs.map((r) => r.steps.length));
-  for (let i = 0; i < stepCount; i++) {
-    const label = result.runs.find((r) => r.steps[i])?.steps[i]?.label ?? `step ${i + 1}`;
-    const columns = [
-      ...systems.map((s) => ({ title: s, value: (f: string) => avg(result.runs.filter((r) => r.system === s).map((r) => r.steps[i]?.figures[f])) })),
-      ...result.ratios.map((ratio) => ({ title: ratio.label, value: (f: string) => ratio.steps[i]?.figures[f] })),
-    ];
-    const names = [...new Set(result.runs.flatMap((r) => Object.keys(r.steps[i]?.figures ?? {})))];
-    const rows = names.map((name) => [name, ...columns.map((c) => format(c.value(name)))]);
-    out.push(`\n${result.scenario} — ${label}`, table([["", ...columns.map((c) => c.title)], ...rows]));
-  }
+  for (const step of stepTables(result)) out.push(`\n${result.scenario} — ${step.label}`, table(step.rows));
   out.push("");
   for (const s of systems) out.push(`${s}: ${result.runs.find((r) => r.system === s)!.persistence}`);
   const rounds = Math.max(...result.runs.map((r) => r.round));
@@ -26,6 +16,34 @@ export function renderTables(result: BenchResult): string {
   out.push(`machine: ${result.machine.nproc} cores, ${result.machine.model}, node ${result.machine.node}`);
   out.push(`load before: ${result.machine.uptimeBefore}`, `load after:  ${result.machine.uptimeAfter}`);
   return out.join("\n");
+}
+
+/** The same tables in Markdown, for docs/benchmarks.md (`npm run bench:report -- --markdown`). */
+export function renderMarkdown(result: BenchResult): string {
+  const out = [`Command: \`${result.command}\` — ${result.date} — load before: ${loadOf(result.machine.uptimeBefore)}, after: ${loadOf(result.machine.uptimeAfter)}`];
+  for (const step of stepTables(result)) {
+    const [head, ...rows] = step.rows;
+    out.push("", `**${step.label}**`, "", `| ${head!.map((h) => h || "figure").join(" | ")} |`, `|${head!.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+      ...rows.map((r) => `| ${r.join(" | ")} |`));
+  }
+  return out.join("\n");
+}
+
+const loadOf = (uptime: string) => uptime.replace(/.*load average:\s*/, "");
+
+/** Per step: a header row (systems, then ratios) and a row per figure, rounds averaged. */
+function stepTables(result: BenchResult): { label: string; rows: string[][] }[] {
+  const systems = [...new Set(result.runs.map((r) => r.system))];
+  const stepCount = Math.max(...result.runs.map((r) => r.steps.length));
+  return Array.from({ length: stepCount }, (_, i) => {
+    const label = result.runs.find((r) => r.steps[i])?.steps[i]?.label ?? `step ${i + 1}`;
+    const columns = [
+      ...systems.map((s) => ({ title: s, value: (f: string) => avg(result.runs.filter((r) => r.system === s).map((r) => r.steps[i]?.figures[f])) })),
+      ...result.ratios.map((ratio) => ({ title: ratio.label, value: (f: string) => ratio.steps[i]?.figures[f] })),
+    ];
+    const names = [...new Set(result.runs.flatMap((r) => Object.keys(r.steps[i]?.figures ?? {})))];
+    return { label, rows: [["", ...columns.map((c) => c.title)], ...names.map((name) => [name, ...columns.map((c) => format(c.value(name)))])] };
+  });
 }
 
 function avg(values: (number | undefined)[]): number | undefined {
