@@ -1,7 +1,14 @@
 // The shared chat client library: what the CLI, bots, the benchmark and the desktop app stand on.
 // Transport-agnostic (bring a gRPC, Connect or gRPC-Web transport) and free of server code.
 export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
+export { ChatModel, type ChatModelOptions } from "./chat-model.ts";
+export { displayName, peerOf, type Receipt, receiptOf, titleOf, typingText, unreadEnd } from "./chat-selectors.ts";
+export {
+  type ChatAction, type ChatState, type ConversationState, conversationOrder, hasOlder, initialChatState, type Marks,
+  type PendingMessage, reduceChat, type ShownMessage,
+} from "./chat-state.ts";
 export { bearer, type ChatClients, createChatClients } from "./clients.ts";
+export { describeError } from "./describe-error.ts";
 export { FrameQueue } from "./frame-queue.ts";
 export { type EventMap, Listeners } from "./listeners.ts";
 export { type ClientFrame, type LiveLink, streamLink } from "./live-link.ts";

@@ -1,5 +1,7 @@
+import { displayName as name, peerOf, receiptOf, titleOf, typingText, unreadEnd } from "@chat/client";
 import { formatTime } from "../format.ts";
 import { type ConversationState, conversationOrder, hasOlder, type ViewState } from "./view-model.ts";
+
 
 /**
  * What is on screen for a state and a terminal size: plain strings and tones, laid out by the Ink
@@ -93,17 +95,7 @@ export function wantsOlder(state: ViewState, size: ScreenSize): boolean {
  * scrolled up in the past has not read the end) and others wrote past the read mark.
  */
 export function readUpTo(state: ViewState): { conversationId: string; seq: bigint } | undefined {
-  const open = state.openId ? state.conversations[state.openId] : undefined;
-  if (!open || state.scroll > 0 || state.showHelp) return undefined;
-  const last = open.messages.at(-1);
-  if (!last || last.seq <= (open.marks[state.me]?.read ?? 0n)) return undefined;
-  return { conversationId: open.id, seq: last.seq };
-}
-
-/** "@bob" for a direct conversation, the name of a group. */
-export function titleOf(state: ViewState, c: ConversationState): string {
-  if (c.kind === "group") return c.name || "(unnamed group)";
-  return name(state, peerOf(state, c));
+  return state.scroll > 0 || state.showHelp ? undefined : unreadEnd(state);
 }
 
 /** Every line of a conversation's message area, oldest first. */
@@ -124,22 +116,11 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
   return lines;
 }
 
+const receiptText = { sent: "✓", delivered: "✓✓", read: "✓✓ read" } as const;
+
 /** ✓ stored, ✓✓ delivered to every other member, "✓✓ read" once every other member read it. */
 export function receiptMark(state: ViewState, c: ConversationState, seq: bigint): string {
-  const others = c.memberIds.filter((id) => id !== state.me);
-  if (others.length === 0) return "✓";
-  if (others.every((id) => (c.marks[id]?.read ?? 0n) >= seq)) return "✓✓ read";
-  if (others.every((id) => (c.marks[id]?.delivered ?? 0n) >= seq)) return "✓✓";
-  return "✓";
-}
-
-/** "alice is typing…", "alice and bob are typing…", "3 people are typing…", or "". */
-export function typingText(state: ViewState, c: ConversationState, now: number): string {
-  const who = Object.entries(c.typing).filter(([id, until]) => until > now && id !== state.me).map(([id]) => name(state, id).replace(/^@/, ""));
-  if (who.length === 0) return "";
-  if (who.length === 1) return `${who[0]} is typing…`;
-  if (who.length === 2) return `${who[0]} and ${who[1]} are typing…`;
-  return `${who.length} people are typing…`;
+  return receiptText[receiptOf(state, c, seq)];
 }
 
 function sidebarRow(state: ViewState, c: ConversationState): SidebarRow {
@@ -157,15 +138,6 @@ function header(state: ViewState, c: ConversationState): string {
   }
   const peer = peerOf(state, c);
   return `${name(state, peer)} · ${state.online[peer] ? "● online" : "○ offline"}`;
-}
-
-function peerOf(state: ViewState, c: ConversationState): string {
-  return c.memberIds.find((id) => id !== state.me) ?? state.me;
-}
-
-function name(state: ViewState, userId: string): string {
-  const username = state.names[userId];
-  return username ? `@${username}` : userId.slice(0, 8);
 }
 
 function clip(text: string, width: number): string {

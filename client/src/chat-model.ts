@@ -1,0 +1,260 @@
+import { Code, type ConnectError } from "@connectrpc/connect";
+import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
+import { MembershipChange } from "@chat/gen/chat/v1/live_pb.js";
+import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { ChatAction, ChatState } from "./chat-state.ts";
+import type { ChatClients } from "./clients.ts";
+import { describeError } from "./describe-error.ts";
+import type { LiveSession } from "./live-session.ts";
+import type { UserDirectory } from "./user-directory.ts";
+
+/** How to build a {@link ChatModel}. */
+export interface ChatModelOptions<S extends ChatState, A> {
+  /** The live session of the logged-in device (on any link). */
+  session: LiveSession;
+  /** Clients on the same authenticated transport. */
+  clients: Pick<ChatClients, "conversations" | "history">;
+  /** Names and first presence of the users met. */
+  users: UserDirectory;
+  /** The first state: `initialChatState(me)` plus the application's own fields. */
+  state: S;
+  /** The application's reducer: its own actions, and `reduceChat` for the rest. */
+  reduce(state: S, action: ChatAction | A): S;
+  /** The notice shown when the session closes for good (the token is no longer valid). */
+  closedNotice?(error: ConnectError): string;
+}
+
+/** At most one typing frame per this long while typing (the server refuses more than 5 a second). */
+const typingEveryMs = 2_000;
+/** Marks are sent at most this often per conversation: a replay of 50 messages makes one frame. */
+const markDelayMs = 100;
+/** Older history is read in pages of this many messages. */
+const historyPage = 50;
+
+type MarkKind = "markDelivered" | "markRead";
+
+/**
+ * A chat client's behaviour, whatever draws it: feeds the live session's events into the state,
+ * looks up names, marks what arrived as delivered, and does what a person asks (send, type, read,
+ * read older history, start a conversation). A screen draws `state`, calls these methods, and
+ * decides only what depends on the screen: what is visible (so read) and when to read older pages.
+ */
+export class ChatModel<S extends ChatState = ChatState, A = never> {
+  private current: S;
+  private readonly options: ChatModelOptions<S, A>;
+  private readonly listeners = new Set<(state: S) => void>();
+  private readonly stops: (() => void)[] = [];
+  private lastTyping = { conversationId: "", at: 0 };
+  /** Highest marks sent or waiting to be sent, per conversation. */
+  private readonly marks = { markDelivered: new Map<string, bigint>(), markRead: new Map<string, bigint>() };
+  private readonly pendingMarks = new Map<string, { kind: MarkKind; conversationId: string; seq: bigint }>();
+  private markTimer: ReturnType<typeof setTimeout> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ChatModelOptions<S, A>) {
+    this.options = options;
+    this.current = options.state;
+  }
+
+  /** The current state. */
+  get state(): S {
+    return this.current;
+  }
+
+  /** Calls `listener` after every change, in the order listeners were added; returns the function that stops it. */
+  subscribe(listener: (state: S) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Applies an action and tells the listeners. */
+  dispatch(action: ChatAction | A): void {
+    this.current = this.options.reduce(this.current, action);
+    for (const listener of this.listeners) listener(this.current);
+  }
+
+  /** Starts listening to the session, and the clock that expires typing indicators. */
+  start(): void {
+    const { session, users } = this.options;
+    const me = this.current.me;
+    // Events are applied one after the other, in the order they came, even when one of them has to
+    // look names up first: a message must not overtake the conversation it belongs to.
+    const on: LiveSession["on"] = (event, listener) => session.on(event, ((...args: never[]) => {
+      this.chain = this.chain.then(() => (listener as (...a: never[]) => unknown)(...args)).catch((err) => {
+        this.dispatch({ type: "notice", text: describeError(err) });
+      });
+    }) as typeof listener);
+    this.stops.push(
+      on("state", (state, error) => {
+        this.dispatch({ type: "connection", state });
+        if (state === "closed" && error?.code === Code.Unauthenticated) {
+          this.dispatch({ type: "notice", text: this.options.closedNotice?.(error) ?? describeError(error) });
+        }
+      }),
+      on("conversations", async (list) => {
+        await this.loadNames(list.flatMap(memberIds));
+        this.dispatch({ type: "conversations", conversations: list, now: Date.now() });
+      }),
+      on("message", (m) => this.onMessage(m)),
+      on("ack", (ack) => this.dispatch({ type: "ack", conversationId: ack.conversationId, clientMessageId: ack.clientMessageId, seq: ack.seq })),
+      on("receipt", (e) => e.state && this.dispatch({ type: "marks", conversationId: e.conversationId, userId: e.state.userId, delivered: e.state.deliveredSeq, read: e.state.readSeq })),
+      on("typing", (e) => this.dispatch({ type: "typing", conversationId: e.conversationId, userId: e.userId, until: e.typing ? Date.now() + (e.expiresInMs || 5_000) : 0 })),
+      on("presence", (p) => {
+        users.setPresence(p);
+        this.dispatch({ type: "presence", userId: p.userId, online: p.online });
+      }),
+      on("membership", (e) => {
+        const c = e.conversation;
+        if (!c) return;
+        const gone = (e.change === MembershipChange.LEFT || e.change === MembershipChange.REMOVED) && e.userIds.includes(me);
+        if (gone) return this.dispatch({ type: "left", conversationId: c.id });
+        return this.show(c);
+      }),
+      on("error", (e) => !e.clientMessageId && this.dispatch({ type: "notice", text: `server: ${e.message}` })),
+    );
+    this.chain = this.chain.then(() => this.loadNames([me])).then(() => this.dispatch({ type: "notice", text: "" }));
+    const clock = setInterval(() => this.dispatch({ type: "tick", now: Date.now() }), 1_000);
+    this.stops.push(() => clearInterval(clock));
+    session.start();
+  }
+
+  /** Stops listening, sends the marks still waiting, and closes the session. */
+  async close(): Promise<void> {
+    for (const stop of this.stops.splice(0)) stop();
+    this.flushMarks();
+    await this.options.session.close();
+  }
+
+  /**
+   * Sends a message to a conversation: shown at once as pending, then ✓ on its ACK. Queued while
+   * offline. Returns its client_message_id.
+   */
+  send(conversationId: string, text: string): string {
+    this.lastTyping = { conversationId: "", at: 0 }; // the server ends the indicator when the message lands
+    const clientMessageId = globalThis.crypto.randomUUID();
+    this.dispatch({ type: "sending", conversationId, clientMessageId, text });
+    this.options.session.send(conversationId, text, clientMessageId).catch((err) => {
+      this.dispatch({ type: "sendFailed", clientMessageId, error: describeError(err) });
+    });
+    return clientMessageId;
+  }
+
+  /** The draft in a conversation changed: starts, keeps up (throttled) or stops the typing indicator. */
+  draftChanged(conversationId: string, draft: string): void {
+    const { session } = this.options;
+    const now = Date.now();
+    if (draft.trim() === "") {
+      if (this.lastTyping.at > 0) session.setTyping(this.lastTyping.conversationId, false);
+      this.lastTyping = { conversationId: "", at: 0 };
+    } else if (this.lastTyping.conversationId !== conversationId || now - this.lastTyping.at >= typingEveryMs) {
+      if (session.setTyping(conversationId, true)) this.lastTyping = { conversationId, at: now };
+    }
+  }
+
+  /** The person has seen a conversation up to `seq`: shown as read at once, sent shortly after. */
+  markRead(conversationId: string, seq: bigint): void {
+    if ((this.marks.markRead.get(conversationId) ?? 0n) >= seq) return;
+    this.queueMark("markRead", conversationId, seq);
+    this.dispatch({ type: "marks", conversationId, userId: this.current.me, delivered: seq, read: seq });
+  }
+
+  /** Reads the page of history before the oldest loaded message. */
+  async loadOlder(conversationId: string): Promise<void> {
+    const c = this.current.conversations[conversationId];
+    if (!c || c.loadingOlder) return;
+    this.dispatch({ type: "loadingOlder", conversationId });
+    try {
+      const { messages } = await this.options.clients.history.listMessages({
+        conversationId, anchorSeq: c.messages[0]?.seq ?? 0n, direction: Direction.BACKWARD, limit: historyPage,
+      });
+      await this.loadNames(messages.map((m) => m.senderId));
+      this.dispatch({ type: "older", conversationId, messages });
+    } catch (err) {
+      // Leave it marked as not loading so that the next try reads again.
+      this.dispatch({ type: "older", conversationId, messages: [] });
+      this.dispatch({ type: "notice", text: `could not read older messages: ${describeError(err)}` });
+    }
+  }
+
+  /** Opens the direct conversation with a user (created on first use). Rejects when there is no such user. */
+  async openDirect(username: string): Promise<void> {
+    await this.showAndOpen((await this.options.clients.conversations.getOrCreateDirect({ username: username.replace(/^@/, "") })).conversation!);
+  }
+
+  /** Creates a group with me as owner and opens it. */
+  async createGroup(name: string, usernames: string[]): Promise<void> {
+    const memberUsernames = usernames.map((u) => u.replace(/^@/, ""));
+    await this.showAndOpen((await this.options.clients.conversations.createGroup({ name, memberUsernames })).conversation!);
+  }
+
+  /** Adds members to a group. */
+  async addMembers(conversationId: string, usernames: string[]): Promise<void> {
+    await this.show((await this.options.clients.conversations.addMembers({ conversationId, usernames: usernames.map((u) => u.replace(/^@/, "")) })).conversation!);
+  }
+
+  /** Leaves a group. */
+  async leave(conversationId: string): Promise<void> {
+    await this.options.clients.conversations.leaveConversation({ conversationId });
+    this.dispatch({ type: "left", conversationId });
+  }
+
+  private async onMessage(m: Message): Promise<void> {
+    if (m.senderId !== this.current.me) this.queueMark("markDelivered", m.conversationId, m.seq);
+    if (!this.current.conversations[m.conversationId]) {
+      // A conversation the list did not have yet (its membership event was missed): fetch it.
+      const { conversation } = await this.options.clients.conversations.getConversation({ conversationId: m.conversationId });
+      await this.show(conversation!);
+    }
+    if (!this.current.names[m.senderId]) await this.loadNames([m.senderId]);
+    this.dispatch({ type: "messages", messages: [m], now: Date.now() });
+  }
+
+  private queueMark(kind: MarkKind, conversationId: string, seq: bigint): void {
+    const marks = this.marks[kind];
+    if ((marks.get(conversationId) ?? 0n) >= seq) return;
+    marks.set(conversationId, seq);
+    this.pendingMarks.set(`${kind}\n${conversationId}`, { kind, conversationId, seq });
+    this.markTimer ??= setTimeout(() => this.flushMarks(), markDelayMs);
+  }
+
+  private flushMarks(): void {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    for (const { kind, conversationId, seq } of this.pendingMarks.values()) this.options.session[kind](conversationId, seq);
+    this.pendingMarks.clear();
+  }
+
+  /** Adds (or refreshes) a conversation, with its members' names. */
+  private async show(conversation: Conversation): Promise<void> {
+    await this.loadNames(memberIds(conversation));
+    this.dispatch({ type: "conversation", conversation, now: Date.now() });
+  }
+
+  private async showAndOpen(conversation: Conversation): Promise<void> {
+    await this.show(conversation);
+    this.dispatch({ type: "open", conversationId: conversation.id });
+    this.dispatch({ type: "notice", text: "" });
+  }
+
+  /** Looks up the names (and first presence) of users into the state. */
+  private async loadNames(ids: string[]): Promise<void> {
+    const { users, reduce } = this.options;
+    try {
+      await users.load(ids);
+    } catch {
+      // Names are cosmetic: show ids rather than nothing.
+    }
+    const names: Record<string, string> = {};
+    for (const id of ids) {
+      const user = users.get(id);
+      if (user) names[id] = user.username;
+      const presence = users.presence(id);
+      if (presence && this.current.online[id] === undefined) this.current = reduce(this.current, { type: "presence", userId: id, online: presence.online });
+    }
+    this.current = reduce(this.current, { type: "names", names });
+  }
+}
+
+function memberIds(c: Pick<Conversation, "members">): string[] {
+  return c.members.map((m) => m.userId);
+}

@@ -1,0 +1,55 @@
+import type { ChatState, ConversationState } from "./chat-state.ts";
+
+/**
+ * What every chat screen derives from a {@link ChatState} the same way: names, titles, receipt
+ * marks, who is typing. Each screen only lays these out.
+ */
+
+/** "@alice" once the username is known, else the start of the id. */
+export function displayName(state: ChatState, userId: string): string {
+  const username = state.names[userId];
+  return username ? `@${username}` : userId.slice(0, 8);
+}
+
+/** The other member of a direct conversation (myself in a conversation with myself). */
+export function peerOf(state: ChatState, c: ConversationState): string {
+  return c.memberIds.find((id) => id !== state.me) ?? state.me;
+}
+
+/** "@bob" for a direct conversation, the name of a group. */
+export function titleOf(state: ChatState, c: ConversationState): string {
+  if (c.kind === "group") return c.name || "(unnamed group)";
+  return displayName(state, peerOf(state, c));
+}
+
+/** How far one of my messages got: stored, delivered to every other member, read by every other member. */
+export type Receipt = "sent" | "delivered" | "read";
+
+/** The receipt of my message `seq`: "read" only once every other member read it. */
+export function receiptOf(state: ChatState, c: ConversationState, seq: bigint): Receipt {
+  const others = c.memberIds.filter((id) => id !== state.me);
+  if (others.length === 0) return "sent";
+  if (others.every((id) => (c.marks[id]?.read ?? 0n) >= seq)) return "read";
+  if (others.every((id) => (c.marks[id]?.delivered ?? 0n) >= seq)) return "delivered";
+  return "sent";
+}
+
+/** "alice is typing…", "alice and bob are typing…", "3 people are typing…", or "". */
+export function typingText(state: ChatState, c: ConversationState, now: number): string {
+  const who = Object.entries(c.typing).filter(([id, until]) => until > now && id !== state.me).map(([id]) => displayName(state, id).replace(/^@/, ""));
+  if (who.length === 0) return "";
+  if (who.length === 1) return `${who[0]} is typing…`;
+  if (who.length === 2) return `${who[0]} and ${who[1]} are typing…`;
+  return `${who.length} people are typing…`;
+}
+
+/**
+ * The newest seq of the open conversation past my read mark, or undefined when everything shown
+ * there is read. A screen marks it read only while the person can see the end of the conversation.
+ */
+export function unreadEnd(state: ChatState): { conversationId: string; seq: bigint } | undefined {
+  const open = state.openId ? state.conversations[state.openId] : undefined;
+  const last = open?.messages.at(-1);
+  if (!open || !last || last.seq <= (open.marks[state.me]?.read ?? 0n)) return undefined;
+  return { conversationId: open.id, seq: last.seq };
+}

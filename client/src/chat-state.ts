@@ -1,0 +1,249 @@
+import { type Conversation, ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { LiveState } from "./live-session.ts";
+
+/**
+ * What a chat application shows, whatever draws it (a terminal, a web page), and the one function
+ * that changes it. Pure data and pure functions: the {@link ChatModel} feeds in what the server
+ * says, an application adds its own fields and actions on top (see `reduceChat`), and all of it is
+ * tested without a screen or a server.
+ */
+
+/** A message as a screen needs it. */
+export interface ShownMessage {
+  seq: bigint;
+  senderId: string;
+  clientMessageId: string;
+  text: string;
+  sentAt: Date;
+}
+
+/** One of my messages not yet seen back from the server. */
+export interface PendingMessage {
+  clientMessageId: string;
+  text: string;
+  /** Set once the ACK came (the message itself may still be on its way). */
+  seq?: bigint;
+  /** Set when the server refused it for good. */
+  error?: string;
+}
+
+/** How far a member has got. */
+export interface Marks {
+  delivered: bigint;
+  read: bigint;
+}
+
+/** A conversation as a screen needs it. */
+export interface ConversationState {
+  id: string;
+  kind: "direct" | "group";
+  name: string;
+  memberIds: string[];
+  lastSeq: bigint;
+  lastActivity: number;
+  /** Loaded messages, ascending by seq, each seq once. */
+  messages: ShownMessage[];
+  pending: PendingMessage[];
+  /** A page of older history is being read. */
+  loadingOlder: boolean;
+  unread: number;
+  /** Messages up to here are counted in `unread` already (by the server's count or by us). */
+  countedThrough: bigint;
+  marks: Record<string, Marks>;
+  /** Who is typing, until when (ms since the epoch). */
+  typing: Record<string, number>;
+}
+
+/** Everything a chat client shows. */
+export interface ChatState {
+  me: string;
+  connection: LiveState;
+  conversations: Record<string, ConversationState>;
+  openId: string | undefined;
+  /** Usernames by user id. */
+  names: Record<string, string>;
+  online: Record<string, boolean>;
+  /** One line of feedback (a command's result or error). */
+  notice: string;
+}
+
+/** What can happen to the state. */
+export type ChatAction =
+  | { type: "connection"; state: LiveState }
+  | { type: "conversations"; conversations: Conversation[]; now: number }
+  | { type: "conversation"; conversation: Conversation; now: number }
+  | { type: "left"; conversationId: string }
+  | { type: "messages"; messages: Message[]; now: number }
+  | { type: "older"; conversationId: string; messages: Message[] }
+  | { type: "loadingOlder"; conversationId: string }
+  | { type: "sending"; conversationId: string; clientMessageId: string; text: string }
+  | { type: "ack"; conversationId: string; clientMessageId: string; seq: bigint }
+  | { type: "sendFailed"; clientMessageId: string; error: string }
+  | { type: "marks"; conversationId: string; userId: string; delivered: bigint; read: bigint }
+  | { type: "typing"; conversationId: string; userId: string; until: number }
+  | { type: "presence"; userId: string; online: boolean }
+  | { type: "names"; names: Record<string, string> }
+  | { type: "open"; conversationId: string }
+  | { type: "notice"; text: string }
+  | { type: "tick"; now: number };
+
+/** The state before anything is known. */
+export function initialChatState(me: string): ChatState {
+  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, online: {}, notice: "" };
+}
+
+/** Conversations, the most recently active first. */
+export function conversationOrder(state: ChatState): ConversationState[] {
+  return Object.values(state.conversations).sort((a, b) => b.lastActivity - a.lastActivity || a.id.localeCompare(b.id));
+}
+
+/** True when messages older than the loaded ones exist (seqs start at 1 and have no gap). */
+export function hasOlder(c: ConversationState): boolean {
+  const first = c.messages[0];
+  return first ? first.seq > 1n : c.lastSeq > 0n;
+}
+
+/**
+ * Applies one action; returns a new state (the old one is left as it was). Fields an application
+ * added to the state are carried over untouched.
+ */
+export function reduceChat<S extends ChatState>(state: S, action: ChatAction): S {
+  switch (action.type) {
+    case "connection":
+      // Offline, nobody's presence is known; the next stream reports who is online.
+      return { ...state, connection: action.state, online: action.state === "online" ? state.online : {} };
+    case "conversations": {
+      const listed = new Set(action.conversations.map((c) => c.id));
+      let next: S = { ...state, conversations: Object.fromEntries(Object.entries(state.conversations).filter(([id]) => listed.has(id))) };
+      for (const c of action.conversations) next = reduceChat(next, { type: "conversation", conversation: c, now: action.now });
+      if (next.openId && !listed.has(next.openId)) next.openId = undefined;
+      return next.openId ? next : { ...next, openId: conversationOrder(next)[0]?.id };
+    }
+    case "conversation": {
+      const next = withConversation(state, mergeConversation(state, action.conversation, action.now));
+      // The first conversation to appear opens by itself: a new user's first message is not hidden.
+      return next.openId ? next : { ...next, openId: action.conversation.id };
+    }
+    case "left": {
+      const { [action.conversationId]: _gone, ...rest } = state.conversations;
+      const next = { ...state, conversations: rest };
+      return next.openId === action.conversationId ? { ...next, openId: conversationOrder(next)[0]?.id } : next;
+    }
+    case "messages":
+      return action.messages.reduce((s, m) => addMessage(s, m, action.now), state);
+    case "older":
+      return update(state, action.conversationId, (c) => ({
+        ...c, messages: insertAll(c.messages, action.messages.map(shown)), loadingOlder: false,
+      }));
+    case "loadingOlder":
+      return update(state, action.conversationId, (c) => ({ ...c, loadingOlder: true }));
+    case "sending":
+      return update(state, action.conversationId, (c) => ({
+        ...c, pending: [...c.pending, { clientMessageId: action.clientMessageId, text: action.text }],
+      }));
+    case "ack":
+      return update(state, action.conversationId, (c) => ({
+        ...c, pending: c.pending.map((p) => (p.clientMessageId === action.clientMessageId ? { ...p, seq: action.seq } : p)),
+      }));
+    case "sendFailed":
+      return mapConversations(state, (c) => ({
+        ...c, pending: c.pending.map((p) => (p.clientMessageId === action.clientMessageId ? { ...p, error: action.error } : p)),
+      }));
+    case "marks":
+      return update(state, action.conversationId, (c) => {
+        const old = c.marks[action.userId] ?? { delivered: 0n, read: 0n };
+        const marks = { delivered: max(old.delivered, action.delivered, action.read), read: max(old.read, action.read) };
+        const mine = action.userId === state.me && marks.read >= c.lastSeq;
+        return { ...c, marks: { ...c.marks, [action.userId]: marks }, ...(mine ? { unread: 0, countedThrough: max(c.countedThrough, marks.read) } : {}) };
+      });
+    case "typing":
+      return update(state, action.conversationId, (c) => ({ ...c, typing: { ...c.typing, [action.userId]: action.until } }));
+    case "presence":
+      return { ...state, online: { ...state.online, [action.userId]: action.online } };
+    case "names":
+      return { ...state, names: { ...state.names, ...action.names } };
+    case "open":
+      return state.conversations[action.conversationId] ? { ...state, openId: action.conversationId } : state;
+    case "notice":
+      return { ...state, notice: action.text };
+    case "tick":
+      return mapConversations(state, (c) => {
+        const typing = Object.fromEntries(Object.entries(c.typing).filter(([, until]) => until > action.now));
+        return Object.keys(typing).length === Object.keys(c.typing).length ? c : { ...c, typing };
+      });
+  }
+}
+
+function mergeConversation(state: ChatState, c: Conversation, now: number): ConversationState {
+  const old = state.conversations[c.id];
+  const marks: Record<string, Marks> = { ...old?.marks };
+  for (const r of c.readStates) {
+    const m = marks[r.userId];
+    marks[r.userId] = { delivered: max(m?.delivered ?? 0n, r.deliveredSeq, r.readSeq), read: max(m?.read ?? 0n, r.readSeq) };
+  }
+  const activity = c.lastMessage?.sentAt ? Number(c.lastMessage.sentAt.seconds) * 1000 : c.createdAt ? Number(c.createdAt.seconds) * 1000 : now;
+  return {
+    id: c.id,
+    kind: c.kind === ConversationKind.GROUP ? "group" : "direct",
+    name: c.name,
+    memberIds: c.members.map((m) => m.userId),
+    lastSeq: max(old?.lastSeq ?? 0n, c.lastSeq),
+    lastActivity: Math.max(old?.lastActivity ?? 0, activity),
+    messages: old?.messages ?? [],
+    pending: old?.pending ?? [],
+    loadingOlder: old?.loadingOlder ?? false,
+    // The server's count is the truth at the time of the list; later messages are counted by us.
+    unread: Number(c.unreadCount),
+    countedThrough: c.lastSeq,
+    marks,
+    typing: old?.typing ?? {},
+  };
+}
+
+function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
+  const c = state.conversations[m.conversationId];
+  if (!c) return state;
+  const fromOther = m.senderId !== state.me;
+  const counts = fromOther && m.seq > c.countedThrough && m.seq > (c.marks[state.me]?.read ?? 0n);
+  const { [m.senderId]: _stopped, ...typing } = c.typing;
+  return withConversation(state, {
+    ...c,
+    messages: insertAll(c.messages, [shown(m)]),
+    pending: c.pending.filter((p) => p.clientMessageId !== m.clientMessageId || m.senderId !== state.me),
+    lastSeq: max(c.lastSeq, m.seq),
+    lastActivity: Math.max(c.lastActivity, m.sentAt ? Number(m.sentAt.seconds) * 1000 : now),
+    unread: c.unread + (counts ? 1 : 0),
+    countedThrough: max(c.countedThrough, m.seq),
+    typing,
+  });
+}
+
+function shown(m: Message): ShownMessage {
+  const sentAt = m.sentAt ? new Date(Number(m.sentAt.seconds) * 1000 + Math.floor(m.sentAt.nanos / 1e6)) : new Date(0);
+  return { seq: m.seq, senderId: m.senderId, clientMessageId: m.clientMessageId, text: m.text, sentAt };
+}
+
+/** Merges messages into an ascending, duplicate-free list. */
+function insertAll(list: ShownMessage[], added: ShownMessage[]): ShownMessage[] {
+  const bySeq = new Map(list.map((m) => [m.seq, m]));
+  for (const m of added) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+}
+
+function withConversation<S extends ChatState>(state: S, c: ConversationState): S {
+  return { ...state, conversations: { ...state.conversations, [c.id]: c } };
+}
+
+function update<S extends ChatState>(state: S, id: string, change: (c: ConversationState) => ConversationState): S {
+  const c = state.conversations[id];
+  return c ? withConversation(state, change(c)) : state;
+}
+
+function mapConversations<S extends ChatState>(state: S, change: (c: ConversationState) => ConversationState): S {
+  return { ...state, conversations: Object.fromEntries(Object.entries(state.conversations).map(([id, c]) => [id, change(c)])) };
+}
+
+function max(...values: bigint[]): bigint {
+  return values.reduce((a, b) => (a > b ? a : b));
+}
