@@ -2,6 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** What {@link Terminal.capture} shows once the program in it has exited. */
+const ended = "(the session has ended)";
+
 /** The tmux the end-to-end tests drive. Missing tmux fails the test: it is never skipped. */
 const tmuxBin = "tmux";
 
@@ -60,9 +63,14 @@ export class Terminal {
     this.server.tmux("send-keys", "-t", this.name, ...keys);
   }
 
-  /** What the terminal shows now, one string per row. */
+  /** What the terminal shows now, one string per row; a fixed text once the session has ended. */
   capture(): string {
-    return this.server.tmux("capture-pane", "-p", "-t", this.name);
+    try {
+      return this.server.tmux("capture-pane", "-p", "-t", this.name);
+    } catch (err) {
+      if (this.alive()) throw err;
+      return ended; // the program exited between our look and the capture
+    }
   }
 
   /** True while the session (and so its program) is running. */
@@ -80,7 +88,7 @@ export class Terminal {
     const deadline = Date.now() + timeoutMs;
     let screen = "";
     while (Date.now() < deadline) {
-      screen = this.alive() ? this.capture() : "(the session has ended)";
+      screen = this.capture();
       if (check(screen)) return screen;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -102,7 +110,7 @@ export class ScreenArchive {
   save(label: string, ...terminals: Terminal[]): void {
     this.step++;
     for (const t of terminals) {
-      const screen = t.alive() ? t.capture() : "(the session has ended)\n";
+      const screen = t.capture();
       writeFileSync(join(this.dir, `${String(this.step).padStart(2, "0")}-${label}-${t.name}.txt`), screen);
     }
   }
