@@ -1,3 +1,4 @@
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Conversation, ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { LiveState } from "./live-session.ts";
@@ -182,7 +183,7 @@ function mergeConversation(state: ChatState, c: Conversation, now: number): Conv
     const m = marks[r.userId];
     marks[r.userId] = { delivered: max(m?.delivered ?? 0n, r.deliveredSeq, r.readSeq), read: max(m?.read ?? 0n, r.readSeq) };
   }
-  const activity = c.lastMessage?.sentAt ? Number(c.lastMessage.sentAt.seconds) * 1000 : c.createdAt ? Number(c.createdAt.seconds) * 1000 : now;
+  const activity = c.lastMessage?.sentAt ? timestampMs(c.lastMessage.sentAt) : c.createdAt ? timestampMs(c.createdAt) : now;
   return {
     id: c.id,
     kind: c.kind === ConversationKind.GROUP ? "group" : "direct",
@@ -212,7 +213,7 @@ function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
     messages: insertAll(c.messages, [shown(m)]),
     pending: c.pending.filter((p) => p.clientMessageId !== m.clientMessageId || m.senderId !== state.me),
     lastSeq: max(c.lastSeq, m.seq),
-    lastActivity: Math.max(c.lastActivity, m.sentAt ? Number(m.sentAt.seconds) * 1000 : now),
+    lastActivity: Math.max(c.lastActivity, m.sentAt ? timestampMs(m.sentAt) : now),
     unread: c.unread + (counts ? 1 : 0),
     countedThrough: max(c.countedThrough, m.seq),
     typing,
@@ -220,7 +221,7 @@ function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
 }
 
 function shown(m: Message): ShownMessage {
-  const sentAt = m.sentAt ? new Date(Number(m.sentAt.seconds) * 1000 + Math.floor(m.sentAt.nanos / 1e6)) : new Date(0);
+  const sentAt = new Date(m.sentAt ? timestampMs(m.sentAt) : 0);
   return { seq: m.seq, senderId: m.senderId, clientMessageId: m.clientMessageId, text: m.text, sentAt };
 }
 

@@ -1,0 +1,116 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ConversationKind, ConversationSchema } from "@chat/gen/chat/v1/conversation_pb.js";
+import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { describe, expect, it } from "vitest";
+import { banner, type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, statusLabel, timeline } from "./view-model.ts";
+
+const ME = "a0000000-0000-4000-8000-000000000001";
+const BOB = "b0000000-0000-4000-8000-000000000002";
+const CAROL = "c0000000-0000-4000-8000-000000000003";
+const DM = "d0000000-0000-4000-8000-00000000000d";
+const TEAM = "e0000000-0000-4000-8000-00000000000e";
+const t0 = Date.UTC(2025, 5, 1, 12, 0);
+
+/** A message from the server, `seq` seconds after t0. */
+const msg = (conversationId: string, seq: number, senderId: string, text = `text ${seq}`) =>
+  create(MessageSchema, { conversationId, seq: BigInt(seq), senderId, clientMessageId: `id-${seq}`, text, sentAt: timestampFromMs(t0 + seq * 1000) });
+
+/** My view of a direct conversation with Bob and a group "team" with Bob and Carol (3 unread, 5 messages). */
+function given(...actions: DesktopAction[]): DesktopState {
+  const conversations = [
+    create(ConversationSchema, { id: DM, kind: ConversationKind.DIRECT, members: [{ userId: ME }, { userId: BOB }], createdAt: timestampFromMs(t0) }),
+    create(ConversationSchema, {
+      id: TEAM, kind: ConversationKind.GROUP, name: "team", members: [ME, BOB, CAROL].map((userId) => ({ userId })),
+      lastSeq: 5n, unreadCount: 3n, createdAt: timestampFromMs(t0 - 1000),
+    }),
+  ];
+  return [
+    { type: "names", names: { [ME]: "me", [BOB]: "bob", [CAROL]: "carol" } },
+    { type: "connection", state: "online" },
+    { type: "conversations", conversations, now: t0 },
+    ...actions,
+  ].reduce<DesktopState>((s, a) => reduceDesktop(s, a as DesktopAction), initialDesktopState(ME, true));
+}
+
+const statuses = (s: DesktopState) => timeline(s, t0)!.items.filter((i) => i.own).map((i) => i.status);
+
+describe("the desktop view model", () => {
+  it("lists conversations by activity with online dots, unread counts and previews", () => {
+    const s = given({ type: "presence", userId: BOB, online: true }, { type: "messages", now: t0, messages: [msg(DM, 1, BOB, "hello")] });
+    expect(sidebar(s)).toEqual([
+      { id: DM, title: "@bob", kind: "direct", online: true, unread: 0, selected: true, preview: "bob: hello" },
+      { id: TEAM, title: "team", kind: "group", online: undefined, unread: 3, selected: false, preview: "" },
+    ]);
+    expect(header(s)).toEqual({ title: "@bob", detail: "online", online: true });
+    const later = reduceDesktop(s, { type: "messages", now: t0, messages: [msg(TEAM, 6, CAROL, "news")] });
+    expect(sidebar(later).map((r) => [r.title, r.unread, r.preview])).toEqual([["team", 4, "carol: news"], ["@bob", 0, "bob: hello"]]);
+    const opened = reduceDesktop(later, { type: "open", conversationId: TEAM });
+    expect(sidebar(opened).find((r) => r.id === TEAM)!.unread).toBe(0);
+    expect(header(opened)).toEqual({ title: "team", detail: "3 members: @me, @bob, @carol", online: undefined });
+    // Presence from before a disconnect is not shown as current.
+    expect(sidebar(reduceDesktop(s, { type: "connection", state: "reconnecting" }))[0]!.online).toBe(false);
+  });
+
+  it("takes my message from queued through ✓ and ✓✓ to read", () => {
+    let s = given({ type: "connection", state: "reconnecting" }, { type: "sending", conversationId: DM, clientMessageId: "c1", text: "hi" });
+    expect(statuses(s)).toEqual(["queued"]);
+    expect(banner(s)).toEqual({ text: "Reconnecting… messages you send now go out when the connection is back.", tone: "warn" });
+    s = reduceDesktop(s, { type: "connection", state: "online" });
+    expect(statuses(s)).toEqual(["sending"]);
+    expect(banner(s)).toBeUndefined();
+    s = reduceDesktop(s, { type: "ack", conversationId: DM, clientMessageId: "c1", seq: 1n });
+    expect(statuses(s)).toEqual(["sent"]);
+    s = reduceDesktop(s, { type: "messages", now: t0, messages: [{ ...msg(DM, 1, ME, "hi"), clientMessageId: "c1" }] });
+    expect(timeline(s, t0)!.items).toHaveLength(1); // the pending bubble became the stored one
+    expect(statuses(s)).toEqual(["sent"]);
+    s = reduceDesktop(s, { type: "marks", conversationId: DM, userId: BOB, delivered: 1n, read: 0n });
+    expect(statuses(s)).toEqual(["delivered"]);
+    s = reduceDesktop(s, { type: "marks", conversationId: DM, userId: BOB, delivered: 1n, read: 1n });
+    expect(statuses(s).map((st) => statusLabel[st!])).toEqual(["✓✓ read"]);
+  });
+
+  it("shows a refused message as not sent, with the reason", () => {
+    const s = given({ type: "sending", conversationId: DM, clientMessageId: "c1", text: "x" }, { type: "sendFailed", clientMessageId: "c1", error: "invalid_argument: too long" });
+    expect(timeline(s, t0)!.items[0]).toMatchObject({ status: "failed", error: "invalid_argument: too long", time: "" });
+  });
+
+  it("marks read only what a focused window shows at the bottom", () => {
+    let s = given({ type: "open", conversationId: TEAM }, { type: "messages", now: t0, messages: [msg(TEAM, 4, BOB), msg(TEAM, 5, CAROL)] });
+    expect(readUpTo(s)).toEqual({ conversationId: TEAM, seq: 5n });
+    expect(readUpTo(reduceDesktop(s, { type: "focus", focused: false }))).toBeUndefined();
+    s = reduceDesktop(s, { type: "scrolled", atBottom: false });
+    expect(readUpTo(s)).toBeUndefined();
+    // Sending brings the newest message into view again.
+    s = reduceDesktop(s, { type: "sending", conversationId: TEAM, clientMessageId: "c9", text: "ok" });
+    expect(readUpTo(s)).toEqual({ conversationId: TEAM, seq: 5n });
+    s = reduceDesktop(s, { type: "marks", conversationId: TEAM, userId: ME, delivered: 5n, read: 5n });
+    expect(readUpTo(s)).toBeUndefined();
+    expect(sidebar(reduceDesktop(s, { type: "open", conversationId: DM })).find((r) => r.id === TEAM)!.unread).toBe(0);
+  });
+
+  it("says what is above the first message: more, loading, or the start", () => {
+    let s = given({ type: "open", conversationId: TEAM }, { type: "messages", now: t0, messages: [msg(TEAM, 4, BOB), msg(TEAM, 5, CAROL)] });
+    expect(timeline(s, t0)!.top).toBe("more");
+    s = reduceDesktop(s, { type: "loadingOlder", conversationId: TEAM });
+    expect(timeline(s, t0)!.top).toBe("loading");
+    s = reduceDesktop(s, { type: "older", conversationId: TEAM, messages: [msg(TEAM, 3, BOB), msg(TEAM, 2, ME), msg(TEAM, 1, CAROL)] });
+    expect(timeline(s, t0)!.top).toBe("start");
+    expect(timeline(s, t0)!.items.map((i) => [i.text, i.own])).toEqual([["text 1", false], ["text 2", true], ["text 3", false], ["text 4", false], ["text 5", false]]);
+    expect(timeline(given(), t0)!.top).toBe("start"); // an empty conversation
+  });
+
+  it("shows who is typing until it expires, and keeps a draft per conversation", () => {
+    const s = given({ type: "typing", conversationId: DM, userId: BOB, until: t0 + 3_000 }, { type: "draft", conversationId: DM, text: "half a thou" });
+    expect(timeline(s, t0)!.typing).toBe("bob is typing…");
+    expect(timeline(s, t0 + 4_000)!.typing).toBe("");
+    const elsewhere = reduceDesktop(s, { type: "open", conversationId: TEAM });
+    expect(elsewhere.drafts).toEqual({ [DM]: "half a thou" });
+  });
+
+  it("has a banner for every state but online", () => {
+    expect(banner(initialDesktopState(ME, true))).toEqual({ text: "Connecting…", tone: "warn" });
+    const closed = given({ type: "connection", state: "closed" }, { type: "notice", text: "This device was signed out." });
+    expect(banner(closed)).toEqual({ text: "This device was signed out.", tone: "error" });
+  });
+});

@@ -1,0 +1,205 @@
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { bearer, type ChatClients, createChatClients, LiveSession } from "@chat/client";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot, ServerProcess } from "../../cli/test/server-process.ts";
+import { freePorts } from "../../server/test/services/free-port.ts";
+import { buildRenderer } from "../scripts/build.ts";
+import { contentSecurityPolicy } from "../src/main/csp.ts";
+import { serveRenderer } from "./static-server.ts";
+
+/** Debian's Chromium, installed by scripts/install-system-deps.sh. */
+const chromiumPath = "/usr/bin/chromium";
+const artifacts = join(repoRoot, "test-artifacts", "desktop");
+const screenshot = join(repoRoot, "docs", "screenshots", "desktop.png");
+const password = "correct horse battery";
+
+let server: ServerProcess;
+let web: Server;
+let webUrl: string;
+let browser: BrowserContext;
+let page: Page;
+const cleanup: (() => Promise<unknown>)[] = [];
+/** What the page printed to its console or threw, for failure messages and the CSP check. */
+const pageErrors: string[] = [];
+
+/** Bob, from a Node client: his own device with a live session on the bidirectional stream. */
+async function bobJoins(): Promise<{ clients: ChatClients; session: LiveSession; messages: Message[]; userId: string }> {
+  const anonymous = createChatClients(createGrpcTransport({ baseUrl: server.url }));
+  const { token, user } = await anonymous.auth.register({ username: "bob", password, deviceName: "e2e" });
+  const clients = createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] }));
+  const session = new LiveSession({ clients, backoff: { baseMs: 100, capMs: 500 } });
+  const messages: Message[] = [];
+  session.on("message", (m) => messages.push(m));
+  cleanup.push(() => session.close());
+  return { clients, session: session.start(), messages, userId: user!.id };
+}
+
+/** Polls until `check` holds. */
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** expect.poll with room for a busy machine. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
+
+/** The bubble of the message with exactly this text. */
+const message = (text: string) => page.getByTestId("message").filter({ has: page.getByText(text, { exact: true }) });
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/install-system-deps.sh (as root) to install Chromium`);
+  const [serverPort, webPort] = await freePorts(2);
+  const dataDir = await mkdtemp(join(tmpdir(), "chat-desktop-e2e-"));
+  const profile = await mkdtemp(join(tmpdir(), "chat-desktop-chromium-"));
+  cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(profile, { recursive: true, force: true }));
+  server = new ServerProcess(serverPort!, dataDir);
+  cleanup.push(() => server.kill());
+  const [rendererDir] = await Promise.all([buildRenderer(), server.start()]);
+  web = await serveRenderer(rendererDir, contentSecurityPolicy(server.url), webPort!);
+  cleanup.push(() => new Promise((resolve) => web.close(resolve)));
+  webUrl = `http://127.0.0.1:${webPort}/index.html?server=${encodeURIComponent(server.url)}`;
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1100, height: 680 },
+    deviceScaleFactor: 1,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  cleanup.push(() => browser.close());
+  page = browser.pages()[0] ?? await browser.newPage();
+  page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  await mkdir(artifacts, { recursive: true });
+  await mkdir(dirname(screenshot), { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => {});
+});
+
+describe("the desktop app's renderer in Chromium, against a real server", () => {
+  it("registers, chats live both ways with typing and read marks, reads older history, and rides out a server restart", async () => {
+    try {
+      await page.goto(webUrl);
+      await page.getByRole("button", { name: "New here? Create an account" }).click();
+      await page.getByLabel("Username").fill("alice");
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await poll(() => page.getByTestId("me").textContent()).toBe("@alice");
+      await poll(() => page.locator(".empty").textContent()).toContain("No conversation yet");
+
+      // A group with a long history: the newest messages arrive, older ones load on scrolling up.
+      const bob = await bobJoins();
+      const { conversation: group } = await bob.clients.conversations.createGroup({ name: "launch", memberUsernames: ["alice"] });
+      for (let i = 1; i <= 70; i++) {
+        await bob.clients.live.sendMessage({ conversationId: group!.id, clientMessageId: `u${i}`, text: `update ${i}` });
+      }
+      await message("update 70").waitFor();
+      const timeline = page.getByTestId("timeline");
+      await until("the start of the group's history", async () => {
+        await timeline.evaluate((el) => (el.scrollTop = 0));
+        return (await message("update 1").count()) === 1;
+      });
+      await poll(() => page.locator(".timeline-top").textContent()).toBe("This is the start of the conversation.");
+      expect(await page.getByTestId("message").count()).toBe(70);
+
+      // Bob writes directly: the conversation appears with an unread count, the message live.
+      await until("bob online", () => bob.session.state === "online");
+      const { conversation: direct } = await bob.clients.conversations.getOrCreateDirect({ username: "alice" });
+      const directId = direct!.id;
+      await bob.session.send(directId, "Hi Alice! Are we still on for the demo at 3?");
+      const bobRow = page.getByTestId("conversation").filter({ hasText: "@bob" });
+      await poll(() => bobRow.getByTestId("unread").textContent()).toBe("1");
+      await bobRow.click();
+      await message("Hi Alice! Are we still on for the demo at 3?").waitFor();
+      await poll(() => page.getByTestId("presence").textContent()).toBe("online");
+      expect(await bobRow.getByTestId("unread").count()).toBe(0);
+      // Alice has it open in a focused window: Bob sees it read.
+      await until("alice's read receipt", async () => {
+        const { conversation } = await bob.clients.conversations.getConversation({ conversationId: directId });
+        return conversation!.readStates.find((r) => r.userId !== bob.userId)?.readSeq === 1n;
+      });
+
+      bob.session.setTyping(directId, true);
+      await poll(() => page.getByTestId("typing").textContent()).toBe("bob is typing…");
+
+      // Alice replies: Bob receives it; her message goes ✓, ✓✓ (delivered), then read.
+      await page.getByTestId("composer").fill("Yes, see you at 3! I'll bring the slides.");
+      await page.getByTestId("composer").press("Enter");
+      await until("bob receives the reply", () => bob.messages.some((m) => m.text === "Yes, see you at 3! I'll bring the slides."));
+      const reply = message("Yes, see you at 3! I'll bring the slides.");
+      await poll(() => reply.getByTestId("status").textContent()).toBe("✓");
+      const seq = bob.messages.find((m) => m.text.startsWith("Yes, see you"))!.seq;
+      bob.session.markDelivered(directId, seq);
+      await poll(() => reply.getByTestId("status").textContent()).toBe("✓✓");
+      bob.session.markRead(directId, seq);
+      await poll(() => reply.getByTestId("status").textContent()).toBe("✓✓ read");
+      bob.session.setTyping(directId, false);
+      await poll(() => page.getByTestId("typing").textContent()).toBe("");
+
+      await bob.session.send(directId, "Perfect. I booked the big room, see you there.");
+      await message("Perfect. I booked the big room, see you there.").waitFor();
+
+      // A direct conversation with nobody: the dialog says why, and nothing is created.
+      await page.getByRole("button", { name: "+ Chat" }).click();
+      await page.getByLabel("Username").fill("@nobody");
+      await page.getByRole("button", { name: "Open chat" }).click();
+      await poll(() => page.getByRole("alert").textContent()).toMatch(/not_found/);
+      await page.getByRole("button", { name: "Cancel" }).click();
+      expect(await page.getByTestId("conversation").count()).toBe(2);
+
+      // Elsewhere, a new message counts as unread; here, Bob starts typing again.
+      await bob.clients.live.sendMessage({ conversationId: group!.id, clientMessageId: "u71", text: "update 71: staging is green" });
+      await poll(() => page.getByTestId("conversation").filter({ hasText: "launch" }).getByTestId("unread").textContent()).toBe("1");
+      bob.session.setTyping(directId, true);
+      await poll(() => page.getByTestId("typing").textContent()).toBe("bob is typing…");
+      await page.screenshot({ path: join(artifacts, "desktop.png") });
+      await copyFile(join(artifacts, "desktop.png"), screenshot);
+      bob.session.setTyping(directId, false);
+
+      // The server dies: the banner says so, a message waits, and goes out once when it is back.
+      await server.kill();
+      await page.getByTestId("banner").filter({ hasText: "Reconnecting" }).waitFor();
+      await page.getByTestId("composer").fill("sent while the server was down");
+      await page.getByTestId("composer").press("Enter");
+      await poll(() => message("sent while the server was down").getByTestId("status").textContent()).toBe("queued");
+      await page.screenshot({ path: join(artifacts, "reconnecting.png") });
+      await server.start();
+      await page.getByTestId("banner").waitFor({ state: "detached", timeout: 20_000 });
+      await until("bob receives the queued message", () => bob.messages.some((m) => m.text === "sent while the server was down"), 20_000);
+      await poll(() => message("sent while the server was down").getByTestId("status").textContent()).toMatch(/^✓/);
+      expect(bob.messages.filter((m) => m.text === "sent while the server was down")).toHaveLength(1);
+      expect(await message("sent while the server was down").count()).toBe(1);
+
+      // A new group from the UI.
+      await page.getByRole("button", { name: "+ Group" }).click();
+      await page.getByLabel("Group name").fill("design review");
+      await page.getByLabel("Members (usernames, optional)").fill("@bob");
+      await page.getByRole("button", { name: "Create group" }).click();
+      await poll(() => page.locator(".pane-header h2").textContent()).toBe("design review");
+      // Members joined in the same instant: either order is "oldest first".
+      await poll(() => page.getByTestId("presence").textContent()).toMatch(/^2 members: (@alice, @bob|@bob, @alice)$/);
+      // The Content-Security-Policy let the app do all of this, and holds: any other origin is refused.
+      expect(pageErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+      const refused = await page.evaluate(() => new Promise<string>((resolve) => {
+        document.addEventListener("securitypolicyviolation", (e) => resolve(e.effectiveDirective), { once: true });
+        fetch("http://127.0.0.1:9/elsewhere").catch(() => {});
+      }));
+      expect(refused).toBe("connect-src");
+    } catch (err) {
+      await page.screenshot({ path: join(artifacts, "failure.png") }).catch(() => {});
+      throw new Error(`${(err as Error).message}\npage errors: ${pageErrors.join("\n")}\nserver: ${server.output.slice(-2_000)}`, { cause: err });
+    }
+  }, 120_000);
+});
