@@ -41,7 +41,7 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
 
   useEffect(() => {
     // Closed for good means the token is no longer accepted: forget it and ask to log in again.
-    if (state.connection === "closed") void platform.clearToken().then(() => onSignedOut(state.notice));
+    if (state.connection === "closed") void platform.clearToken().then(() => onSignedOut(model.state.notice));
   }, [state.connection]);
 
   const logOut = async () => {
@@ -98,7 +98,9 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
         ) : (
           <div class="empty">No conversation yet. Start one with <strong>+ Chat</strong> and a username.</div>
         )}
-        {state.notice && state.connection !== "closed" && <div class="notice" role="status">{state.notice}</div>}
+        {state.notice && state.connection !== "closed" && (
+          <button class="notice" title="Dismiss" onClick={() => model.dispatch({ type: "notice", text: "" })}>{state.notice}</button>
+        )}
       </main>
       {state.dialog && <NewConversationDialog dialog={state.dialog} model={model} />}
     </div>

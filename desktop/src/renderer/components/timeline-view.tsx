@@ -1,5 +1,5 @@
 import type { ChatModel } from "@chat/client";
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { type DesktopAction, type DesktopState, statusLabel, timeline } from "../view-model.ts";
 
 type Model = ChatModel<DesktopState, DesktopAction>;
@@ -58,6 +58,9 @@ export function TimelineView({ state, model }: { state: DesktopState; model: Mod
 
 /** The send box: Enter sends, Shift+Enter starts a new line. */
 export function Composer({ conversationId, draft, model }: { conversationId: string; draft: string; model: Model }) {
+  const box = useRef<HTMLTextAreaElement>(null);
+  // Opening a conversation puts the cursor in its send box.
+  useEffect(() => box.current?.focus(), []);
   const send = () => {
     const text = draft.trim();
     if (!text) return;
@@ -66,7 +69,7 @@ export function Composer({ conversationId, draft, model }: { conversationId: str
   };
   return (
     <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
-      <textarea rows={1} placeholder="Write a message" aria-label="Message" value={draft} autofocus data-testid="composer"
+      <textarea ref={box} rows={1} placeholder="Write a message" aria-label="Message" value={draft} data-testid="composer"
         onInput={(e) => {
           const text = e.currentTarget.value;
           model.dispatch({ type: "draft", conversationId, text });
