@@ -95,6 +95,7 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       await page.getByRole("button", { name: "New here? Create an account" }).click();
       await page.getByLabel("Username").fill("alice");
       await page.getByLabel("Password").fill(password);
+      await page.screenshot({ path: join(artifacts, "register.png") });
       await page.getByRole("button", { name: "Create account" }).click();
       await poll(() => page.getByTestId("me").textContent()).toBe("@alice");
       await poll(() => page.locator(".empty").textContent()).toContain("No conversation yet");
@@ -167,6 +168,12 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       await page.screenshot({ path: join(artifacts, "desktop.png") });
       await copyFile(join(artifacts, "desktop.png"), screenshot);
       bob.session.setTyping(directId, false);
+
+      // The group, as Alice reads it (the unread message is read on opening).
+      await page.getByTestId("conversation").filter({ hasText: "launch" }).click();
+      await message("update 71: staging is green").waitFor();
+      await page.screenshot({ path: join(artifacts, "group.png") });
+      await page.getByTestId("conversation").filter({ hasText: "@bob" }).click();
 
       // The server dies: the banner says so, a message waits, and goes out once when it is back.
       await server.kill();

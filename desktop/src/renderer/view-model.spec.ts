@@ -96,7 +96,9 @@ describe("the desktop view model", () => {
     expect(timeline(s, t0)!.top).toBe("loading");
     s = reduceDesktop(s, { type: "older", conversationId: TEAM, messages: [msg(TEAM, 3, BOB), msg(TEAM, 2, ME), msg(TEAM, 1, CAROL)] });
     expect(timeline(s, t0)!.top).toBe("start");
-    expect(timeline(s, t0)!.items.map((i) => [i.text, i.own])).toEqual([["text 1", false], ["text 2", true], ["text 3", false], ["text 4", false], ["text 5", false]]);
+    expect(timeline(s, t0)!.items.map((i) => [i.text, i.own, i.firstOfRun])).toEqual([
+      ["text 1", false, true], ["text 2", true, true], ["text 3", false, true], ["text 4", false, false], ["text 5", false, true],
+    ]);
     expect(timeline(given(), t0)!.top).toBe("start"); // an empty conversation
   });
 

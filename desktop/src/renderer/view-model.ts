@@ -127,6 +127,8 @@ export interface TimelineItem {
   own: boolean;
   /** "@alice"; shown above others' messages in groups. */
   sender: string;
+  /** The first of a run of messages from the same sender (where the sender's name goes). */
+  firstOfRun: boolean;
   text: string;
   /** "14:05", or "" while not stored yet. */
   time: string;
@@ -158,14 +160,15 @@ export function timeline(state: DesktopState, now: number): Timeline | undefined
     const own = m.senderId === state.me;
     return {
       key: `s${m.seq}`, own, sender: displayName(state, m.senderId), text: m.text, time: clock(m.sentAt), error: "",
-      status: own ? receiptOf(state, c, m.seq) : undefined,
+      status: own ? receiptOf(state, c, m.seq) : undefined, firstOfRun: false,
     };
   });
   for (const p of c.pending) {
     if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;
     const status: Status = p.error ? "failed" : p.seq !== undefined ? "sent" : state.connection === "online" ? "sending" : "queued";
-    items.push({ key: `p${p.clientMessageId}`, own: true, sender: displayName(state, state.me), text: p.text, time: "", status, error: p.error ?? "" });
+    items.push({ key: `p${p.clientMessageId}`, own: true, sender: displayName(state, state.me), text: p.text, time: "", status, error: p.error ?? "", firstOfRun: false });
   }
+  items.forEach((item, i) => (item.firstOfRun = item.sender !== items[i - 1]?.sender));
   return { top: c.loadingOlder ? "loading" : hasOlder(c) ? "more" : "start", items, typing: typingText(state, c, now) };
 }
 

@@ -42,8 +42,8 @@ export function TimelineView({ state, model }: { state: DesktopState; model: Mod
     <div class="timeline" ref={ref} onScroll={onScroll} data-testid="timeline">
       <div class="timeline-top">{view.top === "loading" ? "Loading older messages…" : view.top === "start" ? "This is the start of the conversation." : ""}</div>
       {view.items.map((m) => (
-        <div key={m.key} class={`message ${m.own ? "own" : "other"}${m.status === "failed" ? " failed" : ""}`} data-testid="message">
-          {group && !m.own && <div class="sender">{m.sender}</div>}
+        <div key={m.key} class={`message ${m.own ? "own" : "other"}${m.firstOfRun ? " first" : ""}${m.status === "failed" ? " failed" : ""}`} data-testid="message">
+          {group && !m.own && m.firstOfRun && <div class="sender">{m.sender}</div>}
           <div class="text">{m.text}</div>
           <div class="meta">
             <span class="time">{m.time}</span>
