@@ -25,8 +25,14 @@ export function subscribeLink(clients: Pick<ChatClients, "live" | "history">): L
   return (requests, { signal }) => relay(clients, requests, signal);
 }
 
+/** What the link hands on: a server frame, or the end of the Subscribe stream (and its error). */
 type Out = { frame: ServerFrame } | { end: unknown };
 
+/**
+ * Two pumps feed one queue: the Subscribe stream's frames, and the answers to the unary calls the
+ * client frames turn into. The link ends when the Subscribe stream does; the session then stops
+ * writing and aborts the calls still under way (their sends go out again on the next link).
+ */
 async function* relay(clients: Pick<ChatClients, "live" | "history">, requests: AsyncIterable<ClientFrame>, signal: AbortSignal): AsyncGenerator<{ frame?: ServerFrame }> {
   const input = requests[Symbol.asyncIterator]();
   const first = await input.next();
