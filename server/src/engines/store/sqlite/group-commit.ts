@@ -1,17 +1,19 @@
 /**
- * Batches the work submitted within one event-loop turn into a single call of `flush`, so that many
- * concurrent writes share one transaction (and one fsync). Each submitter gets its own result: a
- * flush returns an `Error` in the place of a write that failed alone, and throws when the whole
- * batch failed (then none of its writes was made).
+ * Group commit: the writes submitted while the previous batch is being committed go together into
+ * the next one, so that many concurrent writes share one transaction (and one fsync), and batches
+ * grow by themselves as load grows. At most one batch is in flight, which keeps writes in the order
+ * they were submitted.
+ *
+ * Each submitter gets its own result: a flush returns an `Error` in the place of a write that failed
+ * alone, and rejects when the whole batch failed (then none of its writes was made).
  */
 export class GroupCommit<In, Out> {
   private pending: { input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
-  private scheduled: Promise<void> | undefined;
+  private inFlight: Promise<void> | undefined;
+  private readonly flushBatch: (batch: In[]) => Promise<(Out | Error)[]>;
 
-  private readonly flushBatch: (batch: In[]) => (Out | Error)[];
-
-  /** @param flushBatch runs one batch; returns one result (or Error) per input, in order. */
-  constructor(flushBatch: (batch: In[]) => (Out | Error)[]) {
+  /** @param flushBatch commits one batch; resolves one result (or Error) per input, in order. */
+  constructor(flushBatch: (batch: In[]) => Promise<(Out | Error)[]>) {
     this.flushBatch = flushBatch;
   }
 
@@ -19,28 +21,31 @@ export class GroupCommit<In, Out> {
   submit(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ input, resolve, reject });
-      this.scheduled ??= new Promise<void>((done) => setImmediate(() => { this.flush(); done(); }));
+      // The first write of an idle pipeline waits one event-loop turn for company.
+      this.inFlight ??= new Promise<void>((started) => setImmediate(started)).then(() => this.run());
     });
   }
 
   /** Resolves once every queued write is committed. */
   async drain(): Promise<void> {
-    while (this.scheduled) await this.scheduled;
+    while (this.inFlight) await this.inFlight;
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = undefined;
-    try {
-      const results = this.flushBatch(batch.map((p) => p.input));
-      batch.forEach((p, i) => {
-        const r = results[i]!;
-        if (r instanceof Error) p.reject(r);
-        else p.resolve(r);
-      });
-    } catch (err) {
-      batch.forEach((p) => p.reject(err));
+  private async run(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        const results = await this.flushBatch(batch.map((p) => p.input));
+        batch.forEach((p, i) => {
+          const r = results[i]!;
+          if (r instanceof Error) p.reject(r);
+          else p.resolve(r);
+        });
+      } catch (err) {
+        batch.forEach((p) => p.reject(err));
+      }
     }
+    this.inFlight = undefined;
   }
 }

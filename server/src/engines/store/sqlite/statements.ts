@@ -1,0 +1,160 @@
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type {
+  ConversationRecord, DeviceRecord, MemberRecord, MessageRange, MessageRecord, NewMessage,
+  ReadStateRecord, UserRecord,
+} from "../interface.ts";
+import { schema } from "./schema.ts";
+
+/** A row as node:sqlite returns it. */
+export type Row = Record<string, unknown>;
+
+/**
+ * Opens the store's tables on a connection: WAL, `synchronous=FULL` (a commit is on disk when it
+ * returns), and a busy timeout, since the append worker and the main thread write the same file.
+ */
+export function openTables(db: DatabaseSync): void {
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+  db.exec(schema);
+}
+
+/** The result of one append. */
+export type Appended = { message: MessageRecord; duplicate: boolean };
+
+/** Appends a batch in one transaction (one fsync); a failed append fails alone, as an Error in its place. */
+export function appendBatch(db: DatabaseSync, q: Statements, tx: TransactionControl, batch: readonly NewMessage[]): (Appended | Error)[] {
+  return transaction(tx, () => batch.map((m) => savepoint(tx, () => appendOne(q, m))));
+}
+
+/** Every statement of the store, prepared once per connection. */
+export function prepareAll(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    insertUser: p("INSERT INTO users VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+    userByName: p("SELECT * FROM users WHERE username = ?"),
+    insertDevice: p("INSERT INTO devices VALUES (?, ?, ?, ?, ?)"),
+    deviceByToken: p("SELECT * FROM devices WHERE token_hash = ?"),
+    devicesByUser: p("SELECT * FROM devices WHERE user_id = ? ORDER BY created_at, device_id"),
+    deleteDevice: p("DELETE FROM devices WHERE device_id = ? AND user_id = ? RETURNING *"),
+    directByPair: p("SELECT conversation_id FROM direct_by_pair WHERE pair_key = ?"),
+    insertDirectPair: p("INSERT INTO direct_by_pair VALUES (?, ?)"),
+    insertConversation: p("INSERT INTO conversations (id, kind, name, created_at) VALUES (?, ?, ?, ?)"),
+    conversationById: p("SELECT * FROM conversations WHERE id = ?"),
+    membersOf: p("SELECT * FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id"),
+    conversationIdsOf: p("SELECT conversation_id FROM members WHERE user_id = ?"),
+    upsertMember: p(`INSERT INTO members VALUES (?, ?, ?, ?)
+      ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = excluded.role`),
+    deleteMember: p("DELETE FROM members WHERE conversation_id = ? AND user_id = ?"),
+    deleteReadState: p("DELETE FROM read_states WHERE conversation_id = ? AND user_id = ?"),
+    messageByClientId: p("SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?"),
+    bumpSeq: p("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq"),
+    insertMessage: p("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)"),
+    messagesAsc: p(`SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?
+      ORDER BY seq ASC LIMIT ?`),
+    messagesDesc: p(`SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?
+      ORDER BY seq DESC LIMIT ?`),
+    advanceReadState: p(`INSERT INTO read_states VALUES (?1, ?2, max(?3, ?4), ?4)
+      ON CONFLICT (conversation_id, user_id) DO UPDATE SET
+        delivered_seq = max(delivered_seq, excluded.delivered_seq),
+        read_seq = max(read_seq, excluded.read_seq)
+      RETURNING *`),
+    readStatesOf: p("SELECT * FROM read_states WHERE conversation_id = ?"),
+  };
+}
+/** The prepared statements of one connection. */
+export type Statements = ReturnType<typeof prepareAll>;
+
+function appendOne(q: Statements, m: NewMessage): { message: MessageRecord; duplicate: boolean } {
+  const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
+  if (existing) return { message: toMessage(existing), duplicate: true };
+  const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
+  if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
+  const seq = Number(bumped.last_seq);
+  q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
+  q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
+  return { message: { ...m, seq }, duplicate: false };
+}
+
+/** A history read. */
+export function listMessages(q: Statements, conversationId: string, r: MessageRange): MessageRecord[] {
+  const stmt = r.order === "asc" ? q.messagesAsc : q.messagesDesc;
+  return stmt.all(conversationId, r.afterSeq ?? 0, r.beforeSeq ?? Number.MAX_SAFE_INTEGER, r.limit).map(toMessage);
+}
+
+/** Inserts a conversation and its first members (inside the caller's transaction). */
+export function insertConversation(q: Statements, c: ConversationRecord, members: readonly MemberRecord[]): void {
+  q.insertConversation.run(c.id, c.kind, c.name, c.createdAt.getTime());
+  for (const m of members) q.upsertMember.run(m.conversationId, m.userId, m.role, m.joinedAt.getTime());
+}
+
+/**
+ * The transaction statements, prepared once: every append runs a savepoint and a release, and
+ * `db.exec` parsed those again each time (a measurable part of an append).
+ */
+export function prepareTransactionControl(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    begin: p("BEGIN IMMEDIATE"), commit: p("COMMIT"), rollback: p("ROLLBACK"),
+    savepoint: p("SAVEPOINT one"), release: p("RELEASE one"), rollbackTo: p("ROLLBACK TO one"),
+  };
+}
+/** BEGIN/COMMIT/SAVEPOINT statements of one connection. */
+export type TransactionControl = ReturnType<typeof prepareTransactionControl>;
+
+/** Runs `fn` inside a savepoint of the open transaction; on error rolls back `fn` alone and returns the error. */
+function savepoint<T>(tx: TransactionControl, fn: () => T): T | Error {
+  tx.savepoint.run();
+  try {
+    const result = fn();
+    tx.release.run();
+    return result;
+  } catch (err) {
+    tx.rollbackTo.run();
+    tx.release.run();
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** Runs `fn` in one transaction; rolls back on any error. */
+export function transaction<T>(tx: TransactionControl, fn: () => T): T {
+  tx.begin.run();
+  try {
+    const result = fn();
+    tx.commit.run();
+    return result;
+  } catch (err) {
+    tx.rollback.run();
+    throw err;
+  }
+}
+
+const date = (v: unknown) => new Date(Number(v));
+/** Row to record. */
+export const toUser = (r: Row): UserRecord => ({
+  id: r.id as string, username: r.username as string, displayName: r.display_name as string,
+  passwordHash: r.password_hash as string, createdAt: date(r.created_at),
+});
+/** Row to record. */
+export const toDevice = (r: Row): DeviceRecord => ({
+  deviceId: r.device_id as string, userId: r.user_id as string, deviceName: r.device_name as string,
+  tokenHash: r.token_hash as string, createdAt: date(r.created_at),
+});
+/** Row to record. */
+export const toConversation = (r: Row): ConversationRecord => ({
+  id: r.id as string, kind: r.kind as ConversationRecord["kind"], name: r.name as string,
+  createdAt: date(r.created_at), lastSeq: Number(r.last_seq),
+});
+/** Row to record. */
+export const toMember = (r: Row): MemberRecord => ({
+  conversationId: r.conversation_id as string, userId: r.user_id as string,
+  role: r.role as MemberRecord["role"], joinedAt: date(r.joined_at),
+});
+/** Row to record. */
+export const toMessage = (r: Row): MessageRecord => ({
+  conversationId: r.conversation_id as string, seq: Number(r.seq), senderId: r.sender_id as string,
+  clientMessageId: r.client_message_id as string, text: r.text as string, sentAt: date(r.sent_at),
+});
+/** Row to record. */
+export const toReadState = (r: Row): ReadStateRecord => ({
+  conversationId: r.conversation_id as string, userId: r.user_id as string,
+  deliveredSeq: Number(r.delivered_seq), readSeq: Number(r.read_seq),
+});
