@@ -15,8 +15,17 @@ export type LiveLink = (requests: AsyncIterable<ClientFrame>, options: { signal:
 
 /**
  * The bidirectional LiveService.Stream: one HTTP/2 stream carries both directions. What Node
- * clients (the CLI, bots, the benchmark) use.
+ * clients (the CLI, bots, the benchmark) use. Batched responses (ResumeRequest.max_batch) are
+ * handed on one frame at a time.
  */
 export function streamLink(live: ChatClients["live"]): LiveLink {
-  return (requests, options) => live.stream(requests, options);
+  return async function* (requests, options) {
+    for await (const res of live.stream(requests, options)) yield* framesOf(res);
+  };
+}
+
+/** The frames of one streaming response, batched or not, as the link hands them on. */
+export function* framesOf(res: { frame?: ServerFrame | undefined; frames: ServerFrame[] }): Generator<{ frame: ServerFrame }> {
+  if (res.frames.length > 0) for (const frame of res.frames) yield { frame };
+  else if (res.frame) yield { frame: res.frame };
 }

@@ -17,6 +17,9 @@ import { isTransient, type PendingSend, SendQueue } from "./send-queue.ts";
 /** Where a session is: `online` only between a stream's Ready and its end. */
 export type LiveState = "connecting" | "online" | "reconnecting" | "closed";
 
+/** Frames the session takes in one response from the server (ResumeRequest.max_batch). */
+const maxBatch = 64;
+
 /** A conversation's resume point: the highest seq the application has shown. */
 export interface LiveCursor {
   conversationId: string;
@@ -218,7 +221,7 @@ export class LiveSession {
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     // Resume first, before Ready even arrives: the server holds live messages until it has the
     // cursors, and a link that must send them with its request (Subscribe) finds them first.
-    open.queue.push({ requestId: "resume", frame: { case: "resume", value: { cursors: this.order.cursors() } } });
+    open.queue.push({ requestId: "resume", frame: { case: "resume", value: { cursors: this.order.cursors(), maxBatch } } });
     try {
       for await (const { frame } of this.link(open.queue, { signal: open.abort.signal })) {
         if (frame?.frame.case !== "ready") {

@@ -4,6 +4,7 @@ import { type Cursor, CursorSchema, type ErrorCode, type ServerFrame, ServerFram
 import { Direction } from "@chat/gen/chat/v1/message_pb.js";
 import type { ChatClients } from "./clients.ts";
 import { FrameQueue } from "./frame-queue.ts";
+import { framesOf } from "./live-link.ts";
 import type { ClientFrame, LiveLink } from "./live-link.ts";
 
 /** The API's largest history page. */
@@ -42,8 +43,8 @@ async function* relay(clients: Pick<ChatClients, "live" | "history">, requests: 
   if (!first.done && !resume) calls.handle(first.value);
   void (async () => {
     try {
-      for await (const { frame } of clients.live.subscribe({ resume: { cursors: resume?.cursors ?? [] } }, { signal })) {
-        if (frame) out.push({ frame });
+      for await (const res of clients.live.subscribe({ resume: { cursors: resume?.cursors ?? [], maxBatch: resume?.maxBatch ?? 0 } }, { signal })) {
+        for (const item of framesOf(res)) out.push(item);
       }
       out.push({ end: undefined });
     } catch (err) {

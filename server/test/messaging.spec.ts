@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { type ServerFrame, StreamRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction } from "@chat/gen/chat/v1/message_pb.js";
 import { type TestUser, newId, openStream, registerUser, startNode } from "./harness.ts";
 
@@ -54,6 +56,34 @@ describe("messaging on one node", () => {
     s.close();
   });
 
+  it("packs queued frames into one response for a client that asks (max_batch), in order", async () => {
+    const conv = (await alice.clients.conversations.createGroup({ name: "batched", memberIds: [bob.id] })).conversation!.id;
+    const abort = new AbortController();
+    const requests = (async function* () {
+      yield create(StreamRequestSchema, { frame: { case: "resume", value: { cursors: [{ conversationId: conv, seq: 0n }], maxBatch: 16 } } });
+      await new Promise((resolve) => abort.signal.addEventListener("abort", resolve));
+    })();
+    const sizes: number[] = [];
+    const seqs: number[] = [];
+    const reading = (async () => {
+      for await (const res of bob.clients.live.stream(requests, { signal: abort.signal })) {
+        const frames = res.frames.length > 0 ? res.frames : [res.frame!];
+        sizes.push(frames.length);
+        for (const f of frames) if (f.frame.case === "message") seqs.push(Number(f.frame.value.seq));
+        if (f0(frames) === "resumeComplete") {
+          await Promise.all(Array.from({ length: 60 }, (_, i) =>
+            alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `b${i}` })));
+        }
+        if (seqs.length >= 60) break;
+      }
+    })().catch(() => {});
+    await reading;
+    abort.abort();
+    expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
+  });
+
   it("pages history backward and forward by seq", async () => {
     const conv = (await alice.clients.conversations.createGroup({ name: "history", memberIds: [bob.id] })).conversation!.id;
     for (let i = 1; i <= 12; i++) await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `m${i}` });
@@ -97,3 +127,6 @@ describe("messaging on one node", () => {
     expect(mine.unreadCount).toBe(0n); // one's own messages are never unread
   });
 });
+
+/** The kind of the last frame of a response. */
+const f0 = (frames: ServerFrame[]) => frames.at(-1)?.frame.case;

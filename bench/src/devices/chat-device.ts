@@ -3,6 +3,9 @@ import { type ServerFrame, StreamRequestSchema } from "@chat/gen/chat/v1/live_pb
 import type { Device, DeviceAccount, DeviceCursor, DeviceHandlers } from "./device.ts";
 import type { LiveStream, OpenLiveStream } from "./live-stream.ts";
 
+/** Frames a device takes in one response (ResumeRequest.max_batch), as the client library does. */
+const maxBatch = 64;
+
 /**
  * A device of the chat server: one LiveService.Stream on a connection of its own (as a phone has),
  * in gRPC's binary protobuf framing, opened by the chosen client stack. It resumes when asked and
@@ -33,6 +36,8 @@ export class ChatDevice implements Device {
         frame: (frame) => {
           if (!ready && frame.frame.case === "ready") {
             ready = true;
+            // Live at once (no wait for a resume), and batched responses, as the client library asks.
+            this.write({ requestId: "connect", frame: { case: "resume", value: { cursors: [], maxBatch } } });
             this.startHeartbeat(frame.frame.value.heartbeatIntervalMs);
             resolve();
           } else {
@@ -51,7 +56,7 @@ export class ChatDevice implements Device {
   resume(cursors: readonly DeviceCursor[]): Promise<DeviceCursor[]> {
     return new Promise((resolve) => {
       this.resumes.push(resolve);
-      this.write({ frame: { case: "resume", value: { cursors: cursors.map((c) => ({ conversationId: c.conversationId, seq: BigInt(c.seq) })) } } });
+      this.write({ frame: { case: "resume", value: { cursors: cursors.map((c) => ({ conversationId: c.conversationId, seq: BigInt(c.seq) })), maxBatch } } });
     });
   }
 
@@ -84,6 +89,7 @@ export class ChatDevice implements Device {
         this.handlers.message(f.value.conversationId, Number(f.value.seq), f.value.text, f.value.senderId === this.account.userId);
         break;
       case "resumeComplete":
+        if (frame.requestId === "connect") break; // the resume sent at connect
         this.resumes.shift()?.(f.value.cursors.map((c) => ({ conversationId: c.conversationId, seq: Number(c.seq) })));
         break;
       case "error":

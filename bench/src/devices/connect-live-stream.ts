@@ -17,7 +17,7 @@ export const openConnectLiveStream: OpenLiveStream = (baseUrl, token, handlers) 
   const responses = client.stream(requests, { signal: abort.signal, headers: { authorization: `Bearer ${token}` } });
   void (async () => {
     try {
-      for await (const { frame } of responses) if (frame) handlers.frame(frame);
+      for await (const { frame, frames } of responses) for (const f of frame ? [frame] : frames) handlers.frame(f);
       handlers.end(undefined);
     } catch (err) {
       handlers.end(err instanceof Error ? err : new Error(String(err)));

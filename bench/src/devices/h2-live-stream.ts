@@ -32,9 +32,10 @@ export const openH2LiveStream: OpenLiveStream = (baseUrl, token, handlers) => {
     while (buf.length >= envelopeHeader) {
       const length = buf.readUInt32BE(1);
       if (buf.length < envelopeHeader + length) break;
-      const { frame } = fromBinary(StreamResponseSchema, buf.subarray(envelopeHeader, envelopeHeader + length));
+      const { frame, frames } = fromBinary(StreamResponseSchema, buf.subarray(envelopeHeader, envelopeHeader + length));
       buf = buf.subarray(envelopeHeader + length);
       if (frame) handlers.frame(frame);
+      for (const f of frames) handlers.frame(f);
     }
     pending = buf.length > 0 ? buf : undefined;
   });

@@ -55,6 +55,15 @@ export declare type ResumeRequest = Message<"chat.v1.ResumeRequest"> & {
    * @generated from field: repeated chat.v1.Cursor cursors = 1;
    */
   cursors: Cursor[];
+
+  /**
+   * When above 1, the client reads `frames` as well as `frame` in the responses, and the server may
+   * pack up to this many queued frames (at most 256) into one response. Fewer responses cost both
+   * sides less per frame under load; at low load each response still carries one frame.
+   *
+   * @generated from field: uint32 max_batch = 2;
+   */
+  maxBatch: number;
 };
 
 /**
@@ -324,7 +333,7 @@ export declare type SubscribeRequest = Message<"chat.v1.SubscribeRequest"> & {
 export declare const SubscribeRequestSchema: GenMessage<SubscribeRequest>;
 
 /**
- * Response of LiveService.Subscribe: one server frame.
+ * Response of LiveService.Subscribe: one server frame, or a batch of them.
  *
  * @generated from message chat.v1.SubscribeResponse
  */
@@ -335,6 +344,13 @@ export declare type SubscribeResponse = Message<"chat.v1.SubscribeResponse"> & {
    * @generated from field: chat.v1.ServerFrame frame = 1;
    */
   frame?: ServerFrame | undefined;
+
+  /**
+   * Several frames, in order, instead of `frame`: only when the client asked with ResumeRequest.max_batch.
+   *
+   * @generated from field: repeated chat.v1.ServerFrame frames = 2;
+   */
+  frames: ServerFrame[];
 };
 
 /**
@@ -419,7 +435,7 @@ export declare type StreamRequest = Message<"chat.v1.StreamRequest"> & {
 export declare const StreamRequestSchema: GenMessage<StreamRequest>;
 
 /**
- * A server frame on LiveService.Stream.
+ * A server frame on LiveService.Stream, or a batch of them.
  *
  * @generated from message chat.v1.StreamResponse
  */
@@ -430,6 +446,13 @@ export declare type StreamResponse = Message<"chat.v1.StreamResponse"> & {
    * @generated from field: chat.v1.ServerFrame frame = 1;
    */
   frame?: ServerFrame | undefined;
+
+  /**
+   * Several frames, in order, instead of `frame`: only when the client asked with ResumeRequest.max_batch.
+   *
+   * @generated from field: repeated chat.v1.ServerFrame frames = 2;
+   */
+  frames: ServerFrame[];
 };
 
 /**

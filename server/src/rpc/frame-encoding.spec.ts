@@ -16,17 +16,24 @@ describe("frameResponse", () => {
       const plain = toBinary(schema, create(schema, { frame: messageFrame() }));
       // Twice: the second call reuses the bytes encoded for the first stream.
       for (let i = 0; i < 2; i++) {
-        const bytes = toBinary(schema, frameResponse(schema, messageFrame()) as never);
+        const bytes = toBinary(schema, frameResponse(schema, [messageFrame()]) as never);
         expect(bytes).toEqual(plain);
         expect(fromBinary(schema, bytes).frame?.frame).toEqual({ case: "message", value: message });
       }
     });
   }
 
-  it("passes other frames, and frames answering a request, through unchanged", () => {
+  it("writes any other frame as the same bytes as { frame }", () => {
     const ack = create(ServerFrameSchema, { requestId: "r1", frame: { case: "ack", value: { conversationId: message.conversationId, seq: 1n } } });
-    expect(frameResponse(StreamResponseSchema, ack)).toEqual({ frame: ack });
-    const answered = create(ServerFrameSchema, { requestId: "r2", frame: { case: "message", value: message } });
-    expect(frameResponse(StreamResponseSchema, answered)).toEqual({ frame: answered });
+    const bytes = toBinary(StreamResponseSchema, frameResponse(StreamResponseSchema, [ack]) as never);
+    expect(bytes).toEqual(toBinary(StreamResponseSchema, create(StreamResponseSchema, { frame: ack })));
+  });
+
+  it("writes several frames as the same bytes as { frames }, in order", () => {
+    const ack = create(ServerFrameSchema, { requestId: "r1", frame: { case: "ack", value: { conversationId: message.conversationId, seq: 1n } } });
+    const batch = [messageFrame(), ack, messageFrame()];
+    const bytes = toBinary(SubscribeResponseSchema, frameResponse(SubscribeResponseSchema, batch) as never);
+    expect(bytes).toEqual(toBinary(SubscribeResponseSchema, create(SubscribeResponseSchema, { frames: batch })));
+    expect(fromBinary(SubscribeResponseSchema, bytes).frames.map((f) => f.frame.case)).toEqual(["message", "ack", "message"]);
   });
 });

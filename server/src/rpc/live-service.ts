@@ -28,7 +28,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
     },
     async *subscribe(req, ctx) {
       const connection = await chat.live.open(callerOf(ctx));
-      chat.live.resume(connection, req.resume?.cursors ?? []).catch((err) => connection.close(ConnectError.from(err)));
+      chat.live.resume(connection, req.resume?.cursors ?? [], "", req.resume?.maxBatch).catch((err) => connection.close(ConnectError.from(err)));
       yield* frames(connection, ctx, SubscribeResponseSchema);
     },
     async sendMessage(req, ctx) {
@@ -66,7 +66,7 @@ async function* frames<S extends FrameResponseSchema>(connection: Connection, ct
     if (error) setTimeout(() => finished || resetRequest(ctx.values.get(rawRequestKey), error), resetGraceMs).unref();
   });
   try {
-    for await (const frame of connection.frames()) yield frameResponse(schema, frame);
+    for await (const batch of connection.frames()) yield frameResponse(schema, batch);
   } finally {
     finished = true;
     ctx.signal.removeEventListener("abort", onAbort);

@@ -31,6 +31,8 @@ export class Connection {
   readonly caller: Caller;
   /** Time of the last heartbeat (or of the open), in ms since the epoch. */
   lastHeartbeat = Date.now();
+  /** Frames the client takes in one response (ResumeRequest.max_batch); 1 until it says more. */
+  maxBatch = 1;
   private readonly outbox: Outbox<ServerFrame>;
   private readonly sequencer: MessageSequencer;
   private readonly onClose: (c: Connection) => void;
@@ -82,9 +84,9 @@ export class Connection {
     this.sequencer.forget(conversationId);
   }
 
-  /** The frames to write to the stream, until it closes. */
-  frames(): AsyncGenerator<ServerFrame> {
-    return this.outbox.drain();
+  /** The frames to write to the stream, until it closes, in batches of at most `maxBatch`. */
+  frames(): AsyncGenerator<ServerFrame[]> {
+    return this.outbox.drain(() => this.maxBatch);
   }
 
   /** Ends the stream, normally (`null`) or with an error for the client. Idempotent. */

@@ -15,6 +15,9 @@ import { Connection } from "./connection.ts";
 import type { Hub } from "./hub.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
+/** The most frames the server packs into one response, whatever a client asks for. */
+const maxFramesPerResponse = 256;
+
 /** How long a new stream waits for the client's resume before it lets live messages through. */
 const resumeWaitMs = 1_000;
 
@@ -115,7 +118,7 @@ export class Live {
         case "heartbeat":
           return await this.heartbeat(caller);
         case "resume":
-          return await this.resume(connection, f.value.cursors, req.requestId);
+          return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
         default:
           throw invalidArgument("empty frame: set one of resume, send, mark_delivered, mark_read, typing, heartbeat");
       }
@@ -124,8 +127,9 @@ export class Live {
     }
   }
 
-  /** Replays what the client missed, then queues ResumeComplete. */
-  async resume(connection: Connection, cursors: readonly Cursor[], requestId = ""): Promise<void> {
+  /** Replays what the client missed, then queues ResumeComplete; `maxBatch` is the client's ResumeRequest.max_batch. */
+  async resume(connection: Connection, cursors: readonly Cursor[], requestId = "", maxBatch = 0): Promise<void> {
+    connection.maxBatch = Math.min(Math.max(1, maxBatch), maxFramesPerResponse);
     if (cursors.length > limits.maxCursors) throw invalidArgument(`at most ${limits.maxCursors} cursors`);
     // A conversation the user left (or never had) is skipped with an error of its own: one stale
     // cursor must not cost the client the replay of all the others.

@@ -71,16 +71,17 @@ export class Outbox<T> {
   }
 
   /**
-   * Yields frames as they come. After `close(null)` it yields what is queued, then ends; after
-   * `close(error)` it throws at once, dropping what is queued (the client resumes from the store).
+   * Yields what is queued as it comes, up to `max()` items at a time (a batch for one write). After
+   * `close(null)` it yields what is queued, then ends; after `close(error)` it throws at once,
+   * dropping what is queued (the client resumes from the store).
    */
-  async *drain(): AsyncGenerator<T> {
+  async *drain(max: () => number): AsyncGenerator<T[]> {
     for (;;) {
       if (this.closedWith) throw this.closedWith;
-      const item = this.items.shift();
-      if (item !== undefined) {
+      if (this.items.length > 0) {
+        const batch = this.items.splice(0, Math.max(1, max()));
         if (this.roomWaiters.length > 0 && this.items.length <= this.capacity / 2) this.releaseRoom();
-        yield item;
+        yield batch;
         continue;
       }
       if (this.closedWith === null) return;
