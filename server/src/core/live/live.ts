@@ -127,9 +127,12 @@ export class Live {
     }
   }
 
-  /** Replays what the client missed, then queues ResumeComplete; `maxBatch` is the client's ResumeRequest.max_batch. */
+  /**
+   * Replays what the client missed, then queues ResumeComplete. `maxBatch` is the client's
+   * ResumeRequest.max_batch: a resume that leaves it at 0 keeps what an earlier one asked for.
+   */
   async resume(connection: Connection, cursors: readonly Cursor[], requestId = "", maxBatch = 0): Promise<void> {
-    connection.maxBatch = Math.min(Math.max(1, maxBatch), maxFramesPerResponse);
+    if (maxBatch > 0) connection.maxBatch = Math.min(maxBatch, maxFramesPerResponse);
     if (cursors.length > limits.maxCursors) throw invalidArgument(`at most ${limits.maxCursors} cursors`);
     // A conversation the user left (or never had) is skipped with an error of its own: one stale
     // cursor must not cost the client the replay of all the others.
