@@ -24,6 +24,13 @@ declare module "vitest" {
  * Returns the teardown, which stops both servers and deletes their temp dirs.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const shared = sharedServices();
+  if (shared !== undefined) {
+    project.provide("redisUrl", shared.redisUrl);
+    project.provide("cassandraContactPoint", shared.cassandra);
+    project.provide("cassandraDataCenter", shared.dataCenter);
+    return async () => undefined;
+  }
   const [redis, cassandra] = await Promise.allSettled([startRedis(), startCassandra()]);
   const started: Array<RedisHandle | CassandraHandle> = [];
   if (redis.status === "fulfilled") started.push(redis.value);
@@ -45,4 +52,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.CHAT_TEST_CASSANDRA = cassandra.value.contactPoint;
   process.env.CHAT_TEST_CASSANDRA_DC = cassandra.value.localDataCenter;
   return teardown;
+}
+
+/**
+ * Servers already running for a developer (`node server/test/services/serve.ts` prints the exports):
+ * with `CHAT_TEST_REDIS_URL` and `CHAT_TEST_CASSANDRA` set, a run reuses them instead of starting a
+ * JVM of its own, so that repeated runs on a 2-core machine do not pay Cassandra's start each time.
+ * CI sets neither and gets fresh servers.
+ */
+function sharedServices(): { redisUrl: string; cassandra: string; dataCenter: string } | undefined {
+  const redisUrl = process.env.CHAT_TEST_REDIS_URL;
+  const cassandra = process.env.CHAT_TEST_CASSANDRA;
+  if (!redisUrl || !cassandra) return undefined;
+  return { redisUrl, cassandra, dataCenter: process.env.CHAT_TEST_CASSANDRA_DC || "datacenter1" };
 }
