@@ -33,6 +33,11 @@ export class Connection {
   lastHeartbeat = Date.now();
   /** Frames the client takes in one response (ResumeRequest.max_batch); 1 until it says more. */
   maxBatch = 1;
+  /** When the last frame was queued for the client, in ms since the epoch (the keep-alive clock). */
+  lastSentAt = Date.now();
+  private inFlight = 0;
+  private admitted: (() => void) | undefined;
+  private ordered: Promise<void> = Promise.resolve();
   private readonly outbox: Outbox<ServerFrame>;
   private readonly sequencer: MessageSequencer;
   private readonly onClose: (c: Connection) => void;
@@ -65,8 +70,33 @@ export class Connection {
 
   /** Queues a frame. Messages go through the sequencer, which keeps them in order. */
   send(frame: ServerFrame): void {
+    this.lastSentAt = Date.now();
     if (frame.frame.case === "message") this.sequencer.offer(frame.frame.value);
     else this.outbox.push(frame);
+  }
+
+  /**
+   * Runs `task` after every task given here before it has settled: client sends are accepted in the
+   * order they came, while other frames (heartbeats above all) are handled beside them.
+   */
+  inOrder(task: () => Promise<void>): Promise<void> {
+    this.ordered = this.ordered.then(task);
+    return this.ordered;
+  }
+
+  /**
+   * Counts a client frame being handled; resolves at once while fewer than `max` are, else once one
+   * of them settles. The reader of the client's frames awaits it, which bounds what one client can
+   * have in progress without making a heartbeat wait behind a send that waits on the store.
+   */
+  async admit(handling: Promise<void>, max: number): Promise<void> {
+    this.inFlight++;
+    const settled = () => {
+      this.inFlight--;
+      this.admitted?.();
+    };
+    handling.then(settled, settled); // failures are answered to the client by the handler itself
+    while (this.inFlight >= max && !this.closed) await new Promise<void>((resolve) => (this.admitted = resolve));
   }
 
   /** Replays what the client missed; resolves with the highest seq sent per conversation. */
@@ -93,6 +123,7 @@ export class Connection {
   close(error: ConnectError | null = null): void {
     if (this.outbox.closed) return;
     this.outbox.close(error);
+    this.admitted?.();
     this.resolveEnded(error);
     this.onClose(this);
   }
