@@ -9,6 +9,7 @@ import type { ControlPlane } from "../../engines/control/interface.ts";
 import type { ConversationRecord, MemberRecord, MessageRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
 import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
 import { limits, requireLength } from "../validate.ts";
@@ -73,7 +74,8 @@ export class Conversations {
   /** The caller's conversations, most recently active first. */
   async list(caller: Caller): Promise<Conversation[]> {
     const ids = await this.store.listConversationIds(caller.userId);
-    const views = await Promise.all(ids.map((id) => this.view(id, caller.userId).catch(() => undefined)));
+    // A conversation deleted between the two reads is skipped; any other failure fails the call.
+    const views = await Promise.all(ids.map((id) => this.view(id, caller.userId).catch(skipNotFound)));
     const activity = (c: Conversation) => timestampMs(c.lastMessage?.sentAt ?? c.createdAt ?? timestampFromDate(new Date(0)));
     return views.filter((v): v is Conversation => v !== undefined).sort((a, b) => activity(b) - activity(a));
   }
@@ -198,4 +200,10 @@ function project({ record, members, states, last }: Snapshot, userId: string): C
     readStates: states.map(toReadState),
     createdAt: timestampFromDate(record.createdAt),
   });
+}
+
+/** Reads a conversation that vanished as absent, and rethrows every other failure. */
+function skipNotFound(err: unknown): undefined {
+  if (err instanceof ConnectError && err.code === Code.NotFound) return undefined;
+  throw err;
 }
