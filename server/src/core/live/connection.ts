@@ -4,8 +4,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type ServerFrame, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { Caller } from "../caller.ts";
+import { LruMap } from "../lru-map.ts";
 import { MessageSequencer } from "./message-sequencer.ts";
 import { Outbox } from "./outbox.ts";
+
+/** Contacts whose last presence each stream remembers, to send each change once. */
+const contactsRemembered = 4_096;
 
 /** What a connection needs from the node it lives on. */
 export interface ConnectionOptions {
@@ -38,6 +42,8 @@ export class Connection {
   private inFlight = 0;
   private admitted: (() => void) | undefined;
   private ordered: Promise<void> = Promise.resolve();
+  /** Whether each contact was last said to be online on this stream (created on first use). */
+  private presenceSent: LruMap<string, boolean> | undefined;
   private readonly outbox: Outbox<ServerFrame>;
   private readonly sequencer: MessageSequencer;
   private readonly onClose: (c: Connection) => void;
@@ -70,6 +76,7 @@ export class Connection {
 
   /** Queues a frame. Messages go through the sequencer, which keeps them in order. */
   send(frame: ServerFrame): void {
+    if (frame.frame.case === "presence" && !this.presenceChanged(frame.frame.value.userId, frame.frame.value.online)) return;
     this.lastSentAt = Date.now();
     if (frame.frame.case === "message") this.sequencer.offer(frame.frame.value);
     else this.outbox.push(frame);
@@ -102,6 +109,18 @@ export class Connection {
   /** Replays what the client missed; resolves with the highest seq sent per conversation. */
   resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
     return this.sequencer.resume(cursors);
+  }
+
+  /**
+   * True when a contact's presence differs from what this stream was last told. A stream opening
+   * gets its contacts' presence, and a contact connecting at the same moment announces itself too:
+   * the client hears of each change once.
+   */
+  private presenceChanged(userId: string, online: boolean): boolean {
+    this.presenceSent ??= new LruMap(contactsRemembered);
+    if (this.presenceSent.get(userId) === online) return false;
+    this.presenceSent.set(userId, online);
+    return true;
   }
 
   /** Lets live messages through without a resume (see MessageSequencer.open). */

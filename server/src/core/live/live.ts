@@ -105,12 +105,15 @@ export class Live {
 
   /**
    * Takes one client frame of a bidirectional stream and resolves as soon as the next may be read:
-   * frames are handled side by side (sends among themselves in order), so that a send waiting on a
-   * stalled store never holds up the heartbeats behind it. At most `maxFramesInFlight` per stream.
+   * frames are handled side by side, so that a send waiting on a stalled store never holds up the
+   * heartbeats behind it. Sends and typing frames keep their order among themselves (typing on, off
+   * must not end on); marks only grow, and heartbeats and resumes need no order. At most
+   * `maxFramesInFlight` per stream.
    */
   receive(connection: Connection, req: StreamRequest): Promise<void> {
     connection.lastHeartbeat = Date.now(); // any frame proves the client is there
-    const handling = req.frame.case === "send" ? connection.inOrder(() => this.handle(connection, req)) : this.handle(connection, req);
+    const ordered = req.frame.case === "send" || req.frame.case === "typing";
+    const handling = ordered ? connection.inOrder(() => this.handle(connection, req)) : this.handle(connection, req);
     return connection.admit(handling, maxFramesInFlight);
   }
 
