@@ -22,17 +22,31 @@ function setup(n: number) {
   return { stored, emitted, sequencer, reads: () => reads };
 }
 const seqs = (ms: Message[]) => ms.map((m) => Number(m.seq));
+/** Waits for a condition with a deadline (the sequencer's store reads are asynchronous). */
+async function until(ok: () => boolean, ms = 2_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 2))) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${ms} ms`);
+  }
+}
 
 describe("MessageSequencer", () => {
-  it("starts a conversation at the lowest of its first live messages, even when they crossed", async () => {
+  it("starts a conversation without a cursor at seq 1, however late a crossed message arrives", async () => {
     const { stored, emitted, sequencer } = setup(5);
     sequencer.open();
-    sequencer.offer(stored[3]!);
-    sequencer.offer(stored[2]!); // overtaken on the way from another node
+    sequencer.offer(stored[1]!); // seq 2 first: seq 1 comes from a slower node
+    await new Promise((r) => setTimeout(r, 100)); // well past any settling delay
+    sequencer.offer(stored[0]!);
     sequencer.offer(stored[4]!);
-    await new Promise((r) => setTimeout(r, 100));
-    sequencer.offer(stored[4]!);
-    expect(seqs(emitted)).toEqual([3, 4, 5]);
+    await until(() => emitted.length >= 5);
+    expect(seqs(emitted)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("delivers a conversation's first live message at once when it is seq 1, with no store read", () => {
+    const { stored, emitted, sequencer, reads } = setup(1);
+    sequencer.open();
+    sequencer.offer(stored[0]!);
+    expect(seqs(emitted)).toEqual([1]);
+    expect(reads()).toBe(0);
   });
 
   it("fills a gap between live messages from the store, in order", async () => {
@@ -61,9 +75,9 @@ describe("MessageSequencer", () => {
     const { stored, emitted, sequencer } = setup(5);
     sequencer.open();
     sequencer.offer(stored[2]!);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => emitted.length >= 5);
     await sequencer.resume([{ conversationId: "c", seq: 1n }]);
-    expect(seqs(emitted)).toEqual([3, 4, 5]);
+    expect(seqs(emitted)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("before it opens, notes live messages and lets the first resume start lower", async () => {
@@ -74,12 +88,12 @@ describe("MessageSequencer", () => {
     expect(seqs(emitted)).toEqual([2, 3, 4, 5]);
   });
 
-  it("opened without a resume, starts each conversation at its first live message", async () => {
+  it("opened without a resume, starts each conversation that had live messages at seq 1", async () => {
     const { stored, emitted, sequencer } = setup(5);
     sequencer.offer(stored[2]!);
     sequencer.offer(stored[3]!);
     sequencer.open();
-    await new Promise((r) => setTimeout(r, 30));
-    expect(seqs(emitted)).toEqual([3, 4, 5]);
+    await until(() => emitted.length >= 5);
+    expect(seqs(emitted)).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -22,8 +22,6 @@ interface Track {
 }
 
 const pageSize = 200;
-/** How long the first live message of a new conversation waits for ones that crossed it on the way. */
-const settleMs = 50;
 
 /**
  * Keeps one stream's messages in seq order per conversation with no gap and no duplicate, across the
@@ -32,36 +30,34 @@ const settleMs = 50;
  * A live message that is next in line is written at once. One that leaves a gap (the stream is
  * resuming, or messages from other nodes crossed on the way) is held while the gap is read from the
  * store. That is correct because every message is durable before anyone publishes it.
+ *
+ * A conversation the stream has no cursor for starts at seq 0: the stream gets it from seq 1, read
+ * from the store. Nothing here depends on the order or the timing in which live messages arrive
+ * (starting at the first one to arrive lost the ones another node had published a moment earlier).
  */
 export class MessageSequencer {
   private readonly tracks = new Map<string, Track>();
   private readonly options: SequencerOptions;
   private opened = false;
-  /** Conversations not started yet: the lowest seq offered. */
-  private readonly early = new Map<string, bigint>();
+  /** Conversations with live messages before the stream opened: they start when it opens. */
+  private readonly early = new Set<string>();
 
   constructor(options: SequencerOptions) {
     this.options = options;
   }
 
   /**
-   * Takes a live message. A conversation the stream has no track for yet does not start at once: it
-   * notes the lowest seq offered and starts there `settleMs` later (or when the stream opens, if it
-   * has not yet), reading the rest from the store. Messages from several nodes can cross on the way,
-   * and starting at the first one to arrive would skip the ones overtaken.
+   * Takes a live message. A conversation without a track starts at seq 0 once the stream is open
+   * (before that, a resume may still bring its cursor), whatever seq this message has.
    */
   offer(message: Message): void {
     const track = this.tracks.get(message.conversationId);
-    if (track) {
-      this.emit(track.order.offer(message));
-      if (track.order.hasGap) void this.catchUp(message.conversationId, track);
+    if (!track) {
+      if (this.opened) this.push(message, this.start(message.conversationId));
+      else this.early.add(message.conversationId);
       return;
     }
-    const first = this.early.get(message.conversationId);
-    if (first === undefined || message.seq < first) this.early.set(message.conversationId, message.seq);
-    if (this.opened && first === undefined) {
-      setTimeout(() => this.start(message.conversationId), settleMs).unref();
-    }
+    this.push(message, track);
   }
 
   /**
@@ -87,12 +83,13 @@ export class MessageSequencer {
 
   /**
    * Lets live messages through without a resume (the client sent another frame first, or did not
-   * resume in time). Conversations that had messages meanwhile start at the first of them.
+   * resume in time). Conversations that had messages meanwhile and no cursor start at seq 0.
    */
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    for (const conversationId of [...this.early.keys()]) this.start(conversationId);
+    for (const conversationId of this.early) if (!this.tracks.has(conversationId)) void this.catchUp(conversationId, this.start(conversationId));
+    this.early.clear();
   }
 
   /** Forgets a conversation (the user left it). */
@@ -101,14 +98,17 @@ export class MessageSequencer {
     this.early.delete(conversationId);
   }
 
-  /** Starts a conversation at the lowest seq noted for it, unless a resume started it already. */
-  private start(conversationId: string): void {
-    const first = this.early.get(conversationId);
-    this.early.delete(conversationId);
-    if (first === undefined || this.tracks.has(conversationId) || this.options.closed()) return;
-    const track: Track = { order: new SeqTrack(first - 1n), catchingUp: undefined };
+  /** A new track at seq 0 for a conversation the stream has no cursor for. */
+  private start(conversationId: string): Track {
+    const track: Track = { order: new SeqTrack(0n), catchingUp: undefined };
     this.tracks.set(conversationId, track);
-    void this.catchUp(conversationId, track);
+    return track;
+  }
+
+  /** Offers a live message to its track, reading the gap before it from the store if there is one. */
+  private push(message: Message, track: Track): void {
+    this.emit(track.order.offer(message));
+    if (track.order.hasGap) void this.catchUp(message.conversationId, track);
   }
 
   private catchUp(conversationId: string, track: Track): Promise<void> {
