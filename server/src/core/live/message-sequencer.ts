@@ -22,6 +22,8 @@ interface Track {
 }
 
 const pageSize = 200;
+/** How long the first live message of a new conversation waits for ones that crossed it on the way. */
+const settleMs = 50;
 
 /**
  * Keeps one stream's messages in seq order per conversation with no gap and no duplicate, across the
@@ -31,33 +33,45 @@ const pageSize = 200;
  * resuming, or messages from other nodes crossed on the way) is held while the gap is read from the
  * store. That is correct because every message is durable before anyone publishes it.
  *
- * A conversation the stream has no cursor for starts at seq 0: the stream gets it from seq 1, read
- * from the store. Nothing here depends on the order or the timing in which live messages arrive
- * (starting at the first one to arrive lost the ones another node had published a moment earlier).
+ * Where a conversation the stream has no track for starts: once the client resumed (with or
+ * without cursors), at seq 0, so the device gets it from seq 1, whatever order and timing live
+ * messages from several nodes arrive in (a gap before the first is read from the store). A client
+ * that never resumes (a bot) gets what is published after it connected: such a conversation starts
+ * at the lowest seq offered within `settleMs`.
  */
 export class MessageSequencer {
   private readonly tracks = new Map<string, Track>();
   private readonly options: SequencerOptions;
   private opened = false;
-  /** Conversations with live messages before the stream opened: they start when it opens. */
-  private readonly early = new Set<string>();
+  /** True once the client resumed: conversations without a cursor then start at seq 0. */
+  private resumed = false;
+  /** Conversations not started yet: the lowest seq offered. */
+  private readonly early = new Map<string, bigint>();
 
   constructor(options: SequencerOptions) {
     this.options = options;
   }
 
   /**
-   * Takes a live message. A conversation without a track starts at seq 0 once the stream is open
-   * (before that, a resume may still bring its cursor), whatever seq this message has.
+   * Takes a live message. A conversation the stream has no track for starts at seq 0 once the client
+   * resumed. Otherwise it does not start at once: it notes the lowest seq offered and starts there
+   * `settleMs` later (or when the stream opens, if it has not yet; at seq 0 if that was a resume).
    */
   offer(message: Message): void {
-    const track = this.tracks.get(message.conversationId);
-    if (!track) {
-      if (this.opened) this.push(message, this.start(message.conversationId));
-      else this.early.add(message.conversationId);
+    let track = this.tracks.get(message.conversationId);
+    if (!track && this.resumed && this.opened) {
+      this.tracks.set(message.conversationId, (track = { order: new SeqTrack(0n), catchingUp: undefined }));
+    }
+    if (track) {
+      this.emit(track.order.offer(message));
+      if (track.order.hasGap) void this.catchUp(message.conversationId, track);
       return;
     }
-    this.push(message, track);
+    const first = this.early.get(message.conversationId);
+    if (first === undefined || message.seq < first) this.early.set(message.conversationId, message.seq);
+    if (this.opened && first === undefined) {
+      setTimeout(() => this.start(message.conversationId), settleMs).unref();
+    }
   }
 
   /**
@@ -66,6 +80,7 @@ export class MessageSequencer {
    * Resolves with the highest seq written per conversation.
    */
   async resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
+    this.resumed = true;
     const tracks = cursors.map(({ conversationId, seq }) => {
       let track = this.tracks.get(conversationId);
       if (!track) this.tracks.set(conversationId, (track = { order: new SeqTrack(seq), catchingUp: undefined }));
@@ -83,13 +98,12 @@ export class MessageSequencer {
 
   /**
    * Lets live messages through without a resume (the client sent another frame first, or did not
-   * resume in time). Conversations that had messages meanwhile and no cursor start at seq 0.
+   * resume in time). Conversations that had messages meanwhile start at the first of them.
    */
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    for (const conversationId of this.early) if (!this.tracks.has(conversationId)) void this.catchUp(conversationId, this.start(conversationId));
-    this.early.clear();
+    for (const conversationId of [...this.early.keys()]) this.start(conversationId);
   }
 
   /** Forgets a conversation (the user left it). */
@@ -98,17 +112,14 @@ export class MessageSequencer {
     this.early.delete(conversationId);
   }
 
-  /** A new track at seq 0 for a conversation the stream has no cursor for. */
-  private start(conversationId: string): Track {
-    const track: Track = { order: new SeqTrack(0n), catchingUp: undefined };
+  /** Starts a conversation at the lowest seq noted for it, unless a resume started it already. */
+  private start(conversationId: string): void {
+    const first = this.early.get(conversationId);
+    this.early.delete(conversationId);
+    if (first === undefined || this.tracks.has(conversationId) || this.options.closed()) return;
+    const track: Track = { order: new SeqTrack(this.resumed ? 0n : first - 1n), catchingUp: undefined };
     this.tracks.set(conversationId, track);
-    return track;
-  }
-
-  /** Offers a live message to its track, reading the gap before it from the store if there is one. */
-  private push(message: Message, track: Track): void {
-    this.emit(track.order.offer(message));
-    if (track.order.hasGap) void this.catchUp(message.conversationId, track);
+    void this.catchUp(conversationId, track);
   }
 
   private catchUp(conversationId: string, track: Track): Promise<void> {
