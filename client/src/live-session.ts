@@ -219,11 +219,21 @@ export class LiveSession {
     this.stopped.signal.addEventListener("abort", stop);
     const readyTimer = setTimeout(stop, this.options.connectTimeoutMs);
     let heartbeat: ReturnType<typeof setInterval> | undefined;
+    // Once the server shows it sends keep-alives, silence for its heartbeat timeout means the node is
+    // frozen or gone (no transport ping would tell): the stream is dropped and the session reconnects.
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    let silenceMs = 0;
+    let timeoutMs = 0;
     // Resume first, before Ready even arrives: the server holds live messages until it has the
     // cursors, and a link that must send them with its request (Subscribe) finds them first.
     open.queue.push({ requestId: "resume", frame: { case: "resume", value: { cursors: this.order.cursors(), maxBatch } } });
     try {
       for await (const { frame } of this.link(open.queue, { signal: open.abort.signal })) {
+        if (frame?.frame.case === "keepAlive" && silenceMs === 0) silenceMs = timeoutMs || 45_000;
+        if (silenceMs > 0) {
+          clearTimeout(silence);
+          silence = setTimeout(stop, silenceMs);
+        }
         if (frame?.frame.case !== "ready") {
           if (frame) this.dispatch(frame, open);
           continue;
@@ -231,6 +241,7 @@ export class LiveSession {
         if (this.stream === open) continue; // a second Ready would be a server bug: ignore it
         clearTimeout(readyTimer);
         const ready = frame.frame.value;
+        timeoutMs = ready.heartbeatTimeoutMs;
         heartbeat = setInterval(() => open.queue.push({ frame: { case: "heartbeat", value: {} } }), ready.heartbeatIntervalMs || 15_000);
         this.goOnline(ready, open);
         online(Date.now());
@@ -238,6 +249,7 @@ export class LiveSession {
       throw new ConnectError("the server ended the stream", Code.Unavailable);
     } finally {
       clearTimeout(readyTimer);
+      clearTimeout(silence);
       clearInterval(heartbeat);
       this.stopped.signal.removeEventListener("abort", stop);
       open.queue.end();

@@ -18,6 +18,10 @@ export interface CassandraHandle {
   localDataCenter: string;
   /** Kills the JVM and deletes its data dir. Safe to call twice. */
   stop(): Promise<void>;
+  /** SIGSTOP: the database freezes with its sockets open (a GC pause, a stalled disk). */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
 }
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -300,9 +304,12 @@ export async function startCassandra(): Promise<CassandraHandle> {
   return {
     contactPoint: `127.0.0.1:${nativePort}`,
     localDataCenter,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
     async stop() {
       if (stopped) return;
       stopped = true;
+      child.kill("SIGCONT"); // a stopped JVM would take SIGKILL too, but leave nothing to chance
       await stop();
       await rm(dir, { recursive: true, force: true });
     },

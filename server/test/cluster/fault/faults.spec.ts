@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatLoad, startChatLoad } from "./chat-load.ts";
 import { type ClusterRig, startClusterRig } from "./cluster-rig.ts";
 import { type Fault, type FaultReport, formatReports, runFault } from "./fault-run.ts";
-import { killNode, pauseNode, restartRedisEmpty } from "./faults.ts";
+import { drainNode, killNode, pauseNode, restartRedisEmpty } from "./faults.ts";
 
 /**
  * The fault suite: three nodes (a third of the clients through nginx), a Redis of its own and a
@@ -36,5 +36,6 @@ describe("fault suite: a cluster under load keeps every ACKed message, once, in 
 
   it("kill -9 a node (restarted 2 s later)", () => check(killNode(1)), 150_000);
   it("Redis restarted empty", () => check(restartRedisEmpty()), 150_000);
+  it("SIGTERM a node (drain), restarted 2 s later", () => check(drainNode(0)), 150_000);
   it("SIGSTOP a node 20 s, then SIGCONT", () => check(pauseNode(2)), 150_000);
 });

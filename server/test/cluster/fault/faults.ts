@@ -8,6 +8,17 @@ export const killNode = (index: number): Fault => ({
   heal: (rig) => rig.nodes[index]!.restart(),
 });
 
+/**
+ * SIGTERM a node (a deploy): it closes its streams with Unavailable, finishes what it took, and
+ * exits; clients reconnect to the others and resume. Started again 2 s later.
+ */
+export const drainNode = (index: number): Fault => ({
+  name: `SIGTERM node ${index + 1} (drain)`,
+  inject: (rig) => rig.nodes[index]!.stop(),
+  durationMs: 2_000,
+  heal: (rig) => rig.nodes[index]!.restart(),
+});
+
 /** Redis killed and started again on its port with nothing in it. */
 export const restartRedisEmpty = (): Fault => ({
   name: "Redis restarted empty",
