@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { SendMessageResponse } from "@chat/gen/chat/v1/live_pb.js";
 import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
@@ -153,7 +154,17 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     await crashed.kill();
     await a.until(() => a.of("presence").find((p) => p.userId === bob.id && !p.online), 10_000, "bob offline after his node crashed");
     const bobElsewhere = on(nodes[0]!, bob);
-    const ack = await bobElsewhere.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "I'm back" });
+    // Until another node takes over the crashed node's conversations (its lease lapses), a send may be
+    // refused with Unavailable (the store deadline); a client retries it with the same id, as here.
+    const send = { conversationId: group, clientMessageId: newId(), text: "I'm back" };
+    const deadline = Date.now() + 20_000;
+    let ack: SendMessageResponse | undefined;
+    while (!ack) {
+      ack = await bobElsewhere.clients.live.sendMessage(send).catch((err: unknown) => {
+        if (ConnectError.from(err).code !== Code.Unavailable || Date.now() > deadline) throw err;
+        return undefined;
+      });
+    }
     await a.until(() => a.of("message").find((m) => m.seq === ack.seq));
     a.close();
   });
