@@ -7,6 +7,7 @@ import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
 import type { Store } from "./store/interface.ts";
+import type { MigrationReport } from "./store/migrations.ts";
 import { parseConsistency } from "./store/scylla/cql.ts";
 import { parseReplication } from "./store/scylla/schema.ts";
 import { createScyllaStore, type ScyllaStoreOptions } from "./store/scylla/scylla-store.ts";
@@ -39,7 +40,9 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       "or unset CHAT_REDIS_URL to run a single node.");
   }
   const sqlitePath = join(config.dataDir, "chat.sqlite");
-  const store = scyllaOptions ? await createScyllaStore(scyllaOptions) : createSqliteStore({ path: sqlitePath });
+  let schema = "";
+  const onMigrated = (report: MigrationReport) => (schema = ` schema=v${report.version}${report.applied.length ? ` (applied ${report.applied.map((m) => m.version).join(",")})` : ""}`);
+  const store = scyllaOptions ? await createScyllaStore({ ...scyllaOptions, onMigrated }) : createSqliteStore({ path: sqlitePath, onMigrated });
   const url = config.redisUrl;
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
@@ -47,7 +50,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
     store, sessions, broker,
-    describe: `store=${storeName} sessions=${liveName} broker=${liveName}`,
+    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName}`,
     async close() {
       await broker.close();
       await sessions.close();

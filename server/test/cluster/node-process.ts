@@ -21,12 +21,14 @@ export interface SpawnOptions {
   /** Flags besides --port and --node-id. */
   args: string[];
   port?: number;
+  /** The entry point to run; this tree's server/src/main.ts by default (an older release's in upgrade tests). */
+  main?: string;
 }
 
 /** Starts `node server/src/main.ts` and resolves once it listens; stderr is kept for failures. */
 export async function spawnNode(options: SpawnOptions): Promise<NodeProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [mainTs, "--port", String(port), "--node-id", options.nodeId, "--log-level", "warn", ...options.args], {
+  const child = spawn(process.execPath, [options.main ?? mainTs, "--port", String(port), "--node-id", options.nodeId, "--log-level", "warn", ...options.args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, CHAT_REDIS_URL: "", CHAT_SCYLLA_CONTACT_POINTS: "" },
   });

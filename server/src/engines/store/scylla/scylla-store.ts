@@ -4,7 +4,8 @@ import type {
 } from "../interface.ts";
 import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts";
 import { MessageLog } from "./message-log.ts";
-import { migrate, type Replication } from "./schema.ts";
+import type { MigrationReport } from "../migrations.ts";
+import { createKeyspace, migrate, type Replication } from "./schema.ts";
 
 /** Options of {@link createScyllaStore}. */
 export interface ScyllaStoreOptions {
@@ -21,8 +22,10 @@ export interface ScyllaStoreOptions {
   replication?: Replication;
   /** Seqs per message partition, fixed when the keyspace is created; 1000 by default. */
   bucketSize?: number;
-  /** Creates missing tables at startup (idempotent); true by default. */
+  /** Applies pending schema migrations at startup (see migrations.ts); true by default. */
   migrate?: boolean;
+  /** Hears what the schema migrations did (for the startup log). */
+  onMigrated?: (report: MigrationReport) => void;
 }
 
 /** Statements in one logged batch at most: large batches strain the coordinator. */
@@ -47,15 +50,20 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
   if (options.migrate ?? true) {
     const admin = await connect();
     try {
-      await migrate(admin, {
-        keyspace: options.keyspace, bucketSize,
-        replication: options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 },
-      });
+      await createKeyspace(admin, options.keyspace, options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 });
     } finally {
       await admin.close();
     }
   }
   const cql = await connect(options.keyspace);
+  if (options.migrate ?? true) {
+    try {
+      options.onMigrated?.(await migrate(cql, { bucketSize }));
+    } catch (err) {
+      await cql.close();
+      throw err;
+    }
+  }
   const log = new MessageLog(cql, bucketSize);
   const memberships = membershipStatements();
 
