@@ -42,10 +42,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
-      void endpoint(req.url, metrics).then(([status, type, body]) => {
+      endpoint(req.url, metrics).then(([status, type, body]) => {
         res.statusCode = status;
         res.setHeader("content-type", type);
         res.end(body);
+      }, (err: unknown) => {
+        // Only /metrics can fail (a collector threw): the scraper sees a 500, the operator the log line.
+        logger.error({ err, url: req.url }, "plain endpoint failed");
+        res.statusCode = 500;
+        res.end("internal error\n");
       });
     },
   });

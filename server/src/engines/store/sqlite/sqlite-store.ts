@@ -8,7 +8,7 @@ import { migrateSqlite } from "./migrations.ts";
 import type { MigrationReport } from "../migrations.ts";
 import {
   type Appended, type Row, appendBatch, configureConnection, insertConversation, listMessages, prepareAll,
-  prepareTransactionControl, toConversation, toDevice, toMember, toMessage, toReadState, toUser, transaction,
+  prepareTransactionControl, toConversation, toDevice, toMember, toReadState, toUser, transaction,
 } from "./statements.ts";
 
 /** Options of {@link createSqliteStore}. */
@@ -40,7 +40,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const tx = prepareTransactionControl(db);
   const worker = options.path === ":memory:" ? undefined : new AppendWorker(options.path);
   const appends = new GroupCommit<NewMessage, Appended>(
-    worker ? (batch) => worker.append(batch) : async (batch) => appendBatch(db, q, tx, batch),
+    worker ? (batch) => worker.append(batch) : async (batch) => appendBatch(q, tx, batch),
   );
 
   return {
