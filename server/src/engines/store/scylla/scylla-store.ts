@@ -58,7 +58,9 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
   const cql = await connect(options.keyspace);
   if (options.migrate ?? true) {
     try {
-      options.onMigrated?.(await migrate(cql, { bucketSize }));
+      // Not inside `onMigrated?.(…)`: an optional call skips evaluating its arguments when unset.
+      const report = await migrate(cql, { bucketSize });
+      options.onMigrated?.(report);
     } catch (err) {
       await cql.close();
       throw err;
