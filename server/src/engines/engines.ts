@@ -10,6 +10,7 @@ import type { Store } from "./store/interface.ts";
 import type { MigrationReport } from "./store/migrations.ts";
 import { parseConsistency } from "./store/scylla/cql.ts";
 import { parseReplication } from "./store/scylla/schema.ts";
+import { createRedisAppendRoute } from "./store/scylla/redis-append-route.ts";
 import { createScyllaStore, type ScyllaStoreOptions } from "./store/scylla/scylla-store.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 
@@ -42,8 +43,12 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const sqlitePath = join(config.dataDir, "chat.sqlite");
   let schema = "";
   const onMigrated = (report: MigrationReport) => (schema = ` schema=v${report.version}${report.applied.length ? ` (applied ${report.applied.map((m) => m.version).join(",")})` : ""}`);
-  const store = scyllaOptions ? await createScyllaStore({ ...scyllaOptions, onMigrated }) : createSqliteStore({ path: sqlitePath, onMigrated });
   const url = config.redisUrl;
+  // Nodes forward appends to the node that sequences the conversation over Redis (see owner-router.ts).
+  const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
+  const store = scyllaOptions
+    ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, onMigrated, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
+    : createSqliteStore({ path: sqlitePath, onMigrated });
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
@@ -55,6 +60,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       await broker.close();
       await sessions.close();
       await store.close();
+      await route?.close();
     },
   };
 }
