@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { SendMessageResponse } from "@chat/gen/chat/v1/live_pb.js";
 import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
+
+/** Retries a send refused with Unavailable (as the client library does), with its deadline. */
+async function untilAcked<T>(send: () => Promise<T>, timeoutMs: number): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    try {
+      return await send();
+    } catch (err) {
+      if (ConnectError.from(err).code !== Code.Unavailable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
 
 /** A user whose clients talk to a given node. */
 const on = (node: NodeProcess, user: TestUser): TestUser => ({ ...user, clients: clientsFor(transportFor(node.url, "grpc", user.token)) });
@@ -154,17 +165,10 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     await crashed.kill();
     await a.until(() => a.of("presence").find((p) => p.userId === bob.id && !p.online), 10_000, "bob offline after his node crashed");
     const bobElsewhere = on(nodes[0]!, bob);
-    // Until another node takes over the crashed node's conversations (its lease lapses), a send may be
-    // refused with Unavailable (the store deadline); a client retries it with the same id, as here.
-    const send = { conversationId: group, clientMessageId: newId(), text: "I'm back" };
-    const deadline = Date.now() + 20_000;
-    let ack: SendMessageResponse | undefined;
-    while (!ack) {
-      ack = await bobElsewhere.clients.live.sendMessage(send).catch((err: unknown) => {
-        if (ConnectError.from(err).code !== Code.Unavailable || Date.now() > deadline) throw err;
-        return undefined;
-      });
-    }
+    // The crashed node may have been sequencing the group: until its lease lapses (leaseMs + marginMs,
+    // docs/cluster.md) a send gets Unavailable, and a client retries it with the same id.
+    const clientMessageId = newId();
+    const ack = await untilAcked(() => bobElsewhere.clients.live.sendMessage({ conversationId: group, clientMessageId, text: "I'm back" }), 20_000);
     await a.until(() => a.of("message").find((m) => m.seq === ack.seq));
     a.close();
   });
