@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { cors as connectCors } from "@connectrpc/connect";
+import { type ContextValues, cors as connectCors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { authInterceptor } from "./auth/interceptor.ts";
@@ -7,8 +8,8 @@ import type { Config } from "./config.ts";
 import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
-import { createHttpServer, type Handler } from "./transport/http-server.ts";
-import { rawRequestContext } from "./transport/raw-request.ts";
+import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
+import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 
 /** A running node. */
@@ -18,6 +19,8 @@ export interface RunningServer {
   port: number;
   chat: Chat;
   engines: Engines;
+  /** The listening socket's server (per-address counts, deadlines). */
+  transport: HttpServer;
   /** Closes every stream (clients reconnect and resume), stops listening, closes the engines. */
   close(): Promise<void>;
 }
@@ -32,24 +35,39 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
     onError,
   });
   const metrics = createMetrics(chat);
+  // The transport is built around the adapter, so the interceptor reaches it through this binding.
+  let transport: HttpServer | undefined;
+  const onAuthenticated = (values: ContextValues) => {
+    const raw = values.get(rawRequestKey);
+    if (raw) transport?.authenticate(raw);
+  };
   const adapter = connectNodeAdapter({
     routes: chatRoutes(chat),
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
-      void endpoint(req.url, metrics).then(([status, type, body]) => {
+      endpoint(req.url, metrics).then(([status, type, body]) => {
         res.statusCode = status;
         res.setHeader("content-type", type);
         res.end(body);
+      }, (err: unknown) => {
+        // Only /metrics can fail (a collector threw): the scraper sees a 500, the operator the log line.
+        logger.error({ err, url: req.url }, "plain endpoint failed");
+        res.statusCode = 500;
+        res.end("internal error\n");
       });
     },
   });
-  const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins));
+  const tls = config.tlsCertFile && config.tlsKeyFile
+    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
+  const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins), { ...config.transport, tls });
+  transport = server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -58,7 +76,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   logger.info({ nodeId: config.nodeId, port, engines: engines.describe }, "chat server listening");
   return {
-    url: `http://${host}:${port}`, port, chat, engines,
+    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, transport: server,
     async close() {
       chat.close();
       await server.shutdown(1_000);
