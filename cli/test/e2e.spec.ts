@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliUsers } from "./cli-users.ts";
 import { repoRoot, type ServerProcess } from "./server-process.ts";
-import { ScreenArchive, type Terminal, type TmuxServer } from "./tmux.ts";
+import { ScreenArchive, type Terminal } from "./tmux.ts";
 
 /**
  * The terminal client end to end, as a person uses it: a real server process, two people (alice and
@@ -14,7 +14,6 @@ import { ScreenArchive, type Terminal, type TmuxServer } from "./tmux.ts";
 const artifacts = new ScreenArchive(join(repoRoot, "test-artifacts", "cli"));
 
 let server: ServerProcess;
-let tmux: TmuxServer;
 let users: CliUsers;
 const chat = (user: string, ...args: string[]) => users.chat(user, ...args);
 const openClient = (user: string): Terminal => users.open(user);
@@ -23,7 +22,7 @@ const count = (screen: string, text: string) => screen.split(text).length - 1;
 
 beforeAll(async () => {
   users = await CliUsers.start("cli-e2e");
-  ({ server, tmux } = users);
+  ({ server } = users);
 });
 
 afterAll(async () => {

@@ -93,20 +93,22 @@ export function onKey(controller: ChatController, settings: TuiSettings, input: 
   typed(controller, settings, input, key);
 }
 
-/** Control characters other than Tab, LF and CR: Ctrl-A … Ctrl-Z typed faster than a frame. */
-const controlChar = /([\x01-\x08\x0b\x0c\x0e-\x1a])/;
+/** True for the control characters other than Tab, LF and CR: Ctrl-A … Ctrl-Z. */
+function isCtrlLetter(code: number): boolean {
+  return code >= 1 && code <= 26 && code !== 9 && code !== 10 && code !== 13;
+}
 
 /**
  * A chunk of typed text: Ctrl keys and Tabs inside it each act (keys pressed faster than a frame
  * arrive together), a newline inside is a paste, one at the end is Enter.
  */
 function typed(controller: ChatController, settings: TuiSettings, input: string, key: Key): void {
-  const parts = input.split(controlChar);
-  if (parts.length > 1) {
-    parts.forEach((part, i) => {
-      if (i % 2 === 1) onKey(controller, settings, String.fromCharCode(part.charCodeAt(0) + 96), { ...key, ctrl: true });
-      else if (part) typed(controller, settings, part, key);
-    });
+  const at = [...input].findIndex((ch) => isCtrlLetter(ch.charCodeAt(0)));
+  if (at >= 0) {
+    const chars = [...input];
+    if (at > 0) typed(controller, settings, chars.slice(0, at).join(""), key);
+    onKey(controller, settings, String.fromCharCode(chars[at]!.charCodeAt(0) + 96), { ...key, ctrl: true });
+    if (at + 1 < chars.length) typed(controller, settings, chars.slice(at + 1).join(""), key);
     return;
   }
   const tabs = input.split("\t");
