@@ -11,6 +11,8 @@ export interface CliConfig {
   userId?: string;
   username?: string;
   deviceId?: string;
+  /** Conversations muted in the interactive client (`/mute`). */
+  muted?: string[];
 }
 
 /** Where nothing else says otherwise. */

@@ -22,6 +22,12 @@ const positive = (value: string) => {
   return n;
 };
 
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 300) throw new InvalidArgumentError("must be a whole number of seconds from 0 to 300");
+  return n;
+};
+
 program.command("register <username>").description("create an account and log this terminal in")
   .option("--display-name <name>", "the name others see")
   .option("--password-stdin", "read the password from the first line of stdin (else $CHAT_PASSWORD, else a prompt)")
@@ -44,6 +50,7 @@ program.command("ls").description("list your conversations, most recently active
 
 program.command("send <conversation> [text]").description("send a message (text from stdin when not given); conversation is an id, @user or a group name")
   .option("--json", "print the ACK as JSON")
+  .option("--wait <seconds>", "how long to keep retrying while the server is unavailable (0-300)", seconds, 15)
   .action((target: string, text: string | undefined, options) => send(target, text, globals(options)));
 
 program.command("history <conversation>").description("print the newest messages of a conversation")

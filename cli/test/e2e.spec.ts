@@ -1,12 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../server/test/services/free-port.ts";
-import { repoRoot, ServerProcess } from "./server-process.ts";
-import { ScreenArchive, type Terminal, TmuxServer } from "./tmux.ts";
+import { CliUsers } from "./cli-users.ts";
+import { repoRoot, type ServerProcess } from "./server-process.ts";
+import { ScreenArchive, type Terminal } from "./tmux.ts";
 
 /**
  * The terminal client end to end, as a person uses it: a real server process, two people (alice and
@@ -15,41 +11,22 @@ import { ScreenArchive, type Terminal, TmuxServer } from "./tmux.ts";
  * Every screen along the way is saved under test-artifacts/cli/.
  */
 
-const run = promisify(execFile);
-const password = "correct horse battery staple";
 const artifacts = new ScreenArchive(join(repoRoot, "test-artifacts", "cli"));
 
-let dir: string;
 let server: ServerProcess;
-let tmux: TmuxServer;
-const env = (user: string) => ({ CHAT_CONFIG_DIR: join(dir, user), CHAT_SERVER: server.url });
-
-/** Runs a scriptable `chat` command as a user. */
-async function chat(user: string, ...args: string[]) {
-  return run(process.execPath, [join(repoRoot, "cli/src/main.ts"), ...args], { env: { ...process.env, ...env(user), CHAT_PASSWORD: password } });
-}
-
-/** Opens the interactive client of a user in a terminal. */
-function openClient(user: string): Terminal {
-  const vars = Object.entries(env(user)).map(([k, v]) => `${k}='${v}'`).join(" ");
-  // `exec` so that Ctrl-C reaches the client itself and the session ends when it exits.
-  return tmux.open(user, `cd '${repoRoot}' && exec env ${vars} '${process.execPath}' cli/src/main.ts 2>>'${join(dir, `${user}.stderr`)}'`);
-}
+let users: CliUsers;
+const chat = (user: string, ...args: string[]) => users.chat(user, ...args);
+const openClient = (user: string): Terminal => users.open(user);
 
 const count = (screen: string, text: string) => screen.split(text).length - 1;
 
 beforeAll(async () => {
-  TmuxServer.check(); // no tmux, no test: this throws rather than skipping
-  dir = await mkdtemp(join(tmpdir(), "chat-cli-e2e-"));
-  server = new ServerProcess(await freePort(), join(dir, "data"));
-  await server.start();
-  tmux = new TmuxServer();
+  users = await CliUsers.start("cli-e2e");
+  ({ server } = users);
 });
 
 afterAll(async () => {
-  tmux?.kill();
-  await server?.kill();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await users?.stop();
 });
 
 describe("chat, the terminal client, end to end", () => {

@@ -7,6 +7,7 @@ import type { ChatClients } from "./clients.ts";
 import { describeError } from "./describe-error.ts";
 import type { LiveSession } from "./live-session.ts";
 import type { UserDirectory } from "./user-directory.ts";
+import { userMessage } from "./user-message.ts";
 
 /** How to build a {@link ChatModel}. */
 export interface ChatModelOptions<S extends ChatState, A> {
@@ -22,6 +23,12 @@ export interface ChatModelOptions<S extends ChatState, A> {
   reduce(state: S, action: ChatAction | A): S;
   /** The notice shown when the session closes for good (the token is no longer valid). */
   closedNotice?(error: ConnectError): string;
+  /**
+   * A message from someone else that is new to this person (it added to the unread count: not a
+   * replay of what they had seen, nor their own), after it is in the state: where a client rings
+   * the bell or shows a notification (see `shouldNotify`).
+   */
+  onNewMessage?(message: Message, state: S): void;
 }
 
 /** At most one typing frame per this long while typing (the server refuses more than 5 a second). */
@@ -86,7 +93,7 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
     }) as typeof listener);
     this.stops.push(
       on("state", (state, error) => {
-        this.dispatch({ type: "connection", state });
+        this.dispatch({ type: "connection", state, error: error && error.code !== Code.Canceled ? userMessage(error) : "" });
         if (state === "closed" && error?.code === Code.Unauthenticated) {
           this.dispatch({ type: "notice", text: this.options.closedNotice?.(error) ?? describeError(error) });
         }
@@ -206,7 +213,9 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
       await this.show(conversation!);
     }
     if (!this.current.names[m.senderId]) await this.loadNames([m.senderId]);
+    const unread = this.current.conversations[m.conversationId]?.unread ?? 0;
     this.dispatch({ type: "messages", messages: [m], now: Date.now() });
+    if ((this.current.conversations[m.conversationId]?.unread ?? 0) > unread) this.options.onNewMessage?.(m, this.current);
   }
 
   private queueMark(kind: MarkKind, conversationId: string, seq: bigint): void {

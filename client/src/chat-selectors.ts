@@ -1,4 +1,4 @@
-import type { ChatState, ConversationState } from "./chat-state.ts";
+import { type ChatState, type ConversationState, conversationOrder } from "./chat-state.ts";
 
 /**
  * What every chat screen derives from a {@link ChatState} the same way: names, titles, receipt
@@ -52,4 +52,29 @@ export function unreadEnd(state: ChatState): { conversationId: string; seq: bigi
   const last = open?.messages.at(-1);
   if (!open || !last || last.seq <= (open.marks[state.me]?.read ?? 0n)) return undefined;
   return { conversationId: open.id, seq: last.seq };
+}
+
+/**
+ * The next conversation after the open one (in list order, wrapping) with unread messages, muted
+ * ones last; undefined when nothing is unread. What Alt-A jumps to.
+ */
+export function nextUnread(state: ChatState): string | undefined {
+  const order = conversationOrder(state);
+  const at = order.findIndex((c) => c.id === state.openId);
+  const after = [...order.slice(at + 1), ...order.slice(0, at + 1)].filter((c) => c.unread > 0 && c.id !== state.openId);
+  return (after.find((c) => !state.muted[c.id]) ?? after[0])?.id;
+}
+
+/** Unread messages in conversations that are not muted: the count in the window title and the dock badge. */
+export function unreadTotal(state: ChatState): number {
+  return Object.values(state.conversations).reduce((sum, c) => sum + (state.muted[c.id] ? 0 : c.unread), 0);
+}
+
+/**
+ * True when a new message should notify (a desktop notification, the terminal bell): someone else
+ * wrote, the conversation is not muted, and the person is not looking at it (`watching` is the
+ * conversation in front of them, undefined when the window is in the background).
+ */
+export function shouldNotify(state: ChatState, message: { conversationId: string; senderId: string }, watching: string | undefined): boolean {
+  return message.senderId !== state.me && !state.muted[message.conversationId] && message.conversationId !== watching;
 }

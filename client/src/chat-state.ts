@@ -67,11 +67,20 @@ export interface ChatState {
   online: Record<string, boolean>;
   /** One line of feedback (a command's result or error). */
   notice: string;
+  /** Why the last connection attempt failed, in words for a person; "" while online. */
+  connectionError: string;
+  /**
+   * Where the "new messages" line of the open conversation goes: after my read mark as it was when
+   * the conversation was opened, so the line stays put while the person reads on.
+   */
+  marker: { conversationId: string; afterSeq: bigint } | undefined;
+  /** Conversations whose new messages neither notify nor count in the total (kept by the application). */
+  muted: Record<string, boolean>;
 }
 
 /** What can happen to the state. */
 export type ChatAction =
-  | { type: "connection"; state: LiveState }
+  | { type: "connection"; state: LiveState; error?: string }
   | { type: "conversations"; conversations: Conversation[]; now: number }
   | { type: "conversation"; conversation: Conversation; now: number }
   | { type: "left"; conversationId: string }
@@ -87,11 +96,12 @@ export type ChatAction =
   | { type: "names"; names: Record<string, string> }
   | { type: "open"; conversationId: string }
   | { type: "notice"; text: string }
+  | { type: "mute"; conversationId: string; muted: boolean }
   | { type: "tick"; now: number };
 
 /** The state before anything is known. */
 export function initialChatState(me: string): ChatState {
-  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, online: {}, notice: "" };
+  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, online: {}, notice: "", connectionError: "", marker: undefined, muted: {} };
 }
 
 /** Conversations, the most recently active first. */
@@ -107,13 +117,30 @@ export function hasOlder(c: ConversationState): boolean {
 
 /**
  * Applies one action; returns a new state (the old one is left as it was). Fields an application
- * added to the state are carried over untouched.
+ * added to the state are carried over untouched. Opening another conversation places its
+ * "new messages" line.
  */
 export function reduceChat<S extends ChatState>(state: S, action: ChatAction): S {
+  const next = reduceOnce(state, action);
+  return next.openId === state.openId ? next : { ...next, marker: markerOf(next) };
+}
+
+/** The "new messages" line of the open conversation: after my read mark, when others wrote past it. */
+function markerOf(state: ChatState): ChatState["marker"] {
+  const c = state.openId ? state.conversations[state.openId] : undefined;
+  if (!c || c.unread === 0) return undefined;
+  const read = c.marks[state.me]?.read ?? 0n;
+  return c.lastSeq > read ? { conversationId: c.id, afterSeq: read } : undefined;
+}
+
+/** One action, without the marker. */
+function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
   switch (action.type) {
-    case "connection":
+    case "connection": {
       // Offline, nobody's presence is known; the next stream reports who is online.
-      return { ...state, connection: action.state, online: action.state === "online" ? state.online : {} };
+      const online = action.state === "online";
+      return { ...state, connection: action.state, online: online ? state.online : {}, connectionError: online ? "" : action.error ?? state.connectionError };
+    }
     case "conversations": {
       const listed = new Set(action.conversations.map((c) => c.id));
       let next: S = { ...state, conversations: Object.fromEntries(Object.entries(state.conversations).filter(([id]) => listed.has(id))) };
@@ -155,8 +182,10 @@ export function reduceChat<S extends ChatState>(state: S, action: ChatAction): S
       return update(state, action.conversationId, (c) => {
         const old = c.marks[action.userId] ?? { delivered: 0n, read: 0n };
         const marks = { delivered: max(old.delivered, action.delivered, action.read), read: max(old.read, action.read) };
-        const mine = action.userId === state.me && marks.read >= c.lastSeq;
-        return { ...c, marks: { ...c.marks, [action.userId]: marks }, ...(mine ? { unread: 0, countedThrough: max(c.countedThrough, marks.read) } : {}) };
+        if (action.userId !== state.me) return { ...c, marks: { ...c.marks, [action.userId]: marks } };
+        // Read part of the way: what is left unread is at most what follows the read mark.
+        const left = c.lastSeq > marks.read ? Math.min(c.unread, Number(c.lastSeq - marks.read)) : 0;
+        return { ...c, marks: { ...c.marks, [action.userId]: marks }, unread: left, ...(left === 0 ? { countedThrough: max(c.countedThrough, marks.read) } : {}) };
       });
     case "typing":
       return update(state, action.conversationId, (c) => ({ ...c, typing: { ...c.typing, [action.userId]: action.until } }));
@@ -168,6 +197,10 @@ export function reduceChat<S extends ChatState>(state: S, action: ChatAction): S
       return state.conversations[action.conversationId] ? { ...state, openId: action.conversationId } : state;
     case "notice":
       return { ...state, notice: action.text };
+    case "mute": {
+      const { [action.conversationId]: _was, ...others } = state.muted;
+      return { ...state, muted: action.muted ? { ...others, [action.conversationId]: true } : others };
+    }
     case "tick":
       return mapConversations(state, (c) => {
         const typing = Object.fromEntries(Object.entries(c.typing).filter(([, until]) => until > action.now));

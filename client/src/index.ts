@@ -2,7 +2,12 @@
 // Transport-agnostic (bring a gRPC, Connect or gRPC-Web transport) and free of server code.
 export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
 export { ChatModel, type ChatModelOptions } from "./chat-model.ts";
-export { displayName, peerOf, type Receipt, receiptOf, titleOf, typingText, unreadEnd } from "./chat-selectors.ts";
+export {
+  displayName, nextUnread, peerOf, type Receipt, receiptOf, shouldNotify, titleOf, typingText, unreadEnd, unreadTotal,
+} from "./chat-selectors.ts";
+export { dayLabel, relativeTime, sameDay } from "./dates.ts";
+export { mentions, nameColor, nameColors, type TextPart, textParts } from "./rich-text.ts";
+export { userMessage } from "./user-message.ts";
 export {
   type ChatAction, type ChatState, type ConversationState, conversationOrder, hasOlder, initialChatState, type Marks,
   type PendingMessage, reduceChat, type ShownMessage,

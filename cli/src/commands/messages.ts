@@ -14,8 +14,6 @@ export interface PrintOptions extends GlobalOptions {
   json?: boolean;
 }
 
-/** How long `chat send` keeps retrying while the server is unavailable (a restart takes seconds). */
-const retryForMs = 15_000;
 
 /**
  * `chat send <conversation|@user> [text]`: one unary SendMessage (opening a stream would flash the
@@ -23,27 +21,32 @@ const retryForMs = 15_000;
  * standard input. Retried with the same client id while the server is unavailable, which the
  * server dedupes, so a retry never posts twice.
  */
-export async function send(target: string, text: string | undefined, options: PrintOptions): Promise<void> {
+export async function send(target: string, text: string | undefined, options: PrintOptions & { wait: number }): Promise<void> {
   const body = text ?? (await readAll(process.stdin)).replace(/\n$/, "");
   if (body.trim() === "") throw new ConnectError("nothing to send: give a text or pipe one in", Code.InvalidArgument);
   const { clients } = await connectLoggedIn(options.server);
   const clientMessageId = globalThis.crypto.randomUUID();
-  const ack = await whileUnavailable(async () => {
+  const ack = await whileUnavailable(options.wait * 1000, async () => {
     const conversation = await resolveConversation(clients, target);
     return clients.live.sendMessage({ conversationId: conversation.id, clientMessageId, text: body });
   });
   if (options.json) console.log(JSON.stringify({ conversationId: ack.conversationId, clientMessageId, seq: String(ack.seq) }));
 }
 
-/** Runs `call` again after backoff while it fails with Unavailable, for at most {@link retryForMs}. */
-async function whileUnavailable<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + retryForMs;
+/**
+ * Runs `call` again after backoff while it fails with Unavailable, for at most `waitMs` (a restart
+ * takes seconds). Says so on stderr at the first failure, with the reason, so that nobody stares
+ * at a silent terminal; `--wait 0` fails at once.
+ */
+async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (err) {
-      if (ConnectError.from(err).code !== Code.Unavailable || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+      if (ConnectError.from(err).code !== Code.Unavailable || Date.now() >= deadline) throw err;
+      if (attempt === 0) process.stderr.write(`chat: ${describeError(err)}; retrying for up to ${Math.ceil(waitMs / 1000)} s (--wait 0 to fail at once, Ctrl-C to stop)\n`);
+      await new Promise((r) => setTimeout(r, Math.min(backoffDelay(attempt), Math.max(0, deadline - Date.now()))));
     }
   }
 }

@@ -1,7 +1,10 @@
-import { type ChatClients, ChatModel, type LiveSession, type UserDirectory } from "@chat/client";
-import { describeError } from "../errors.ts";
-import { readUpTo, type ScreenSize, wantsOlder } from "./screen.ts";
+import { type ChatClients, ChatModel, type LiveSession, mentions, nextUnread, shouldNotify, type UserDirectory, userMessage } from "@chat/client";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { allLines, readUpTo, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
+import { type EditOp, edit, InputHistory } from "./line-editor.ts";
+import { defaultSettings, type TuiSettings } from "./settings.ts";
 import { parseInput, type SlashCommand } from "./slash-commands.ts";
+import { seenBy } from "./seen-by.ts";
 import { type Action, initialState, reduce, type ViewState } from "./view-model.ts";
 
 /** What the controller drives. */
@@ -9,33 +12,53 @@ export interface ControllerOptions {
   session: LiveSession;
   clients: ChatClients;
   users: UserDirectory;
-  /** The logged-in user's id. */
+  /** The logged-in user's id, and username when known (shown before the server answers). */
   me: string;
+  username?: string;
+  settings?: TuiSettings;
+  /** Conversations muted in an earlier run. */
+  muted?: string[];
   /** Called when the person asks to quit (/quit). */
   onQuit(): void;
+  /** Rings the terminal bell. */
+  bell?(): void;
+  /** Keeps the muted conversations for the next run. */
+  saveMuted?(ids: string[]): void;
 }
 
 /**
  * The interactive client's behaviour: the shared `ChatModel` (live events, sends, marks, history)
  * plus the keyboard, the slash commands, and what depends on the terminal: what is on screen gets
- * marked read, and scrolling to the top reads older history. The Ink components only draw `state`
- * and call the key methods.
+ * marked read, the view opens at the first unread message, scrolling to the top reads older
+ * history, and new messages elsewhere ring the bell. The Ink components only draw `state` and call
+ * the key methods.
  */
 export class ChatController {
   private readonly options: ControllerOptions;
   private readonly model: ChatModel<ViewState, Action>;
+  private readonly history = new InputHistory();
+  private readonly settings: TuiSettings;
   private size: ScreenSize = { width: 80, height: 24 };
+  /** The text of a long message waiting for a second Enter. */
+  private confirming: string | undefined;
+  /** What the view showed last: to open at the marker once, and to hold a scrolled-up view still. */
+  private seen = { openId: "" as string | undefined, lines: 0, newest: -1n, placed: false };
 
   constructor(options: ControllerOptions) {
     this.options = options;
+    this.settings = options.settings ?? defaultSettings;
+    let state = initialState(options.me);
+    if (options.username) state = reduce(state, { type: "names", names: { [options.me]: options.username } });
+    for (const id of options.muted ?? []) state = reduce(state, { type: "mute", conversationId: id, muted: true });
     this.model = new ChatModel<ViewState, Action>({
       session: options.session,
       clients: options.clients,
       users: options.users,
-      state: initialState(options.me),
+      state,
       reduce,
       // A session closes for good only when the token is no longer valid: say what to do.
-      closedNotice: (error) => `${describeError(error)}; quit (Ctrl-C) and run \`chat login\``,
+      closedNotice: (error) => `${userMessage(error)} Quit (Ctrl-C) and run \`chat login\`.`,
+      onNewMessage: (m, s) => this.onNewMessage(m, s),
     });
     this.model.subscribe(() => this.afterChange());
   }
@@ -66,18 +89,46 @@ export class ChatController {
     this.afterChange();
   }
 
-  /** The input line changed (a key was typed or erased). */
-  edit(text: string): void {
-    this.model.dispatch({ type: "input", text });
-    const open = this.state.openId;
-    if (open && !text.startsWith("/")) this.model.draftChanged(open, text);
+  /** An editing key (or typed text) changed the input. */
+  edit(op: EditOp): void {
+    const next = edit({ text: this.state.input, cursor: this.state.cursor }, op);
+    if (next.text === this.state.input && next.cursor === this.state.cursor) return;
+    this.setInput(next.text, next.cursor);
   }
 
-  /** Enter: sends the line, or runs the command on it. */
+  /** Pasted text: inserted as it is, newlines included, to be sent as one message. */
+  paste(text: string): void {
+    this.edit({ kind: "insert", text: text.replace(/\r\n?/g, "\n").replace(/\t/g, "    ") });
+  }
+
+  /** ↑: the line sent before. */
+  historyBack(): void {
+    const text = this.history.up(this.state.input);
+    if (text !== undefined) this.setInput(text, text.length);
+  }
+
+  /** ↓: the line sent after, or back to the draft. */
+  historyForward(): void {
+    const text = this.history.down();
+    if (text !== undefined) this.setInput(text, text.length);
+  }
+
+  /**
+   * Enter: sends the input, or runs the command on it. A message of many lines (a paste) waits for
+   * a second Enter, so a paste into the wrong window is not sent at once.
+   */
   submit(): void {
     const line = this.state.input;
     if (line.trim() === "") return;
-    this.model.dispatch({ type: "input", text: "" });
+    const lines = line.split("\n").length;
+    if (lines > this.settings.pasteConfirmLines && this.confirming !== line) {
+      this.confirming = line;
+      return this.notice(`${lines} lines: Enter again sends them as one message, Ctrl-U clears`);
+    }
+    this.confirming = undefined;
+    this.history.add(line);
+    this.setInput("", 0);
+    this.notice("");
     const parsed = parseInput(line);
     if (parsed.kind === "invalid") return this.notice(parsed.message);
     if (parsed.kind === "command") return void this.run(parsed.command);
@@ -88,6 +139,7 @@ export class ChatController {
 
   /** Scrolls the message area (positive: towards older messages). */
   scroll(lines: number): void {
+    this.seen.placed = true;
     this.model.dispatch({ type: "scroll", lines });
   }
 
@@ -101,15 +153,56 @@ export class ChatController {
     this.model.dispatch({ type: "cycle", step });
   }
 
+  /** Alt-A: opens the next conversation with unread messages. */
+  nextUnread(): void {
+    const id = nextUnread(this.state);
+    if (!id) return this.notice("nothing unread");
+    this.model.dispatch({ type: "open", conversationId: id });
+  }
+
+  private setInput(text: string, cursor: number): void {
+    this.model.dispatch({ type: "input", text, cursor });
+    const open = this.state.openId;
+    if (open && !text.startsWith("/")) this.model.draftChanged(open, text);
+  }
+
   private notice(text: string): void {
     this.model.dispatch({ type: "notice", text });
   }
 
-  /** Effects of a new state that depend on the terminal: read what is on screen, page in history. */
+  /** The bell: for messages elsewhere, per the settings (direct messages and mentions of me by default). */
+  private onNewMessage(m: Message, state: ViewState): void {
+    if (this.settings.bell === "off" || !shouldNotify(state, m, state.openId)) return;
+    const direct = state.conversations[m.conversationId]?.kind === "direct";
+    if (this.settings.bell === "all" || direct || mentions(m.text, state.names[state.me] ?? "")) this.options.bell?.();
+  }
+
+  /**
+   * Effects of a new state that depend on the terminal: open a conversation at its "new messages"
+   * line, keep a scrolled-up view still while new lines arrive below, read what is on screen, and
+   * page in older history at the top.
+   */
   private afterChange(): void {
-    const read = readUpTo(this.state);
+    const s = this.state;
+    const lines = s.openId ? allLines(s, this.size, Date.now()) : [];
+    const newest = lines.reduce((top, l) => (l.seq !== undefined && l.seq > top ? l.seq : top), -1n);
+    if (s.openId !== this.seen.openId) {
+      this.seen = { openId: s.openId, lines: lines.length, newest, placed: false };
+    } else if (s.scroll > 0 && newest > this.seen.newest && lines.length > this.seen.lines) {
+      const grew = lines.length - this.seen.lines;
+      this.seen = { ...this.seen, lines: lines.length, newest };
+      return this.model.dispatch({ type: "scroll", lines: grew });
+    }
+    this.seen = { ...this.seen, lines: lines.length, newest };
+    // Until the person scrolls, the "new messages" line is kept in view while the replay arrives.
+    const to = this.seen.placed ? undefined : scrollToMarker(s, this.size, Date.now());
+    if (to !== undefined && to > 0) {
+      this.seen.placed = true;
+      return this.model.dispatch({ type: "scrollTo", lines: to });
+    }
+    const read = readUpTo(s, this.size, Date.now());
     if (read) this.model.markRead(read.conversationId, read.seq);
-    if (wantsOlder(this.state, this.size)) void this.model.loadOlder(this.state.openId!);
+    if (wantsOlder(s, this.size)) void this.model.loadOlder(s.openId!);
   }
 
   private async run(command: SlashCommand): Promise<void> {
@@ -121,7 +214,7 @@ export class ChatController {
         case "quit":
           return this.options.onQuit();
         case "new":
-          return await this.model.openDirect(command.username);
+          return await this.model.openDirect(command.username === "me" ? this.state.names[this.state.me] ?? command.username : command.username);
         case "group":
           return await this.model.createGroup(command.name, command.usernames);
         case "add":
@@ -132,9 +225,17 @@ export class ChatController {
           if (!open) return this.notice("no conversation open");
           await this.model.leave(open);
           return this.notice("left the conversation");
+        case "mute":
+          if (!open) return this.notice("no conversation open");
+          this.model.dispatch({ type: "mute", conversationId: open, muted: command.muted });
+          this.options.saveMuted?.(Object.keys(this.state.muted));
+          return this.notice(command.muted ? "muted: no bell, not counted" : "unmuted");
+        case "seen":
+          if (!open) return this.notice("no conversation open");
+          return this.notice(seenBy(this.state, this.state.conversations[open]!));
       }
     } catch (err) {
-      this.notice(describeError(err));
+      this.notice(userMessage(err));
     }
   }
 }

@@ -1,12 +1,14 @@
-import { displayName as name, peerOf, receiptOf, titleOf, typingText, unreadEnd } from "@chat/client";
-import { formatTime } from "../format.ts";
+import { displayName as name, peerOf, relativeTime, titleOf, typingText, unreadTotal } from "@chat/client";
+import { cellWidth, clipCells, wrapSpans } from "./cells.ts";
+import { type BodyLine, messageLines } from "./message-lines.ts";
 import { type ConversationState, conversationOrder, hasOlder, type ViewState } from "./view-model.ts";
-
 
 /**
  * What is on screen for a state and a terminal size: plain strings and tones, laid out by the Ink
  * components in `app.ts`. Everything a person reads is decided here, so tests can check it.
  */
+
+export type { BodyLine, Tone } from "./message-lines.ts";
 
 /** The terminal's size in cells. */
 export interface ScreenSize {
@@ -17,19 +19,17 @@ export interface ScreenSize {
 /** One conversation in the list on the left. */
 export interface SidebarRow {
   id: string;
-  /** "› ● @bob (3)". */
+  /** "› ● @bob (3)     5m". */
   text: string;
   selected: boolean;
   unread: boolean;
+  muted: boolean;
 }
 
-/** How a line of the message area is drawn. */
-export type Tone = "own" | "other" | "info" | "error";
-
-/** One line of the message area. */
-export interface BodyLine {
+/** One row of the input area; `cursor` is the UTF-16 offset in `text` where the cursor is drawn. */
+export interface InputRow {
   text: string;
-  tone: Tone;
+  cursor?: number;
 }
 
 /** The whole screen. */
@@ -38,143 +38,174 @@ export interface Screen {
   title: string;
   /** Top bar, right: "online", "connecting…", "reconnecting…". */
   status: string;
+  /** Columns of the conversation list including its border; 0 when the terminal is too narrow for it. */
+  sidebarWidth: number;
   sidebar: SidebarRow[];
   /** Above the messages: the open conversation and its presence or members. */
   header: string;
   /** Exactly the message-area lines that fit, oldest at the top. */
   body: BodyLine[];
-  /** "alice is typing…" or a notice. */
+  /** "alice is typing…", a notice, or why the connection is down. */
   footer: string;
-  /** The input line. */
-  input: string;
+  /** The input area: one row per line written (wrapped), at most {@link maxInputRows}. */
+  input: InputRow[];
 }
 
-/** Columns of the conversation list, including its border. */
-export const sidebarWidth = 28;
+/** Rows the input area may take before it scrolls with the cursor. */
+export const maxInputRows = 5;
 
-/** Rows the message area gets: all but the top bar, the header, the footer and the input. */
-export function bodyHeight(size: ScreenSize): number {
-  return Math.max(1, size.height - 4);
+/**
+ * Columns of the conversation list, including its border: 28 on a normal terminal, 20 on a narrow
+ * one, none below 50 columns (Tab still switches, and the header says where you are), so the
+ * messages keep at least 30 columns.
+ */
+export function sidebarWidthFor(width: number): number {
+  return width >= 70 ? 28 : width >= 50 ? 20 : 0;
 }
 
-/** Columns the message area gets. */
+/** Columns the message area gets (its left padding taken off). */
 export function bodyWidth(size: ScreenSize): number {
-  return Math.max(10, size.width - sidebarWidth - 1);
+  return Math.max(10, size.width - sidebarWidthFor(size.width) - 1);
 }
 
 const statusText = { connecting: "connecting…", online: "online", reconnecting: "reconnecting…", closed: "disconnected" } as const;
 
-/** Derives the screen. `now` decides which typing indicators have expired. */
+/** Derives the screen. `now` decides which typing indicators have expired and the relative times. */
 export function screen(state: ViewState, size: ScreenSize, now: number): Screen {
   const open = state.openId ? state.conversations[state.openId] : undefined;
-  const lines = open && !state.showHelp ? messageLines(state, open, bodyWidth(size)) : state.showHelp ? helpLines : emptyLines;
-  const height = bodyHeight(size);
-  const scroll = Math.min(state.scroll, Math.max(0, lines.length - height));
+  const input = inputRows(state, size.width);
+  const { lines, height, scroll } = viewport(state, size, now, input.length);
+  const sidebarWidth = sidebarWidthFor(size.width);
   return {
     title: `chat · ${name(state, state.me)}`,
     status: statusText[state.connection],
-    sidebar: conversationOrder(state).map((c) => sidebarRow(state, c)),
-    header: open ? header(state, open) : "",
+    sidebarWidth,
+    sidebar: sidebarWidth ? conversationOrder(state).map((c) => sidebarRow(state, c, sidebarWidth, now)) : [],
+    header: open ? (sidebarWidth ? "" : position(state)) + header(state, open) : "",
     // Like every chat, the newest line sits at the bottom, right above the input.
     body: [...Array.from({ length: Math.max(0, height - lines.length) }, () => blank), ...lines.slice(Math.max(0, lines.length - height - scroll), lines.length - scroll)],
-    footer: (open && typingText(state, open, now)) || state.notice,
-    input: `> ${state.input}`,
+    footer: footer(state, open, now),
+    input,
   };
+}
+
+/** The lines of the message area, how many rows it has, and the scroll clamped to them. */
+function viewport(state: ViewState, size: ScreenSize, now: number, inputHeight: number): { lines: BodyLine[]; height: number; scroll: number } {
+  const open = state.openId ? state.conversations[state.openId] : undefined;
+  const lines = open && !state.showHelp ? messageLines(state, open, bodyWidth(size), now) : state.showHelp ? helpLines : emptyLines;
+  const height = Math.max(1, size.height - 3 - inputHeight);
+  return { lines, height, scroll: Math.min(state.scroll, Math.max(0, lines.length - height)) };
+}
+
+/** Every line of the open conversation's message area (what scrolling moves over). */
+export function allLines(state: ViewState, size: ScreenSize, now: number): BodyLine[] {
+  return viewport(state, size, now, inputRows(state, size.width).length).lines;
+}
+
+/** The scroll (lines up from the newest) that puts the "new messages" line at the top, if it is above the view. */
+export function scrollToMarker(state: ViewState, size: ScreenSize, now: number): number | undefined {
+  const { lines, height } = viewport(state, size, now, inputRows(state, size.width).length);
+  const at = lines.findIndex((l) => l.tone === "marker");
+  if (at < 0) return undefined;
+  return Math.max(0, lines.length - height - at);
 }
 
 /** True when the open conversation has older history to read and the view shows its top. */
 export function wantsOlder(state: ViewState, size: ScreenSize): boolean {
   const open = state.openId ? state.conversations[state.openId] : undefined;
   if (!open || state.showHelp || open.loadingOlder || !hasOlder(open)) return false;
-  const lines = messageLines(state, open, bodyWidth(size)).length;
-  return state.scroll >= lines - bodyHeight(size);
+  const { lines, height } = viewport(state, size, 0, inputRows(state, size.width).length);
+  return state.scroll >= lines.length - height;
 }
 
 /**
- * The newest seq of the open conversation to mark read, when the view is at the bottom (a person
- * scrolled up in the past has not read the end) and others wrote past the read mark.
+ * The newest message of the open conversation that is on screen, when others wrote past my read
+ * mark: what to mark read. Only what is shown is read, so opening 40 unread messages reads the
+ * screenful in view, and the rest as the person scrolls down to them.
  */
-export function readUpTo(state: ViewState): { conversationId: string; seq: bigint } | undefined {
-  return state.scroll > 0 || state.showHelp ? undefined : unreadEnd(state);
+export function readUpTo(state: ViewState, size: ScreenSize, now: number): { conversationId: string; seq: bigint } | undefined {
+  const open = state.openId ? state.conversations[state.openId] : undefined;
+  if (!open || state.showHelp) return undefined;
+  const seen = screen(state, size, now).body.reduce<bigint | undefined>((top, l) => (l.seq !== undefined && (top === undefined || l.seq > top) ? l.seq : top), undefined);
+  if (seen === undefined || seen <= (open.marks[state.me]?.read ?? 0n)) return undefined;
+  return { conversationId: open.id, seq: seen };
 }
 
-/** Every line of a conversation's message area, oldest first. */
-export function messageLines(state: ViewState, c: ConversationState, width: number): BodyLine[] {
-  const lines: BodyLine[] = [];
-  if (hasOlder(c)) lines.push({ text: c.loadingOlder ? "  loading older messages…" : "  ↑ older messages (PgUp)", tone: "info" });
-  else if (c.messages.length === 0 && c.pending.length === 0) lines.push({ text: "  no messages yet: say hello", tone: "info" });
-  for (const m of c.messages) {
-    const own = m.senderId === state.me;
-    const mark = own ? ` ${receiptMark(state, c, m.seq)}` : "";
-    lines.push(...wrap(`${formatTime(m.sentAt, "time")} ${name(state, m.senderId)}: ${m.text}${mark}`, width, own ? "own" : "other"));
-  }
-  for (const p of c.pending) {
-    if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;
-    const mark = p.error ? `✗ not sent: ${p.error}` : p.seq !== undefined ? "✓" : state.connection === "online" ? "…" : "(queued)";
-    lines.push(...wrap(`--:-- ${name(state, state.me)}: ${p.text} ${mark}`, width, p.error ? "error" : "own"));
-  }
-  return lines;
+function footer(state: ViewState, open: ConversationState | undefined, now: number): string {
+  const typing = open ? typingText(state, open, now) : "";
+  if (typing) return typing;
+  if (state.notice) return state.notice;
+  if (state.connection !== "online" && state.connectionError) return `${state.connectionError} Retrying…`;
+  return "";
 }
 
-const receiptText = { sent: "✓", delivered: "✓✓", read: "✓✓ read" } as const;
-
-/** ✓ stored, ✓✓ delivered to every other member, "✓✓ read" once every other member read it. */
-export function receiptMark(state: ViewState, c: ConversationState, seq: bigint): string {
-  return receiptText[receiptOf(state, c, seq)];
+/** "[2/5 · 3 unread] " before the header when the conversation list is hidden. */
+function position(state: ViewState): string {
+  const order = conversationOrder(state);
+  const unread = unreadTotal(state) - (state.openId ? state.conversations[state.openId]?.unread ?? 0 : 0);
+  return `[${order.findIndex((c) => c.id === state.openId) + 1}/${order.length}${unread > 0 ? ` · ${unread} unread` : ""}] `;
 }
 
-function sidebarRow(state: ViewState, c: ConversationState): SidebarRow {
+function sidebarRow(state: ViewState, c: ConversationState, width: number, now: number): SidebarRow {
   const selected = c.id === state.openId;
   const dot = c.kind === "direct" ? (state.online[peerOf(state, c)] ? "● " : "○ ") : "# ";
   const unread = c.unread > 0 && !selected ? ` (${c.unread})` : "";
-  const room = sidebarWidth - 4 - dot.length - unread.length;
-  const title = clip(titleOf(state, c), room);
-  return { id: c.id, text: `${selected ? "›" : " "} ${dot}${title}${unread}`, selected, unread: unread !== "" };
+  const when = c.lastActivity > 0 && width >= 28 ? ` ${relativeTime(c.lastActivity, now)}` : "";
+  const room = width - 4 - dot.length - cellWidth(unread) - when.length;
+  const left = `${selected ? "›" : " "} ${dot}${clipCells(titleOf(state, c), room)}${unread}`;
+  const text = left + " ".repeat(Math.max(0, width - 2 - cellWidth(left) - when.length)) + when;
+  return { id: c.id, text, selected, unread: unread !== "", muted: state.muted[c.id] === true };
 }
 
 function header(state: ViewState, c: ConversationState): string {
+  const muted = state.muted[c.id] ? " · muted" : "";
   if (c.kind === "group") {
-    return `# ${titleOf(state, c)} · ${c.memberIds.length} members: ${c.memberIds.map((id) => name(state, id)).join(", ")}`;
+    return `# ${titleOf(state, c)}${muted} · ${c.memberIds.length} members: ${c.memberIds.map((id) => name(state, id)).join(", ")}`;
   }
   const peer = peerOf(state, c);
-  return `${name(state, peer)} · ${state.online[peer] ? "● online" : "○ offline"}`;
+  if (peer === state.me) return `${name(state, peer)} · notes to self${muted}`;
+  return `${name(state, peer)} · ${state.online[peer] ? "● online" : "○ offline"}${muted}`;
 }
 
-function clip(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length > width ? `${chars.slice(0, Math.max(0, width - 1)).join("")}…` : text;
-}
-
-/** Breaks a line into rows of at most `width` characters; continuation rows are indented. */
-function wrap(text: string, width: number, tone: Tone): BodyLine[] {
-  const rows: BodyLine[] = [];
-  const indent = "      ";
-  text.split("\n").forEach((paragraph, i) => {
-    let chars = [...paragraph];
-    let prefix = i === 0 ? "" : indent;
-    do {
-      const room = Math.max(1, width - prefix.length);
-      rows.push({ text: prefix + chars.slice(0, room).join(""), tone });
-      chars = chars.slice(room);
-      prefix = indent;
-    } while (chars.length > 0);
+/** The input, wrapped by cells under "> ", with the cursor's row kept in view. */
+function inputRows(state: ViewState, width: number): InputRow[] {
+  const rows: InputRow[] = [];
+  let offset = 0;
+  state.input.split("\n").forEach((line, i) => {
+    const prefix = i === 0 ? "> " : "  ";
+    for (const span of wrapSpans(line, Math.max(4, width - 3))) {
+      const row: InputRow = { text: prefix + line.slice(span.start, span.end) };
+      const at = state.cursor - offset - span.start;
+      // The cursor belongs to this row when it falls inside it, or at its end on the line's last row.
+      if (at >= 0 && (at < span.end - span.start || (at === span.end - span.start && span.end === line.length))) row.cursor = prefix.length + at;
+      rows.push(row);
+    }
+    offset += line.length + 1;
   });
-  return rows;
+  const cursorRow = Math.max(0, rows.findIndex((r) => r.cursor !== undefined));
+  const first = Math.min(Math.max(0, cursorRow - maxInputRows + 1), Math.max(0, rows.length - maxInputRows));
+  return rows.slice(first, first + maxInputRows);
 }
 
 const helpLines: BodyLine[] = [
   "Keys",
-  "  Enter            send the line (or run a /command)",
-  "  Tab / Ctrl-K     next conversation (Shift-Tab: previous)",
-  "  ↑ ↓ PgUp PgDn    scroll; older history loads at the top",
+  "  Enter            send the line (or run a /command); Alt-Enter: new line",
+  "  Tab / Ctrl-N     next conversation (Shift-Tab / Ctrl-P: previous)",
+  "  Alt-A            next conversation with unread messages",
+  "  ← → Home End     move in the line; Ctrl-A/E start/end, Alt-B/F by word",
+  "  Ctrl-W Ctrl-U Ctrl-K   erase word / to start / to end",
+  "  ↑ ↓              earlier lines you sent",
+  "  PgUp PgDn        scroll; older history loads at the top",
   "  Ctrl-C           quit",
   "Commands",
-  "  /new @bob             open the direct conversation with @bob",
+  "  /new @bob             open the direct conversation with @bob (/new @me: notes)",
   "  /group name @a @b     create a group and open it",
   "  /add @c               add members to the open group",
   "  /leave                leave the open group",
+  "  /mute /unmute         no bell and no count for the open conversation",
+  "  /seen                 who read or got your latest message",
   "  /help                 show or hide this help",
-  "Marks on your messages: ✓ stored, ✓✓ delivered, ✓✓ read",
+  "Marks on your newest message: ✓ stored, ✓✓ delivered, ✓✓ read",
 ].map((text) => ({ text, tone: "info" as const }));
 
 const blank: BodyLine = { text: "", tone: "info" };

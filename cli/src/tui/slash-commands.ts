@@ -4,6 +4,8 @@ export type SlashCommand =
   | { kind: "group"; name: string; usernames: string[] }
   | { kind: "add"; usernames: string[] }
   | { kind: "leave" }
+  | { kind: "mute"; muted: boolean }
+  | { kind: "seen" }
   | { kind: "help" }
   | { kind: "quit" };
 
@@ -40,6 +42,11 @@ export function parseInput(line: string): InputLine {
       return args.length >= 1 ? { kind: "command", command: { kind: "add", usernames: users(args) } } : { kind: "invalid", message: usage.add! };
     case "leave":
       return { kind: "command", command: { kind: "leave" } };
+    case "mute":
+    case "unmute":
+      return { kind: "command", command: { kind: "mute", muted: word.toLowerCase() === "mute" } };
+    case "seen":
+      return { kind: "command", command: { kind: "seen" } };
     case "help":
     case "?":
       return { kind: "command", command: { kind: "help" } };

@@ -3,7 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConversationKind, ConversationSchema, type Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import { type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
 import { describe, expect, it } from "vitest";
-import { readUpTo, screen, type ScreenSize, wantsOlder } from "./screen.ts";
+import { allLines, readUpTo, screen, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
 import { type Action, initialState, reduce, type ViewState } from "./view-model.ts";
 
 const ALICE = "a0000000-0000-4000-8000-000000000001";
@@ -34,18 +34,20 @@ function state(...actions: Action[]): ViewState {
   return actions.reduce(reduce, s);
 }
 
-const body = (s: ViewState) => screen(s, size, at).body.map((l) => l.text).filter(Boolean);
+/** The message area's text, without blank rows and day separators. */
+const body = (s: ViewState) => screen(s, size, at).body.filter((l) => l.tone !== "day").map((l) => l.text).filter(Boolean);
 
 describe("the interactive client's screen", () => {
   it("lists conversations with unread counts and online dots, and opens the first", () => {
     const s = state({ type: "presence", userId: BOB, online: true });
     const shown = screen(s, size, at);
-    expect(shown.sidebar.map((r) => r.text.trimEnd())).toEqual(["› ● @bob", "  # team (2)"]);
+    expect(shown.sidebar.map((r) => r.text)).toEqual([`› ● @bob${" ".repeat(15)}now`, `  # team (2)${" ".repeat(11)}now`]);
+    expect(shown.sidebar.every((r) => r.text.length === 26)).toBe(true);
     expect(shown.header).toBe("@bob · ● online");
     expect(shown.status).toBe("online");
     expect(shown.title).toBe("chat · @alice");
     const offline = screen(reduce(s, { type: "presence", userId: BOB, online: false }), size, at);
-    expect(offline.sidebar[0]!.text.trimEnd()).toBe("› ○ @bob");
+    expect(offline.sidebar[0]!.text).toMatch(/^› ○ @bob +now$/);
     expect(offline.header).toBe("@bob · ○ offline");
     // Presence seen before a disconnect is not shown as current.
     expect(screen(reduce(s, { type: "connection", state: "reconnecting" }), size, at).header).toBe("@bob · ○ offline");
@@ -58,10 +60,10 @@ describe("the interactive client's screen", () => {
     );
     expect(screen(s, size, at).sidebar.find((r) => r.id === GROUP)!.text).toContain("team (3)");
     const opened = reduce(s, { type: "open", conversationId: GROUP });
-    expect(readUpTo(opened)).toEqual({ conversationId: GROUP, seq: 5n });
+    expect(readUpTo(opened, size, at)).toEqual({ conversationId: GROUP, seq: 5n });
     const read = reduce(opened, { type: "marks", conversationId: GROUP, userId: ALICE, delivered: 5n, read: 5n });
     expect(read.conversations[GROUP]!.unread).toBe(0);
-    expect(readUpTo(read)).toBeUndefined();
+    expect(readUpTo(read, size, at)).toBeUndefined();
   });
 
   it("shows my messages as queued while offline, then ✓, ✓✓ and read as receipts arrive", () => {
@@ -109,7 +111,7 @@ describe("the interactive client's screen", () => {
     expect(wantsOlder(s, size)).toBe(false);
     s = reduce(s, { type: "scroll", lines: 5 });
     expect(body(s).at(-1)).toContain("message 35");
-    expect(readUpTo(s)).toBeUndefined(); // scrolled up: the end is not read
+    expect(readUpTo(s, size, at)?.seq).toBe(35n); // scrolled up: only what is on screen is read
     s = reduce(s, { type: "scroll", lines: 1_000 });
     expect(body(s)[0]).toBe("  ↑ older messages (PgUp)");
     expect(wantsOlder(s, size)).toBe(true);
@@ -157,4 +159,52 @@ describe("the interactive client's screen", () => {
 function time(seq: number): string {
   const d = new Date(at + seq * 1000);
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+describe("the interactive client's screen, for a day of use", () => {
+  it("hides the conversation list below 50 columns, so messages keep the width", () => {
+    const s = state({ type: "messages", now: at, messages: [message(1, BOB, "a message that would have been squeezed")] });
+    const narrow = screen(s, { width: 38, height: 12 }, at);
+    expect(narrow.sidebarWidth).toBe(0);
+    expect(narrow.header).toBe("[1/2 · 2 unread] @bob · ○ offline");
+    expect(narrow.body.filter((l) => l.seq).map((l) => l.text.trim()).join(" ")).toContain("a message that would have been squeezed");
+    expect(screen(s, { width: 60, height: 12 }, at).sidebarWidth).toBe(20);
+  });
+
+  it("draws a 'new messages' line at the first unread, groups runs, and reads only what is on screen", () => {
+    const messages = Array.from({ length: 30 }, (_, i) => message(i + 1, BOB, `m${i + 1}`, GROUP));
+    let s = state({ type: "marks", conversationId: GROUP, userId: ALICE, delivered: 4n, read: 4n });
+    s = reduce(s, { type: "conversations", now: at, conversations: [conversation({ id: GROUP, kind: ConversationKind.GROUP, name: "team", memberIds: [ALICE, BOB, CAROL], lastSeq: 30n, unreadCount: 26n })] });
+    s = reduce(s, { type: "messages", now: at, messages });
+    s = reduce(s, { type: "open", conversationId: GROUP });
+    expect(s.marker).toEqual({ conversationId: GROUP, afterSeq: 4n });
+    const all = messageLinesOf(s);
+    const markerAt = all.findIndex((l) => l.tone === "marker");
+    expect(all[markerAt + 1]!.text).toMatch(/@bob: m5$/);
+    // One sender within minutes: one time and name, then the texts indented under it.
+    expect(all[markerAt + 2]!.text).toBe("      m6");
+    // Scrolled so that the marker is at the top: what shows is read, not the 20 messages below.
+    s = reduce(s, { type: "scrollTo", lines: scrollToMarker(s, size, at)! });
+    expect(screen(s, size, at).body[0]!.tone).toBe("marker");
+    expect(readUpTo(s, size, at)).toEqual({ conversationId: GROUP, seq: 13n });
+  });
+
+  it("shows the input's cursor, and grows the input for a multi-line message", () => {
+    const s = reduce(state(), { type: "input", text: "line one\nline two", cursor: 3 });
+    const shown = screen(s, size, at);
+    expect(shown.input).toEqual([{ text: "> line one", cursor: 5 }, { text: "  line two" }]);
+    expect(shown.body).toHaveLength(size.height - 3 - 2);
+  });
+
+  it("tells why the connection is down, and shows my name before the server answers", () => {
+    let s = reduce(initialState(ALICE), { type: "names", names: { [ALICE]: "alice" } });
+    s = reduce(s, { type: "connection", state: "connecting", error: "Can't reach the server (connection refused by 127.0.0.1:1)." });
+    const shown = screen(s, size, at);
+    expect(shown.title).toBe("chat · @alice");
+    expect(shown.footer).toBe("Can't reach the server (connection refused by 127.0.0.1:1). Retrying…");
+  });
+});
+
+function messageLinesOf(s: ViewState) {
+  return allLines(s, size, at);
 }

@@ -10,7 +10,9 @@ export { type ConversationState, conversationOrder, hasOlder } from "@chat/clien
 
 /** Everything the interactive client shows. */
 export interface ViewState extends ChatState {
+  /** The text being written (may have several lines) and the cursor in it (a UTF-16 offset). */
   input: string;
+  cursor: number;
   /** Lines scrolled up from the newest; 0 follows new messages. */
   scroll: number;
   showHelp: boolean;
@@ -21,12 +23,13 @@ export type Action =
   | ChatAction
   | { type: "cycle"; step: 1 | -1 }
   | { type: "scroll"; lines: number }
-  | { type: "input"; text: string }
+  | { type: "scrollTo"; lines: number }
+  | { type: "input"; text: string; cursor: number }
   | { type: "help"; show: boolean };
 
 /** The state before anything is known. */
 export function initialState(me: string): ViewState {
-  return { ...initialChatState(me), input: "", scroll: 0, showHelp: false };
+  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false };
 }
 
 /** Applies one action; returns a new state (the old one is left as it was). */
@@ -37,12 +40,14 @@ export function reduce(state: ViewState, action: Action): ViewState {
       if (order.length === 0) return state;
       const at = order.findIndex((c) => c.id === state.openId);
       const next = order[(at + action.step + order.length) % order.length]!;
-      return { ...state, openId: next.id, scroll: 0, showHelp: false };
+      return reduce(state, { type: "open", conversationId: next.id });
     }
     case "scroll":
       return { ...state, scroll: Math.max(0, state.scroll + action.lines) };
+    case "scrollTo":
+      return { ...state, scroll: Math.max(0, action.lines) };
     case "input":
-      return { ...state, input: action.text };
+      return { ...state, input: action.text, cursor: Math.min(action.cursor, action.text.length) };
     case "help":
       return { ...state, showHelp: action.show };
     case "sending":

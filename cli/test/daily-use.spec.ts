@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { bearer, type ChatClients, createChatClients } from "@chat/client";
+import { Direction } from "@chat/gen/chat/v1/message_pb.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../server/test/services/free-port.ts";
+import { CliUsers, password } from "./cli-users.ts";
+import { repoRoot, type ServerProcess } from "./server-process.ts";
+import { ScreenArchive, type TmuxServer } from "./tmux.ts";
+
+/**
+ * The interactive client as someone uses it all day, in a real terminal (tmux) against a real
+ * server: it opens at the first unread message and reads only what was shown, wraps emoji without
+ * losing text, switches on quick Tabs, takes a pasted block as one message, edits like readline,
+ * jumps to the next unread conversation, and rings the bell for a mention. Bob writes from a Node
+ * client; the screens are saved under test-artifacts/cli-daily/.
+ */
+
+const artifacts = new ScreenArchive(join(repoRoot, "test-artifacts", "cli-daily"));
+let server: ServerProcess;
+let tmux: TmuxServer;
+let users: CliUsers;
+
+/** Bob as a Node client on the gRPC transport. */
+async function bob(): Promise<{ clients: ChatClients; userId: string }> {
+  const anonymous = createChatClients(createGrpcTransport({ baseUrl: server.url }));
+  const { token, user } = await anonymous.auth.register({ username: "bob", password, deviceName: "test" });
+  return { clients: createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] })), userId: user!.id };
+}
+
+beforeAll(async () => {
+  users = await CliUsers.start("cli-daily");
+  ({ server, tmux } = users);
+});
+
+afterAll(async () => {
+  await users?.stop();
+});
+
+describe("chat, the terminal client, for a day of use", () => {
+  it("opens at the first unread, wraps emoji, and takes Tab, paste, editing keys, Alt-A and the bell", { timeout: 90_000 }, async () => {
+    await users.chat("alice", "register", "alice");
+    const { clients, userId: bobId } = await bob();
+    const { conversation: direct } = await clients.conversations.getOrCreateDirect({ username: "alice" });
+    const dm = direct!.id;
+    for (let i = 1; i <= 30; i++) await clients.live.sendMessage({ conversationId: dm, clientMessageId: `m${i}`, text: `unread ${i}` });
+    const aliceRead = async () => (await clients.conversations.getConversation({ conversationId: dm })).conversation!.readStates.find((r) => r.userId !== bobId)?.readSeq ?? 0n;
+
+    // 60×20: the list takes 20 columns, the messages the rest. The view opens at the "new messages" line.
+    const alice = users.open("alice", { width: 60, height: 20 });
+    const opened = await alice.waitFor("the new-messages line", (s) => s.includes("new messages") && s.includes("unread 1") && /online\s*$/.test(s.split("\n")[0]!));
+    expect(opened).not.toContain("unread 30");
+    artifacts.save("opened-at-unread", alice);
+    // Only what was on screen is read: not all 30 at once.
+    await expect.poll(aliceRead, { timeout: 10_000 }).toBeGreaterThan(0n);
+    expect(await aliceRead()).toBeLessThan(30n);
+    alice.press("PageDown", "PageDown", "PageDown");
+    await expect.poll(aliceRead, { timeout: 10_000 }).toBe(30n);
+
+    // A line with emoji wraps by cells, and every character stays on screen.
+    const path = "🎉🎉 see …/some/very/long/path/to/the/file";
+    await clients.live.sendMessage({ conversationId: dm, clientMessageId: "emoji", text: path });
+    const wrapped = await alice.waitFor("the emoji message", (s) => s.includes("🎉🎉 see") && s.includes("/file"));
+    const rows = wrapped.split("\n").map((r) => r.slice(21).trim()); // drop the list's 20 columns and the padding
+    expect(rows.join("").replace(/\s+/g, "")).toContain(path.replace(/\s+/g, ""));
+    artifacts.save("emoji-wrap", alice);
+
+    // Editing keys: ← to fix a typo, Ctrl-A to prepend, Ctrl-E, Ctrl-W to drop the last word, ↑ to recall.
+    alice.type("helo world");
+    alice.press("Left", "Left", "Left", "Left", "Left", "Left", "Left");
+    alice.type("l");
+    alice.press("C-a");
+    alice.type(">> ");
+    alice.press("C-e", "C-w", "Enter");
+    await expect.poll(async () => (await clients.history.listMessages({ conversationId: dm, limit: 1, direction: Direction.BACKWARD })).messages[0]?.text, { timeout: 10_000 }).toBe(">> hello ");
+    alice.press("Up");
+    await alice.waitFor("the line recalled", (s) => s.trimEnd().split("\n").at(-1)!.startsWith("> >> hello"));
+    alice.press("C-u");
+    await alice.waitFor("the line cleared", (s) => s.trimEnd().split("\n").at(-1)!.trim() === ">");
+
+    // A pasted block (bracketed paste) is one message, sent with one Enter.
+    tmux.tmux("set-buffer", "-b", "p", "first line\nsecond line\nthird line");
+    tmux.tmux("paste-buffer", "-p", "-b", "p", "-t", "alice");
+    await alice.waitFor("the pasted lines in the input", (s) => s.includes("> first line") && s.includes("  third line"));
+    artifacts.save("pasted", alice);
+    alice.press("Enter");
+    await expect.poll(async () => (await clients.history.listMessages({ conversationId: dm, limit: 1, direction: Direction.BACKWARD })).messages[0]?.text, { timeout: 10_000 }).toBe("first line\nsecond line\nthird line");
+
+    // Two groups; a mention in one rings the bell, Alt-A jumps to it, two quick Tabs switch twice.
+    const { conversation: team } = await clients.conversations.createGroup({ name: "team", memberUsernames: ["alice"] });
+    const { conversation: ops } = await clients.conversations.createGroup({ name: "ops", memberUsernames: ["alice"] });
+    await alice.waitFor("both groups listed", (s) => s.includes("# team") && s.includes("# ops"));
+    const bell = () => tmux.tmux("display-message", "-p", "-t", "alice", "#{window_bell_flag}").trim();
+    expect(bell()).toBe("0");
+    await clients.live.sendMessage({ conversationId: team!.id, clientMessageId: "mention", text: "@alice can you look at this?" });
+    await alice.waitFor("the group's unread count", (s) => /# team \(1\)/.test(s));
+    await expect.poll(bell, { timeout: 5_000 }).toBe("1");
+    alice.press("M-a");
+    await alice.waitFor("the group opened", (s) => s.includes("# team ·") && s.includes("@alice can you look at"));
+    artifacts.save("alt-a", alice);
+    alice.press("Tab", "Tab");
+    const switched = await alice.waitFor("two conversations on", (s) => s.includes("# ops ·") || s.includes("@bob ·"));
+    expect(switched.split("\n").at(-1)).not.toMatch(/\t|> \s+\S/);
+    void ops;
+
+    // `chat send` to a server that is down says so at once, and gives up when told.
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    const failed = await users.chat("alice", "send", "--server", down, "--wait", "1", "@bob", "hi").catch((err: { stderr: string; code: number }) => err);
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toMatch(/unavailable.*retrying for up to 1 s/);
+    expect(Date.now() - started).toBeLessThan(8_000);
+
+    alice.press("C-c");
+    await alice.waitFor("alice's client to exit", (s) => s === "(the session has ended)");
+  });
+});
