@@ -10,6 +10,7 @@ import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
+import { webClientFile } from "./transport/web-client.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 
 /** A running node. */

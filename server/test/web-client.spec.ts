@@ -45,6 +45,6 @@ describe("the web client at /", () => {
     expect(await (await fetch(`${server.url}/healthz`)).text()).toBe("ok\n");
     const rpc = await fetch(`${server.url}/chat.v1.AuthService/Login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "nobody", password: "x" }) });
     expect(rpc.status).not.toBe(200);
-    expect((await rpc.json()).code).toBeDefined();
+    expect(((await rpc.json()) as { code?: string }).code).toBeDefined();
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
  * it is drawn on, in the light and the dark theme, meets WCAG AA for text (4.5:1), and so do the
  * presence dots (which also differ in shape, so status is never colour alone).
  */
-const css = readFileSync(join(import.meta.dirname, "styles.css"), "utf8");
+const css = readFileSync(join(import.meta.dirname, "..", "src", "renderer", "styles.css"), "utf8");
 
 /** The custom properties of the first block after `marker` (`:root {` or the dark media query). */
 function palette(marker: string): Record<string, string> {
