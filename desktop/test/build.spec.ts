@@ -9,6 +9,14 @@ import { buildShell } from "../scripts/build.ts";
 const dist = join(import.meta.dirname, "..", "dist");
 
 describe("the Electron shell's build", () => {
+  it("packages, per electron-builder.json, only the built app for Linux, macOS and Windows", async () => {
+    const config = JSON.parse(await readFile(join(dist, "..", "electron-builder.json"), "utf8"));
+    expect(Object.keys(config).filter((k) => ["linux", "mac", "win"].includes(k))).toEqual(["linux", "mac", "win"]);
+    // The sources, tests and node_modules stay out: main, preload and the renderer are bundled.
+    expect(config.files).toEqual(["dist/main/**", "dist/preload/**", "dist/renderer/**", "package.json"]);
+    expect(config.extraMetadata.main).toBe(JSON.parse(await readFile(join(dist, "..", "package.json"), "utf8")).main);
+  });
+
   it("makes an ES module main and a CommonJS preload, with electron left to Electron", async () => {
     await buildShell();
     const preload = await readFile(join(dist, "preload", "preload.cjs"), "utf8");

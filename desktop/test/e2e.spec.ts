@@ -54,6 +54,14 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 /** expect.poll with room for a busy machine. */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
 
+/** Saves a screenshot at a window size in test-artifacts (and docs/screenshots/ with CHAT_UPDATE_SCREENSHOTS=1). */
+async function shoot(name: string, size: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(size);
+  await new Promise((r) => setTimeout(r, 300)); // let the layout settle after the resize
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+  if (process.env.CHAT_UPDATE_SCREENSHOTS) await copyFile(join(artifacts, `${name}.png`), join(dirname(screenshot), `${name}.png`));
+}
+
 /** The bubble of the message with exactly this text. */
 const message = (text: string) => page.getByTestId("message").filter({ has: page.getByText(text, { exact: true }) });
 
@@ -78,6 +86,7 @@ beforeAll(async () => {
       "--disable-component-update", "--disable-sync"],
   });
   cleanup.push(() => browser.close());
+  await browser.grantPermissions(["notifications"]);
   page = browser.pages()[0] ?? await browser.newPage();
   page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
   page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -157,7 +166,8 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       await page.getByRole("button", { name: "+ Chat" }).click();
       await page.getByLabel("Username").fill("@nobody");
       await page.getByRole("button", { name: "Open chat" }).click();
-      await poll(() => page.getByRole("alert").textContent()).toMatch(/not_found/);
+      // In words a person reads, not the wire code.
+      await poll(() => page.getByRole("alert").textContent()).toMatch(/^User @?nobody .*not found\.$/i);
       await page.getByRole("button", { name: "Cancel" }).click();
       expect(await page.getByTestId("conversation").count()).toBe(2);
 
@@ -199,6 +209,41 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       await poll(() => page.locator(".pane-header h2").textContent()).toBe("design review");
       // Members joined in the same instant: either order is "oldest first".
       await poll(() => page.getByTestId("presence").textContent()).toMatch(/^2 members: (@alice, @bob|@bob, @alice)$/);
+      // A mention in another conversation: a desktop notification (permission granted), the count in the title.
+      await page.evaluate(() => {
+        const shown: string[] = [];
+        (window as unknown as { shown: string[] }).shown = shown;
+        const Real = window.Notification;
+        // Records what the app asks the browser to show (headless Chromium draws no notifications).
+        window.Notification = class extends Real {
+          constructor(title: string, options?: NotificationOptions) {
+            super(title, options);
+            shown.push(`${title}: ${options?.body ?? ""}`);
+          }
+        } as typeof Notification;
+      });
+      await bob.clients.live.sendMessage({ conversationId: group!.id, clientMessageId: "u72", text: "@alice can you check https://example.com/status before the demo?" });
+      await poll(() => page.evaluate(() => (window as unknown as { shown: string[] }).shown)).toEqual(["@bob in launch: @alice can you check https://example.com/status before the demo?"]);
+      await poll(() => page.title()).toBe("(1) Chat");
+      const launch = page.getByTestId("conversation").filter({ hasText: "launch" });
+      await launch.click();
+      const mention = message("@alice can you check https://example.com/status before the demo?");
+      await poll(() => mention.locator(".at.me").textContent()).toBe("@alice");
+      await poll(() => mention.getByRole("link").getAttribute("href")).toBe("https://example.com/status");
+      await page.getByTestId("new-messages").waitFor();
+      await poll(() => page.title()).toBe("Chat");
+      await bob.clients.live.sendMessage({ conversationId: group!.id, clientMessageId: "u73", text: "Thanks! 🎉🚀 see you there" });
+      await message("Thanks! 🎉🚀 see you there").waitFor();
+      await shoot("desktop-1280", { width: 1280, height: 800 });
+      await page.emulateMedia({ colorScheme: "dark" });
+      await shoot("desktop-dark", { width: 1280, height: 800 });
+      await page.emulateMedia({ colorScheme: "light" });
+      // 360 px: the conversation alone, with a way back to the list.
+      await shoot("desktop-360", { width: 360, height: 740 });
+      await page.getByRole("button", { name: "Back to conversations" }).click();
+      await shoot("desktop-360-list", { width: 360, height: 740 });
+      await page.setViewportSize({ width: 1100, height: 680 });
+
       // The Content-Security-Policy let the app do all of this, and holds: any other origin is refused.
       expect(pageErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
       const refused = await page.evaluate(() => new Promise<string>((resolve) => {

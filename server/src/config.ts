@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
@@ -32,6 +33,8 @@ export interface Config {
   /** Origins allowed to call from a browser ("*" for any). */
   corsOrigins: string[];
   logLevel: string;
+  /** The built web client (the desktop renderer) served at `/`; undefined serves none. */
+  webDir: string | undefined;
   /** Deadlines and per-address caps of the listening socket (see TransportOptions). */
   transport: {
     firstBytesMs: number;
@@ -47,6 +50,9 @@ export interface Config {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
 }
+
+/** The desktop app's renderer build in this repository (`npm run desktop:build`). */
+const defaultWebDir = join(import.meta.dirname, "..", "..", "desktop", "dist", "renderer");
 
 const options = {
   host: { type: "string", env: "CHAT_HOST", default: "127.0.0.1" },
@@ -66,6 +72,7 @@ const options = {
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
   "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },
+  "web-dir": { type: "string", env: "CHAT_WEB_DIR", default: defaultWebDir },
   "first-bytes-timeout-ms": { type: "string", env: "CHAT_FIRST_BYTES_TIMEOUT_MS", default: "10000" },
   "headers-timeout-ms": { type: "string", env: "CHAT_HEADERS_TIMEOUT_MS", default: "10000" },
   "request-timeout-ms": { type: "string", env: "CHAT_REQUEST_TIMEOUT_MS", default: "30000" },
@@ -111,6 +118,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     outboxFrames: int("outbox-frames", 16, 1_000_000),
     corsOrigins: list("cors-origins"),
     logLevel: get("log-level"),
+    webDir: get("web-dir") || undefined,
     transport: {
       firstBytesMs: int("first-bytes-timeout-ms", 100, 600_000),
       headersTimeoutMs: int("headers-timeout-ms", 100, 600_000),

@@ -10,6 +10,7 @@ import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
+import { webClientFile } from "./transport/web-client.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 
 /** A running node. */
@@ -51,11 +52,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated)],
     readMaxBytes,
     contextValues: rawRequestContext,
-    fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
-      endpoint(req.url, metrics).then(([status, type, body]) => {
-        res.statusCode = status;
-        res.setHeader("content-type", type);
-        res.end(body);
+    fallback: (req: { url?: string; method?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string | Buffer): void }) => {
+      endpoint(req.url, metrics).then(async ([status, type, body]) => {
+        // Any other GET may be the web client (the desktop app's renderer), when it is built.
+        const get = req.method === "GET" || req.method === "HEAD";
+        const file = status === 404 && config.webDir && get ? await webClientFile(config.webDir, req.url ?? "/") : undefined;
+        res.statusCode = file ? 200 : status;
+        res.setHeader("content-type", file?.contentType ?? type);
+        for (const [k, v] of Object.entries(file?.headers ?? {})) res.setHeader(k, v);
+        res.end(req.method === "HEAD" ? "" : file?.body ?? body);
       }, (err: unknown) => {
         // Only /metrics can fail (a collector threw): the scraper sees a 500, the operator the log line.
         logger.error({ err, url: req.url }, "plain endpoint failed");

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { app, BrowserWindow, ipcMain } from "electron";
+import { app, BrowserWindow, ipcMain, shell } from "electron";
 import { bridgeChannels } from "../preload/bridge.ts";
 import { appScheme, registerAppScheme, serveRenderer } from "./app-protocol.ts";
 import { contentSecurityPolicy } from "./csp.ts";
@@ -29,6 +29,9 @@ app.whenReady().then(() => {
     return tokens.save(token);
   });
   ipcMain.handle(bridgeChannels.clearToken, () => tokens.clear());
+  ipcMain.on(bridgeChannels.setBadgeCount, (_event, count: unknown) => {
+    if (Number.isInteger(count) && (count as number) >= 0) app.setBadgeCount(count as number);
+  });
   openWindow();
   app.on("activate", () => BrowserWindow.getAllWindows().length === 0 && openWindow());
 });
@@ -48,8 +51,12 @@ function openWindow(): void {
       preload: join(dist, "preload", "preload.cjs"),
     },
   });
-  // The app never opens other pages: links and redirects go nowhere.
-  window.webContents.setWindowOpenHandler(() => ({ action: "deny" }));
+  // The app never opens other pages inside itself: a web link in a message opens in the browser,
+  // anything else (and every navigation of the window) goes nowhere.
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
+    return { action: "deny" };
+  });
   window.webContents.on("will-navigate", (event) => event.preventDefault());
   void window.loadURL(`${appScheme}://chat/index.html`);
 }

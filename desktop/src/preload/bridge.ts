@@ -12,6 +12,8 @@ export interface DesktopBridge {
   saveToken(token: string): Promise<void>;
   /** Forgets the token (logout). */
   clearToken(): Promise<void>;
+  /** Shows the unread count on the app's icon (0 clears it). */
+  setBadgeCount(count: number): void;
 }
 
 /** The IPC channels between the preload and the main process. */
@@ -20,4 +22,5 @@ export const bridgeChannels = {
   loadToken: "chat:token-load",
   saveToken: "chat:token-save",
   clearToken: "chat:token-clear",
+  setBadgeCount: "chat:badge-count",
 } as const;

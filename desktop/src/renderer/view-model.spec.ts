@@ -3,7 +3,10 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConversationKind, ConversationSchema } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
 import { describe, expect, it } from "vitest";
-import { banner, type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, statusLabel, timeline } from "./view-model.ts";
+import {
+  banner, type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, statusLabel, switcherRows, timeline,
+  windowTitle,
+} from "./view-model.ts";
 
 const ME = "a0000000-0000-4000-8000-000000000001";
 const BOB = "b0000000-0000-4000-8000-000000000002";
@@ -38,9 +41,9 @@ const statuses = (s: DesktopState) => timeline(s, t0)!.items.filter((i) => i.own
 describe("the desktop view model", () => {
   it("lists conversations by activity with online dots, unread counts and previews", () => {
     const s = given({ type: "presence", userId: BOB, online: true }, { type: "messages", now: t0, messages: [msg(DM, 1, BOB, "hello")] });
-    expect(sidebar(s)).toEqual([
-      { id: DM, title: "@bob", kind: "direct", online: true, unread: 0, selected: true, preview: "bob: hello" },
-      { id: TEAM, title: "team", kind: "group", online: undefined, unread: 3, selected: false, preview: "" },
+    expect(sidebar(s, t0 + 1000)).toEqual([
+      { id: DM, title: "@bob", kind: "direct", online: true, unread: 0, selected: true, preview: "bob: hello", when: "now", muted: false },
+      { id: TEAM, title: "team", kind: "group", online: undefined, unread: 3, selected: false, preview: "", when: "now", muted: false },
     ]);
     expect(header(s)).toEqual({ title: "@bob", detail: "online", online: true });
     const later = reduceDesktop(s, { type: "messages", now: t0, messages: [msg(TEAM, 6, CAROL, "news")] });
@@ -75,15 +78,14 @@ describe("the desktop view model", () => {
     expect(timeline(s, t0)!.items[0]).toMatchObject({ status: "failed", error: "invalid_argument: too long", time: "" });
   });
 
-  it("marks read only what a focused window shows at the bottom", () => {
+  it("marks read only what a focused window shows", () => {
     let s = given({ type: "open", conversationId: TEAM }, { type: "messages", now: t0, messages: [msg(TEAM, 4, BOB), msg(TEAM, 5, CAROL)] });
+    expect(readUpTo(s)).toBeUndefined(); // nothing reported on screen yet
+    s = reduceDesktop(s, { type: "seen", seq: 4n });
+    expect(readUpTo(s)).toEqual({ conversationId: TEAM, seq: 4n }); // not the one below the fold
+    s = reduceDesktop(s, { type: "seen", seq: 5n });
     expect(readUpTo(s)).toEqual({ conversationId: TEAM, seq: 5n });
     expect(readUpTo(reduceDesktop(s, { type: "focus", focused: false }))).toBeUndefined();
-    s = reduceDesktop(s, { type: "scrolled", atBottom: false });
-    expect(readUpTo(s)).toBeUndefined();
-    // Sending brings the newest message into view again.
-    s = reduceDesktop(s, { type: "sending", conversationId: TEAM, clientMessageId: "c9", text: "ok" });
-    expect(readUpTo(s)).toEqual({ conversationId: TEAM, seq: 5n });
     s = reduceDesktop(s, { type: "marks", conversationId: TEAM, userId: ME, delivered: 5n, read: 5n });
     expect(readUpTo(s)).toBeUndefined();
     expect(sidebar(reduceDesktop(s, { type: "open", conversationId: DM })).find((r) => r.id === TEAM)!.unread).toBe(0);
@@ -114,5 +116,29 @@ describe("the desktop view model", () => {
     expect(banner(initialDesktopState(ME, true))).toEqual({ text: "Connecting…", tone: "warn" });
     const closed = given({ type: "connection", state: "closed" }, { type: "notice", text: "This device was signed out." });
     expect(banner(closed)).toEqual({ text: "This device was signed out.", tone: "error" });
+  });
+});
+
+describe("the desktop view model, for a day of use", () => {
+  it("puts a 'New messages' line above the first unread, groups runs, and shows the receipt on my newest message only", () => {
+    let s = given({ type: "marks", conversationId: TEAM, userId: ME, delivered: 2n, read: 2n });
+    s = reduceDesktop(s, { type: "messages", now: t0, messages: [msg(TEAM, 1, ME), msg(TEAM, 2, ME), msg(TEAM, 3, BOB, "@me look at https://example.com/x."), msg(TEAM, 4, BOB)] });
+    s = reduceDesktop(s, { type: "open", conversationId: TEAM });
+    const items = timeline(s, t0)!.items;
+    expect(items.map((i) => [i.text, i.firstOfRun, i.markerBefore, i.status])).toEqual([
+      ["text 1", true, false, undefined], ["text 2", false, false, "sent"], ["@me look at https://example.com/x.", true, true, undefined], ["text 4", false, false, undefined],
+    ]);
+    expect(items[0]!.dayBefore).not.toBe("");
+    expect(items[2]!.mentionsMe).toBe(true);
+    expect(items[2]!.parts.map((p) => p.kind)).toEqual(["mention", "text", "link", "text"]);
+  });
+
+  it("counts unread in the title without the muted, and finds conversations for Ctrl-K", () => {
+    const s = given();
+    expect(windowTitle(s)).toBe("(3) Chat");
+    expect(windowTitle(reduceDesktop(s, { type: "mute", conversationId: TEAM, muted: true }))).toBe("Chat");
+    expect(switcherRows(reduceDesktop(s, { type: "switcher", query: "te" })).map((r) => r.title)).toEqual(["team"]);
+    const opened = reduceDesktop(reduceDesktop(s, { type: "switcher", query: "" }), { type: "open", conversationId: TEAM });
+    expect([opened.switcher, opened.showList]).toEqual([undefined, false]);
   });
 });

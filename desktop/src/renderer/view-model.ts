@@ -1,6 +1,7 @@
 import {
-  type ChatAction, type ChatState, type ConversationState, conversationOrder, displayName, hasOlder, initialChatState,
-  peerOf, type Receipt, receiptOf, reduceChat, titleOf, typingText, unreadEnd,
+  type ChatAction, type ChatState, type ConversationState, conversationOrder, dayLabel, displayName, hasOlder, initialChatState,
+  mentions, nameColor, peerOf, type Receipt, receiptOf, reduceChat, relativeTime, sameDay, type TextPart, textParts, titleOf,
+  typingText, unreadEnd, unreadTotal,
 } from "@chat/client";
 
 /**
@@ -27,6 +28,14 @@ export interface DesktopState extends ChatState {
   /** The window is visible and focused: what it shows is being read. */
   focused: boolean;
   dialog: Dialog | undefined;
+  /** The newest message of the open conversation the person can see (what to mark read). */
+  seenSeq: bigint | undefined;
+  /** On a narrow window, the conversation list is shown instead of the open conversation. */
+  showList: boolean;
+  /** Denser messages: no bubbles, one line each where they fit. */
+  compact: boolean;
+  /** The Ctrl-K switcher, while open: what is typed in it. */
+  switcher: string | undefined;
 }
 
 /** What can happen: the chat's actions and the window's own. */
@@ -35,11 +44,15 @@ export type DesktopAction =
   | { type: "draft"; conversationId: string; text: string }
   | { type: "scrolled"; atBottom: boolean }
   | { type: "focus"; focused: boolean }
-  | { type: "dialog"; dialog: Dialog | undefined };
+  | { type: "dialog"; dialog: Dialog | undefined }
+  | { type: "seen"; seq: bigint | undefined }
+  | { type: "showList"; show: boolean }
+  | { type: "compact"; compact: boolean }
+  | { type: "switcher"; query: string | undefined };
 
 /** The state before anything is known. */
 export function initialDesktopState(me: string, focused: boolean): DesktopState {
-  return { ...initialChatState(me), drafts: {}, atBottom: true, focused, dialog: undefined };
+  return { ...initialChatState(me), drafts: {}, atBottom: true, focused, dialog: undefined, seenSeq: undefined, showList: true, compact: false, switcher: undefined };
 }
 
 /** Applies one action; returns a new state. */
@@ -53,22 +66,38 @@ export function reduceDesktop(state: DesktopState, action: DesktopAction): Deskt
       return { ...state, focused: action.focused };
     case "dialog":
       return { ...state, dialog: action.dialog };
+    case "seen":
+      return state.seenSeq === action.seq ? state : { ...state, seenSeq: action.seq };
+    case "showList":
+      return { ...state, showList: action.show };
+    case "compact":
+      return { ...state, compact: action.compact };
+    case "switcher":
+      return { ...state, switcher: action.query };
     case "sending":
       // Sending shows the newest message, where the new one appears.
       return reduceChat({ ...state, atBottom: true }, action);
     case "open":
-      return state.openId === action.conversationId ? state : reduceChat({ ...state, atBottom: true }, action);
+      // Opening shows the conversation (also on a narrow window) at its "new messages" line.
+      if (state.openId === action.conversationId) return { ...state, showList: false, switcher: undefined };
+      return reduceChat({ ...state, atBottom: true, seenSeq: undefined, showList: false, switcher: undefined }, action);
     default:
       return reduceChat(state, action);
   }
 }
 
 /**
- * What to mark read: the end of the open conversation, once the person can see it (window focused,
- * list scrolled to the bottom) and others wrote past the read mark.
+ * What to mark read: the newest message the person can see in the open conversation (window
+ * focused), when others wrote past the read mark. Opening 40 unread messages reads the screenful
+ * shown, and the rest as they scroll into view.
  */
 export function readUpTo(state: DesktopState): { conversationId: string; seq: bigint } | undefined {
-  return state.focused && state.atBottom ? unreadEnd(state) : undefined;
+  const end = state.focused && state.seenSeq !== undefined ? unreadEnd(state) : undefined;
+  if (!end) return undefined;
+  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints
+  const seq = state.seenSeq! < end.seq ? state.seenSeq! : end.seq;
+  const read = state.conversations[end.conversationId]?.marks[state.me]?.read ?? 0n;
+  return seq > read ? { conversationId: end.conversationId, seq } : undefined;
 }
 
 /** One conversation in the list on the left. */
@@ -83,10 +112,13 @@ export interface SidebarRow {
   selected: boolean;
   /** The newest message, "you: …" when it is mine. */
   preview: string;
+  /** When the conversation was last active: "5m", "Yesterday". */
+  when: string;
+  muted: boolean;
 }
 
-/** The conversation list, the most recently active first. */
-export function sidebar(state: DesktopState): SidebarRow[] {
+/** The conversation list, the most recently active first; `now` for the relative times. */
+export function sidebar(state: DesktopState, now = Date.now()): SidebarRow[] {
   return conversationOrder(state).map((c) => {
     const selected = c.id === state.openId;
     const last = c.messages.at(-1);
@@ -95,6 +127,7 @@ export function sidebar(state: DesktopState): SidebarRow[] {
       id: c.id, title: titleOf(state, c), kind: c.kind, selected, preview,
       online: c.kind === "direct" ? state.online[peerOf(state, c)] === true : undefined,
       unread: selected ? 0 : c.unread,
+      when: c.lastActivity > 0 ? relativeTime(c.lastActivity, now) : "", muted: state.muted[c.id] === true,
     };
   });
 }
@@ -136,6 +169,16 @@ export interface TimelineItem {
   status: Status | undefined;
   /** Why the server refused it. */
   error: string;
+  /** The text cut into plain runs, mentions and links. */
+  parts: TextPart[];
+  /** Someone else's message naming me. */
+  mentionsMe: boolean;
+  /** The sender's colour (0-7), the same in every group. */
+  color: number;
+  /** "Today", "Yesterday"…: a day separator above this message. */
+  dayBefore: string;
+  /** The "New messages" line goes above this message. */
+  markerBefore: boolean;
 }
 
 /** The open conversation's message area. */
@@ -152,23 +195,47 @@ export const statusLabel: Record<Status, string> = {
   queued: "queued", sending: "…", sent: "✓", delivered: "✓✓", read: "✓✓ read", failed: "✗ not sent",
 };
 
-/** The open conversation's messages (stored, then mine still on their way), or undefined. */
+/** Messages of one sender this close together form a run: one name and one time. */
+const runGapMs = 5 * 60_000;
+
+/**
+ * The open conversation's messages (stored, then mine still on their way), or undefined. Runs of
+ * one sender share a name and a time; the receipt shows on my newest message only (as Signal does).
+ */
 export function timeline(state: DesktopState, now: number): Timeline | undefined {
   const c = openConversation(state);
   if (!c) return undefined;
-  const items: TimelineItem[] = c.messages.map((m) => {
+  const me = state.names[state.me] ?? "";
+  const newestOwn = c.messages.findLast((m) => m.senderId === state.me)?.seq;
+  const marker = state.marker?.conversationId === c.id ? state.marker.afterSeq : undefined;
+  let markerShown = false;
+  const at: number[] = [];
+  const items: TimelineItem[] = c.messages.map((m, i) => {
     const own = m.senderId === state.me;
+    const before = c.messages[i - 1];
+    const markerBefore = marker !== undefined && !markerShown && m.seq > marker && !own;
+    markerShown ||= markerBefore;
+    at.push(m.sentAt.getTime());
     return {
       key: `s${m.seq}`, own, sender: displayName(state, m.senderId), text: m.text, time: clock(m.sentAt), error: "",
-      status: own ? receiptOf(state, c, m.seq) : undefined, firstOfRun: false,
+      status: own && m.seq === newestOwn ? receiptOf(state, c, m.seq) : undefined, firstOfRun: false,
+      parts: textParts(m.text, me), mentionsMe: !own && mentions(m.text, me), color: nameColor(m.senderId),
+      dayBefore: !before || !sameDay(before.sentAt.getTime(), m.sentAt.getTime()) ? dayLabel(m.sentAt.getTime(), now) : "", markerBefore,
     };
   });
   for (const p of c.pending) {
     if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;
     const status: Status = p.error ? "failed" : p.seq !== undefined ? "sent" : state.connection === "online" ? "sending" : "queued";
-    items.push({ key: `p${p.clientMessageId}`, own: true, sender: displayName(state, state.me), text: p.text, time: "", status, error: p.error ?? "", firstOfRun: false });
+    at.push(now);
+    items.push({
+      key: `p${p.clientMessageId}`, own: true, sender: displayName(state, state.me), text: p.text, time: "", status, error: p.error ?? "", firstOfRun: false,
+      parts: textParts(p.text, me), mentionsMe: false, color: nameColor(state.me), dayBefore: "", markerBefore: false,
+    });
   }
-  items.forEach((item, i) => (item.firstOfRun = item.sender !== items[i - 1]?.sender));
+  items.forEach((item, i) => {
+    const before = items[i - 1];
+    item.firstOfRun = !before || item.sender !== before.sender || item.dayBefore !== "" || item.markerBefore || at[i]! - at[i - 1]! >= runGapMs;
+  });
   return { top: c.loadingOlder ? "loading" : hasOlder(c) ? "more" : "start", items, typing: typingText(state, c, now) };
 }
 
@@ -197,4 +264,21 @@ function openConversation(state: DesktopState): ConversationState | undefined {
 
 function clock(date: Date): string {
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+/** Unread messages in conversations not muted: the count on the dock icon. */
+export function unreadCount(state: DesktopState): number {
+  return unreadTotal(state);
+}
+
+/** The window's title: "(3) Chat" while messages are unread (muted conversations not counted). */
+export function windowTitle(state: DesktopState): string {
+  const total = unreadTotal(state);
+  return total > 0 ? `(${total}) Chat` : "Chat";
+}
+
+/** The conversations the Ctrl-K switcher offers for what is typed: titles containing it, most recent first. */
+export function switcherRows(state: DesktopState): SidebarRow[] {
+  const query = (state.switcher ?? "").trim().toLowerCase().replace(/^[@#]/, "");
+  return sidebar(state).filter((row) => row.title.toLowerCase().replace(/^@/, "").includes(query)).slice(0, 8);
 }

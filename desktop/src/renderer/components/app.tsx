@@ -1,4 +1,4 @@
-import { describeError } from "@chat/client";
+import { userMessage } from "@chat/client";
 import { useEffect, useState } from "preact/hooks";
 import { type Account, restore } from "../account.ts";
 import type { Platform } from "../platform.ts";
@@ -13,7 +13,7 @@ export function App({ platform }: { platform: Platform }) {
   useEffect(() => {
     restore(platform).then(
       (account) => setPhase(account ? { kind: "chat", account } : { kind: "login", notice: "" }),
-      (err) => setPhase({ kind: "login", notice: `Could not reach ${platform.serverUrl}: ${describeError(err)}` }),
+      (err) => setPhase({ kind: "login", notice: `Could not reach ${platform.serverUrl}: ${userMessage(err)}` }),
     );
   }, [platform]);
 

@@ -1,9 +1,11 @@
+import { userMessage } from "@chat/client";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { type Account, signOut } from "../account.ts";
 import { DesktopChat } from "../desktop-chat.ts";
 import type { Platform } from "../platform.ts";
-import { banner, type DesktopState, header, myName, sidebar } from "../view-model.ts";
+import { banner, type DesktopState, header, myName, sidebar, unreadCount, windowTitle } from "../view-model.ts";
 import { NewConversationDialog } from "./new-conversation-dialog.tsx";
+import { Switcher } from "./switcher.tsx";
 import { Composer, TimelineView } from "./timeline-view.tsx";
 
 interface ChatViewProps {
@@ -17,23 +19,36 @@ function windowFocused(): boolean {
   return document.visibilityState === "visible" && document.hasFocus();
 }
 
-/** The logged-in window: the conversation list on the left, the open conversation on the right. */
+/**
+ * The logged-in window: the conversation list on the left, the open conversation on the right; on
+ * a narrow window (a phone, a side panel) one of the two at a time, with a way back to the list.
+ */
 export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
   const chat = useMemo(() => new DesktopChat(platform.serverUrl, account, windowFocused()), [platform, account]);
   const { model } = chat;
   const [state, setState] = useState<DesktopState>(model.state);
+  const [permission, setPermission] = useState(chat.notifier.permission);
 
   useEffect(() => {
     const stop = model.subscribe(setState);
     const focus = () => model.dispatch({ type: "focus", focused: windowFocused() });
+    // Ctrl-K (⌘K) opens the conversation switcher from anywhere, as in Slack and Element.
+    const keys = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        model.dispatch({ type: "switcher", query: model.state.switcher === undefined ? "" : undefined });
+      }
+    };
     window.addEventListener("focus", focus);
     window.addEventListener("blur", focus);
+    window.addEventListener("keydown", keys);
     document.addEventListener("visibilitychange", focus);
     chat.start();
     return () => {
       stop();
       window.removeEventListener("focus", focus);
       window.removeEventListener("blur", focus);
+      window.removeEventListener("keydown", keys);
       document.removeEventListener("visibilitychange", focus);
       void chat.close();
     };
@@ -44,21 +59,36 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
     if (state.connection === "closed") void platform.clearToken().then(() => onSignedOut(model.state.notice));
   }, [state.connection]);
 
+  // The unread count in the tab's title and on the dock icon.
+  const title = windowTitle(state);
+  useEffect(() => {
+    document.title = title;
+    platform.setBadgeCount(unreadCount(state));
+  }, [title]);
+
   const logOut = async () => {
     await chat.close();
     // Logging out works offline too: the token is forgotten here whatever the server answers.
     await signOut(platform, account.token).catch((err) => console.warn("server sign-out failed", err));
     onSignedOut("");
   };
+  const enableNotifications = async () => {
+    try {
+      setPermission(await chat.notifier.askPermission());
+    } catch (err) {
+      model.dispatch({ type: "notice", text: userMessage(err) });
+    }
+  };
 
   const bar = banner(state);
   const head = header(state);
   const openId = state.openId;
+  const muted = openId ? state.muted[openId] === true : false;
   return (
-    <div class="chat">
-      <aside class="sidebar">
+    <div class={`chat ${state.showList || !openId ? "list-first" : "pane-first"}`}>
+      <aside class="sidebar" aria-label="Conversations">
         <div class="me">
-          <span class={`dot ${state.connection === "online" ? "on" : "off"}`} />
+          <span class={`dot ${state.connection === "online" ? "on" : "off"}`} role="img" aria-label={state.connection === "online" ? "connected" : "not connected"} />
           <strong data-testid="me">{myName(state)}</strong>
           <button type="button" class="link" onClick={logOut}>Log out</button>
         </div>
@@ -66,44 +96,56 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
           <button type="button" onClick={() => model.dispatch({ type: "dialog", dialog: { kind: "direct", busy: false, error: "" } })}>+ Chat</button>
           <button type="button" onClick={() => model.dispatch({ type: "dialog", dialog: { kind: "group", busy: false, error: "" } })}>+ Group</button>
         </div>
-        <ul class="conversations" aria-label="Conversations">
+        {permission === "default" && (
+          <button type="button" class="link enable-notifications" onClick={enableNotifications}>Turn on desktop notifications</button>
+        )}
+        <ul class="conversations">
           {sidebar(state).map((row) => (
             <li key={row.id}>
-              <button type="button" class={`conversation${row.selected ? " selected" : ""}`} data-testid="conversation" data-id={row.id}
+              <button type="button" class={`conversation${row.selected ? " selected" : ""}${row.muted ? " muted" : ""}`} data-testid="conversation" data-id={row.id}
                 onClick={() => model.dispatch({ type: "open", conversationId: row.id })}>
-                {row.kind === "direct" ? <span class={`dot ${row.online ? "on" : "off"}`} title={row.online ? "online" : "offline"} /> : <span class="hash">#</span>}
+                {row.kind === "direct"
+                  ? <span class={`dot ${row.online ? "on" : "off"}`} role="img" aria-label={row.online ? "online" : "offline"} title={row.online ? "online" : "offline"} />
+                  : <span class="hash" aria-hidden="true">#</span>}
                 <span class="conversation-text">
-                  <span class="title">{row.title}</span>
+                  <span class="title-row"><span class="title">{row.title}</span><span class="when">{row.when}</span></span>
                   <span class="preview">{row.preview}</span>
                 </span>
-                {row.unread > 0 && <span class="badge" data-testid="unread">{row.unread}</span>}
+                {row.unread > 0 && <span class="badge" data-testid="unread" title={`${row.unread} unread`}>{row.unread}</span>}
               </button>
             </li>
           ))}
         </ul>
+        <label class="compact-toggle">
+          <input type="checkbox" checked={state.compact} onChange={(e) => model.dispatch({ type: "compact", compact: e.currentTarget.checked })} />
+          Compact messages
+        </label>
       </aside>
       <main class="pane">
         {bar && <div class={`banner ${bar.tone}`} role="status" data-testid="banner">{bar.text}</div>}
         {head && openId ? (
           <>
             <header class="pane-header">
+              <button type="button" class="back" aria-label="Back to conversations" onClick={() => model.dispatch({ type: "showList", show: true })}>‹</button>
               <h2>{head.title}</h2>
               <span class="detail" data-testid="presence">
-                {head.online !== undefined && <span class={`dot ${head.online ? "on" : "off"}`} />}
+                {head.online !== undefined && <span class={`dot ${head.online ? "on" : "off"}`} aria-hidden="true" />}
                 {head.detail}
               </span>
+              <button type="button" class="link mute" aria-pressed={muted} onClick={() => chat.setMuted(openId, !muted)}>{muted ? "Unmute" : "Mute"}</button>
             </header>
             <TimelineView state={state} model={model} />
             <Composer key={openId} conversationId={openId} draft={state.drafts[openId] ?? ""} model={model} />
           </>
         ) : (
-          <div class="empty">No conversation yet. Start one with <strong>+ Chat</strong> and a username.</div>
+          <div class="empty"><p>No conversation yet. Start one with <strong>+ Chat</strong> and a username.</p></div>
         )}
         {state.notice && state.connection !== "closed" && (
           <button type="button" class="notice" title="Dismiss" onClick={() => model.dispatch({ type: "notice", text: "" })}>{state.notice}</button>
         )}
       </main>
       {state.dialog && <NewConversationDialog dialog={state.dialog} model={model} />}
+      {state.switcher !== undefined && <Switcher state={state} model={model} />}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { describeError } from "@chat/client";
+import { userMessage } from "@chat/client";
 import { useState } from "preact/hooks";
 import { type Account, signIn } from "../account.ts";
 import { credentialsProblem } from "../forms.ts";
@@ -28,7 +28,7 @@ export function LoginView({ platform, notice, onSignedIn }: LoginViewProps) {
     try {
       onSignedIn(await signIn(platform, mode, { username, password }));
     } catch (err) {
-      setError(describeError(err));
+      setError(userMessage(err));
       setBusy(false);
     }
   };

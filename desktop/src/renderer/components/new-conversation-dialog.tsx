@@ -1,4 +1,4 @@
-import { type ChatModel, describeError } from "@chat/client";
+import { type ChatModel, userMessage } from "@chat/client";
 import { useState } from "preact/hooks";
 import { groupProblem, parseUsernames } from "../forms.ts";
 import type { DesktopAction, DesktopState, Dialog } from "../view-model.ts";
@@ -22,7 +22,7 @@ export function NewConversationDialog({ dialog, model }: { dialog: Dialog; model
       else await model.createGroup(name.trim(), usernames);
       close();
     } catch (err) {
-      set({ busy: false, error: describeError(err) });
+      set({ busy: false, error: userMessage(err) });
     }
   };
 
