@@ -10,6 +10,10 @@ import { chatRoutes } from "./rpc/routes.ts";
 import { createHttpServer, type Handler } from "./transport/http-server.ts";
 import { rawRequestContext } from "./transport/raw-request.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { HealthMonitor } from "./observability/health-monitor.ts";
+import { registerHealthService } from "./rpc/health-service.ts";
+import { registerReflectionService } from "./rpc/reflection-service.ts";
+import { answerUnimplemented } from "./transport/unimplemented.ts";
 
 /** A running node. */
 export interface RunningServer {
@@ -18,6 +22,8 @@ export interface RunningServer {
   port: number;
   chat: Chat;
   engines: Engines;
+  /** Whether the node serves: what grpc.health.v1.Health and /healthz answer from. */
+  health: HealthMonitor;
   /** Closes every stream (clients reconnect and resume), stops listening, closes the engines. */
   close(): Promise<void>;
 }
@@ -36,16 +42,30 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onError,
   });
   const metrics = createMetrics(chat);
+  const health = new HealthMonitor({
+    probes: engineProbes(engines),
+    onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
+  });
+  await health.probe();
   const adapter = connectNodeAdapter({
-    routes: chatRoutes(chat),
+    routes: (router) => {
+      chatRoutes(chat)(router);
+      registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
+      registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
+    },
     interceptors: [metrics.interceptor, authInterceptor(chat.accounts)],
     readMaxBytes,
     contextValues: rawRequestContext,
-    fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {
-      void endpoint(req.url, metrics).then(([status, type, body]) => {
+    fallback: (req, res) => {
+      if (answerUnimplemented(req, res)) return;
+      endpoint(req.url, metrics, health).then(([status, type, body]) => {
         res.statusCode = status;
         res.setHeader("content-type", type);
         res.end(body);
+      }, (err: unknown) => {
+        logger.error({ err, url: req.url }, "plain HTTP endpoint failed");
+        res.statusCode = 500;
+        res.end();
       });
     },
   });
@@ -58,8 +78,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   logger.info({ nodeId: config.nodeId, port, engines: engines.describe }, "chat server listening");
   return {
-    url: `http://${host}:${port}`, port, chat, engines,
+    url: `http://${host}:${port}`, port, chat, engines, health,
     async close() {
+      health.drain(); // health watchers hear NOT_SERVING before their streams close
+      health.close();
       chat.close();
       await server.shutdown(1_000);
       await engines.close();
@@ -67,11 +89,28 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-/** The plain HTTP endpoints beside the RPCs: /healthz for load balancers, /metrics for Prometheus. */
-async function endpoint(url: string | undefined, metrics: Metrics): Promise<[number, string, string]> {
-  if (url === "/healthz") return [200, "text/plain", "ok\n"];
+/**
+ * The plain HTTP endpoints beside the RPCs: /healthz for load balancers (503 and the reason while the
+ * node is not serving, from the same monitor as grpc.health.v1), /metrics for Prometheus.
+ */
+async function endpoint(url: string | undefined, metrics: Metrics, monitor: HealthMonitor): Promise<[number, string, string]> {
+  if (url === "/healthz") {
+    const { serving, reason } = monitor.health;
+    return serving ? [200, "text/plain", "ok\n"] : [503, "text/plain", `not serving: ${reason}\n`];
+  }
   if (url === "/metrics") return [200, metrics.registry.contentType, await metrics.registry.metrics()];
   return [404, "text/plain", "not found\n"];
+}
+
+/** A never-used user id: reading it exercises the store and the session map without touching data. */
+const probeUserId = "00000000-0000-0000-0000-000000000000";
+
+/** Cheap reads through each engine a node needs: answered means reachable. */
+function engineProbes(engines: Engines) {
+  return {
+    store: () => engines.store.getUsers([probeUserId]),
+    sessions: () => engines.sessions.presence([probeUserId]),
+  };
 }
 
 /** Lets browsers (the desktop renderer, web clients) call from the allowed origins. */

@@ -12,13 +12,16 @@ export const callerKey = createContextKey<Caller | undefined>(undefined, { descr
 /** Calls that need no token. */
 const publicMethods = new Set<DescMethod>([AuthService.method.register, AuthService.method.login]);
 
+/** Services that need no token: the standard ones load balancers and tools call (health, reflection). */
+const publicServices = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
+
 /**
  * Checks the `authorization: Bearer <token>` header of every call but Register and Login, before the
  * handler runs (for streams: before the first frame is read), and puts the caller in the context.
  */
 export function authInterceptor(accounts: Accounts): Interceptor {
   return (next) => async (req) => {
-    if (!publicMethods.has(req.method)) {
+    if (!publicMethods.has(req.method) && !publicServices.has(req.service.typeName)) {
       const token = bearerToken(req.header.get("authorization"));
       if (!token) throw unauthenticated("missing \"authorization: Bearer <token>\" header; log in first");
       req.contextValues.set(callerKey, await accounts.authenticate(token));

@@ -1,6 +1,6 @@
-import { ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { LiveService, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { LiveService, type StreamRequest, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
@@ -16,14 +16,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
   router.service(LiveService, {
     async *stream(requests, ctx) {
       const connection = await chat.live.open(callerOf(ctx));
-      void (async () => {
-        try {
-          for await (const req of requests) await chat.live.handle(connection, req);
-        } catch {
-          // the client went away; the stream below ends through close()
-        }
-        connection.close();
-      })();
+      void readFrames(requests, connection, chat, ctx);
       yield* frames(connection, ctx, StreamResponseSchema);
     },
     async *subscribe(req, ctx) {
@@ -49,6 +42,34 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
       return {};
     },
   });
+}
+
+/**
+ * Reads a bidirectional stream's client frames into the core. A frame the server cannot read ends
+ * the stream with the reason: ResourceExhausted over the size limit, InvalidArgument for bytes that
+ * are no StreamRequest (the library calls those Internal, which would blame the server).
+ *
+ * Half-closing the request side does not end the stream: gRPC's two directions are independent, and
+ * grpcurl or buf curl half-close as soon as their input is sent, yet their users want to see what
+ * arrives next. The stream then ends when the client cancels, when the server shuts down, or after
+ * the heartbeat timeout (DeadlineExceeded) unless the device keeps it alive with unary Heartbeat calls.
+ */
+async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Connection, chat: Chat, ctx: HandlerContext): Promise<void> {
+  try {
+    for await (const req of requests) await chat.live.handle(connection, req);
+  } catch (err) {
+    if (ctx.signal.aborted) return connection.close(); // the client went away: nobody to tell
+    connection.close(readError(ConnectError.from(err)));
+  }
+}
+
+/** The error that ends a stream whose next client frame could not be read. */
+function readError(err: ConnectError): ConnectError {
+  if (err.code === Code.ResourceExhausted) return new ConnectError(`client frame too large: ${err.rawMessage}`, Code.ResourceExhausted);
+  if (err.code === Code.Internal && err.rawMessage.startsWith("parse")) {
+    return new ConnectError(`client frame is not a valid chat.v1.StreamRequest: ${err.rawMessage}`, Code.InvalidArgument);
+  }
+  return err;
 }
 
 /** How long a stream closed with an error may take to write its error before it is reset. */

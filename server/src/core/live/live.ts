@@ -33,7 +33,7 @@ export interface LiveOptions {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   outboxCapacity: number;
-  /** Typing frames a device may send per second (and twice that in a burst). */
+  /** Typing frames a device may send per second, with no burst above that (as docs/protocol.md says). */
   typingRate: number;
 }
 
@@ -63,7 +63,7 @@ export class Live {
   constructor(options: LiveOptions, parts: LiveParts) {
     this.options = options;
     this.parts = parts;
-    this.typingLimiter = new RateLimiter(options.typingRate, options.typingRate * 2);
+    this.typingLimiter = new RateLimiter(options.typingRate, options.typingRate);
     this.sweeper = setInterval(() => this.closeSilent(), Math.min(options.heartbeatIntervalMs, 5_000)).unref();
   }
 
