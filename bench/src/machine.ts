@@ -32,6 +32,6 @@ export function machineInfo(): MachineInfo {
   const load = uptime();
   return {
     nproc: Number(run("nproc", [])) || availableParallelism(), model, node: process.version,
-    uptimeBefore: load, uptimeAfter: load, openFilesLimit: run("sh", ["-c", "ulimit -n; ulimit -Hn"]).replace("\n", " (hard ") + ")",
+    uptimeBefore: load, uptimeAfter: load, openFilesLimit: `${run("sh", ["-c", "ulimit -n; ulimit -Hn"]).replace("\n", " (hard ")})`,
   };
 }

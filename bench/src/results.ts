@@ -72,7 +72,7 @@ function mean(values: (number | undefined)[]): number | undefined {
 export function writeResult(result: BenchResult, out?: string): string {
   const file = out ?? join(paths.results, `${result.scenario}-${result.date.replace(/[:.]/g, "-")}.json`);
   mkdirSync(join(file, ".."), { recursive: true });
-  writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
 }
 

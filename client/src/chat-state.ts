@@ -246,5 +246,6 @@ function mapConversations<S extends ChatState>(state: S, change: (c: Conversatio
 }
 
 function max(...values: bigint[]): bigint {
+  // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints
   return values.reduce((a, b) => (a > b ? a : b));
 }

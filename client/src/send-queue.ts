@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import type { SendMessageResponse } from "@chat/gen/chat/v1/live_pb.js";
 
 /** What a send carries; the client_message_id makes a resend safe (the server dedupes on it). */

@@ -63,9 +63,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         res.setHeader("content-type", type);
         res.end(body);
       }, (err: unknown) => {
-        logger.error({ err, url: req.url }, "plain HTTP endpoint failed");
+        // Only /metrics can fail (a collector threw): the scraper sees a 500, the operator the log line.
+        logger.error({ err, url: req.url }, "plain endpoint failed");
         res.statusCode = 500;
-        res.end();
+        res.end("internal error\n");
       });
     },
   });

@@ -59,7 +59,7 @@ http.listen(Number(values.port), "127.0.0.1", () => {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    io.close();
+    void io.close();
     pub.disconnect();
     sub.disconnect();
     process.exit(0);

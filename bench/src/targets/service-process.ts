@@ -57,7 +57,7 @@ export function startService(options: ServiceOptions): Promise<ServiceProcess> {
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
         if (!line) continue;
-        lines.push(line.length > 500 ? line.slice(0, 500) + "…" : line);
+        lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
         if (lines.length > 40) lines.shift();
         const match = ready ? null : options.ready.exec(line);
         if (match) {

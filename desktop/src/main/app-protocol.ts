@@ -17,6 +17,7 @@ export function registerAppScheme(): void {
 export function serveRenderer(rendererDir: string, csp: string): void {
   protocol.handle(appScheme, async (request) => {
     const file = rendererFile(rendererDir, request.url);
+    // biome-ignore lint/plugin: a file that cannot be read is answered 404 below
     const body = file && await net.fetch(pathToFileURL(file.path).toString()).catch(() => undefined);
     if (!file || !body?.ok) return new Response("not found", { status: 404 });
     return new Response(body.body, { headers: { "content-type": file.contentType, "content-security-policy": csp } });

@@ -16,4 +16,4 @@ export function verifyPassword(hash: string, password: string): Promise<boolean>
 
 /** A valid hash of a password nobody knows: verified against when the username does not exist, so
  * that timing does not tell which usernames are taken. */
-export const dummyHash = await hashPassword("not-a-real-password-" + Math.random());
+export const dummyHash = await hashPassword(`not-a-real-password-${Math.random()}`);

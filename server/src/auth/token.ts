@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 
 /** A new opaque bearer token: 32 random bytes, base64url, prefixed so that leaked ones are easy to grep. */
 export function newToken(): string {
-  return "chat_" + randomBytes(32).toString("base64url");
+  return `chat_${randomBytes(32).toString("base64url")}`;
 }
 
 /** The hash under which a token is stored: a stolen database yields no usable token. */

@@ -56,7 +56,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const conversations = new Conversations(store, membership, directory, dispatcher);
   const messages = new Messages(store, membership, dispatcher);
   const receipts = new Receipts(store, membership, dispatcher);
-  const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000);
+  const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);
   const live = new Live({
     nodeId,

@@ -46,7 +46,8 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
 
   const logOut = async () => {
     await chat.close();
-    await signOut(platform, account.token).catch(() => {});
+    // Logging out works offline too: the token is forgotten here whatever the server answers.
+    await signOut(platform, account.token).catch((err) => console.warn("server sign-out failed", err));
     onSignedOut("");
   };
 
@@ -59,16 +60,16 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
         <div class="me">
           <span class={`dot ${state.connection === "online" ? "on" : "off"}`} />
           <strong data-testid="me">{myName(state)}</strong>
-          <button class="link" onClick={logOut}>Log out</button>
+          <button type="button" class="link" onClick={logOut}>Log out</button>
         </div>
         <div class="actions">
-          <button onClick={() => model.dispatch({ type: "dialog", dialog: { kind: "direct", busy: false, error: "" } })}>+ Chat</button>
-          <button onClick={() => model.dispatch({ type: "dialog", dialog: { kind: "group", busy: false, error: "" } })}>+ Group</button>
+          <button type="button" onClick={() => model.dispatch({ type: "dialog", dialog: { kind: "direct", busy: false, error: "" } })}>+ Chat</button>
+          <button type="button" onClick={() => model.dispatch({ type: "dialog", dialog: { kind: "group", busy: false, error: "" } })}>+ Group</button>
         </div>
         <ul class="conversations" aria-label="Conversations">
           {sidebar(state).map((row) => (
             <li key={row.id}>
-              <button class={`conversation${row.selected ? " selected" : ""}`} data-testid="conversation" data-id={row.id}
+              <button type="button" class={`conversation${row.selected ? " selected" : ""}`} data-testid="conversation" data-id={row.id}
                 onClick={() => model.dispatch({ type: "open", conversationId: row.id })}>
                 {row.kind === "direct" ? <span class={`dot ${row.online ? "on" : "off"}`} title={row.online ? "online" : "offline"} /> : <span class="hash">#</span>}
                 <span class="conversation-text">
@@ -99,7 +100,7 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
           <div class="empty">No conversation yet. Start one with <strong>+ Chat</strong> and a username.</div>
         )}
         {state.notice && state.connection !== "closed" && (
-          <button class="notice" title="Dismiss" onClick={() => model.dispatch({ type: "notice", text: "" })}>{state.notice}</button>
+          <button type="button" class="notice" title="Dismiss" onClick={() => model.dispatch({ type: "notice", text: "" })}>{state.notice}</button>
         )}
       </main>
       {state.dialog && <NewConversationDialog dialog={state.dialog} model={model} />}

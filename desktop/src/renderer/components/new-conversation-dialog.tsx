@@ -27,6 +27,7 @@ export function NewConversationDialog({ dialog, model }: { dialog: Dialog; model
   };
 
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard closes the dialog with Escape (the form's onKeyDown)
     <div class="dialog-backdrop" role="dialog" aria-modal="true" aria-label={direct ? "New chat" : "New group"}
       onClick={(e) => e.target === e.currentTarget && close()}>
       <form class="dialog" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && close()}>

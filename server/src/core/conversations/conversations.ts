@@ -8,6 +8,7 @@ import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.j
 import type { ConversationRecord, MemberRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
 import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
 import { limits, requireLength } from "../validate.ts";
@@ -69,7 +70,8 @@ export class Conversations {
   /** The caller's conversations, most recently active first. */
   async list(caller: Caller): Promise<Conversation[]> {
     const ids = await this.store.listConversationIds(caller.userId);
-    const views = await Promise.all(ids.map((id) => this.view(id, caller.userId).catch(() => undefined)));
+    // A conversation deleted between the two reads is skipped; any other failure fails the call.
+    const views = await Promise.all(ids.map((id) => this.view(id, caller.userId).catch(skipNotFound)));
     const activity = (c: Conversation) => timestampMs(c.lastMessage?.sentAt ?? c.createdAt ?? timestampFromDate(new Date(0)));
     return views.filter((v): v is Conversation => v !== undefined).sort((a, b) => activity(b) - activity(a));
   }
@@ -172,4 +174,10 @@ export class Conversations {
       this.dispatcher.publish(gone, frame(create(ConversationSchema, { id: conversationId }))),
     ]);
   }
+}
+
+/** Reads a conversation that vanished as absent, and rethrows every other failure. */
+function skipNotFound(err: unknown): undefined {
+  if (err instanceof ConnectError && err.code === Code.NotFound) return undefined;
+  throw err;
 }

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type ReadState } from "@chat/gen/chat/v1/conversation_pb.js";
+import type { ReadState } from "@chat/gen/chat/v1/conversation_pb.js";
 import { ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";

@@ -12,12 +12,15 @@ export class Typing {
   private readonly membership: Membership;
   private readonly dispatcher: Dispatcher;
   private readonly ttlMs: number;
+  private readonly onError: (error: unknown) => void;
   private readonly active = new Map<string, NodeJS.Timeout>();
 
-  constructor(membership: Membership, dispatcher: Dispatcher, ttlMs: number) {
+  /** `onError` hears a stop that could not be published (no client is waiting for it). */
+  constructor(membership: Membership, dispatcher: Dispatcher, ttlMs: number, onError: (error: unknown) => void) {
     this.membership = membership;
     this.dispatcher = dispatcher;
     this.ttlMs = ttlMs;
+    this.onError = onError;
   }
 
   /** Starts (or refreshes) or stops the caller's indicator in a conversation. */
@@ -27,14 +30,14 @@ export class Typing {
     clearTimeout(this.active.get(key));
     this.active.delete(key);
     if (typing) {
-      this.active.set(key, setTimeout(() => void this.stop(caller.userId, conversationId).catch(() => {}), this.ttlMs).unref());
+      this.active.set(key, setTimeout(() => void this.stop(caller.userId, conversationId).catch(this.onError), this.ttlMs).unref());
     }
     await this.publish(caller.userId, conversationId, typing);
   }
 
   /** Ends the caller's indicator, if any, because they sent a message. */
   sent(caller: Caller, conversationId: string): void {
-    if (this.active.has(`${conversationId}/${caller.userId}`)) void this.stop(caller.userId, conversationId).catch(() => {});
+    if (this.active.has(`${conversationId}/${caller.userId}`)) void this.stop(caller.userId, conversationId).catch(this.onError);
   }
 
   /** Cancels every timer (on shutdown). */

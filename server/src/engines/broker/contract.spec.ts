@@ -76,7 +76,7 @@ describe.each(engines)("Broker contract: $name", (engine) => {
   });
 
   it("a large batch (1000 deliveries of 64 KiB texts and many recipients) arrives intact", async () => {
-    const text = "x".repeat(64 * 1024 - 1) + "é";
+    const text = `${"x".repeat(64 * 1024 - 1)}é`;
     const batch: Delivery[] = Array.from({ length: 1000 }, (_, i) => ({
       userIds: Array.from({ length: 5 }, () => randomUUID()),
       frame: i % 100 === 0 ? message(i, text) : typing(`u${i}`, i),

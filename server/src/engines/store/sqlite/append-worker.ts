@@ -14,7 +14,7 @@ const tx = prepareTransactionControl(db);
 
 parentPort!.on("message", ({ id, batch }: { id: number; batch: NewMessage[] }) => {
   try {
-    const results = appendBatch(db, q, tx, batch).map((r) => (r instanceof Error ? { error: r.message } : { ok: r }));
+    const results = appendBatch(q, tx, batch).map((r) => (r instanceof Error ? { error: r.message } : { ok: r }));
     parentPort!.postMessage({ id, results });
   } catch (err) {
     parentPort!.postMessage({ id, failed: err instanceof Error ? err.message : String(err) });

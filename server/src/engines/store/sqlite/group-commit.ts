@@ -28,7 +28,7 @@ export class GroupCommit<In, Out> {
 
   /** Resolves once every queued write is committed. */
   async drain(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
+    while (this.inFlight !== undefined) await this.inFlight;
   }
 
   private async run(): Promise<void> {

@@ -6,7 +6,7 @@ import { AppendWorker } from "./append-worker-client.ts";
 import { GroupCommit } from "./group-commit.ts";
 import {
   type Appended, type Row, appendBatch, insertConversation, listMessages, openTables, prepareAll,
-  prepareTransactionControl, toConversation, toDevice, toMember, toMessage, toReadState, toUser, transaction,
+  prepareTransactionControl, toConversation, toDevice, toMember, toReadState, toUser, transaction,
 } from "./statements.ts";
 
 /** Options of {@link createSqliteStore}. */
@@ -32,7 +32,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const tx = prepareTransactionControl(db);
   const worker = options.path === ":memory:" ? undefined : new AppendWorker(options.path);
   const appends = new GroupCommit<NewMessage, Appended>(
-    worker ? (batch) => worker.append(batch) : async (batch) => appendBatch(db, q, tx, batch),
+    worker ? (batch) => worker.append(batch) : async (batch) => appendBatch(q, tx, batch),
   );
 
   return {

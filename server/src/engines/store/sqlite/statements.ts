@@ -21,7 +21,7 @@ export function openTables(db: DatabaseSync): void {
 export type Appended = { message: MessageRecord; duplicate: boolean };
 
 /** Appends a batch in one transaction (one fsync); a failed append fails alone, as an Error in its place. */
-export function appendBatch(db: DatabaseSync, q: Statements, tx: TransactionControl, batch: readonly NewMessage[]): (Appended | Error)[] {
+export function appendBatch(q: Statements, tx: TransactionControl, batch: readonly NewMessage[]): (Appended | Error)[] {
   return transaction(tx, () => batch.map((m) => savepoint(tx, () => appendOne(q, m))));
 }
 
