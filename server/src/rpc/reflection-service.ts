@@ -83,8 +83,8 @@ class DescriptorIndex {
   }
 
   private addFile(file: DescFile): void {
-    if (this.files.has(file.name + ".proto")) return;
-    this.files.set(file.name + ".proto", file);
+    if (this.files.has(`${file.name}.proto`)) return;
+    this.files.set(`${file.name}.proto`, file);
     const add = (typeName: string) => this.symbols.set(typeName, file);
     const addMessage = (m: DescMessage): void => {
       add(m.typeName);
