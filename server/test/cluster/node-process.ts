@@ -13,6 +13,12 @@ export interface NodeProcess {
   kill(): Promise<void>;
   /** SIGTERM: a clean shutdown. */
   stop(): Promise<void>;
+  /** SIGSTOP: the process freezes (a GC pause, a VM migration) with its sockets open. */
+  pause(): void;
+  /** SIGCONT after {@link pause}: it wakes up believing no time has passed. */
+  resume(): void;
+  /** Starts the node again, same id, port and flags, after it exited (a supervisor's restart). */
+  restart(): Promise<void>;
 }
 
 /** Options of {@link spawnNode}. */
@@ -26,6 +32,22 @@ export interface SpawnOptions {
 /** Starts `node server/src/main.ts` and resolves once it listens; stderr is kept for failures. */
 export async function spawnNode(options: SpawnOptions): Promise<NodeProcess> {
   const port = options.port ?? (await freePort());
+  let child = await launch(options, port);
+  const ended = (signal: NodeJS.Signals) => stopChild(child, signal);
+  return {
+    url: `http://127.0.0.1:${port}`, port, nodeId: options.nodeId,
+    kill: () => ended("SIGKILL"),
+    stop: () => ended("SIGTERM"),
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) throw new Error(`node ${options.nodeId} is still running`);
+      child = await launch(options, port);
+    },
+  };
+}
+
+async function launch(options: SpawnOptions, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [mainTs, "--port", String(port), "--node-id", options.nodeId, "--log-level", "warn", ...options.args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, CHAT_REDIS_URL: "", CHAT_SCYLLA_CONTACT_POINTS: "" },
@@ -45,8 +67,7 @@ export async function spawnNode(options: SpawnOptions): Promise<NodeProcess> {
       reject(new Error(`node ${options.nodeId} exited with ${code}:\n${log}`));
     });
   });
-  const ended = (signal: NodeJS.Signals) => stopChild(child, signal);
-  return { url: `http://127.0.0.1:${port}`, port, nodeId: options.nodeId, kill: () => ended("SIGKILL"), stop: () => ended("SIGTERM") };
+  return child;
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -54,5 +75,6 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     child.kill(signal);
+    child.kill("SIGCONT"); // a paused process handles no signal but SIGKILL until it runs again
   });
 }

@@ -22,6 +22,12 @@ function setup(n: number) {
   return { stored, emitted, sequencer, reads: () => reads };
 }
 const seqs = (ms: Message[]) => ms.map((m) => Number(m.seq));
+/** Waits for a condition with a deadline (the sequencer's store reads are asynchronous). */
+async function until(ok: () => boolean, ms = 2_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 2))) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${ms} ms`);
+  }
+}
 
 describe("MessageSequencer", () => {
   it("starts a conversation at the lowest of its first live messages, even when they crossed", async () => {
@@ -33,6 +39,33 @@ describe("MessageSequencer", () => {
     await new Promise((r) => setTimeout(r, 100));
     sequencer.offer(stored[4]!);
     expect(seqs(emitted)).toEqual([3, 4, 5]);
+  });
+
+  it("after a resume, starts a conversation without a cursor at seq 1, however late a crossed message arrives", async () => {
+    const { stored, emitted, sequencer } = setup(5);
+    await sequencer.resume([]); // what the client library and the bench devices do: no cursor for new conversations
+    sequencer.offer(stored[1]!); // seq 2 first: seq 1 comes from a slower node
+    await new Promise((r) => setTimeout(r, 100)); // well past any settling delay
+    sequencer.offer(stored[0]!);
+    sequencer.offer(stored[4]!);
+    await until(() => emitted.length >= 5);
+    expect(seqs(emitted)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("after a resume, delivers a new conversation's seq 1 at once, with no store read", async () => {
+    const { stored, emitted, sequencer, reads } = setup(1);
+    await sequencer.resume([]);
+    sequencer.offer(stored[0]!);
+    expect(seqs(emitted)).toEqual([1]);
+    expect(reads()).toBe(0);
+  });
+
+  it("a conversation noted before the resume and left out of its cursors starts at seq 1", async () => {
+    const { stored, emitted, sequencer } = setup(4);
+    sequencer.offer(stored[2]!);
+    await sequencer.resume([]);
+    await until(() => emitted.length >= 4);
+    expect(seqs(emitted)).toEqual([1, 2, 3, 4]);
   });
 
   it("fills a gap between live messages from the store, in order", async () => {

@@ -32,11 +32,19 @@ const settleMs = 50;
  * A live message that is next in line is written at once. One that leaves a gap (the stream is
  * resuming, or messages from other nodes crossed on the way) is held while the gap is read from the
  * store. That is correct because every message is durable before anyone publishes it.
+ *
+ * Where a conversation the stream has no track for starts: once the client resumed (with or
+ * without cursors), at seq 0, so the device gets it from seq 1, whatever order and timing live
+ * messages from several nodes arrive in (a gap before the first is read from the store). A client
+ * that never resumes (a bot) gets what is published after it connected: such a conversation starts
+ * at the lowest seq offered within `settleMs`.
  */
 export class MessageSequencer {
   private readonly tracks = new Map<string, Track>();
   private readonly options: SequencerOptions;
   private opened = false;
+  /** True once the client resumed: conversations without a cursor then start at seq 0. */
+  private resumed = false;
   /** Conversations not started yet: the lowest seq offered. */
   private readonly early = new Map<string, bigint>();
 
@@ -45,13 +53,15 @@ export class MessageSequencer {
   }
 
   /**
-   * Takes a live message. A conversation the stream has no track for yet does not start at once: it
-   * notes the lowest seq offered and starts there `settleMs` later (or when the stream opens, if it
-   * has not yet), reading the rest from the store. Messages from several nodes can cross on the way,
-   * and starting at the first one to arrive would skip the ones overtaken.
+   * Takes a live message. A conversation the stream has no track for starts at seq 0 once the client
+   * resumed. Otherwise it does not start at once: it notes the lowest seq offered and starts there
+   * `settleMs` later (or when the stream opens, if it has not yet; at seq 0 if that was a resume).
    */
   offer(message: Message): void {
-    const track = this.tracks.get(message.conversationId);
+    let track = this.tracks.get(message.conversationId);
+    if (!track && this.resumed && this.opened) {
+      this.tracks.set(message.conversationId, (track = { order: new SeqTrack(0n), catchingUp: undefined }));
+    }
     if (track) {
       this.emit(track.order.offer(message));
       if (track.order.hasGap) void this.catchUp(message.conversationId, track);
@@ -70,6 +80,7 @@ export class MessageSequencer {
    * Resolves with the highest seq written per conversation.
    */
   async resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
+    this.resumed = true;
     const tracks = cursors.map(({ conversationId, seq }) => {
       let track = this.tracks.get(conversationId);
       if (!track) this.tracks.set(conversationId, (track = { order: new SeqTrack(seq), catchingUp: undefined }));
@@ -106,7 +117,7 @@ export class MessageSequencer {
     const first = this.early.get(conversationId);
     this.early.delete(conversationId);
     if (first === undefined || this.tracks.has(conversationId) || this.options.closed()) return;
-    const track: Track = { order: new SeqTrack(first - 1n), catchingUp: undefined };
+    const track: Track = { order: new SeqTrack(this.resumed ? 0n : first - 1n), catchingUp: undefined };
     this.tracks.set(conversationId, track);
     void this.catchUp(conversationId, track);
   }
