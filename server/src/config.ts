@@ -30,6 +30,20 @@ export interface Config {
   /** Origins allowed to call from a browser ("*" for any). */
   corsOrigins: string[];
   logLevel: string;
+  /** Deadlines and per-address caps of the listening socket (see TransportOptions). */
+  transport: {
+    firstBytesMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    settingsAckMs: number;
+    unauthenticatedMs: number;
+    idleMs: number;
+    maxConnectionsPerIp: number;
+    maxUnauthenticatedPerIp: number;
+  };
+  /** PEM files of the certificate (chain) and key; both set serves TLS only (h2 and HTTP/1.1 by ALPN). */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
 }
 
 const options = {
@@ -49,6 +63,16 @@ const options = {
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
   "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },
+  "first-bytes-timeout-ms": { type: "string", env: "CHAT_FIRST_BYTES_TIMEOUT_MS", default: "10000" },
+  "headers-timeout-ms": { type: "string", env: "CHAT_HEADERS_TIMEOUT_MS", default: "10000" },
+  "request-timeout-ms": { type: "string", env: "CHAT_REQUEST_TIMEOUT_MS", default: "30000" },
+  "settings-ack-timeout-ms": { type: "string", env: "CHAT_SETTINGS_ACK_TIMEOUT_MS", default: "10000" },
+  "unauthenticated-timeout-ms": { type: "string", env: "CHAT_UNAUTHENTICATED_TIMEOUT_MS", default: "60000" },
+  "idle-timeout-ms": { type: "string", env: "CHAT_IDLE_TIMEOUT_MS", default: "300000" },
+  "max-connections-per-ip": { type: "string", env: "CHAT_MAX_CONNECTIONS_PER_IP", default: "1000" },
+  "max-unauthenticated-per-ip": { type: "string", env: "CHAT_MAX_UNAUTHENTICATED_PER_IP", default: "64" },
+  "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
+  "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
 } as const;
 
 /** Reads and validates the configuration once; throws a message naming the bad setting. */
@@ -83,7 +107,20 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     outboxFrames: int("outbox-frames", 16, 1_000_000),
     corsOrigins: list("cors-origins"),
     logLevel: get("log-level"),
+    transport: {
+      firstBytesMs: int("first-bytes-timeout-ms", 100, 600_000),
+      headersTimeoutMs: int("headers-timeout-ms", 100, 600_000),
+      requestTimeoutMs: int("request-timeout-ms", 100, 3_600_000),
+      settingsAckMs: int("settings-ack-timeout-ms", 100, 600_000),
+      unauthenticatedMs: int("unauthenticated-timeout-ms", 100, 3_600_000),
+      idleMs: int("idle-timeout-ms", 1_000, 86_400_000),
+      maxConnectionsPerIp: int("max-connections-per-ip", 0, 10_000_000),
+      maxUnauthenticatedPerIp: int("max-unauthenticated-per-ip", 0, 10_000_000),
+    },
+    tlsCertFile: get("tls-cert") || undefined,
+    tlsKeyFile: get("tls-key") || undefined,
   };
+  if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     throw new Error("--heartbeat-timeout-ms must be larger than --heartbeat-interval-ms");
   }

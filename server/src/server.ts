@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { cors as connectCors } from "@connectrpc/connect";
+import { type ContextValues, cors as connectCors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { authInterceptor } from "./auth/interceptor.ts";
@@ -7,8 +8,8 @@ import type { Config } from "./config.ts";
 import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
-import { createHttpServer, type Handler } from "./transport/http-server.ts";
-import { rawRequestContext } from "./transport/raw-request.ts";
+import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
+import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { HealthMonitor } from "./observability/health-monitor.ts";
 import { registerHealthService } from "./rpc/health-service.ts";
@@ -24,6 +25,8 @@ export interface RunningServer {
   engines: Engines;
   /** Whether the node serves: what grpc.health.v1.Health and /healthz answer from. */
   health: HealthMonitor;
+  /** The listening socket's server (per-address counts, deadlines). */
+  transport: HttpServer;
   /** Closes every stream (clients reconnect and resume), stops listening, closes the engines. */
   close(): Promise<void>;
 }
@@ -47,13 +50,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
   });
   await health.probe();
+  // The transport is built around the adapter, so the interceptor reaches it through this binding.
+  let transport: HttpServer | undefined;
+  const onAuthenticated = (values: ContextValues) => {
+    const raw = values.get(rawRequestKey);
+    if (raw) transport?.authenticate(raw);
+  };
   const adapter = connectNodeAdapter({
     routes: (router) => {
       chatRoutes(chat)(router);
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
     },
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {
@@ -70,7 +79,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       });
     },
   });
-  const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins));
+  const tls = config.tlsCertFile && config.tlsKeyFile
+    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
+  const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins), { ...config.transport, tls });
+  transport = server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -79,7 +91,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   logger.info({ nodeId: config.nodeId, port, engines: engines.describe }, "chat server listening");
   return {
-    url: `http://${host}:${port}`, port, chat, engines, health,
+    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, health, transport: server,
     async close() {
       health.drain(); // health watchers hear NOT_SERVING before their streams close
       health.close();

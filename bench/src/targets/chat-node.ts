@@ -19,9 +19,11 @@ export function startChatNode(options: ChatNodeOptions): Promise<ServiceProcess>
   return startService({
     name: "chat server",
     args: [paths.serverMain, "--host", "127.0.0.1", "--port", String(options.port ?? 0), "--data-dir", options.dataDir,
-      "--log-level", "warn", ...(options.args ?? [])],
+      "--log-level", "warn",
+      // Every simulated device connects from this one loopback address: the per-address caps would refuse them.
+      "--max-connections-per-ip", "0", "--max-unauthenticated-per-ip", "0", ...(options.args ?? [])],
     env: options.env,
-    ready: /chat server ready on (http:\/\/\S+)/,
+    ready: /chat server ready on (https?:\/\/\S+)/,
     nodeFlags: options.nodeFlags ?? [],
     timeoutMs: 60_000,
   });

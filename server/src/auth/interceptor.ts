@@ -1,4 +1,4 @@
-import { createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { type ContextValues, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { AuthService } from "@chat/gen/chat/v1/user_pb.js";
 import type { Accounts } from "../core/accounts/accounts.ts";
@@ -16,15 +16,19 @@ const publicMethods = new Set<DescMethod>([AuthService.method.register, AuthServ
 const publicServices = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
 
 /**
+ * `onAuthenticated` hears every call whose token was valid (the transport lifts the deadlines of
+ * unauthenticated connections for it).
+ *
  * Checks the `authorization: Bearer <token>` header of every call but Register and Login, before the
  * handler runs (for streams: before the first frame is read), and puts the caller in the context.
  */
-export function authInterceptor(accounts: Accounts): Interceptor {
+export function authInterceptor(accounts: Accounts, onAuthenticated: (values: ContextValues) => void = () => {}): Interceptor {
   return (next) => async (req) => {
     if (!publicMethods.has(req.method) && !publicServices.has(req.service.typeName)) {
       const token = bearerToken(req.header.get("authorization"));
       if (!token) throw unauthenticated("missing \"authorization: Bearer <token>\" header; log in first");
       req.contextValues.set(callerKey, await accounts.authenticate(token));
+      onAuthenticated(req.contextValues);
     }
     return next(req);
   };

@@ -1,54 +1,199 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
+import { type ConnectionCaps, ConnectionGuard, type GuardedConnection } from "./connection-guard.ts";
 
 /** A request handler both HTTP/1.1 and HTTP/2 servers accept (connectNodeAdapter's is one). */
 export type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 /**
- * One cleartext port for every client: gRPC needs HTTP/2 (h2c with prior knowledge), browsers and
- * curl speak HTTP/1.1, and Connect and gRPC-Web work over both. Each TCP connection is handed to the
- * HTTP/2 or the HTTP/1.1 server by its first bytes (the HTTP/2 connection preface starts "PRI ").
+ * How long each step of a connection may take, and what one address may hold open. Every wait that
+ * a client controls has a deadline, so that silent sockets, slowloris headers and stalled streams
+ * free their file descriptors.
  */
-export function createHttpServer(handler: Handler): HttpServer {
-  const h1 = http.createServer(handler as http.RequestListener);
-  h1.keepAliveTimeout = 65_000;
-  const h2 = http2.createServer({ maxSessionMemory: 64 }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
-  const sockets = new Set<net.Socket>();
+export interface TransportOptions extends ConnectionCaps {
+  /** From accept to the first byte (cleartext) or to the end of the TLS handshake. */
+  firstBytesMs: number;
+  /** HTTP/1.1: from the first byte to the end of the request headers (Node's `headersTimeout`). */
+  headersTimeoutMs: number;
+  /**
+   * From the start of a request to the end of its body (Node's `requestTimeout` on HTTP/1.1; per
+   * stream on HTTP/2). Streams that presented a valid token are exempt: a live stream never ends
+   * its body, and the heartbeat timeout watches it instead.
+   */
+  requestTimeoutMs: number;
+  /** HTTP/2: from the session's start to the client's acknowledgement of the server's SETTINGS. */
+  settingsAckMs: number;
+  /** A connection that has carried no authenticated call after this long is closed. */
+  unauthenticatedMs: number;
+  /** A connection with no traffic for this long is closed (HTTP/1.1 keep-alive, HTTP/2 session). */
+  idleMs: number;
+  /** Serve TLS (h2 and HTTP/1.1 by ALPN) instead of cleartext. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+}
+
+/** Defaults that hold against the probes of issue 9 (silent sockets, slowloris, stalled streams). */
+export const defaultTransportOptions: TransportOptions = {
+  firstBytesMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, settingsAckMs: 10_000,
+  unauthenticatedMs: 60_000, idleMs: 300_000, maxConnectionsPerIp: 1_000, maxUnauthenticatedPerIp: 64,
+};
+
+/**
+ * One port for every client: gRPC needs HTTP/2, browsers and curl speak HTTP/1.1, and Connect and
+ * gRPC-Web work over both. In cleartext, each TCP connection goes to the HTTP/2 server (h2c with
+ * prior knowledge) or the HTTP/1.1 server by its first bytes (the HTTP/2 preface starts "PRI "); over
+ * TLS, by the protocol the client chose in ALPN.
+ */
+export function createHttpServer(handler: Handler, options: TransportOptions = defaultTransportOptions): HttpServer {
+  const guard = new ConnectionGuard(options);
+  const h1 = http.createServer({
+    headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: Math.min(65_000, options.idleMs),
+    // Node checks both timeouts on this interval; the default (30 s) would let a slowloris live long past them.
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.headersTimeoutMs / 4)),
+  }, handler as http.RequestListener);
+  // Node starts enforcing headersTimeout/requestTimeout when a server starts listening; this one never
+  // listens (sockets are handed to it), so it is told it did.
+  h1.emit("listening");
+  const h2 = http2.createServer({
+    maxSessionMemory: 64,
+    // Bounds what one connection can ask for at once (Node's default is unlimited); a device needs one live stream.
+    settings: { maxConcurrentStreams: 128 },
+  }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const sessions = new Set<http2.ServerHttp2Session>();
+  const sessionOwner = new WeakMap<http2.ServerHttp2Session, GuardedConnection>();
+  const sessionOf = new WeakMap<GuardedConnection, http2.ServerHttp2Session>();
+  const socketOwner = new WeakMap<net.Socket, GuardedConnection>();
+  let handingOver: GuardedConnection | undefined;
+
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    if (handingOver) {
+      sessionOwner.set(session, handingOver);
+      sessionOf.set(handingOver, session);
+    }
+    watchSession(session, options);
   });
+  h2.on("stream", (stream) => watchStream(stream, options, () => !!sessionOwner.get(stream.session as http2.ServerHttp2Session)?.authenticated));
+
+  // HTTP/1.1 requests in progress per socket, so that a deadline closes a connection between requests.
+  const inProgress = new WeakMap<net.Socket, number>();
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    inProgress.set(req.socket, (inProgress.get(req.socket) ?? 0) + 1);
+    res.once("close", () => {
+      const left = (inProgress.get(req.socket) ?? 1) - 1;
+      inProgress.set(req.socket, left);
+      if (left === 0 && closing.has(req.socket)) req.socket.destroy();
+    });
+  });
+  const closing = new WeakSet<net.Socket>();
+
+  const dispatch = (connection: GuardedConnection, socket: net.Socket, useH2: boolean) => {
+    socketOwner.set(socket, connection);
+    // Unauthenticated past its deadline: HTTP/2 gets GOAWAY (open calls finish), HTTP/1.1 closes after its call.
+    const timer = setTimeout(() => {
+      if (connection.authenticated) return;
+      const session = sessionOf.get(connection);
+      if (session) closeSession(session);
+      else if (inProgress.get(socket)) closing.add(socket);
+      else socket.destroy();
+    }, options.unauthenticatedMs).unref();
+    connection.cleanups.push(() => clearTimeout(timer));
+    if (useH2) {
+      handingOver = connection;
+      h2.emit("connection", socket);
+      handingOver = undefined;
+    } else {
+      h1.emit("connection", socket);
+      socket.resume();
+    }
+  };
+
+  const context = options.tls ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    const connection = guard.admit(socket);
+    if (!connection) return;
+    // A transport error (reset, TLS alert) only ends this connection; the client sees the socket close.
+    socket.on("error", () => socket.destroy());
+    // Until the first bytes (or the end of the TLS handshake), nothing else watches the socket. A hard
+    // deadline, not an idle timeout, so that trickling handshake bytes does not keep it open.
+    const firstBytes = setTimeout(() => socket.destroy(), options.firstBytesMs).unref();
+    connection.cleanups.push(() => clearTimeout(firstBytes));
+    if (context) {
+      const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ["h2", "http/1.1"] });
+      secure.on("error", () => secure.destroy());
+      secure.once("secure", () => {
+        clearTimeout(firstBytes);
+        dispatch(connection, secure, secure.alpnProtocol === "h2");
+      });
+      return;
+    }
     socket.once("data", (chunk) => {
+      clearTimeout(firstBytes);
       socket.pause();
       socket.unshift(chunk);
       // HTTP/2 drains what is buffered itself; HTTP/1.1 reads through 'data' events once resumed.
-      if (chunk.subarray(0, 4).toString("latin1") === "PRI ") {
-        h2.emit("connection", socket);
-      } else {
-        h1.emit("connection", socket);
-        socket.resume();
-      }
+      dispatch(connection, socket, chunk.subarray(0, 4).toString("latin1") === "PRI ");
     });
-    socket.on("error", () => socket.destroy());
   });
+
   return Object.assign(server, {
+    guard,
+    authenticate(req: http.IncomingMessage | http2.Http2ServerRequest): void {
+      const owner = "stream" in req ? sessionOwner.get(req.stream.session as http2.ServerHttp2Session) : socketOwner.get(req.socket);
+      if (owner) guard.authenticate(owner);
+    },
     shutdown(graceMs: number): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.close(); // GOAWAY: no new streams, open ones finish
       h1.closeIdleConnections();
-      const force = setTimeout(() => { for (const socket of sockets) socket.destroy(); }, graceMs);
-      return closed.finally(() => clearTimeout(force));
+      const force = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        h1.closeAllConnections();
+      }, graceMs);
+      return closed.finally(() => {
+        clearTimeout(force);
+        h1.close();
+      });
     },
   });
 }
 
+/** An HTTP/2 session must acknowledge our SETTINGS in time, and is closed after `idleMs` of silence. */
+function watchSession(session: http2.ServerHttp2Session, options: TransportOptions): void {
+  const ack = setTimeout(() => session.destroy(), options.settingsAckMs).unref();
+  session.once("localSettings", () => clearTimeout(ack));
+  session.once("close", () => clearTimeout(ack));
+  session.setTimeout(options.idleMs, () => closeSession(session));
+}
+
+/** Sends GOAWAY so the client opens no new stream here, and destroys the session if its streams outlive the grace. */
+function closeSession(session: http2.ServerHttp2Session): void {
+  session.close();
+  setTimeout(() => session.destroy(), 2_000).unref();
+}
+
+/**
+ * An HTTP/2 request's body must end within `requestTimeoutMs` unless its connection is authenticated
+ * (checked when the deadline comes, since the token is read after the stream opens).
+ */
+function watchStream(stream: http2.ServerHttp2Stream, options: TransportOptions, authenticated: () => boolean): void {
+  if (stream.readableEnded) return;
+  const timer = setTimeout(() => {
+    if (!authenticated() && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+  }, options.requestTimeoutMs).unref();
+  stream.once("end", () => clearTimeout(timer));
+  stream.once("close", () => clearTimeout(timer));
+}
+
 /** A listening server that can be shut down without waiting for clients to hang up. */
 export interface HttpServer extends net.Server {
+  /** Per-address connection counts. */
+  readonly guard: ConnectionGuard;
+  /** Marks the connection under a request as authenticated (lifting its deadlines and its cap). */
+  authenticate(req: http.IncomingMessage | http2.Http2ServerRequest): void;
   /**
    * Stops accepting connections, asks HTTP/2 clients to go away once their streams end, and destroys
    * whatever connection is still open after `graceMs`.
