@@ -9,6 +9,7 @@ import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
 import type { Store } from "./store/interface.ts";
 import { parseConsistency } from "./store/scylla/cql.ts";
 import { parseReplication } from "./store/scylla/schema.ts";
+import { createRedisAppendRoute } from "./store/scylla/redis-append-route.ts";
 import { createScyllaStore, type ScyllaStoreOptions } from "./store/scylla/scylla-store.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 
@@ -39,8 +40,12 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       "or unset CHAT_REDIS_URL to run a single node.");
   }
   const sqlitePath = join(config.dataDir, "chat.sqlite");
-  const store = scyllaOptions ? await createScyllaStore(scyllaOptions) : createSqliteStore({ path: sqlitePath });
   const url = config.redisUrl;
+  // Nodes forward appends to the node that sequences the conversation over Redis (see owner-router.ts).
+  const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
+  const store = scyllaOptions
+    ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
+    : createSqliteStore({ path: sqlitePath });
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
@@ -52,6 +57,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       await broker.close();
       await sessions.close();
       await store.close();
+      await route?.close();
     },
   };
 }

@@ -36,14 +36,15 @@ const tables = [
     PRIMARY KEY (user_id, conversation_id))`,
 
   // The Discord layout: a partition per conversation and bucket of seqs (bounded in size), newest
-  // first, so "the latest N" is one partition read. Rows are only ever written with IF NOT EXISTS:
-  // the row is the seq allocator, a seq belongs to the first message that claims it.
+  // first, so "the latest N" is one partition read. Rows are written with plain writes by the one
+  // node holding the conversation's slot lease, with timestamps ordered by lease epoch (message-log.ts);
+  // keyspaces from before the leases hold rows written with IF NOT EXISTS, which stay as they are.
   `CREATE TABLE IF NOT EXISTS messages (
     conversation_id text, bucket bigint, seq bigint,
     sender_id text, client_message_id text, text text, sent_at timestamp,
     PRIMARY KEY ((conversation_id, bucket), seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
-  // Idempotency of sends: the seq a client message id holds or is trying to take (IF NOT EXISTS,
-  // then moved with IF seq = ?). The message row at that seq tells whether it was stored.
+  // Idempotency of sends before the sequencer leases (no longer written: the owner dedupes in memory
+  // and from the newest messages); kept so that existing keyspaces keep their schema.
   `CREATE TABLE IF NOT EXISTS seq_by_client_message_id (
     conversation_id text, sender_id text, client_message_id text, seq bigint,
     PRIMARY KEY ((conversation_id, sender_id, client_message_id)))`,
@@ -55,6 +56,10 @@ const tables = [
   `CREATE TABLE IF NOT EXISTS read_states (
     conversation_id text, user_id text, joined_at timestamp, delivered_seq bigint, read_seq bigint,
     PRIMARY KEY (conversation_id, user_id, joined_at))`,
+
+  // Who sequences each slot of conversations (owner-router.ts), until when, under which fencing
+  // epoch. Written only with lightweight transactions (sequencer-leases.ts).
+  `CREATE TABLE IF NOT EXISTS sequencer_leases (slot int PRIMARY KEY, owner text, epoch bigint, expires_at timestamp)`,
 
   // Settings fixed at creation, such as the bucket size, that existing data depends on.
   `CREATE TABLE IF NOT EXISTS schema_settings (name text PRIMARY KEY, value text)`,
