@@ -11,6 +11,7 @@ import { createHttpServer, type Handler } from "./transport/http-server.ts";
 import { rawRequestContext } from "./transport/raw-request.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { HealthMonitor } from "./observability/health-monitor.ts";
+import { botScopeInterceptor } from "./rpc/bot-scope.ts";
 import { registerHealthService } from "./rpc/health-service.ts";
 import { registerReflectionService } from "./rpc/reflection-service.ts";
 import { answerUnimplemented } from "./transport/unimplemented.ts";
@@ -53,7 +54,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
     },
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts), botScopeInterceptor(chat.bots)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {

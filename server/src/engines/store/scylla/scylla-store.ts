@@ -3,6 +3,7 @@ import type {
   ConversationRecord, DeviceRecord, MemberRecord, ReadStateRecord, Store, UserRecord,
 } from "../interface.ts";
 import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts";
+import { createScyllaBotStore } from "./bot-tables.ts";
 import { MessageLog } from "./message-log.ts";
 import { migrate, type Replication } from "./schema.ts";
 
@@ -175,6 +176,8 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     async listReadStates(conversationId) {
       return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
     },
+
+    ...createScyllaBotStore(cql),
 
     close: () => cql.close(),
   };
