@@ -12,6 +12,7 @@ import { createHttpServer, type Handler, type HttpServer } from "./transport/htt
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { HealthMonitor } from "./observability/health-monitor.ts";
+import { botScopeInterceptor } from "./rpc/bot-scope.ts";
 import { registerHealthService } from "./rpc/health-service.ts";
 import { registerReflectionService } from "./rpc/reflection-service.ts";
 import { answerUnimplemented } from "./transport/unimplemented.ts";
@@ -62,7 +63,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
     },
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {

@@ -2,6 +2,7 @@ import type { Broker } from "../engines/broker/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import { Accounts } from "./accounts/accounts.ts";
+import { type BotLimits, Bots } from "./bots/bots.ts";
 import { Conversations } from "./conversations/conversations.ts";
 import { Directory } from "./conversations/directory.ts";
 import { Membership } from "./conversations/membership.ts";
@@ -26,6 +27,8 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
   onError?: (error: unknown) => void;
+  /** A bot's own send limit; 5 a second, bursts of 10, by default. */
+  botLimits?: BotLimits;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -33,6 +36,7 @@ export interface Chat {
   readonly nodeId: string;
   readonly hub: Hub;
   readonly accounts: Accounts;
+  readonly bots: Bots;
   readonly directory: Directory;
   readonly conversations: Conversations;
   readonly messages: Messages;
@@ -53,6 +57,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
   const directory = new Directory(store);
   const accounts = new Accounts(store);
+  const bots = new Bots(store, accounts, options.botLimits ?? { sendRate: 5, sendBurst: 10 });
   const conversations = new Conversations(store, membership, directory, dispatcher);
   const messages = new Messages(store, membership, dispatcher);
   const receipts = new Receipts(store, membership, dispatcher);
@@ -80,7 +85,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await dispatcher.start();
 
   return {
-    nodeId, hub, accounts, directory, conversations, messages, receipts, typing, presence, live,
+    nodeId, hub, accounts, bots, directory, conversations, messages, receipts, typing, presence, live,
     close() {
       live.close();
       typing.close();

@@ -5,6 +5,8 @@ import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
 import { rawRequestKey, resetRequest } from "../transport/raw-request.ts";
+import { frameError } from "../core/live/live.ts";
+import { frameRefusal, frameVisible } from "./bot-scope.ts";
 import { type FrameResponseSchema, frameResponse } from "./frame-encoding.ts";
 
 /**
@@ -56,7 +58,11 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
  */
 async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Connection, chat: Chat, ctx: HandlerContext): Promise<void> {
   try {
-    for await (const req of requests) await chat.live.handle(connection, req);
+    for await (const req of requests) {
+      const refused = frameRefusal(connection.caller, req, chat.bots);
+      if (refused) connection.send(frameError(req.requestId, refused, req.frame.case === "send" ? req.frame.value.clientMessageId : ""));
+      else await chat.live.handle(connection, req);
+    }
   } catch (err) {
     if (ctx.signal.aborted) return connection.close(); // the client went away: nobody to tell
     connection.close(readError(ConnectError.from(err)));
@@ -87,7 +93,12 @@ async function* frames<S extends FrameResponseSchema>(connection: Connection, ct
     if (error) setTimeout(() => finished || resetRequest(ctx.values.get(rawRequestKey), error), resetGraceMs).unref();
   });
   try {
-    for await (const batch of connection.frames()) yield frameResponse(schema, batch);
+    const { caller } = connection;
+    for await (const batch of connection.frames()) {
+      // A bot token limited to some conversations sees only theirs.
+      const visible = caller.scope ? batch.filter((f) => frameVisible(caller, f)) : batch;
+      if (visible.length > 0) yield frameResponse(schema, visible);
+    }
   } finally {
     finished = true;
     ctx.signal.removeEventListener("abort", onAbort);

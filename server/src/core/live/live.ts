@@ -22,7 +22,7 @@ const maxFramesPerResponse = 256;
 const resumeWaitMs = 1_000;
 
 /** A FrameError answering one client frame. */
-function frameError(requestId: string, err: unknown, clientMessageId = "") {
+export function frameError(requestId: string, err: unknown, clientMessageId = "") {
   const { code, rawMessage } = ConnectError.from(err);
   return create(ServerFrameSchema, { requestId, frame: { case: "error", value: { code: code as number, message: rawMessage, clientMessageId } } });
 }

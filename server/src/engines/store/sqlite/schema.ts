@@ -53,6 +53,20 @@ CREATE TABLE IF NOT EXISTS messages (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (conversation_id, sender_id, client_message_id);
 
+CREATE TABLE IF NOT EXISTS bots (
+  bot_id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bots_by_owner ON bots (owner_id, created_at);
+
+-- What a bot token (a device of a bot) may do; conversation_ids is a JSON array, empty for all.
+CREATE TABLE IF NOT EXISTS token_scopes (
+  device_id TEXT PRIMARY KEY,
+  conversation_ids TEXT NOT NULL,
+  can_write INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS read_states (
   conversation_id TEXT NOT NULL,
   user_id TEXT NOT NULL,
