@@ -3,6 +3,9 @@ import type { Config } from "../config.ts";
 import type { Broker } from "./broker/interface.ts";
 import { createMemoryBroker } from "./broker/memory/memory-broker.ts";
 import { createRedisBroker } from "./broker/redis/redis-broker.ts";
+import type { ControlPlane } from "./control/interface.ts";
+import { createMemoryControlPlane } from "./control/memory/memory-control-plane.ts";
+import { createRedisControlPlane } from "./control/redis/redis-control-plane.ts";
 import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
@@ -18,6 +21,7 @@ export interface Engines {
   store: Store;
   sessions: SessionMap;
   broker: Broker;
+  control: ControlPlane;
   /** Names of the engines, for the startup log. */
   describe: string;
   close(): Promise<void>;
@@ -48,12 +52,14 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
     : createSqliteStore({ path: sqlitePath });
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
+  const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
-    store, sessions, broker,
-    describe: `store=${storeName} sessions=${liveName} broker=${liveName}`,
+    store, sessions, broker, control,
+    describe: `store=${storeName} sessions=${liveName} broker=${liveName} control=${liveName}`,
     async close() {
+      await control.close();
       await broker.close();
       await sessions.close();
       await store.close();

@@ -26,21 +26,26 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
       chat.live.resume(connection, req.resume?.cursors ?? [], "", req.resume?.maxBatch).catch((err) => connection.close(ConnectError.from(err)));
       yield* frames(connection, ctx, SubscribeResponseSchema);
     },
+    // Every unary call proves the calling device is there, wherever its Subscribe stream lives.
     async sendMessage(req, ctx) {
+      touch(chat, ctx);
       return chat.messages.send(callerOf(ctx), req);
     },
     async markDelivered(req, ctx) {
+      touch(chat, ctx);
       return { state: await chat.receipts.mark(callerOf(ctx), "delivered", req.conversationId, req.seq) };
     },
     async markRead(req, ctx) {
+      touch(chat, ctx);
       return { state: await chat.receipts.mark(callerOf(ctx), "read", req.conversationId, req.seq) };
     },
     async setTyping(req, ctx) {
+      touch(chat, ctx);
       await chat.live.setTyping(callerOf(ctx), req.conversationId, req.typing);
       return {};
     },
     async heartbeat(_req, ctx) {
-      await chat.live.heartbeat(callerOf(ctx));
+      await chat.live.touch(callerOf(ctx));
       return {};
     },
   });
@@ -61,7 +66,7 @@ async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Co
     for await (const req of requests) {
       const refused = frameRefusal(connection.caller, req, chat.bots);
       if (refused) connection.send(frameError(req.requestId, refused, req.frame.case === "send" ? req.frame.value.clientMessageId : ""));
-      else await chat.live.handle(connection, req);
+      else await chat.live.receive(connection, req);
     }
   } catch (err) {
     if (ctx.signal.aborted) return connection.close(); // the client went away: nobody to tell
@@ -76,6 +81,11 @@ function readError(err: ConnectError): ConnectError {
     return new ConnectError(`client frame is not a valid chat.v1.StreamRequest: ${err.rawMessage}`, Code.InvalidArgument);
   }
   return err;
+}
+
+/** Counts a unary call as a heartbeat of its device without delaying the call's own work. */
+function touch(chat: Chat, ctx: HandlerContext): void {
+  chat.live.touch(callerOf(ctx)).catch((err: unknown) => chat.live.reportError(err));
 }
 
 /** How long a stream closed with an error may take to write its error before it is reset. */

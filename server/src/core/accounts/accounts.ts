@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ControlPlane } from "../../engines/control/interface.ts";
 import type { DeviceRecord, Store, UserRecord } from "../../engines/store/interface.ts";
 import { dummyHash, hashPassword, verifyPassword } from "../../auth/password.ts";
 import { botTokenPrefix, hashToken, newToken } from "../../auth/token.ts";
@@ -19,11 +20,12 @@ export interface LoggedIn {
  */
 export class Accounts {
   private readonly store: Store;
-  /** Called when a device's token is revoked, so its open streams can be closed. */
-  onRevoke: (device: DeviceRecord) => void = () => {};
+  private readonly control: ControlPlane;
 
-  constructor(store: Store) {
+  /** `control` closes a revoked device's streams on whichever node holds them. */
+  constructor(store: Store, control: ControlPlane) {
     this.store = store;
+    this.control = control;
   }
 
   /** Creates an account and logs its first device in. */
@@ -83,7 +85,7 @@ export class Accounts {
   async revoke(caller: Caller, deviceId: string): Promise<void> {
     const device = await this.store.deleteDevice(caller.userId, deviceId);
     if (!device) throw notFound(`no device "${deviceId}" among your sessions`);
-    this.onRevoke(device);
+    await this.control.publish({ kind: "disconnect", userId: device.userId, deviceId: device.deviceId, reason: "this device was logged out" });
   }
 
   /**

@@ -43,9 +43,8 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
   const requests = (nodeId: string) => `chat:{seq}:append:${nodeId}`;
   const answersOf = (nodeId: string) => `chat:{seq}:answer:${nodeId}`;
   const answers = answersOf(options.nodeId);
-  const publisher = createRedisClient(options.url, "chat-append-publish");
-  const subscriber = createRedisClient(options.url, "chat-append-subscribe");
-  for (const r of [publisher, subscriber]) r.on("error", (err) => options.onError(err));
+  const publisher = createRedisClient(options.url, "chat-append-publish", options.onError);
+  const subscriber = createRedisClient(options.url, "chat-append-subscribe", options.onError);
   const waiting = new Map<string, { resolve: (a: Appended) => void; reject: (e: Error) => void; message: NewMessage }>();
   let handler: AppendHandler | undefined;
 
