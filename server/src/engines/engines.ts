@@ -10,6 +10,7 @@ import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
 import type { Store } from "./store/interface.ts";
+import type { MigrationReport } from "./store/migrations.ts";
 import { parseConsistency } from "./store/scylla/cql.ts";
 import { parseReplication } from "./store/scylla/schema.ts";
 import { createRedisAppendRoute } from "./store/scylla/redis-append-route.ts";
@@ -44,12 +45,14 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       "or unset CHAT_REDIS_URL to run a single node.");
   }
   const sqlitePath = join(config.dataDir, "chat.sqlite");
+  let schema = "";
+  const onMigrated = (report: MigrationReport) => (schema = ` schema=v${report.version}${report.applied.length ? ` (applied ${report.applied.map((m) => m.version).join(",")})` : ""}`);
   const url = config.redisUrl;
   // Nodes forward appends to the node that sequences the conversation over Redis (see owner-router.ts).
   const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
   const store = scyllaOptions
-    ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
-    : createSqliteStore({ path: sqlitePath });
+    ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, onMigrated, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
+    : createSqliteStore({ path: sqlitePath, onMigrated });
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
@@ -57,7 +60,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
     store, sessions, broker, control,
-    describe: `store=${storeName} sessions=${liveName} broker=${liveName} control=${liveName}`,
+    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName}`,
     async close() {
       await control.close();
       await broker.close();

@@ -2,7 +2,7 @@ import type { types } from "cassandra-driver";
 import type { BotRecord, BotStore, TokenScopeRecord } from "../interface.ts";
 import type { Cql } from "./cql.ts";
 
-/** The cluster store's bot tables (declared in schema.ts) behind {@link BotStore}: each read is one partition. */
+/** The cluster store's bot tables (migration 3, migrations.ts) behind {@link BotStore}: each read is one partition. */
 export function createScyllaBotStore(cql: Cql): BotStore {
   const toBot = (r: types.Row): BotRecord => ({ botId: r.get("bot_id"), ownerId: r.get("owner_id"), createdAt: r.get("created_at") });
   return {

@@ -7,9 +7,10 @@ import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts
 import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
 import { createScyllaBotStore } from "./bot-tables.ts";
 import { MessageLog } from "./message-log.ts";
+import type { MigrationReport } from "../migrations.ts";
 import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
-import { migrate, type Replication } from "./schema.ts";
+import { createKeyspace, migrate, type Replication } from "./schema.ts";
 
 /** Options of {@link createScyllaStore}. */
 export interface ScyllaStoreOptions {
@@ -26,8 +27,10 @@ export interface ScyllaStoreOptions {
   replication?: Replication;
   /** Seqs per message partition, fixed when the keyspace is created; 1000 by default. */
   bucketSize?: number;
-  /** Creates missing tables at startup (idempotent); true by default. */
+  /** Applies pending schema migrations at startup (see migrations.ts); true by default. */
   migrate?: boolean;
+  /** Hears what the schema migrations did (for the startup log). */
+  onMigrated?: (report: MigrationReport) => void;
   /** This node's id in the cluster: where other nodes forward appends it sequences. Random by default. */
   nodeId?: string;
   /**
@@ -65,15 +68,22 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
   if (options.migrate ?? true) {
     const admin = await connect();
     try {
-      await migrate(admin, {
-        keyspace: options.keyspace, bucketSize,
-        replication: options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 },
-      });
+      await createKeyspace(admin, options.keyspace, options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 });
     } finally {
       await admin.close();
     }
   }
   const cql = await connect(options.keyspace);
+  if (options.migrate ?? true) {
+    try {
+      // Not inside `onMigrated?.(…)`: an optional call skips evaluating its arguments when unset.
+      const report = await migrate(cql, { bucketSize });
+      options.onMigrated?.(report);
+    } catch (err) {
+      await cql.close();
+      throw err;
+    }
+  }
   const nodeId = options.nodeId ?? randomUUID();
   const timings = options.leaseTimings ?? defaultLeaseTimings;
   const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { BotRecord, BotStore, TokenScopeRecord } from "../interface.ts";
 
-/** The embedded store's bot tables (declared in schema.ts) behind {@link BotStore}. */
+/** The embedded store's bot tables (migration 2, migrations.ts) behind {@link BotStore}. */
 export function createSqliteBotStore(db: DatabaseSync): BotStore {
   const insertBot = db.prepare("INSERT INTO bots VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
   const botsByOwner = db.prepare("SELECT * FROM bots WHERE owner_id = ? ORDER BY created_at, bot_id");
