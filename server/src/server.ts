@@ -12,6 +12,11 @@ import { createHttpServer, type Handler, type HttpServer } from "./transport/htt
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { webClientFile } from "./transport/web-client.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { HealthMonitor } from "./observability/health-monitor.ts";
+import { botScopeInterceptor } from "./rpc/bot-scope.ts";
+import { registerHealthService } from "./rpc/health-service.ts";
+import { registerReflectionService } from "./rpc/reflection-service.ts";
+import { answerUnimplemented } from "./transport/unimplemented.ts";
 
 /** A running node. */
 export interface RunningServer {
@@ -20,6 +25,8 @@ export interface RunningServer {
   port: number;
   chat: Chat;
   engines: Engines;
+  /** Whether the node serves: what grpc.health.v1.Health and /healthz answer from. */
+  health: HealthMonitor;
   /** The listening socket's server (per-address counts, deadlines). */
   transport: HttpServer;
   /** Closes every stream (clients reconnect and resume), stops listening, closes the engines. */
@@ -41,6 +48,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onError,
   });
   const metrics = createMetrics(chat);
+  const health = new HealthMonitor({
+    probes: engineProbes(engines),
+    onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
+  });
+  await health.probe();
   // The transport is built around the adapter, so the interceptor reaches it through this binding.
   let transport: HttpServer | undefined;
   const onAuthenticated = (values: ContextValues) => {
@@ -48,19 +60,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (raw) transport?.authenticate(raw);
   };
   const adapter = connectNodeAdapter({
-    routes: chatRoutes(chat),
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated)],
+    routes: (router) => {
+      chatRoutes(chat)(router);
+      registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
+      registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
+    },
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots)],
     readMaxBytes,
     contextValues: rawRequestContext,
-    fallback: (req: { url?: string; method?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string | Buffer): void }) => {
-      endpoint(req.url, metrics).then(async ([status, type, body]) => {
+    fallback: (req, res) => {
+      if (answerUnimplemented(req, res)) return;
+      endpoint(req.url, metrics, health).then(async ([status, type, body]) => {
         // Any other GET may be the web client (the desktop app's renderer), when it is built.
         const get = req.method === "GET" || req.method === "HEAD";
         const file = status === 404 && config.webDir && get ? await webClientFile(config.webDir, req.url ?? "/") : undefined;
         res.statusCode = file ? 200 : status;
         res.setHeader("content-type", file?.contentType ?? type);
         for (const [k, v] of Object.entries(file?.headers ?? {})) res.setHeader(k, v);
-        res.end(req.method === "HEAD" ? "" : file?.body ?? body);
+        res.end(req.method === "HEAD" ? "" : (file?.body ?? body));
       }, (err: unknown) => {
         // Only /metrics can fail (a collector threw): the scraper sees a 500, the operator the log line.
         logger.error({ err, url: req.url }, "plain endpoint failed");
@@ -81,8 +98,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   logger.info({ nodeId: config.nodeId, port, engines: engines.describe }, "chat server listening");
   return {
-    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, transport: server,
+    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, health, transport: server,
     async close() {
+      health.drain(); // health watchers hear NOT_SERVING before their streams close
+      health.close();
       chat.close();
       await server.shutdown(1_000);
       await engines.close();
@@ -90,11 +109,28 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-/** The plain HTTP endpoints beside the RPCs: /healthz for load balancers, /metrics for Prometheus. */
-async function endpoint(url: string | undefined, metrics: Metrics): Promise<[number, string, string]> {
-  if (url === "/healthz") return [200, "text/plain", "ok\n"];
+/**
+ * The plain HTTP endpoints beside the RPCs: /healthz for load balancers (503 and the reason while the
+ * node is not serving, from the same monitor as grpc.health.v1), /metrics for Prometheus.
+ */
+async function endpoint(url: string | undefined, metrics: Metrics, monitor: HealthMonitor): Promise<[number, string, string]> {
+  if (url === "/healthz") {
+    const { serving, reason } = monitor.health;
+    return serving ? [200, "text/plain", "ok\n"] : [503, "text/plain", `not serving: ${reason}\n`];
+  }
   if (url === "/metrics") return [200, metrics.registry.contentType, await metrics.registry.metrics()];
   return [404, "text/plain", "not found\n"];
+}
+
+/** A never-used user id: reading it exercises the store and the session map without touching data. */
+const probeUserId = "00000000-0000-0000-0000-000000000000";
+
+/** Cheap reads through each engine a node needs: answered means reachable. */
+function engineProbes(engines: Engines) {
+  return {
+    store: () => engines.store.getUsers([probeUserId]),
+    sessions: () => engines.sessions.presence([probeUserId]),
+  };
 }
 
 /** Lets browsers (the desktop renderer, web clients) call from the allowed origins. */

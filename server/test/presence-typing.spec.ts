@@ -95,6 +95,14 @@ describe("presence and typing", () => {
     [a, b, e].forEach((s) => s.close());
   });
 
+  it("refuses the 6th typing frame of a second: at most 5, no burst above that", async () => {
+    const a = await openStream(alice);
+    for (let i = 0; i < 6; i++) a.send({ requestId: `t${i}`, frame: { case: "typing", value: { conversationId: conv, typing: i % 2 === 0 } } });
+    const err = await a.until(() => a.frames.find((f) => f.frame.case === "error"));
+    expect(err.requestId).toBe("t5");
+    a.close();
+  });
+
   it("answers a flood of typing frames with ResourceExhausted and keeps the stream open", async () => {
     const a = await openStream(alice);
     for (let i = 0; i < 40; i++) a.send({ frame: { case: "typing", value: { conversationId: conv, typing: true } } });

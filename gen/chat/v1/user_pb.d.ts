@@ -37,6 +37,20 @@ export declare type User = Message<"chat.v1.User"> & {
    * @generated from field: string display_name = 3;
    */
   displayName: string;
+
+  /**
+   * True for a bot account (see BotService): clients mark it as a bot, bots ignore its messages by default.
+   *
+   * @generated from field: bool bot = 4;
+   */
+  bot: boolean;
+
+  /**
+   * The user who created the bot; empty for people.
+   *
+   * @generated from field: string bot_owner_id = 5;
+   */
+  botOwnerId: string;
 };
 
 /**

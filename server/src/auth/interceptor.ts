@@ -12,6 +12,9 @@ export const callerKey = createContextKey<Caller | undefined>(undefined, { descr
 /** Calls that need no token. */
 const publicMethods = new Set<DescMethod>([AuthService.method.register, AuthService.method.login]);
 
+/** Services that need no token: the standard ones load balancers and tools call (health, reflection). */
+const publicServices = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
+
 /**
  * `onAuthenticated` hears every call whose token was valid (the transport lifts the deadlines of
  * unauthenticated connections for it).
@@ -21,7 +24,7 @@ const publicMethods = new Set<DescMethod>([AuthService.method.register, AuthServ
  */
 export function authInterceptor(accounts: Accounts, onAuthenticated: (values: ContextValues) => void = () => {}): Interceptor {
   return (next) => async (req) => {
-    if (!publicMethods.has(req.method)) {
+    if (!publicMethods.has(req.method) && !publicServices.has(req.service.typeName)) {
       const token = bearerToken(req.header.get("authorization"));
       if (!token) throw unauthenticated("missing \"authorization: Bearer <token>\" header; log in first");
       req.contextValues.set(callerKey, await accounts.authenticate(token));

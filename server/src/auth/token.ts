@@ -1,8 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 
+/** Prefix of a person's device tokens. */
+export const deviceTokenPrefix = "chat_";
+/** Prefix of a bot's API tokens: tells the server to load the token's scope, and secret scanners what leaked. */
+export const botTokenPrefix = "chatbot_";
+
 /** A new opaque bearer token: 32 random bytes, base64url, prefixed so that leaked ones are easy to grep. */
-export function newToken(): string {
-  return `chat_${randomBytes(32).toString("base64url")}`;
+export function newToken(prefix = deviceTokenPrefix): string {
+  return `${prefix}${randomBytes(32).toString("base64url")}`;
 }
 
 /** The hash under which a token is stored: a stolen database yields no usable token. */

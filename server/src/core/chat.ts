@@ -3,6 +3,7 @@ import type { ControlPlane } from "../engines/control/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import { Accounts } from "./accounts/accounts.ts";
+import { type BotLimits, Bots } from "./bots/bots.ts";
 import { Conversations } from "./conversations/conversations.ts";
 import { withDeadlines } from "./deadlines.ts";
 import { Directory } from "./conversations/directory.ts";
@@ -31,6 +32,8 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
   onError?: (error: unknown) => void;
+  /** A bot's own send limit; 5 a second, bursts of 10, by default. */
+  botLimits?: BotLimits;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -38,6 +41,7 @@ export interface Chat {
   readonly nodeId: string;
   readonly hub: Hub;
   readonly accounts: Accounts;
+  readonly bots: Bots;
   readonly directory: Directory;
   readonly conversations: Conversations;
   readonly messages: Messages;
@@ -60,6 +64,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
   const directory = new Directory(store);
   const accounts = new Accounts(store, control);
+  const bots = new Bots(store, accounts, options.botLimits ?? { sendRate: 5, sendBurst: 10 });
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher);
   const receipts = new Receipts(store, membership, dispatcher);
@@ -87,7 +92,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await control.subscribe(nodeId, (command) => live.onControl(command));
 
   return {
-    nodeId, hub, accounts, directory, conversations, messages, receipts, typing, presence, live,
+    nodeId, hub, accounts, bots, directory, conversations, messages, receipts, typing, presence, live,
     close() {
       live.close();
       typing.close();

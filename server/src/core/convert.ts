@@ -12,8 +12,10 @@ export const toMessage = (m: MessageRecord): Message => create(MessageSchema, {
   clientMessageId: m.clientMessageId, text: m.text, sentAt: timestampFromDate(m.sentAt),
 });
 
-/** A user as others see it (never the password hash). */
-export const toUser = (u: UserRecord): User => create(UserSchema, { id: u.id, username: u.username, displayName: u.displayName });
+/** A user as others see it (never the password hash); `botOwnerId` is set for a bot (see Bots.ownersOf). */
+export const toUser = (u: UserRecord, botOwnerId = ""): User => create(UserSchema, {
+  id: u.id, username: u.username, displayName: u.displayName, bot: botOwnerId !== "", botOwnerId,
+});
 
 /** Read marks. */
 export const toReadState = (s: ReadStateRecord): ReadState => create(ReadStateSchema, {

@@ -23,7 +23,8 @@ export function registerAuthService(router: ConnectRouter, chat: Chat): void {
     },
     async whoAmI(_req, ctx) {
       const caller = callerOf(ctx);
-      return { user: toUser(await chat.accounts.whoAmI(caller)), deviceId: caller.deviceId };
+      const user = await chat.accounts.whoAmI(caller);
+      return { user: toUser(user, (await chat.bots.ownersOf([user.id])).get(user.id)), deviceId: caller.deviceId };
     },
     async listSessions(_req, ctx) {
       const caller = callerOf(ctx);

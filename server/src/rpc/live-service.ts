@@ -1,10 +1,12 @@
-import { ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { LiveService, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { LiveService, type StreamRequest, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
 import { rawRequestKey, resetRequest } from "../transport/raw-request.ts";
+import { frameError } from "../core/live/live.ts";
+import { frameRefusal, frameVisible } from "./bot-scope.ts";
 import { type FrameResponseSchema, frameResponse } from "./frame-encoding.ts";
 
 /**
@@ -16,14 +18,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
   router.service(LiveService, {
     async *stream(requests, ctx) {
       const connection = await chat.live.open(callerOf(ctx));
-      void (async () => {
-        try {
-          for await (const req of requests) await chat.live.receive(connection, req);
-        } catch {
-          // the client went away; the stream below ends through close()
-        }
-        connection.close();
-      })();
+      void readFrames(requests, connection, chat, ctx);
       yield* frames(connection, ctx, StreamResponseSchema);
     },
     async *subscribe(req, ctx) {
@@ -56,6 +51,38 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
   });
 }
 
+/**
+ * Reads a bidirectional stream's client frames into the core. A frame the server cannot read ends
+ * the stream with the reason: ResourceExhausted over the size limit, InvalidArgument for bytes that
+ * are no StreamRequest (the library calls those Internal, which would blame the server).
+ *
+ * Half-closing the request side does not end the stream: gRPC's two directions are independent, and
+ * grpcurl or buf curl half-close as soon as their input is sent, yet their users want to see what
+ * arrives next. The stream then ends when the client cancels, when the server shuts down, or after
+ * the heartbeat timeout (DeadlineExceeded) unless the device keeps it alive with unary Heartbeat calls.
+ */
+async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Connection, chat: Chat, ctx: HandlerContext): Promise<void> {
+  try {
+    for await (const req of requests) {
+      const refused = frameRefusal(connection.caller, req, chat.bots);
+      if (refused) connection.send(frameError(req.requestId, refused, req.frame.case === "send" ? req.frame.value.clientMessageId : ""));
+      else await chat.live.receive(connection, req);
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) return connection.close(); // the client went away: nobody to tell
+    connection.close(readError(ConnectError.from(err)));
+  }
+}
+
+/** The error that ends a stream whose next client frame could not be read. */
+function readError(err: ConnectError): ConnectError {
+  if (err.code === Code.ResourceExhausted) return new ConnectError(`client frame too large: ${err.rawMessage}`, Code.ResourceExhausted);
+  if (err.code === Code.Internal && err.rawMessage.startsWith("parse")) {
+    return new ConnectError(`client frame is not a valid chat.v1.StreamRequest: ${err.rawMessage}`, Code.InvalidArgument);
+  }
+  return err;
+}
+
 /** Counts a unary call as a heartbeat of its device without delaying the call's own work. */
 function touch(chat: Chat, ctx: HandlerContext): void {
   chat.live.touch(callerOf(ctx)).catch((err: unknown) => chat.live.reportError(err));
@@ -76,7 +103,12 @@ async function* frames<S extends FrameResponseSchema>(connection: Connection, ct
     if (error) setTimeout(() => finished || resetRequest(ctx.values.get(rawRequestKey), error), resetGraceMs).unref();
   });
   try {
-    for await (const batch of connection.frames()) yield frameResponse(schema, batch);
+    const { caller } = connection;
+    for await (const batch of connection.frames()) {
+      // A bot token limited to some conversations sees only theirs.
+      const visible = caller.scope ? batch.filter((f) => frameVisible(caller, f)) : batch;
+      if (visible.length > 0) yield frameResponse(schema, visible);
+    }
   } finally {
     finished = true;
     ctx.signal.removeEventListener("abort", onAbort);

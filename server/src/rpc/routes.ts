@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Chat } from "../core/chat.ts";
 import { registerAuthService } from "./auth-service.ts";
+import { registerBotService } from "./bot-service.ts";
 import { registerConversationService } from "./conversation-service.ts";
 import { registerHistoryService } from "./history-service.ts";
 import { registerLiveService } from "./live-service.ts";
@@ -14,5 +15,6 @@ export function chatRoutes(chat: Chat): (router: ConnectRouter) => void {
     registerConversationService(router, chat);
     registerHistoryService(router, chat);
     registerLiveService(router, chat);
+    registerBotService(router, chat);
   };
 }

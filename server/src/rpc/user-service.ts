@@ -10,7 +10,9 @@ export function registerUserService(router: ConnectRouter, chat: Chat): void {
     async getUsers(req, ctx) {
       callerOf(ctx);
       const users = await chat.directory.lookup(req.userIds, req.usernames);
-      return { users: users.map(toUser), presence: await chat.presence.get(users.map((u) => u.id)) };
+      const ids = users.map((u) => u.id);
+      const owners = await chat.bots.ownersOf(ids);
+      return { users: users.map((u) => toUser(u, owners.get(u.id))), presence: await chat.presence.get(ids) };
     },
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ControlPlane } from "../../engines/control/interface.ts";
 import type { DeviceRecord, Store, UserRecord } from "../../engines/store/interface.ts";
 import { dummyHash, hashPassword, verifyPassword } from "../../auth/password.ts";
-import { hashToken, newToken } from "../../auth/token.ts";
+import { botTokenPrefix, hashToken, newToken } from "../../auth/token.ts";
 import type { Caller } from "../caller.ts";
 import { alreadyExists, notFound, unauthenticated } from "../errors.ts";
 import { limits, requireLength, requireUsername } from "../validate.ts";
@@ -30,31 +30,43 @@ export class Accounts {
 
   /** Creates an account and logs its first device in. */
   async register(input: { username: string; password: string; displayName: string; deviceName: string }): Promise<LoggedIn> {
-    const username = requireUsername(input.username);
     requireLength(input.password, "password", limits.minPasswordLength, limits.maxPasswordLength);
-    const displayName = requireLength(input.displayName.trim(), "display_name", 0, limits.maxDisplayNameLength) || username;
+    const user = await this.createUser(input.username, input.displayName, await hashPassword(input.password));
+    return this.issueToken(user, input.deviceName);
+  }
+
+  /**
+   * Creates an account; `passwordHash` is empty for a bot, which can then never log in with a
+   * password. AlreadyExists when the username is taken.
+   */
+  async createUser(name: string, displayName: string, passwordHash: string): Promise<UserRecord> {
+    const username = requireUsername(name);
     const user: UserRecord = {
-      id: randomUUID(), username, displayName,
-      passwordHash: await hashPassword(input.password), createdAt: new Date(),
+      id: randomUUID(), username, passwordHash, createdAt: new Date(),
+      displayName: requireLength(displayName.trim(), "display_name", 0, limits.maxDisplayNameLength) || username,
     };
     if (!(await this.store.createUser(user))) throw alreadyExists(`username "${username}" is taken`);
-    return this.logIn(user, input.deviceName);
+    return user;
   }
 
   /** Logs a device in; the same error for an unknown user and a wrong password. */
   async login(input: { username: string; password: string; deviceName: string }): Promise<LoggedIn> {
     const username = input.username.trim().replace(/^@/, "").toLowerCase();
     const user = username ? await this.store.getUserByUsername(username) : undefined;
-    const ok = await verifyPassword(user?.passwordHash ?? dummyHash, input.password);
-    if (!user || !ok) throw unauthenticated("wrong username or password");
-    return this.logIn(user, input.deviceName);
+    // A bot has no password (an empty hash): it connects with API tokens only.
+    const ok = await verifyPassword(user?.passwordHash || dummyHash, input.password);
+    if (!user?.passwordHash || !ok) throw unauthenticated("wrong username or password");
+    return this.issueToken(user, input.deviceName);
   }
 
   /** The device a bearer token belongs to; Unauthenticated when it is unknown or revoked. */
   async authenticate(token: string): Promise<Caller> {
     const device = await this.store.getDeviceByTokenHash(hashToken(token));
     if (!device) throw unauthenticated("the token is unknown or was revoked; log in again");
-    return { userId: device.userId, deviceId: device.deviceId };
+    if (!token.startsWith(botTokenPrefix)) return { userId: device.userId, deviceId: device.deviceId };
+    const scope = await this.store.getTokenScope(device.deviceId);
+    if (!scope) throw unauthenticated("the bot token has no scope; create a new one");
+    return { userId: device.userId, deviceId: device.deviceId, scope: { conversationIds: new Set(scope.conversationIds), canWrite: scope.canWrite } };
   }
 
   /** The caller's account. */
@@ -76,10 +88,16 @@ export class Accounts {
     await this.control.publish({ kind: "disconnect", userId: device.userId, deviceId: device.deviceId, reason: "this device was logged out" });
   }
 
-  private async logIn(user: UserRecord, deviceName: string): Promise<LoggedIn> {
+  /**
+   * Logs a new device of a user in: a new token, of which only the hash is kept. `before` runs with
+   * the device id before the token exists (a bot token's scope is stored there, so that no token is
+   * ever without one).
+   */
+  async issueToken(user: UserRecord, deviceName: string, prefix?: string, before?: (deviceId: string) => Promise<void>): Promise<LoggedIn> {
     const name = requireLength(deviceName.trim(), "device_name", 0, limits.maxDeviceNameLength) || "device";
-    const token = newToken();
+    const token = newToken(prefix);
     const deviceId = randomUUID();
+    await before?.(deviceId);
     await this.store.createDevice({ userId: user.id, deviceId, deviceName: name, tokenHash: hashToken(token), createdAt: new Date() });
     return { user, deviceId, token };
   }

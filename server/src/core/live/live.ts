@@ -30,7 +30,7 @@ const maxFramesInFlight = 64;
 const touchedDevices = 100_000;
 
 /** A FrameError answering one client frame. */
-function frameError(requestId: string, err: unknown, clientMessageId = "") {
+export function frameError(requestId: string, err: unknown, clientMessageId = "") {
   const { code, rawMessage } = ConnectError.from(err);
   return create(ServerFrameSchema, { requestId, frame: { case: "error", value: { code: code as number, message: rawMessage, clientMessageId } } });
 }
@@ -41,7 +41,7 @@ export interface LiveOptions {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   outboxCapacity: number;
-  /** Typing frames a device may send per second (and twice that in a burst). */
+  /** Typing frames a device may send per second, with no burst above that (as docs/protocol.md says). */
   typingRate: number;
 }
 
@@ -75,7 +75,7 @@ export class Live {
   constructor(options: LiveOptions, parts: LiveParts) {
     this.options = options;
     this.parts = parts;
-    this.typingLimiter = new RateLimiter(options.typingRate, options.typingRate * 2);
+    this.typingLimiter = new RateLimiter(options.typingRate, options.typingRate);
     this.sweeper = setInterval(() => this.closeSilent(), Math.min(options.heartbeatIntervalMs, 5_000)).unref();
   }
 

@@ -107,6 +107,25 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     expect((await b.listDevices(userId)).map((d) => d.deviceName)).toEqual(["d1", "d0"]);
   });
 
+  it("bots: known by id and listed by owner (written on one node, read on the other); token scopes round-trip", async () => {
+    const owner = randomUUID();
+    const bots = [{ botId: randomUUID(), ownerId: owner, createdAt: new Date(now().getTime() - 1000) }, { botId: randomUUID(), ownerId: owner, createdAt: now() }];
+    for (const bot of bots) await a.createBot(bot);
+    await a.createBot(bots[0]!); // idempotent
+    expect((await b.listBotsByOwner(owner)).map((x) => x.botId)).toEqual(bots.map((x) => x.botId));
+    expect(await b.listBotsByOwner(randomUUID())).toEqual([]);
+    const person = randomUUID();
+    expect((await b.getBots([bots[1]!.botId, person])).map((x) => [x.botId, x.ownerId])).toEqual([[bots[1]!.botId, owner]]);
+    expect(await b.getBots([])).toEqual([]);
+    const deviceId = randomUUID();
+    expect(await b.getTokenScope(deviceId)).toBeUndefined();
+    await a.putTokenScope({ deviceId, conversationIds: [], canWrite: true });
+    expect(await b.getTokenScope(deviceId)).toEqual({ deviceId, conversationIds: [], canWrite: true });
+    const conversationIds = [randomUUID(), randomUUID()];
+    await a.putTokenScope({ deviceId, conversationIds, canWrite: false });
+    expect(await b.getTokenScope(deviceId)).toEqual({ deviceId, conversationIds, canWrite: false });
+  });
+
   it("direct conversations: exactly one per pair, even when both sides race from two nodes", async () => {
     const [x, y] = [randomUUID(), randomUUID()];
     const attempts = await Promise.all(Array.from({ length: 8 }, (_, i) => {

@@ -11,7 +11,7 @@
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store {
+export interface Store extends BotStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */
@@ -148,4 +148,37 @@ export interface ReadStateRecord {
  */
 export class StoreUnavailable extends Error {
   override readonly name = "StoreUnavailable";
+}
+
+/**
+ * Bot accounts: which users are bots and whose, and what each bot token may do. A bot is a user
+ * (`createUser`, with an empty password hash) and its tokens are its devices (`createDevice`); these
+ * records add what only bots have. Writes are idempotent puts.
+ */
+export interface BotStore {
+  /** Records that a user is a bot and who owns it. */
+  createBot(bot: BotRecord): Promise<void>;
+  /** Bot records of the given user ids, in no particular order; ids of people are left out. */
+  getBots(ids: readonly string[]): Promise<BotRecord[]>;
+  /** The bots a user owns, oldest first. */
+  listBotsByOwner(ownerId: string): Promise<BotRecord[]>;
+  /** Stores what a bot token (a device of the bot) may do. */
+  putTokenScope(scope: TokenScopeRecord): Promise<void>;
+  /** What a bot token may do; undefined for a device with no scope record. */
+  getTokenScope(deviceId: string): Promise<TokenScopeRecord | undefined>;
+}
+
+/** A bot and its owner. */
+export interface BotRecord {
+  botId: string;
+  ownerId: string;
+  createdAt: Date;
+}
+
+/** What one bot token may do. */
+export interface TokenScopeRecord {
+  deviceId: string;
+  /** Empty for every conversation the bot is a member of. */
+  conversationIds: string[];
+  canWrite: boolean;
 }

@@ -82,4 +82,10 @@ export const cqlMigrations: readonly CqlMigration[] = [
     // epoch. Written only with lightweight transactions (sequencer-leases.ts).
     "CREATE TABLE IF NOT EXISTS sequencer_leases (slot int PRIMARY KEY, owner text, epoch bigint, expires_at timestamp)",
   ] },
+  { version: 3, name: "add_bots", up: [
+    // Bots by id (is this user a bot, whose) and by owner (a person's bots); what each bot token may do.
+    "CREATE TABLE IF NOT EXISTS bots (bot_id text PRIMARY KEY, owner_id text, created_at timestamp)",
+    "CREATE TABLE IF NOT EXISTS bots_by_owner (owner_id text, created_at timestamp, bot_id text, PRIMARY KEY (owner_id, created_at, bot_id))",
+    "CREATE TABLE IF NOT EXISTS token_scopes (device_id text PRIMARY KEY, conversation_ids list<text>, can_write boolean)",
+  ] },
 ];

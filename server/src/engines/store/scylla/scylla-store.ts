@@ -5,6 +5,7 @@ import type {
 } from "../interface.ts";
 import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts";
 import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
+import { createScyllaBotStore } from "./bot-tables.ts";
 import { MessageLog } from "./message-log.ts";
 import type { MigrationReport } from "../migrations.ts";
 import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
@@ -207,6 +208,8 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     async listReadStates(conversationId) {
       return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
     },
+
+    ...createScyllaBotStore(cql),
 
     async close() {
       await leases.release().catch(onError); // others may take the slots at once rather than after the lease

@@ -78,6 +78,21 @@ CREATE TABLE IF NOT EXISTS read_states (
  */
 export const sqliteMigrations: readonly SqliteMigration[] = [
   { version: 1, name: "initial_schema", up: initialSchema },
+  // Bot accounts (BotService): which users are bots and whose; what each bot token may do
+  // (conversation_ids is a JSON array, empty for every conversation of the bot).
+  { version: 2, name: "add_bots", up: `
+CREATE TABLE IF NOT EXISTS bots (
+  bot_id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bots_by_owner ON bots (owner_id, created_at);
+CREATE TABLE IF NOT EXISTS token_scopes (
+  device_id TEXT PRIMARY KEY,
+  conversation_ids TEXT NOT NULL,
+  can_write INTEGER NOT NULL
+) WITHOUT ROWID;
+` },
 ];
 
 /**

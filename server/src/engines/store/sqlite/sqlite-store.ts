@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { NewMessage, Store } from "../interface.ts";
 import { AppendWorker } from "./append-worker-client.ts";
+import { createSqliteBotStore } from "./bot-tables.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
 import type { MigrationReport } from "../migrations.ts";
@@ -121,6 +122,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listReadStates(conversationId) {
       return q.readStatesOf.all(conversationId).map(toReadState);
     },
+
+    ...createSqliteBotStore(db),
 
     async close() {
       await appends.drain();
