@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
+import { throttleInterceptor } from "./rpc/throttle-interceptor.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
@@ -36,6 +37,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     outboxCapacity: config.outboxFrames,
+    limits: config.rateLimits,
     onError,
   });
   const metrics = createMetrics(chat);
@@ -47,7 +49,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   const adapter = connectNodeAdapter({
     routes: chatRoutes(chat),
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), throttleInterceptor(chat.throttle)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(body: string): void }) => {

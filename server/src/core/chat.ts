@@ -1,3 +1,6 @@
+import type { RateLimiter } from "../engines/limits/interface.ts";
+import { createMemoryRateLimiter } from "../engines/limits/memory/memory-rate-limiter.ts";
+import { type LimitRules, Throttle } from "./limits/throttle.ts";
 import type { Broker } from "../engines/broker/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
@@ -26,6 +29,10 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
   onError?: (error: unknown) => void;
+  /** Where the rate limits keep their buckets (in-process when unset). */
+  limiter?: RateLimiter;
+  /** The rate limits; unset limits nothing. */
+  limits?: LimitRules | undefined;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -40,6 +47,7 @@ export interface Chat {
   readonly typing: Typing;
   readonly presence: PresenceService;
   readonly live: Live;
+  readonly throttle: Throttle;
   /** Closes every stream and stops timers; the engines are closed by their owner. */
   close(): void;
 }
@@ -52,9 +60,10 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const dispatcher = new Dispatcher(nodeId, sessions, broker, hub);
   const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
   const directory = new Directory(store);
-  const accounts = new Accounts(store);
+  const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
+  const accounts = new Accounts(store, throttle);
   const conversations = new Conversations(store, membership, directory, dispatcher);
-  const messages = new Messages(store, membership, dispatcher);
+  const messages = new Messages(store, membership, dispatcher, throttle);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);
@@ -80,7 +89,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await dispatcher.start();
 
   return {
-    nodeId, hub, accounts, directory, conversations, messages, receipts, typing, presence, live,
+    nodeId, hub, accounts, directory, conversations, messages, receipts, typing, presence, live, throttle,
     close() {
       live.close();
       typing.close();

@@ -3,6 +3,9 @@ import type { Config } from "../config.ts";
 import type { Broker } from "./broker/interface.ts";
 import { createMemoryBroker } from "./broker/memory/memory-broker.ts";
 import { createRedisBroker } from "./broker/redis/redis-broker.ts";
+import type { RateLimiter } from "./limits/interface.ts";
+import { createMemoryRateLimiter } from "./limits/memory/memory-rate-limiter.ts";
+import { createRedisRateLimiter } from "./limits/redis/redis-rate-limiter.ts";
 import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
@@ -17,6 +20,8 @@ export interface Engines {
   store: Store;
   sessions: SessionMap;
   broker: Broker;
+  /** Rate-limit buckets: in Redis when the cluster has it, so that limits hold across nodes. */
+  limiter: RateLimiter;
   /** Names of the engines, for the startup log. */
   describe: string;
   close(): Promise<void>;
@@ -43,12 +48,14 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const url = config.redisUrl;
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
+  const limiter = url ? createRedisRateLimiter({ url }) : createMemoryRateLimiter();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
-    store, sessions, broker,
+    store, sessions, broker, limiter,
     describe: `store=${storeName} sessions=${liveName} broker=${liveName}`,
     async close() {
+      await limiter.close();
       await broker.close();
       await sessions.close();
       await store.close();

@@ -3,8 +3,17 @@ import type { DeviceRecord, Store, UserRecord } from "../../engines/store/interf
 import { dummyHash, hashPassword, verifyPassword } from "../../auth/password.ts";
 import { hashToken, newToken } from "../../auth/token.ts";
 import type { Caller } from "../caller.ts";
+import type { Throttle } from "../limits/throttle.ts";
 import { alreadyExists, notFound, unauthenticated } from "../errors.ts";
 import { limits, requireLength, requireUsername } from "../validate.ts";
+
+/** Where a call comes from, for the limits per address. */
+export interface Origin {
+  ip: string;
+}
+
+/** The origin of calls made inside the process (tests, tools), which have no address. */
+const inProcess: Origin = { ip: "in-process" };
 
 /** A freshly logged-in device and its token (shown once). */
 export interface LoggedIn {
@@ -19,16 +28,19 @@ export interface LoggedIn {
  */
 export class Accounts {
   private readonly store: Store;
+  private readonly throttle: Throttle;
   /** Called when a device's token is revoked, so its open streams can be closed. */
   onRevoke: (device: DeviceRecord) => void = () => {};
 
-  constructor(store: Store) {
+  constructor(store: Store, throttle: Throttle) {
     this.store = store;
+    this.throttle = throttle;
   }
 
-  /** Creates an account and logs its first device in. */
-  async register(input: { username: string; password: string; displayName: string; deviceName: string }): Promise<LoggedIn> {
+  /** Creates an account and logs its first device in; `origin.ip` is the client's address (rate-limited). */
+  async register(input: { username: string; password: string; displayName: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
     const username = requireUsername(input.username);
+    await this.throttle.take("registerPerIp", origin.ip, "registrations from your address");
     requireLength(input.password, "password", limits.minPasswordLength, limits.maxPasswordLength);
     const displayName = requireLength(input.displayName.trim(), "display_name", 0, limits.maxDisplayNameLength) || username;
     const user: UserRecord = {
@@ -39,12 +51,20 @@ export class Accounts {
     return this.logIn(user, input.deviceName);
   }
 
-  /** Logs a device in; the same error for an unknown user and a wrong password. */
-  async login(input: { username: string; password: string; deviceName: string }): Promise<LoggedIn> {
+  /**
+   * Logs a device in; the same error for an unknown user and a wrong password. Attempts are limited
+   * per address, and wrong passwords lock the account and the address out for doubling times.
+   */
+  async login(input: { username: string; password: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
     const username = input.username.trim().replace(/^@/, "").toLowerCase();
+    await this.throttle.beforeLogin(username, origin.ip);
     const user = username ? await this.store.getUserByUsername(username) : undefined;
     const ok = await verifyPassword(user?.passwordHash ?? dummyHash, input.password);
-    if (!user || !ok) throw unauthenticated("wrong username or password");
+    if (!user || !ok) {
+      await this.throttle.loginFailed(username, origin.ip);
+      throw unauthenticated("wrong username or password");
+    }
+    await this.throttle.loginSucceeded(username);
     return this.logIn(user, input.deviceName);
   }
 
