@@ -26,6 +26,8 @@ export interface Config {
   scyllaReplication: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** How long a database call may take before the request fails with Unavailable. */
+  storeDeadlineMs: number;
   /** Frames queued for a client that does not read before it is disconnected. */
   outboxFrames: number;
   /** Origins allowed to call from a browser ("*" for any). */
@@ -63,6 +65,7 @@ const options = {
   "scylla-replication": { type: "string", env: "CHAT_SCYLLA_REPLICATION", default: "1" },
   "heartbeat-interval-ms": { type: "string", env: "CHAT_HEARTBEAT_INTERVAL_MS", default: "15000" },
   "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
+  "store-deadline-ms": { type: "string", env: "CHAT_STORE_DEADLINE_MS", default: "5000" },
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
   "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },
@@ -108,6 +111,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     scyllaReplication: get("scylla-replication"),
     heartbeatIntervalMs: int("heartbeat-interval-ms", 100, 600_000),
     heartbeatTimeoutMs: int("heartbeat-timeout-ms", 200, 1_800_000),
+    storeDeadlineMs: int("store-deadline-ms", 100, 600_000),
     outboxFrames: int("outbox-frames", 16, 1_000_000),
     corsOrigins: list("cors-origins"),
     logLevel: get("log-level"),

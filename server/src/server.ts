@@ -36,6 +36,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
     onError,

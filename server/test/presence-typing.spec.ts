@@ -48,6 +48,42 @@ describe("presence and typing", () => {
     watcher.close();
   });
 
+  it("tells each contact of a change once, even when contacts connect at the same moment", async () => {
+    const others = await Promise.all([1, 2, 3, 4].map(() => registerUser(server, "contact")));
+    await alice.clients.conversations.createGroup({ name: "crowd", memberIds: others.map((o) => o.id) });
+    const streams = await Promise.all([alice, ...others].map((u) => openStream(u)));
+    const everyone = [alice, ...others];
+    // Each stream hears every other user online: from its opening snapshot or from their announcement.
+    for (const [i, s] of streams.entries()) {
+      for (const u of everyone) {
+        if (u === everyone[i]) continue;
+        await s.until(() => s.of("presence").find((p) => p.userId === u.id && p.online), 3_000, `${u.username} online`);
+      }
+    }
+    const lastFrame = streams[0]!.frames.length;
+    streams[0]!.send({ requestId: "sync", frame: { case: "markRead", value: { conversationId: conv, seq: 0n } } });
+    await streams[0]!.until(() => streams[0]!.frames.length > lastFrame, 3_000, "a later frame");
+    for (const s of streams) {
+      const online = s.of("presence").filter((p) => p.online).map((p) => p.userId);
+      expect(online.length).toBe(new Set(online).size);
+    }
+    streams.forEach((s) => s.close());
+  });
+
+  it("publishes a receipt only when a mark moves", async () => {
+    const [a, b] = await Promise.all([openStream(alice), openStream(bob)]);
+    const ack = await bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: crypto.randomUUID(), text: "mark me" });
+    for (let i = 0; i < 3; i++) a.send({ requestId: `d${i}`, frame: { case: "markDelivered", value: { conversationId: conv, seq: ack.seq } } });
+    a.send({ requestId: "r", frame: { case: "markRead", value: { conversationId: conv, seq: ack.seq } } });
+    await b.until(() => b.of("receipt").find((r) => r.state?.userId === alice.id && r.state.readSeq === ack.seq), 3_000, "alice's read mark");
+    // Marks are handled side by side, so the read mark may land first; either way each move is told once.
+    const moves = b.of("receipt").filter((r) => r.state?.userId === alice.id).map((r) => `${r.state!.deliveredSeq}/${r.state!.readSeq}`);
+    expect(moves.at(-1)).toBe(`${ack.seq}/${ack.seq}`);
+    expect(moves.length).toBeLessThanOrEqual(2);
+    expect(new Set(moves).size).toBe(moves.length);
+    [a, b].forEach((s) => s.close());
+  });
+
   it("relays typing to the other members only, and ends it by itself", async () => {
     const [a, b, e] = await Promise.all([openStream(alice), openStream(bob), openStream(eve)]);
     a.send({ frame: { case: "typing", value: { conversationId: conv, typing: true } } });

@@ -55,7 +55,7 @@ describe("rate limits", () => {
   it("limits conversation changes per user", async () => {
     const codes: Code[] = [];
     for (let i = 0; i < 8; i++) {
-      codes.push(await bob.clients.conversations.createGroup({ name: `g${i}`, userIds: [alice.id] }).then(() => Code.Unknown, (err) => ConnectError.from(err).code));
+      codes.push(await bob.clients.conversations.createGroup({ name: `g${i}`, memberIds: [alice.id] }).then(() => Code.Unknown, (err) => ConnectError.from(err).code));
     }
     expect(codes.filter((c) => c === Code.ResourceExhausted).length).toBeGreaterThanOrEqual(2);
   });

@@ -551,6 +551,14 @@ export declare type ServerFrame = Message<"chat.v1.ServerFrame"> & {
      */
     value: FrameError;
     case: "error";
+  } | {
+    /**
+     * Nothing else was sent for a while: the node is alive. Clients may ignore it.
+     *
+     * @generated from field: chat.v1.KeepAlive keep_alive = 11;
+     */
+    value: KeepAlive;
+    case: "keepAlive";
   } | { case: undefined; value?: undefined };
 };
 
@@ -559,6 +567,22 @@ export declare type ServerFrame = Message<"chat.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export declare const ServerFrameSchema: GenMessage<ServerFrame>;
+
+/**
+ * Sent on a stream that carried no other frame for `Ready.heartbeat_interval_ms`, so that a client
+ * without transport pings can tell a frozen or vanished node from a quiet conversation: a client that
+ * receives nothing at all for `Ready.heartbeat_timeout_ms` may close the stream and reconnect.
+ *
+ * @generated from message chat.v1.KeepAlive
+ */
+export declare type KeepAlive = Message<"chat.v1.KeepAlive"> & {
+};
+
+/**
+ * Describes the message chat.v1.KeepAlive.
+ * Use `create(KeepAliveSchema)` to create a new message.
+ */
+export declare const KeepAliveSchema: GenMessage<KeepAlive>;
 
 /**
  * First frame of a stream.

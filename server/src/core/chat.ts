@@ -2,10 +2,12 @@ import type { RateLimiter } from "../engines/limits/interface.ts";
 import { createMemoryRateLimiter } from "../engines/limits/memory/memory-rate-limiter.ts";
 import { type LimitRules, Throttle } from "./limits/throttle.ts";
 import type { Broker } from "../engines/broker/interface.ts";
+import type { ControlPlane } from "../engines/control/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import { Accounts } from "./accounts/accounts.ts";
 import { Conversations } from "./conversations/conversations.ts";
+import { withDeadlines } from "./deadlines.ts";
 import { Directory } from "./conversations/directory.ts";
 import { Membership } from "./conversations/membership.ts";
 import { Dispatcher } from "./live/dispatcher.ts";
@@ -23,8 +25,11 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   store: Store;
   sessions: SessionMap;
   broker: Broker;
-  /** How long a cached member list may be served (bounds how late another node's change is seen). */
+  control: ControlPlane;
+  /** How long a cached member list may be served (bounds how late a missed control command is seen). */
   membershipTtlMs?: number;
+  /** How long a store call may take before it fails with Unavailable (a send is refused, not hung). */
+  storeDeadlineMs?: number;
   /** How long a typing indicator lasts without a refresh. */
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
@@ -54,15 +59,17 @@ export interface Chat {
 
 /** Wires a chat node and subscribes it to its broker channel. */
 export async function createChat(options: ChatOptions): Promise<Chat> {
-  const { nodeId, store, sessions, broker } = options;
+  const { nodeId, sessions, broker } = options;
   const onError = options.onError ?? (() => {});
+  const store = withDeadlines(options.store, options.storeDeadlineMs ?? 5_000, "the database", onError);
+  const control = loggingFailures(options.control, onError);
   const hub = new Hub();
   const dispatcher = new Dispatcher(nodeId, sessions, broker, hub);
   const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
   const directory = new Directory(store);
   const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
-  const accounts = new Accounts(store, throttle);
-  const conversations = new Conversations(store, membership, directory, dispatcher);
+  const accounts = new Accounts(store, control, throttle);
+  const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
@@ -73,10 +80,9 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 45_000,
     outboxCapacity: options.outboxCapacity ?? 4_096,
     typingRate: options.typingRate ?? 5,
-  }, { hub, sessions, membership, messages, receipts, typing, presence, onError });
+  }, { hub, sessions, control, membership, messages, receipts, typing, presence, onError });
 
   messages.onSent = (caller, conversationId) => typing.sent(caller, conversationId);
-  accounts.onRevoke = (device) => live.closeDevice(device.userId, device.deviceId);
   dispatcher.onError = onError;
   dispatcher.onDeliver = (frame) => {
     if (frame.frame.case !== "membership") return;
@@ -87,6 +93,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     if (conversation?.members.length === 0) for (const u of userIds) for (const c of hub.ofUser(u)) c.forget(id);
   };
   await dispatcher.start();
+  await control.subscribe(nodeId, (command) => live.onControl(command));
 
   return {
     nodeId, hub, accounts, directory, conversations, messages, receipts, typing, presence, live, throttle,
@@ -94,5 +101,18 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
       live.close();
       typing.close();
     },
+  };
+}
+
+/**
+ * The control plane as the domain uses it: a command that cannot be published (Redis is down) is
+ * logged rather than failing the change that caused it, which has happened already. What it would
+ * have done converges without it (see the ControlPlane interface).
+ */
+function loggingFailures(control: ControlPlane, onError: (error: unknown) => void): ControlPlane {
+  return {
+    publish: (command) => control.publish(command).catch((err: unknown) => onError(new Error(`control command ${command.kind} not published`, { cause: err }))),
+    subscribe: (nodeId, handler) => control.subscribe(nodeId, handler),
+    close: () => control.close(),
   };
 }

@@ -6,12 +6,17 @@ import { createRedisBroker } from "./broker/redis/redis-broker.ts";
 import type { RateLimiter } from "./limits/interface.ts";
 import { createMemoryRateLimiter } from "./limits/memory/memory-rate-limiter.ts";
 import { createRedisRateLimiter } from "./limits/redis/redis-rate-limiter.ts";
+import type { ControlPlane } from "./control/interface.ts";
+import { createMemoryControlPlane } from "./control/memory/memory-control-plane.ts";
+import { createRedisControlPlane } from "./control/redis/redis-control-plane.ts";
 import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
 import type { Store } from "./store/interface.ts";
+import type { MigrationReport } from "./store/migrations.ts";
 import { parseConsistency } from "./store/scylla/cql.ts";
 import { parseReplication } from "./store/scylla/schema.ts";
+import { createRedisAppendRoute } from "./store/scylla/redis-append-route.ts";
 import { createScyllaStore, type ScyllaStoreOptions } from "./store/scylla/scylla-store.ts";
 import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
 
@@ -20,6 +25,7 @@ export interface Engines {
   store: Store;
   sessions: SessionMap;
   broker: Broker;
+  control: ControlPlane;
   /** Rate-limit buckets: in Redis when the cluster has it, so that limits hold across nodes. */
   limiter: RateLimiter;
   /** Names of the engines, for the startup log. */
@@ -44,21 +50,30 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       "or unset CHAT_REDIS_URL to run a single node.");
   }
   const sqlitePath = join(config.dataDir, "chat.sqlite");
-  const store = scyllaOptions ? await createScyllaStore(scyllaOptions) : createSqliteStore({ path: sqlitePath });
+  let schema = "";
+  const onMigrated = (report: MigrationReport) => (schema = ` schema=v${report.version}${report.applied.length ? ` (applied ${report.applied.map((m) => m.version).join(",")})` : ""}`);
   const url = config.redisUrl;
+  // Nodes forward appends to the node that sequences the conversation over Redis (see owner-router.ts).
+  const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
+  const store = scyllaOptions
+    ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, onMigrated, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
+    : createSqliteStore({ path: sqlitePath, onMigrated });
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
+  const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
   const limiter = url ? createRedisRateLimiter({ url }) : createMemoryRateLimiter();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
-    store, sessions, broker, limiter,
-    describe: `store=${storeName} sessions=${liveName} broker=${liveName}`,
+    store, sessions, broker, control, limiter,
+    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName}`,
     async close() {
       await limiter.close();
+      await control.close();
       await broker.close();
       await sessions.close();
       await store.close();
+      await route?.close();
     },
   };
 }

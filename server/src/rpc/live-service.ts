@@ -18,7 +18,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
       const connection = await chat.live.open(callerOf(ctx));
       void (async () => {
         try {
-          for await (const req of requests) await chat.live.handle(connection, req);
+          for await (const req of requests) await chat.live.receive(connection, req);
         } catch {
           // the client went away; the stream below ends through close()
         }
@@ -31,24 +31,34 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
       chat.live.resume(connection, req.resume?.cursors ?? [], "", req.resume?.maxBatch).catch((err) => connection.close(ConnectError.from(err)));
       yield* frames(connection, ctx, SubscribeResponseSchema);
     },
+    // Every unary call proves the calling device is there, wherever its Subscribe stream lives.
     async sendMessage(req, ctx) {
+      touch(chat, ctx);
       return chat.messages.send(callerOf(ctx), req);
     },
     async markDelivered(req, ctx) {
+      touch(chat, ctx);
       return { state: await chat.receipts.mark(callerOf(ctx), "delivered", req.conversationId, req.seq) };
     },
     async markRead(req, ctx) {
+      touch(chat, ctx);
       return { state: await chat.receipts.mark(callerOf(ctx), "read", req.conversationId, req.seq) };
     },
     async setTyping(req, ctx) {
+      touch(chat, ctx);
       await chat.live.setTyping(callerOf(ctx), req.conversationId, req.typing);
       return {};
     },
     async heartbeat(_req, ctx) {
-      await chat.live.heartbeat(callerOf(ctx));
+      await chat.live.touch(callerOf(ctx));
       return {};
     },
   });
+}
+
+/** Counts a unary call as a heartbeat of its device without delaying the call's own work. */
+function touch(chat: Chat, ctx: HandlerContext): void {
+  chat.live.touch(callerOf(ctx)).catch((err: unknown) => chat.live.reportError(err));
 }
 
 /** How long a stream closed with an error may take to write its error before it is reset. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type TestUser, clientsFor, newId, openStream, registerUser, transportFor } from "../harness.ts";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
@@ -86,6 +87,60 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
       for (const s of streams) await s.until(() => s.of("message").find((m) => m.seq === ack.seq), 5_000, "the message on every stream");
       streams.forEach((s) => s.close());
     } finally {
+      await lb.stop();
+    }
+  });
+
+  it("closes a device's stream on another node within 1 s when the device is revoked (the control plane)", async () => {
+    const phone = await loginDevice({ url: nodes[0]!.url }, bob);
+    const stream = await openStream(phone); // on node 1
+    const revokedAt = Date.now();
+    await bob.clients.auth.revokeSession({ deviceId: phone.deviceId }); // on node 2
+    await stream.until(() => stream.ended !== undefined, 1_000, "the revoked device's stream to end");
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    expect(ConnectError.from(stream.ended).code).toBe(Code.Unauthenticated);
+  });
+
+  it("refuses a removed member's send on every node at once, and lets an added one send at once", async () => {
+    const conv = (await alice.clients.conversations.createGroup({ name: "control", memberIds: [carol.id] })).conversation!.id;
+    // carol's node (3) caches the members; bob's node (2) caches them without bob.
+    await carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "cached on node 3" });
+    await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "not yet" })).rejects.toMatchObject({ code: Code.NotFound });
+    await alice.clients.conversations.removeMember({ conversationId: conv, userId: carol.id }); // on node 1
+    await alice.clients.conversations.addMembers({ conversationId: conv, userIds: [bob.id] });
+    // Well within the members cache's 5 s TTL: only the control plane can have told nodes 2 and 3.
+    await expect(carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "removed" })).rejects.toMatchObject({ code: Code.NotFound });
+    await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "added" })).resolves.toMatchObject({ seq: 2n });
+  });
+
+  it("keeps a browser client (Subscribe + unary heartbeats, round-robin over the nodes) connected for 3x the heartbeat timeout", async () => {
+    const lb = await startNginx(nodes.map((n) => n.port));
+    const abort = new AbortController();
+    try {
+      const browser = on(nodes[0]!, await registerUser({ url: nodes[0]!.url }, "browser"));
+      const viaLb = clientsFor(transportFor(lb.url, "grpc", browser.token));
+      const frames: string[] = [];
+      let ended: unknown = "open";
+      void (async () => {
+        try {
+          for await (const res of viaLb.live.subscribe({ resume: { cursors: [] } }, { signal: abort.signal })) frames.push(res.frame!.frame.case ?? "");
+          ended = null;
+        } catch (err) {
+          ended = err;
+        }
+      })();
+      // Every 1 s: round robin brings each node one every 3 s, beyond the 2 s timeout, so the stream lives
+      // only if a heartbeat counts wherever it lands.
+      const beats = setInterval(() => void viaLb.live.heartbeat({}).catch(() => undefined), 1_000);
+      try {
+        await new Promise((r) => setTimeout(r, 3 * 2_000 + 500)); // the test's point: nothing may end the stream meanwhile
+      } finally {
+        clearInterval(beats);
+      }
+      expect(ended).toBe("open");
+      expect(frames.filter((f) => f === "ready")).toHaveLength(1);
+    } finally {
+      abort.abort();
       await lb.stop();
     }
   });

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   /** Flags besides --port and --node-id. */
   args: string[];
   port?: number;
+  /** The entry point to run; this tree's server/src/main.ts by default (an older release's in upgrade tests). */
+  main?: string;
 }
 
 /** Starts `node server/src/main.ts` and resolves once it listens; stderr is kept for failures. */
@@ -48,7 +50,7 @@ export async function spawnNode(options: SpawnOptions): Promise<NodeProcess> {
 }
 
 async function launch(options: SpawnOptions, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [mainTs, "--port", String(port), "--node-id", options.nodeId, "--log-level", "warn", ...options.args], {
+  const child = spawn(process.execPath, [options.main ?? mainTs, "--port", String(port), "--node-id", options.nodeId, "--log-level", "warn", ...options.args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, CHAT_REDIS_URL: "", CHAT_SCYLLA_CONTACT_POINTS: "" },
   });

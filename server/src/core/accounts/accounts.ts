@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ControlPlane } from "../../engines/control/interface.ts";
 import type { DeviceRecord, Store, UserRecord } from "../../engines/store/interface.ts";
 import { dummyHash, hashPassword, verifyPassword } from "../../auth/password.ts";
 import { hashToken, newToken } from "../../auth/token.ts";
@@ -28,12 +29,13 @@ export interface LoggedIn {
  */
 export class Accounts {
   private readonly store: Store;
+  private readonly control: ControlPlane;
   private readonly throttle: Throttle;
-  /** Called when a device's token is revoked, so its open streams can be closed. */
-  onRevoke: (device: DeviceRecord) => void = () => {};
 
-  constructor(store: Store, throttle: Throttle) {
+  /** `control` closes a revoked device's streams on whichever node holds them; `throttle` limits logins and registrations. */
+  constructor(store: Store, control: ControlPlane, throttle: Throttle) {
     this.store = store;
+    this.control = control;
     this.throttle = throttle;
   }
 
@@ -91,7 +93,7 @@ export class Accounts {
   async revoke(caller: Caller, deviceId: string): Promise<void> {
     const device = await this.store.deleteDevice(caller.userId, deviceId);
     if (!device) throw notFound(`no device "${deviceId}" among your sessions`);
-    this.onRevoke(device);
+    await this.control.publish({ kind: "disconnect", userId: device.userId, deviceId: device.deviceId, reason: "this device was logged out" });
   }
 
   private async logIn(user: UserRecord, deviceName: string): Promise<LoggedIn> {

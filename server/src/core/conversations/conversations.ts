@@ -5,7 +5,8 @@ import {
   type Conversation, ConversationKind, ConversationSchema, MemberSchema, type Role,
 } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
-import type { ConversationRecord, MemberRecord, Store } from "../../engines/store/interface.ts";
+import type { ControlPlane } from "../../engines/control/interface.ts";
+import type { ConversationRecord, MemberRecord, MessageRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
 import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -25,12 +26,15 @@ export class Conversations {
   private readonly membership: Membership;
   private readonly directory: Directory;
   private readonly dispatcher: Dispatcher;
+  private readonly control: ControlPlane;
 
-  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher) {
+  /** `control` tells every node's membership cache and streams about a change. */
+  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher, control: ControlPlane) {
     this.store = store;
     this.membership = membership;
     this.directory = directory;
     this.dispatcher = dispatcher;
+    this.control = control;
   }
 
   /** The one direct conversation between the caller and another user. */
@@ -132,23 +136,17 @@ export class Conversations {
 
   /** A conversation as `userId` sees it: members, last message, marks and unread count. */
   async view(conversationId: string, userId: string): Promise<Conversation> {
+    return project(await this.load(conversationId), userId);
+  }
+
+  /** What every member's view of a conversation is made of (four reads). */
+  private async load(conversationId: string): Promise<Snapshot> {
     const [record, members, states] = await Promise.all([
       this.store.getConversation(conversationId), this.store.listMembers(conversationId), this.store.listReadStates(conversationId),
     ]);
     if (!record) throw notFound(`conversation ${conversationId} not found`);
     const [last] = record.lastSeq > 0 ? await this.store.listMessages(conversationId, { limit: 1, order: "desc" }) : [];
-    const mine = states.find((s) => s.userId === userId);
-    return create(ConversationSchema, {
-      id: record.id,
-      kind: record.kind === "direct" ? ConversationKind.DIRECT : ConversationKind.GROUP,
-      name: record.name,
-      members: members.map((m) => create(MemberSchema, { userId: m.userId, role: toRole(m.role), joinedAt: timestampFromDate(m.joinedAt) })),
-      lastSeq: BigInt(record.lastSeq),
-      ...(last ? { lastMessage: toMessage(last) } : {}),
-      unreadCount: BigInt(Math.max(0, record.lastSeq - (mine?.readSeq ?? 0))),
-      readStates: states.map(toReadState),
-      createdAt: timestampFromDate(record.createdAt),
-    });
+    return { record, members, states, last };
   }
 
   private async requireGroup(caller: Caller, conversationId: string): Promise<MemberRecord[]> {
@@ -165,15 +163,43 @@ export class Conversations {
    */
   private async announce(conversationId: string, actorId: string, change: MembershipChange, userIds: string[], gone: string[]): Promise<void> {
     this.membership.invalidate(conversationId);
-    const members = await this.membership.members(conversationId);
+    // Every node drops its cached members (and stops streaming the conversation to who is gone),
+    // published before the members hear of it, so that a member's next call finds the change on
+    // any node rather than after the cache's TTL.
+    await this.control.publish({ kind: "membership", conversationId, removedUserIds: gone });
+    const snapshot = await this.load(conversationId); // once, whatever the number of members
     const frame = (conversation: Conversation) => create(ServerFrameSchema, {
       frame: { case: "membership", value: { change, actorId, userIds, conversation } },
     });
     await Promise.all([
-      ...members.map(async (m) => this.dispatcher.publish([m.userId], frame(await this.view(conversationId, m.userId)))),
+      ...snapshot.members.map((m) => this.dispatcher.publish([m.userId], frame(project(snapshot, m.userId)))),
       this.dispatcher.publish(gone, frame(create(ConversationSchema, { id: conversationId }))),
     ]);
   }
+}
+
+/** The reads a conversation's views are made of. */
+interface Snapshot {
+  record: ConversationRecord;
+  members: MemberRecord[];
+  states: ReadStateRecord[];
+  last: MessageRecord | undefined;
+}
+
+/** A conversation as `userId` sees it: the shared parts, and the user's own unread count. */
+function project({ record, members, states, last }: Snapshot, userId: string): Conversation {
+  const mine = states.find((s) => s.userId === userId);
+  return create(ConversationSchema, {
+    id: record.id,
+    kind: record.kind === "direct" ? ConversationKind.DIRECT : ConversationKind.GROUP,
+    name: record.name,
+    members: members.map((m) => create(MemberSchema, { userId: m.userId, role: toRole(m.role), joinedAt: timestampFromDate(m.joinedAt) })),
+    lastSeq: BigInt(record.lastSeq),
+    ...(last ? { lastMessage: toMessage(last) } : {}),
+    unreadCount: BigInt(Math.max(0, record.lastSeq - (mine?.readSeq ?? 0))),
+    readStates: states.map(toReadState),
+    createdAt: timestampFromDate(record.createdAt),
+  });
 }
 
 /** Reads a conversation that vanished as absent, and rethrows every other failure. */

@@ -1,21 +1,30 @@
 import type { MemberRecord, Store } from "../../engines/store/interface.ts";
 import { notFound } from "../errors.ts";
+import { LruMap } from "../lru-map.ts";
 import { requireId } from "../validate.ts";
 
 /**
  * Who belongs to which conversation: read on every send, receipt and typing frame, so it is cached.
  *
- * The cache is invalidated by every membership change made or delivered on this node; entries also
- * expire after `ttlMs`, which bounds how long another node's change can go unseen here.
+ * The cache is invalidated by every membership change, on every node (through the control plane);
+ * entries also expire after `ttlMs`, which bounds how long a change can go unseen on a node that
+ * missed the command (it was cut off from Redis). Clients name the ids, and a NotFound answer is
+ * cached too, so the cache is an LRU of at most `capacity` conversations.
  */
 export class Membership {
   private readonly store: Store;
   private readonly ttlMs: number;
-  private readonly cache = new Map<string, { members: MemberRecord[]; expires: number; loading?: Promise<MemberRecord[]> }>();
+  private readonly cache: LruMap<string, { members: MemberRecord[]; expires: number; loading?: Promise<MemberRecord[]> }>;
 
-  constructor(store: Store, ttlMs: number) {
+  constructor(store: Store, ttlMs: number, capacity = 20_000) {
     this.store = store;
     this.ttlMs = ttlMs;
+    this.cache = new LruMap(capacity);
+  }
+
+  /** Conversations cached (at most the capacity). */
+  get size(): number {
+    return this.cache.size;
   }
 
   /** The members of a conversation (empty when it does not exist). */
@@ -30,7 +39,7 @@ export class Membership {
       if (entry?.loading === loading) this.cache.set(conversationId, { members, expires: entry.expires });
       return members;
     } catch (err) {
-      this.cache.delete(conversationId);
+      if (this.cache.get(conversationId)?.loading === loading) this.cache.delete(conversationId); // a failure is not cached
       throw err;
     }
   }

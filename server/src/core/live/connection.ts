@@ -4,8 +4,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type ServerFrame, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { Caller } from "../caller.ts";
+import { LruMap } from "../lru-map.ts";
 import { MessageSequencer } from "./message-sequencer.ts";
 import { Outbox } from "./outbox.ts";
+
+/** Contacts whose last presence each stream remembers, to send each change once. */
+const contactsRemembered = 4_096;
 
 /** What a connection needs from the node it lives on. */
 export interface ConnectionOptions {
@@ -33,6 +37,13 @@ export class Connection {
   lastHeartbeat = Date.now();
   /** Frames the client takes in one response (ResumeRequest.max_batch); 1 until it says more. */
   maxBatch = 1;
+  /** When the last frame was queued for the client, in ms since the epoch (the keep-alive clock). */
+  lastSentAt = Date.now();
+  private inFlight = 0;
+  private admitted: (() => void) | undefined;
+  private ordered: Promise<void> = Promise.resolve();
+  /** Whether each contact was last said to be online on this stream (created on first use). */
+  private presenceSent: LruMap<string, boolean> | undefined;
   private readonly outbox: Outbox<ServerFrame>;
   private readonly sequencer: MessageSequencer;
   private readonly onClose: (c: Connection) => void;
@@ -65,13 +76,51 @@ export class Connection {
 
   /** Queues a frame. Messages go through the sequencer, which keeps them in order. */
   send(frame: ServerFrame): void {
+    if (frame.frame.case === "presence" && !this.presenceChanged(frame.frame.value.userId, frame.frame.value.online)) return;
+    this.lastSentAt = Date.now();
     if (frame.frame.case === "message") this.sequencer.offer(frame.frame.value);
     else this.outbox.push(frame);
+  }
+
+  /**
+   * Runs `task` after every task given here before it has settled: client sends are accepted in the
+   * order they came, while other frames (heartbeats above all) are handled beside them.
+   */
+  inOrder(task: () => Promise<void>): Promise<void> {
+    this.ordered = this.ordered.then(task);
+    return this.ordered;
+  }
+
+  /**
+   * Counts a client frame being handled; resolves at once while fewer than `max` are, else once one
+   * of them settles. The reader of the client's frames awaits it, which bounds what one client can
+   * have in progress without making a heartbeat wait behind a send that waits on the store.
+   */
+  async admit(handling: Promise<void>, max: number): Promise<void> {
+    this.inFlight++;
+    const settled = () => {
+      this.inFlight--;
+      this.admitted?.();
+    };
+    handling.then(settled, settled); // failures are answered to the client by the handler itself
+    while (this.inFlight >= max && !this.closed) await new Promise<void>((resolve) => (this.admitted = resolve));
   }
 
   /** Replays what the client missed; resolves with the highest seq sent per conversation. */
   resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
     return this.sequencer.resume(cursors);
+  }
+
+  /**
+   * True when a contact's presence differs from what this stream was last told. A stream opening
+   * gets its contacts' presence, and a contact connecting at the same moment announces itself too:
+   * the client hears of each change once.
+   */
+  private presenceChanged(userId: string, online: boolean): boolean {
+    this.presenceSent ??= new LruMap(contactsRemembered);
+    if (this.presenceSent.get(userId) === online) return false;
+    this.presenceSent.set(userId, online);
+    return true;
   }
 
   /** Lets live messages through without a resume (see MessageSequencer.open). */
@@ -93,6 +142,7 @@ export class Connection {
   close(error: ConnectError | null = null): void {
     if (this.outbox.closed) return;
     this.outbox.close(error);
+    this.admitted?.();
     this.resolveEnded(error);
     this.onClose(this);
   }

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { SendMessageRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { createMemoryBroker } from "../../engines/broker/memory/memory-broker.ts";
+import { createMemoryControlPlane } from "../../engines/control/memory/memory-control-plane.ts";
 import type { SessionMap } from "../../engines/sessions/interface.ts";
 import { createMemorySessionMap } from "../../engines/sessions/memory/memory-session-map.ts";
 import { createSqliteStore } from "../../engines/store/sqlite/sqlite-store.ts";
@@ -18,7 +19,7 @@ describe("Dispatcher", () => {
     const store = createSqliteStore({ path: ":memory:" });
     const errors: unknown[] = [];
     const chat = await createChat({
-      nodeId: "n1", store, sessions: unreachableSessionMap(), broker: createMemoryBroker(), onError: (e) => errors.push(e),
+      nodeId: "n1", store, sessions: unreachableSessionMap(), broker: createMemoryBroker(), control: createMemoryControlPlane(), onError: (e) => errors.push(e),
     });
     const alice = await chat.accounts.register({ username: "alice", password: "password one", displayName: "", deviceName: "t" });
     const bob = await chat.accounts.register({ username: "bob", password: "password two", displayName: "", deviceName: "t" });

@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Cursor, ServerFrameSchema, type StreamRequest } from "@chat/gen/chat/v1/live_pb.js";
+import type { ControlCommand, ControlPlane } from "../../engines/control/interface.ts";
 import type { DeviceSession, SessionMap } from "../../engines/sessions/interface.ts";
 import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
@@ -10,6 +11,7 @@ import type { Messages } from "../messages/messages.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { Receipts } from "../receipts/receipts.ts";
 import type { Typing } from "../typing/typing.ts";
+import { LruMap } from "../lru-map.ts";
 import { limits, requireId } from "../validate.ts";
 import { Connection } from "./connection.ts";
 import type { Hub } from "./hub.ts";
@@ -20,6 +22,12 @@ const maxFramesPerResponse = 256;
 
 /** How long a new stream waits for the client's resume before it lets live messages through. */
 const resumeWaitMs = 1_000;
+
+/** Client frames of one stream handled at once before the server stops reading that stream. */
+const maxFramesInFlight = 64;
+
+/** Devices whose last unary heartbeat time this node remembers (for throttling broadcasts). */
+const touchedDevices = 100_000;
 
 /** A FrameError answering one client frame. */
 function frameError(requestId: string, err: unknown, clientMessageId = "") {
@@ -41,6 +49,8 @@ export interface LiveOptions {
 export interface LiveParts {
   hub: Hub;
   sessions: SessionMap;
+  /** Reaches the streams of a device on other nodes (disconnect, heartbeat). */
+  control: ControlPlane;
   membership: Membership;
   messages: Messages;
   receipts: Receipts;
@@ -59,6 +69,8 @@ export class Live {
   private readonly parts: LiveParts;
   private readonly typingLimiter: RateLimiter;
   private readonly sweeper: NodeJS.Timeout;
+  /** When each device's unary heartbeat was last passed on to the other nodes. */
+  private readonly touched = new LruMap<string, number>(touchedDevices);
 
   constructor(options: LiveOptions, parts: LiveParts) {
     this.options = options;
@@ -92,8 +104,22 @@ export class Live {
   }
 
   /**
+   * Takes one client frame of a bidirectional stream and resolves as soon as the next may be read:
+   * frames are handled side by side, so that a send waiting on a stalled store never holds up the
+   * heartbeats behind it. Sends and typing frames keep their order among themselves (typing on, off
+   * must not end on); marks only grow, and heartbeats and resumes need no order. At most
+   * `maxFramesInFlight` per stream.
+   */
+  receive(connection: Connection, req: StreamRequest): Promise<void> {
+    connection.lastHeartbeat = Date.now(); // any frame proves the client is there
+    const ordered = req.frame.case === "send" || req.frame.case === "typing";
+    const handling = ordered ? connection.inOrder(() => this.handle(connection, req)) : this.handle(connection, req);
+    return connection.admit(handling, maxFramesInFlight);
+  }
+
+  /**
    * Handles one client frame of a bidirectional stream. Resolves once the frame is accepted (a send
-   * is queued for the store in order); its answer, ACK or FrameError, is queued on the stream later.
+   * is queued for the store); its answer, ACK or FrameError, is queued on the stream later. Never rejects.
    */
   async handle(connection: Connection, req: StreamRequest): Promise<void> {
     const { caller } = connection;
@@ -116,7 +142,7 @@ export class Live {
         case "typing":
           return await this.setTyping(caller, f.value.conversationId, f.value.typing);
         case "heartbeat":
-          return await this.heartbeat(caller);
+          return await this.heartbeat(caller.userId, caller.deviceId);
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
         default:
@@ -160,19 +186,58 @@ export class Live {
     await this.parts.typing.set(caller, conversationId, typing);
   }
 
-  /** Keeps every stream of the calling device alive. */
-  async heartbeat(caller: Caller): Promise<void> {
+  /** Keeps the streams this node holds of a device alive, here and in the session map. */
+  async heartbeat(userId: string, deviceId: string): Promise<void> {
     const now = Date.now();
-    const connections = [...this.parts.hub.ofDevice(caller.userId, caller.deviceId)];
+    const connections = [...this.parts.hub.ofDevice(userId, deviceId)];
+    if (connections.length === 0) return;
     for (const c of connections) c.lastHeartbeat = now;
     await this.parts.sessions.refresh(connections.map((c) => this.session(c)));
   }
 
-  /** Closes the streams of a device (its token was revoked). */
-  closeDevice(userId: string, deviceId: string): void {
-    for (const c of [...this.parts.hub.ofDevice(userId, deviceId)]) {
-      c.close(new ConnectError("this device was logged out", Code.Unauthenticated));
+  /**
+   * A unary call of a device (a browser's Heartbeat, SendMessage, SetTyping, Mark*): it keeps the
+   * device's streams alive wherever they are. The balancer may have sent the call to a node that
+   * holds none of them, so the others hear of it through the control plane, at most twice per
+   * heartbeat interval per device.
+   */
+  async touch(caller: Caller): Promise<void> {
+    await this.heartbeat(caller.userId, caller.deviceId);
+    const key = `${caller.userId}/${caller.deviceId}`;
+    const now = Date.now();
+    if (now - (this.touched.get(key) ?? 0) < this.options.heartbeatIntervalMs / 2) return;
+    this.touched.set(key, now);
+    await this.parts.control.publish({ kind: "heartbeat", userId: caller.userId, deviceId: caller.deviceId });
+  }
+
+  /** Closes the streams of a device (or of every device of a user, for an empty `deviceId`) on every node. */
+  disconnect(userId: string, deviceId: string, reason: string): Promise<void> {
+    return this.parts.control.publish({ kind: "disconnect", userId, deviceId, reason });
+  }
+
+  /** Acts on a control command from any node, this one included. */
+  onControl(command: ControlCommand): void {
+    const { hub, membership } = this.parts;
+    switch (command.kind) {
+      case "disconnect":
+        for (const c of [...hub.ofUser(command.userId)]) {
+          if (!command.deviceId || c.caller.deviceId === command.deviceId) c.close(new ConnectError(command.reason, Code.Unauthenticated));
+        }
+        return;
+      case "membership":
+        membership.invalidate(command.conversationId);
+        // A user who lost access stops getting the conversation's messages on this node's streams.
+        for (const u of command.removedUserIds) for (const c of hub.ofUser(u)) c.forget(command.conversationId);
+        return;
+      case "heartbeat":
+        this.heartbeat(command.userId, command.deviceId).catch(this.parts.onError);
+        return;
     }
+  }
+
+  /** Reports a failure that concerns no client (a heartbeat that could not be passed on). */
+  reportError(error: unknown): void {
+    this.parts.onError(error);
   }
 
   /** Closes every stream (shutdown): clients reconnect elsewhere and resume. */
@@ -181,16 +246,23 @@ export class Live {
     for (const c of [...this.parts.hub.all()]) c.close(new ConnectError("the server is shutting down; reconnect", Code.Unavailable));
   }
 
-  /** The heartbeat clock's tick: closes silent streams here and reports lapsed ones elsewhere. */
+  /**
+   * The heartbeat clock's tick: closes silent streams here, reports lapsed ones elsewhere, and sends
+   * a keep-alive on streams idle for a heartbeat interval.
+   */
   private closeSilent(): void {
     // Devices of crashed nodes lapse from the session map; one node (this one, if first) tells contacts.
     this.parts.sessions.expire().then(
       (users) => Promise.all(users.map((u) => this.parts.presence.announce(u))),
     ).catch(this.parts.onError);
-    const deadline = Date.now() - this.options.heartbeatTimeoutMs;
+    const now = Date.now();
+    const deadline = now - this.options.heartbeatTimeoutMs;
+    const idle = now - this.options.heartbeatIntervalMs;
     for (const c of [...this.parts.hub.all()]) {
       if (c.lastHeartbeat < deadline) {
         c.close(new ConnectError(`no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, Code.DeadlineExceeded));
+      } else if (c.lastSentAt <= idle) {
+        c.send(create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } }));
       }
     }
   }

@@ -2,12 +2,12 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type SendMessageRequest, type SendMessageResponse, SendMessageResponseSchema, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction, type ListMessagesRequest, type Message } from "@chat/gen/chat/v1/message_pb.js";
-import type { Store } from "../../engines/store/interface.ts";
+import { type Store, StoreUnavailable } from "../../engines/store/interface.ts";
 import type { Throttle } from "../limits/throttle.ts";
 import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
 import { toMessage } from "../convert.ts";
-import { invalidArgument } from "../errors.ts";
+import { invalidArgument, unavailable } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
 import { limits, requireClientMessageId, requireText } from "../validate.ts";
 
@@ -19,7 +19,7 @@ export interface AcceptedSend {
 
 /**
  * Sending and reading messages. A message is durable before its ACK and before anyone sees it; a
- * retried send with the same client id gets the first ACK back and publishes nothing new.
+ * retried send with the same client id gets the first ACK back, and publishes the same message again.
  */
 export class Messages {
   private readonly store: Store;
@@ -50,14 +50,17 @@ export class Messages {
     const stored = this.store.appendMessage({
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
       text: req.text, sentAt: new Date(),
+    }).catch((err: unknown) => {
+      // Not stored, or not provably: the client retries with the same id, which the store dedupes.
+      throw err instanceof StoreUnavailable ? unavailable(err.message) : err;
     });
     const ack = stored.then(async ({ message, duplicate }) => {
-      if (!duplicate) {
-        this.onSent(caller, message.conversationId);
-        await this.dispatcher.publish(members.map((m) => m.userId), create(ServerFrameSchema, {
-          frame: { case: "message", value: toMessage(message) },
-        }));
-      }
+      if (!duplicate) this.onSent(caller, message.conversationId);
+      // A retry publishes again: the first try may have been stored by a node that died, or whose
+      // answer was lost, before it published. Devices drop a seq they already have.
+      await this.dispatcher.publish(members.map((m) => m.userId), create(ServerFrameSchema, {
+        frame: { case: "message", value: toMessage(message) },
+      }));
       return create(SendMessageResponseSchema, {
         conversationId: message.conversationId, clientMessageId: message.clientMessageId,
         seq: BigInt(message.seq), sentAt: timestampFromDate(message.sentAt),

@@ -6,7 +6,11 @@ import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
 import { toReadState } from "../convert.ts";
 import { invalidArgument } from "../errors.ts";
+import { LruMap } from "../lru-map.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
+
+/** Marks (per conversation and user) this node remembers having published. */
+const marksRemembered = 50_000;
 
 /** Which mark a receipt moves. Read implies delivered. */
 export type Mark = "delivered" | "read";
@@ -19,6 +23,8 @@ export class Receipts {
   private readonly store: Store;
   private readonly membership: Membership;
   private readonly dispatcher: Dispatcher;
+  /** The last marks published per conversation and user, "delivered/read". */
+  private readonly published = new LruMap<string, string>(marksRemembered);
 
   constructor(store: Store, membership: Membership, dispatcher: Dispatcher) {
     this.store = store;
@@ -36,6 +42,13 @@ export class Receipts {
     const state = toReadState(await this.store.advanceReadState({
       conversationId, userId: caller.userId, deliveredSeq: Number(seq), readSeq: mark === "read" ? Number(seq) : 0,
     }));
+    // Published only when the marks moved: clients mark every message they get, and a mark already
+    // reached (or passed, by another device) would cost every member's devices a frame for nothing.
+    // A node that does not remember the last marks (restart, eviction) publishes them again.
+    const key = `${conversationId}/${caller.userId}`;
+    const marks = `${state.deliveredSeq}/${state.readSeq}`;
+    if (this.published.get(key) === marks) return state;
+    this.published.set(key, marks);
     await this.dispatcher.publish(members.map((m) => m.userId), create(ServerFrameSchema, {
       frame: { case: "receipt", value: { conversationId, state } },
     }));

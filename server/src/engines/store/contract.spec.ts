@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Client } from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ConversationRecord, MemberRecord, NewMessage, Store } from "./interface.ts";
+import { createMemoryAppendRoute } from "./scylla/append-route.ts";
 import { createScyllaStore } from "./scylla/scylla-store.ts";
 import { createSqliteStore } from "./sqlite/sqlite-store.ts";
 
@@ -28,8 +29,9 @@ const engines: { name: string; make: () => StoreEngine }[] = [
   { name: "scylla", make: () => {
     const keyspace = `contract_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
     const cluster = { contactPoints: [inject("cassandraContactPoint")], localDataCenter: inject("cassandraDataCenter") };
+    const route = createMemoryAppendRoute(); // the nodes forward appends to the conversation's sequencer
     return {
-      open: () => createScyllaStore({ ...cluster, keyspace, bucketSize }),
+      open: () => createScyllaStore({ ...cluster, keyspace, bucketSize, route }),
       async destroy() {
         const client = new Client(cluster);
         await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);

@@ -140,3 +140,12 @@ export interface ReadStateRecord {
   deliveredSeq: number;
   readSeq: number;
 }
+
+/**
+ * The store could not take a write right now (a deadline passed, the sequencer of a conversation
+ * moved or cannot be reached); the write may or may not have happened. Worth a retry with the same
+ * client message id, which the store dedupes: core answers it with `Unavailable`.
+ */
+export class StoreUnavailable extends Error {
+  override readonly name = "StoreUnavailable";
+}

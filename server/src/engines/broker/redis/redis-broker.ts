@@ -23,8 +23,8 @@ export interface RedisBrokerOptions {
 export function createRedisBroker(options: RedisBrokerOptions): Broker {
   const prefix = options.keyPrefix ?? "chat:";
   const channel = (nodeId: string) => `${prefix}node:${nodeId}`;
-  const publisher = createRedisClient(options.url, "chat-broker-publish");
-  const subscriber = createRedisClient(options.url, "chat-broker-subscribe");
+  const publisher = createRedisClient(options.url, "chat-broker-publish", (err) => options.onError?.(err));
+  const subscriber = createRedisClient(options.url, "chat-broker-subscribe", (err) => options.onError?.(err));
   const handlers = new Map<string, DeliveryHandler>();
   subscriber.on("messageBuffer", (name: Buffer, payload: Buffer) => {
     const handler = handlers.get(name.toString());

@@ -29,7 +29,7 @@ export interface RedisSessionMapOptions {
  */
 export function createRedisSessionMap(options: RedisSessionMapOptions): SessionMap {
   const prefix = options.keyPrefix ?? "chat:";
-  const redis = createRedisClient(options.url, "chat-sessions");
+  const redis = createRedisClient(options.url, "chat-sessions", (err) => options.onError?.(err));
   /** This node's live connections: what it registers again after Redis lost them. */
   const local = new Map<string, DeviceSession>();
   const sessionsKey = (userId: string) => `${prefix}sessions:${userId}`;

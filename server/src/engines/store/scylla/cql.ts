@@ -53,14 +53,24 @@ const maxTries = 6;
  */
 export class Cql {
   readonly client: Client;
+  private readonly serialConsistency: types.consistencies;
 
-  constructor(client: Client) {
+  constructor(client: Client, serialConsistency: types.consistencies = types.consistencies.serial) {
     this.client = client;
+    this.serialConsistency = serialConsistency;
   }
 
   /** Runs one statement. */
   execute(query: string, params: Params = []): Promise<types.ResultSet> {
     return retrying(() => this.client.execute(query, params as unknown[], { prepare: true }));
+  }
+
+  /**
+   * Runs a read at the serial consistency: it sees every lightweight transaction committed before
+   * it, including one whose commit round had not reached a quorum yet (it finishes it).
+   */
+  serialRead(query: string, params: Params = []): Promise<types.ResultSet> {
+    return retrying(() => this.client.execute(query, params as unknown[], { prepare: true, consistency: this.serialConsistency }));
   }
 
   /** Runs a lightweight transaction and reports whether it was applied. */
@@ -127,7 +137,7 @@ export async function connectCql(options: CqlConnectOptions): Promise<Cql> {
     queryOptions: { prepare: true, consistency: options.consistency, serialConsistency: options.serialConsistency },
   });
   await client.connect();
-  return new Cql(client);
+  return new Cql(client, options.serialConsistency);
 }
 
 /** Parses a consistency level name: "LOCAL_QUORUM", "localQuorum" and "local_quorum" alike. */

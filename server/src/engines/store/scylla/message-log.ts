@@ -1,58 +1,163 @@
 import type { types } from "cassandra-driver";
-import type { MessageRange, MessageRecord, NewMessage } from "../interface.ts";
+import { type MessageRange, type MessageRecord, type NewMessage, StoreUnavailable } from "../interface.ts";
+import { type Appended, NotOwner } from "./append-route.ts";
 import type { Cql } from "./cql.ts";
-
-/** What {@link MessageLog.append} resolves. */
-export interface Appended {
-  message: MessageRecord;
-  duplicate: boolean;
-}
+import type { Lease, SequencerLeases } from "./sequencer-leases.ts";
 
 /** Conversations whose head this node remembers; beyond it the oldest are forgotten (and re-read). */
 const maxRememberedHeads = 100_000;
-/** Times one append may find its seq taken before giving up (each time another message won it). */
-const maxMoves = 1_000;
+/** Conversations this node sequences with state in memory; beyond it the least recent recover again. */
+const maxSequenced = 10_000;
+/**
+ * Client message ids remembered per conversation, and read back from the newest stored messages
+ * when a node takes a conversation over: the window in which a retry is recognised across failovers.
+ */
+export const idempotencyWindow = 1_000;
+/** Messages in one partition batch at most. */
+const maxBatch = 100;
+
+/** What the owner of a conversation keeps in memory while it sequences it under one lease. */
+interface Sequenced {
+  lease: Lease;
+  /** Highest seq handed out (stored, in flight, or waiting). */
+  head: number;
+  /** Recent sends by sender and client message id: their seq, and the promise of their outcome. */
+  recent: Map<string, { seq: number; sentAt: Date; done: Promise<Appended> | undefined }>;
+  waiting: { message: MessageRecord; resolve(a: Appended): void; reject(e: Error): void }[];
+  writing: boolean;
+}
 
 /**
- * The messages of every conversation, and the allocation of their seqs.
+ * The messages of every conversation, and the allocation of their seqs by the one node that holds
+ * the lease of the conversation's slot (see sequencer-leases.ts and docs/cluster.md).
  *
- * The message row is the allocator: a message takes seq N with `INSERT ... IF NOT EXISTS`, which
- * Paxos lets exactly one writer win, durably; a loser reads the new head and tries the next seq.
- * Nothing else (no counter, no cache, no Redis) can hand out a seq, so losing any of them costs
- * a retry, never a duplicate. No gap either: a writer only ever tries seq N once it knows N - 1 is
- * stored (from its own write, or a read of the table), so a seq above an empty one is never taken.
+ * The owner allocates seqs in memory and writes messages with plain writes, all the waiting
+ * messages of a conversation (one partition) in one unlogged batch, one batch in flight per
+ * conversation, so that seqs become durable in order and without holes. Each write carries a
+ * timestamp that orders by lease epoch first: a stale owner's late write loses to the new owner's.
+ * A message is ACKed only if the lease was still valid, by the owner's monotonic clock, once its
+ * batch was durable; otherwise the client retries, and the retry finds it by its id.
  *
- * Idempotency uses a second conditional row per (conversation, sender, client message id) holding
- * the one seq that message may take. Every caller with that id (the first try, a retry, a retry on
- * another node after a crash) follows the same steps on that row: insert the message at its seq;
- * if another message holds that seq, move the row past the head (`IF seq = <old>`) and go again.
- * The message therefore exists at most once, and a retry finishes the work of a crashed first try.
- *
- * Appends to one conversation are serialized on each node (they would only fight over the same
- * seq otherwise); nodes race each other through the conditional writes above.
+ * Taking over a conversation (a new lease, a failed write, a conversation forgotten from memory)
+ * reads the head, then writes a range tombstone above it with a timestamp newer than any write
+ * made before: a batch of an earlier owner (or of an earlier failed try here) that lands later is
+ * shadowed, so no seq above the head can come back. It also reads the newest messages back into
+ * the dedupe window. Between them, no lightweight transaction is ever run on a message row.
  */
 export class MessageLog {
   private readonly cql: Cql;
   private readonly bucketSize: number;
+  private readonly leases: SequencerLeases;
   /** Highest seq this node saw stored, per conversation: where the next head read starts. */
   private readonly heads = new Map<string, number>();
-  /** The tail of each conversation's queue of appends on this node. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly sequenced = new Map<string, Sequenced>();
+  private readonly recovering = new Map<string, Promise<Sequenced>>();
 
-  constructor(cql: Cql, bucketSize: number) {
+  constructor(cql: Cql, bucketSize: number, leases: SequencerLeases) {
     this.cql = cql;
     this.bucketSize = bucketSize;
+    this.leases = leases;
   }
 
-  /** Stores a message at the next seq (see the class comment); resolves once it is durable. */
-  append(message: NewMessage): Promise<Appended> {
-    const id = message.conversationId;
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const next = previous.then(() => this.appendNow(message), () => this.appendNow(message));
-    this.queues.set(id, next);
-    const forget = () => { if (this.queues.get(id) === next) this.queues.delete(id); };
-    next.then(forget, forget);
-    return next;
+  /**
+   * Stores a message at the next seq under `lease` (which this node holds on the conversation's
+   * slot); resolves once it is durable and the lease held until then. Rejects with NotOwner when
+   * the lease is gone, with StoreUnavailable when the outcome is unknown (retry with the same id).
+   */
+  async append(m: NewMessage, lease: Lease): Promise<Appended> {
+    const state = await this.stateOf(m.conversationId, lease);
+    const key = `${m.senderId}\u0000${m.clientMessageId}`;
+    const seen = state.recent.get(key);
+    if (seen) {
+      // A retry: the first send's outcome (read back from the store at takeover, it is stored).
+      if (seen.done !== undefined) return seen.done.then((a) => ({ message: a.message, duplicate: true }));
+      return { message: { ...m, seq: seen.seq, sentAt: seen.sentAt }, duplicate: true };
+    }
+    const message: MessageRecord = { ...m, seq: ++state.head };
+    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, resolve, reject }));
+    state.recent.set(key, { seq: message.seq, sentAt: message.sentAt, done });
+    if (state.recent.size > idempotencyWindow) state.recent.delete(state.recent.keys().next().value!);
+    this.flush(m.conversationId, state);
+    return done;
+  }
+
+  /** The conversation's state under `lease`, taking it over (head, fence, dedupe window) if needed. */
+  private async stateOf(conversationId: string, lease: Lease): Promise<Sequenced> {
+    for (;;) {
+      if (!this.leases.stillValid(lease)) throw new NotOwner(`lease of slot ${lease.slot} lapsed`);
+      const state = this.sequenced.get(conversationId);
+      if (state && state.lease === lease) return state;
+      let recovery = this.recovering.get(conversationId);
+      if (!recovery) {
+        recovery = this.takeOver(conversationId, lease).finally(() => this.recovering.delete(conversationId));
+        this.recovering.set(conversationId, recovery);
+      }
+      const taken = await recovery;
+      if (taken.lease === lease) return taken;
+    }
+  }
+
+  private async takeOver(conversationId: string, lease: Lease): Promise<Sequenced> {
+    this.sequenced.delete(conversationId);
+    const head = await this.headOrUndefined(conversationId);
+    if (head === undefined) throw new Error(`conversation ${conversationId} does not exist`);
+    // The fence: nothing written before this instant can appear above the head any more. Earlier
+    // batches all started at most at head + 1 and stay within one bucket: the head's next bucket.
+    await this.cql.execute("DELETE FROM messages USING TIMESTAMP ? WHERE conversation_id = ? AND bucket = ? AND seq > ?",
+      [this.leases.timestamp(lease), conversationId, this.bucketOf(head + 1), head]);
+    const newest = await this.list(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" });
+    const state: Sequenced = { lease, head, recent: new Map(), waiting: [], writing: false };
+    for (const r of newest) state.recent.set(`${r.senderId}\u0000${r.clientMessageId}`, { seq: r.seq, sentAt: r.sentAt, done: undefined });
+    if (!this.leases.stillValid(lease)) throw new NotOwner(`lease of slot ${lease.slot} lapsed during takeover`);
+    this.sequenced.set(conversationId, state);
+    this.evictIdle();
+    return state;
+  }
+
+  /** Forgets the oldest conversations over the bound, skipping busy ones (their writes are in flight). */
+  private evictIdle(): void {
+    for (const [id, state] of this.sequenced) {
+      if (this.sequenced.size <= maxSequenced) return;
+      if (!state.writing && state.waiting.length === 0) this.sequenced.delete(id);
+    }
+  }
+
+  /** Writes the waiting messages of a conversation, one bucket's worth per batch, one batch at a time. */
+  private flush(conversationId: string, state: Sequenced): void {
+    if (state.writing || state.waiting.length === 0) return;
+    const bucket = this.bucketOf(state.waiting[0]!.message.seq);
+    let n = 0;
+    while (n < state.waiting.length && n < maxBatch && this.bucketOf(state.waiting[n]!.message.seq) === bucket) n++;
+    const batch = state.waiting.splice(0, n);
+    state.writing = true;
+    this.write(conversationId, state, batch).then(() => {
+      state.writing = false;
+      this.flush(conversationId, state);
+    }, (err: unknown) => {
+      // Unknown outcome: the batch may still land. Forget the state; the next append takes the
+      // conversation over again (fence included), and the retries find what did land.
+      if (this.sequenced.get(conversationId) === state) this.sequenced.delete(conversationId);
+      const error = err instanceof NotOwner || err instanceof StoreUnavailable ? err : new StoreUnavailable(`message not stored: ${(err as Error).message}`);
+      for (const w of [...batch, ...state.waiting.splice(0)]) w.reject(error);
+    });
+  }
+
+  private async write(conversationId: string, state: Sequenced, batch: Sequenced["waiting"]): Promise<void> {
+    const { lease } = state;
+    if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
+    const ts = this.leases.timestamp(lease);
+    const statements = batch.map(({ message: m }) => ({
+      query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      params: [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt, ts],
+    }));
+    await this.cql.partitionBatch(statements);
+    // Proven only if the lease held until the batch was durable, and no takeover (which fences
+    // what was in flight) began meanwhile (see docs/cluster.md).
+    if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the lease of this conversation lapsed while storing; retry");
+    const last = batch.at(-1)!.message.seq;
+    await this.stored(conversationId, batch[0]!.message.seq, last);
+    for (const w of batch) w.resolve({ message: w.message, duplicate: false });
   }
 
   /**
@@ -92,47 +197,17 @@ export class MessageLog {
     return out;
   }
 
-  private async appendNow(m: NewMessage): Promise<Appended> {
-    const head = await this.headOrUndefined(m.conversationId);
-    if (head === undefined) throw new Error(`conversation ${m.conversationId} does not exist`);
-    const key = [m.conversationId, m.senderId, m.clientMessageId];
-    const claim = await this.cql.cas(
-      `INSERT INTO seq_by_client_message_id (conversation_id, sender_id, client_message_id, seq)
-       VALUES (?, ?, ?, ?) IF NOT EXISTS`, [...key, head + 1]);
-    // Not applied: this client message id was sent before; finish (or find) that send.
-    let seq = claim.applied ? head + 1 : Number(claim.current!.get("seq"));
-    for (let moves = 0; moves < maxMoves; moves++) {
-      const insert = await this.cql.cas(
-        `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-        [m.conversationId, this.bucketOf(seq), seq, m.senderId, m.clientMessageId, m.text, m.sentAt]);
-      await this.stored(m.conversationId, seq);
-      if (insert.applied) return { message: { ...m, seq }, duplicate: false };
-      const holder = toMessage(insert.current!);
-      if (holder.senderId === m.senderId && holder.clientMessageId === m.clientMessageId) {
-        // Ours: stored by an earlier send with this id, or by our own timed-out try (then this
-        // call is the one that stored it, and must not be reported as a duplicate).
-        return { message: holder, duplicate: !insert.retried };
-      }
-      const next = (await this.probe(m.conversationId, this.heads.get(m.conversationId) ?? seq)) + 1;
-      const move = await this.cql.cas(
-        `UPDATE seq_by_client_message_id SET seq = ?
-         WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ? IF seq = ?`, [next, ...key, seq]);
-      seq = move.applied ? next : Number(move.current!.get("seq"));
-    }
-    throw new Error(`conversation ${m.conversationId}: no free seq after ${maxMoves} tries (too many concurrent writers)`);
-  }
-
   /**
-   * Notes that `seq` is stored. The first seq of a bucket also goes into the conversation's hint, so
+   * Notes that seqs `first..last` are stored. The first seq of a bucket also goes into the conversation's hint, so
    * that a node without the head in memory finds it in at most two reads. The hint is written with
    * the seq as its timestamp: the highest write wins whatever order they land in.
    */
-  private async stored(conversationId: string, seq: number): Promise<void> {
-    this.remember(conversationId, seq);
-    if (seq % this.bucketSize !== 0) return;
+  private async stored(conversationId: string, first: number, last: number): Promise<void> {
+    this.remember(conversationId, last);
+    const start = Math.ceil(first / this.bucketSize) * this.bucketSize; // a bucket's first seq in [first, last]
+    if (start > last) return;
     await this.cql.execute("UPDATE conversations USING TIMESTAMP ? SET last_seq_hint = ? WHERE id = ?",
-      [seq, seq, conversationId]);
+      [start, start, conversationId]);
   }
 
   /**

@@ -1,64 +1,6 @@
+import { type AppliedMigration, type MigrationReport, pendingMigrations, versionAfter } from "../migrations.ts";
 import type { Cql } from "./cql.ts";
-
-/**
- * The cluster store's tables, one per way the data is read: no secondary index, no materialized
- * view, no storage-attached index, nothing ScyllaDB lacks. A fact read two ways is written twice,
- * in a logged batch. Tables are named `<what>_by_<key>` after the read they serve.
- *
- * Every statement is idempotent (`IF NOT EXISTS`), so {@link migrate} runs on every start.
- */
-const tables = [
-  // Accounts by id; and by username, where `IF NOT EXISTS` makes the name unique cluster-wide.
-  `CREATE TABLE IF NOT EXISTS users (
-    id text PRIMARY KEY, username text, display_name text, password_hash text, created_at timestamp)`,
-  `CREATE TABLE IF NOT EXISTS users_by_username (
-    username text PRIMARY KEY, id text, display_name text, password_hash text, created_at timestamp)`,
-
-  // Devices by token hash (every authenticated call) and by user (device list, revocation).
-  `CREATE TABLE IF NOT EXISTS devices_by_token (
-    token_hash text PRIMARY KEY, user_id text, device_id text, device_name text, created_at timestamp)`,
-  `CREATE TABLE IF NOT EXISTS devices_by_user (
-    user_id text, device_id text, device_name text, token_hash text, created_at timestamp,
-    PRIMARY KEY (user_id, device_id))`,
-
-  // last_seq_hint: some seq known to exist, at most one bucket behind the head (see message-log.ts).
-  `CREATE TABLE IF NOT EXISTS conversations (
-    id text PRIMARY KEY, kind text, name text, created_at timestamp, last_seq_hint bigint)`,
-  // "user:user" (sorted) to the one direct conversation of that pair, claimed with IF NOT EXISTS.
-  `CREATE TABLE IF NOT EXISTS direct_by_pair (pair_key text PRIMARY KEY, conversation_id text)`,
-
-  // Membership, read both ways.
-  `CREATE TABLE IF NOT EXISTS members_by_conversation (
-    conversation_id text, user_id text, role text, joined_at timestamp,
-    PRIMARY KEY (conversation_id, user_id))`,
-  `CREATE TABLE IF NOT EXISTS conversations_by_user (
-    user_id text, conversation_id text, role text, joined_at timestamp,
-    PRIMARY KEY (user_id, conversation_id))`,
-
-  // The Discord layout: a partition per conversation and bucket of seqs (bounded in size), newest
-  // first, so "the latest N" is one partition read. Rows are only ever written with IF NOT EXISTS:
-  // the row is the seq allocator, a seq belongs to the first message that claims it.
-  `CREATE TABLE IF NOT EXISTS messages (
-    conversation_id text, bucket bigint, seq bigint,
-    sender_id text, client_message_id text, text text, sent_at timestamp,
-    PRIMARY KEY ((conversation_id, bucket), seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
-  // Idempotency of sends: the seq a client message id holds or is trying to take (IF NOT EXISTS,
-  // then moved with IF seq = ?). The message row at that seq tells whether it was stored.
-  `CREATE TABLE IF NOT EXISTS seq_by_client_message_id (
-    conversation_id text, sender_id text, client_message_id text, seq bigint,
-    PRIMARY KEY ((conversation_id, sender_id, client_message_id)))`,
-
-  // Delivered and read marks of a member. Each mark is written with its own value as the write
-  // timestamp, so that the highest write wins whatever order writes arrive in: marks only grow,
-  // without a read or a lightweight transaction. joined_at keys the membership: after a member
-  // leaves (their row deleted) and rejoins, the new membership's marks start over in a new row.
-  `CREATE TABLE IF NOT EXISTS read_states (
-    conversation_id text, user_id text, joined_at timestamp, delivered_seq bigint, read_seq bigint,
-    PRIMARY KEY (conversation_id, user_id, joined_at))`,
-
-  // Settings fixed at creation, such as the bucket size, that existing data depends on.
-  `CREATE TABLE IF NOT EXISTS schema_settings (name text PRIMARY KEY, value text)`,
-];
+import { type CqlMigration, cqlMigrations } from "./migrations.ts";
 
 /** How the keyspace replicates: `SimpleStrategy` for one data center, `NetworkTopologyStrategy` for more. */
 export type Replication =
@@ -89,33 +31,53 @@ export function parseReplication(value: string): Replication {
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
-  keyspace: string;
-  replication: Replication;
   /** Seqs per message partition; fixed for the life of the keyspace. */
   bucketSize: number;
+  /** The migrations to bring the keyspace to; {@link cqlMigrations} unless a test says otherwise. */
+  migrations?: readonly CqlMigration[];
 }
 
 /**
- * Creates the keyspace and tables that are missing, and checks that the bucket size matches the one
- * the data was written with (changing it would make stored messages unreachable).
- *
- * Run it once before starting several nodes at the same time on an empty cluster (`node
- * server/src/migrate.ts`): Cassandra before 5.1 may mis-handle two nodes creating one table at once.
- * Once the tables exist, every statement here is a no-op.
+ * Creates the keyspace when it is missing (on a connection bound to no keyspace, since it may not
+ * exist yet). Replication is only read here: an existing keyspace keeps its own.
  */
-export async function migrate(cql: Cql, options: MigrateOptions): Promise<void> {
-  const { keyspace } = options;
+export async function createKeyspace(admin: Cql, keyspace: string, replication: Replication): Promise<void> {
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new Error(`"${keyspace}" is not a valid keyspace name`);
-  // Schema statements run once: not prepared.
-  const ddl = (statement: string) => cql.client.execute(statement, [], { prepare: false });
-  await ddl(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationMap(options.replication)}`);
-  for (const table of tables) await ddl(table.replace("CREATE TABLE IF NOT EXISTS ", `CREATE TABLE IF NOT EXISTS ${keyspace}.`));
-  const setting = await cql.cas(`INSERT INTO ${keyspace}.schema_settings (name, value) VALUES ('bucket_size', ?) IF NOT EXISTS`,
+  await ddl(admin, `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationMap(replication)}`);
+}
+
+/**
+ * Applies the pending migrations to the keyspace `cql` is bound to, each recorded in
+ * `schema_migrations` once all its statements succeeded, then checks that the bucket size matches
+ * the one the data was written with (changing it would make stored messages unreachable).
+ *
+ * Run it once before starting several nodes at the same time (`node server/src/migrate.ts`):
+ * Cassandra before 5.1 may mis-handle two nodes creating one table at once. When nothing is
+ * pending, a start only reads `schema_migrations`.
+ */
+export async function migrate(cql: Cql, options: MigrateOptions): Promise<MigrationReport> {
+  await ddl(cql, "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text, applied_at timestamp)");
+  const recorded = (await cql.all("SELECT version, name FROM schema_migrations"))
+    .map((r) => ({ version: r.get("version") as number, name: r.get("name") as string }));
+  const { pending, unknown } = pendingMigrations(options.migrations ?? cqlMigrations, recorded);
+  const applied: AppliedMigration[] = [];
+  for (const m of pending) {
+    for (const statement of m.up) await ddl(cql, statement);
+    await cql.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date()]);
+    applied.push({ version: m.version, name: m.name });
+  }
+  const setting = await cql.cas("INSERT INTO schema_settings (name, value) VALUES ('bucket_size', ?) IF NOT EXISTS",
     [String(options.bucketSize)]);
   const stored = setting.current?.get("value") as string | undefined;
   if (stored !== undefined && stored !== String(options.bucketSize)) {
-    throw new Error(`keyspace ${keyspace} stores messages in buckets of ${stored} seqs, not ${options.bucketSize}`);
+    throw new Error(`keyspace ${cql.client.keyspace} stores messages in buckets of ${stored} seqs, not ${options.bucketSize}`);
   }
+  return { applied, version: versionAfter(recorded, applied), unknown };
+}
+
+/** Runs a schema statement; these run once, so they are not prepared. */
+function ddl(cql: Cql, statement: string): Promise<unknown> {
+  return cql.client.execute(statement, [], { prepare: false });
 }
 
 function replicationMap(r: Replication): string {

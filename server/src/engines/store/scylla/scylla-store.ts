@@ -1,10 +1,15 @@
+import { randomUUID } from "node:crypto";
 import type { types } from "cassandra-driver";
 import type {
   ConversationRecord, DeviceRecord, MemberRecord, ReadStateRecord, Store, UserRecord,
 } from "../interface.ts";
 import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts";
+import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
 import { MessageLog } from "./message-log.ts";
-import { migrate, type Replication } from "./schema.ts";
+import type { MigrationReport } from "../migrations.ts";
+import { OwnerRouter } from "./owner-router.ts";
+import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
+import { createKeyspace, migrate, type Replication } from "./schema.ts";
 
 /** Options of {@link createScyllaStore}. */
 export interface ScyllaStoreOptions {
@@ -21,8 +26,22 @@ export interface ScyllaStoreOptions {
   replication?: Replication;
   /** Seqs per message partition, fixed when the keyspace is created; 1000 by default. */
   bucketSize?: number;
-  /** Creates missing tables at startup (idempotent); true by default. */
+  /** Applies pending schema migrations at startup (see migrations.ts); true by default. */
   migrate?: boolean;
+  /** Hears what the schema migrations did (for the startup log). */
+  onMigrated?: (report: MigrationReport) => void;
+  /** This node's id in the cluster: where other nodes forward appends it sequences. Random by default. */
+  nodeId?: string;
+  /**
+   * How appends reach the node that sequences their conversation. Stores of one process share a
+   * {@link createMemoryAppendRoute}; cluster nodes use createRedisAppendRoute. A store alone gets
+   * a route of its own (it takes every slot's lease itself).
+   */
+  route?: AppendRoute;
+  /** Sequencer lease timings; {@link defaultLeaseTimings} by default. */
+  leaseTimings?: LeaseTimings;
+  /** Hears about failures in background work (lease renewals). */
+  onError?: (error: unknown) => void;
 }
 
 /** Statements in one logged batch at most: large batches strain the coordinator. */
@@ -32,9 +51,10 @@ const maxBatch = 50;
  * The cluster store on ScyllaDB or Apache Cassandra: every table is read by its partition key
  * (see schema.ts), every statement prepared and routed to a replica of its partition.
  *
- * Uniqueness (usernames, one direct conversation per pair, seqs, client message ids) rests on
- * lightweight transactions, the only cluster-wide compare-and-set; everything else is plain
- * idempotent writes at the configured consistency, so a resolved write is on a quorum of replicas.
+ * Uniqueness of usernames, of the direct conversation of a pair and of each slot's sequencer
+ * rests on lightweight transactions, the only cluster-wide compare-and-set; messages are plain
+ * writes by their conversation's sequencer (owner-router.ts, message-log.ts), and everything else
+ * is plain idempotent writes at the configured consistency: a resolved write is on a quorum.
  */
 export async function createScyllaStore(options: ScyllaStoreOptions): Promise<Store> {
   const consistency = parseConsistency(options.consistency ?? "localQuorum");
@@ -47,16 +67,30 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
   if (options.migrate ?? true) {
     const admin = await connect();
     try {
-      await migrate(admin, {
-        keyspace: options.keyspace, bucketSize,
-        replication: options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 },
-      });
+      await createKeyspace(admin, options.keyspace, options.replication ?? { strategy: "SimpleStrategy", replicationFactor: 1 });
     } finally {
       await admin.close();
     }
   }
   const cql = await connect(options.keyspace);
-  const log = new MessageLog(cql, bucketSize);
+  if (options.migrate ?? true) {
+    try {
+      // Not inside `onMigrated?.(…)`: an optional call skips evaluating its arguments when unset.
+      const report = await migrate(cql, { bucketSize });
+      options.onMigrated?.(report);
+    } catch (err) {
+      await cql.close();
+      throw err;
+    }
+  }
+  const nodeId = options.nodeId ?? randomUUID();
+  const timings = options.leaseTimings ?? defaultLeaseTimings;
+  const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));
+  const leases = new SequencerLeases(cql, `${nodeId}/${randomUUID().slice(0, 8)}`, timings, onError);
+  const log = new MessageLog(cql, bucketSize, leases);
+  const route = options.route ?? createMemoryAppendRoute();
+  const router = new OwnerRouter(leases, log, route, timings);
+  await router.serve(nodeId);
   const memberships = membershipStatements();
 
   return {
@@ -160,7 +194,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     },
 
     async appendMessage(m) {
-      const appended = await log.append(m);
+      const appended = await router.append(m);
       const seq = appended.message.seq;
       if (!appended.duplicate) await raiseMarks(cql, { conversationId: m.conversationId, userId: m.senderId, deliveredSeq: seq, readSeq: seq });
       return appended;
@@ -176,7 +210,11 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
     },
 
-    close: () => cql.close(),
+    async close() {
+      await leases.release().catch(onError); // others may take the slots at once rather than after the lease
+      if (!options.route) await route.close();
+      await cql.close();
+    },
   };
 }
 

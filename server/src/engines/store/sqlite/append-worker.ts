@@ -1,14 +1,14 @@
 import { DatabaseSync } from "node:sqlite";
 import { parentPort, workerData } from "node:worker_threads";
 import type { NewMessage } from "../interface.ts";
-import { appendBatch, openTables, prepareAll, prepareTransactionControl } from "./statements.ts";
+import { appendBatch, configureConnection, prepareAll, prepareTransactionControl } from "./statements.ts";
 
 /**
  * The append thread of the embedded store: its own connection to the file, committing the batches
  * the main thread sends. The fsync of each commit blocks this thread only.
  */
 const db = new DatabaseSync((workerData as { path: string }).path);
-openTables(db);
+configureConnection(db);
 const q = prepareAll(db);
 const tx = prepareTransactionControl(db);
 

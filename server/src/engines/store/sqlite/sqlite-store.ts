@@ -4,8 +4,10 @@ import { dirname } from "node:path";
 import type { NewMessage, Store } from "../interface.ts";
 import { AppendWorker } from "./append-worker-client.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { migrateSqlite } from "./migrations.ts";
+import type { MigrationReport } from "../migrations.ts";
 import {
-  type Appended, type Row, appendBatch, insertConversation, listMessages, openTables, prepareAll,
+  type Appended, type Row, appendBatch, configureConnection, insertConversation, listMessages, prepareAll,
   prepareTransactionControl, toConversation, toDevice, toMember, toReadState, toUser, transaction,
 } from "./statements.ts";
 
@@ -13,6 +15,8 @@ import {
 export interface SqliteStoreOptions {
   /** Database file; ":memory:" for a throwaway store. Its folder is created when missing. */
   path: string;
+  /** Hears what the schema migrations did at open (for the startup log). */
+  onMigrated?: (report: MigrationReport) => void;
 }
 
 /**
@@ -22,12 +26,16 @@ export interface SqliteStoreOptions {
  * Limits: one process owns the file (it is not a cluster store), and writes are serialized. Appends
  * are group-committed on a worker thread: while one batch commits (and fsyncs) there, the event loop
  * goes on serving and queues the next batch, so the fsync neither blocks the node nor costs one per
- * message. A ":memory:" store (tests) commits its batches in-thread.
+ * message. A ":memory:" store (tests) commits its batches in-thread. Opening applies the pending
+ * schema migrations (migrations.ts).
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  openTables(db);
+  configureConnection(db);
+  // Before the append worker opens its connection: it expects the tables to be there.
+  const report = migrateSqlite(db);
+  options.onMigrated?.(report);
   const q = prepareAll(db);
   const tx = prepareTransactionControl(db);
   const worker = options.path === ":memory:" ? undefined : new AppendWorker(options.path);

@@ -3,18 +3,17 @@ import type {
   ConversationRecord, DeviceRecord, MemberRecord, MessageRange, MessageRecord, NewMessage,
   ReadStateRecord, UserRecord,
 } from "../interface.ts";
-import { schema } from "./schema.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
 
 /**
- * Opens the store's tables on a connection: WAL, `synchronous=FULL` (a commit is on disk when it
+ * Sets up a connection to the store's file: WAL, `synchronous=FULL` (a commit is on disk when it
  * returns), and a busy timeout, since the append worker and the main thread write the same file.
+ * The tables are the migrations' business (migrations.ts), run once by the main thread.
  */
-export function openTables(db: DatabaseSync): void {
+export function configureConnection(db: DatabaseSync): void {
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-  db.exec(schema);
 }
 
 /** The result of one append. */

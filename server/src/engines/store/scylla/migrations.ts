@@ -1,0 +1,85 @@
+import type { Migration } from "../migrations.ts";
+
+/**
+ * A migration of the cluster store: CQL statements run in order on a connection bound to the
+ * keyspace (so table names are unqualified). CQL schema changes are not transactional: a node that
+ * dies midway re-runs the whole migration, so every statement must be idempotent (`IF NOT EXISTS`,
+ * `ADD IF NOT EXISTS`...).
+ */
+export type CqlMigration = Migration<readonly string[]>;
+
+/**
+ * The cluster store's tables, one per way the data is read: no secondary index, no materialized
+ * view, no storage-attached index, nothing ScyllaDB lacks. A fact read two ways is written twice,
+ * in a logged batch. Tables are named `<what>_by_<key>` after the read they serve.
+ *
+ * Version 1: the tables exactly as the releases before versioned migrations created them (every
+ * statement `IF NOT EXISTS`), so that a keyspace from such a release is recognised: applying it
+ * there changes nothing and records version 1.
+ */
+const initialTables = [
+  // Accounts by id; and by username, where `IF NOT EXISTS` makes the name unique cluster-wide.
+  `CREATE TABLE IF NOT EXISTS users (
+    id text PRIMARY KEY, username text, display_name text, password_hash text, created_at timestamp)`,
+  `CREATE TABLE IF NOT EXISTS users_by_username (
+    username text PRIMARY KEY, id text, display_name text, password_hash text, created_at timestamp)`,
+
+  // Devices by token hash (every authenticated call) and by user (device list, revocation).
+  `CREATE TABLE IF NOT EXISTS devices_by_token (
+    token_hash text PRIMARY KEY, user_id text, device_id text, device_name text, created_at timestamp)`,
+  `CREATE TABLE IF NOT EXISTS devices_by_user (
+    user_id text, device_id text, device_name text, token_hash text, created_at timestamp,
+    PRIMARY KEY (user_id, device_id))`,
+
+  // last_seq_hint: some seq known to exist, at most one bucket behind the head (see message-log.ts).
+  `CREATE TABLE IF NOT EXISTS conversations (
+    id text PRIMARY KEY, kind text, name text, created_at timestamp, last_seq_hint bigint)`,
+  // "user:user" (sorted) to the one direct conversation of that pair, claimed with IF NOT EXISTS.
+  `CREATE TABLE IF NOT EXISTS direct_by_pair (pair_key text PRIMARY KEY, conversation_id text)`,
+
+  // Membership, read both ways.
+  `CREATE TABLE IF NOT EXISTS members_by_conversation (
+    conversation_id text, user_id text, role text, joined_at timestamp,
+    PRIMARY KEY (conversation_id, user_id))`,
+  `CREATE TABLE IF NOT EXISTS conversations_by_user (
+    user_id text, conversation_id text, role text, joined_at timestamp,
+    PRIMARY KEY (user_id, conversation_id))`,
+
+  // The Discord layout: a partition per conversation and bucket of seqs (bounded in size), newest
+  // first, so "the latest N" is one partition read. Rows are written with plain writes by the one
+  // node holding the conversation's slot lease, with timestamps ordered by lease epoch (message-log.ts);
+  // keyspaces from before the leases hold rows written with IF NOT EXISTS, which stay as they are.
+  `CREATE TABLE IF NOT EXISTS messages (
+    conversation_id text, bucket bigint, seq bigint,
+    sender_id text, client_message_id text, text text, sent_at timestamp,
+    PRIMARY KEY ((conversation_id, bucket), seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
+  // Idempotency of sends before the sequencer leases (no longer written: the owner dedupes in memory
+  // and from the newest messages); kept so that existing keyspaces keep their schema.
+  `CREATE TABLE IF NOT EXISTS seq_by_client_message_id (
+    conversation_id text, sender_id text, client_message_id text, seq bigint,
+    PRIMARY KEY ((conversation_id, sender_id, client_message_id)))`,
+
+  // Delivered and read marks of a member. Each mark is written with its own value as the write
+  // timestamp, so that the highest write wins whatever order writes arrive in: marks only grow,
+  // without a read or a lightweight transaction. joined_at keys the membership: after a member
+  // leaves (their row deleted) and rejoins, the new membership's marks start over in a new row.
+  `CREATE TABLE IF NOT EXISTS read_states (
+    conversation_id text, user_id text, joined_at timestamp, delivered_seq bigint, read_seq bigint,
+    PRIMARY KEY (conversation_id, user_id, joined_at))`,
+
+  // Settings fixed at creation, such as the bucket size, that existing data depends on.
+  `CREATE TABLE IF NOT EXISTS schema_settings (name text PRIMARY KEY, value text)`,
+];
+
+/**
+ * Every migration of the cluster store, oldest first. Add a new one at the end (docs/operations.md,
+ * "Adding a migration"); never edit one that has shipped.
+ */
+export const cqlMigrations: readonly CqlMigration[] = [
+  { version: 1, name: "initial_schema", up: initialTables },
+  { version: 2, name: "add_sequencer_leases", up: [
+    // Who sequences each slot of conversations (owner-router.ts), until when, under which fencing
+    // epoch. Written only with lightweight transactions (sequencer-leases.ts).
+    "CREATE TABLE IF NOT EXISTS sequencer_leases (slot int PRIMARY KEY, owner text, epoch bigint, expires_at timestamp)",
+  ] },
+];

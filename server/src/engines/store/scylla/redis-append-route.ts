@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { createRedisClient } from "../../redis-client.ts";
+import type { NewMessage } from "../interface.ts";
+import { StoreUnavailable } from "../interface.ts";
+import { type Appended, type AppendHandler, type AppendRoute, ForwardedError, type ForwardedKind, ForwardFailed, NotOwner } from "./append-route.ts";
+
+/** Options of {@link createRedisAppendRoute}. */
+export interface RedisAppendRouteOptions {
+  url: string;
+  /** This node's id: where answers to its forwards come back. */
+  nodeId: string;
+  /** Told about a request or answer that could not be decoded (it is dropped). */
+  onError: (error: unknown) => void;
+}
+
+/** A forward on the wire (JSON): the message, and where and under which id to answer. */
+interface Request {
+  id: string;
+  from: string;
+  message: Omit<NewMessage, "sentAt"> & { sentAt: number };
+}
+/** An owner's answer: the stored message, or an error. */
+interface Reply {
+  id: string;
+  seq?: number;
+  sentAt?: number;
+  duplicate?: boolean;
+  error?: string;
+  kind?: ForwardedKind;
+}
+
+/** Forwards waiting for an answer at most; beyond it new ones fail fast (the owner is not keeping up). */
+const maxWaiting = 20_000;
+
+/**
+ * Appends forwarded over Redis pub/sub: a request channel per node, `chat:{seq}:append:<node>`,
+ * and an answer channel per node, `chat:{seq}:answer:<node>` (the hash tag keeps every channel of
+ * the route on one slot of a Redis Cluster). Two PUBLISHes per forwarded message, none for one the
+ * node sequences itself. A request published while its owner is not subscribed is lost: the
+ * sender's deadline turns that into {@link ForwardFailed}, never into a silent drop.
+ */
+export function createRedisAppendRoute(options: RedisAppendRouteOptions): AppendRoute {
+  const requests = (nodeId: string) => `chat:{seq}:append:${nodeId}`;
+  const answersOf = (nodeId: string) => `chat:{seq}:answer:${nodeId}`;
+  const answers = answersOf(options.nodeId);
+  const publisher = createRedisClient(options.url, "chat-append-publish", options.onError);
+  const subscriber = createRedisClient(options.url, "chat-append-subscribe", options.onError);
+  const waiting = new Map<string, { resolve: (a: Appended) => void; reject: (e: Error) => void; message: NewMessage }>();
+  let handler: AppendHandler | undefined;
+
+  const answer = (request: Request) => {
+    const message: NewMessage = { ...request.message, sentAt: new Date(request.message.sentAt) };
+    const reply = (r: Omit<Reply, "id">) => publisher.publish(answersOf(request.from), JSON.stringify({ id: request.id, ...r }));
+    const served = handler ? handler(message) : Promise.reject(new NotOwner("no sequencer here yet"));
+    served.then(
+      (a) => reply({ seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate }),
+      (err: Error) => reply({ error: err.message, kind: kindOf(err) }),
+    ).catch(options.onError);
+  };
+  subscriber.on("message", (channel: string, payload: string) => {
+    try {
+      if (channel === answers) {
+        const reply = JSON.parse(payload) as Reply;
+        const w = waiting.get(reply.id);
+        if (!w) return; // answered after its deadline
+        waiting.delete(reply.id);
+        if (reply.error !== undefined) w.reject(new ForwardedError(reply.error, reply.kind ?? "failed"));
+        else w.resolve({ message: { ...w.message, seq: reply.seq!, sentAt: new Date(reply.sentAt!) }, duplicate: reply.duplicate === true });
+      } else {
+        answer(JSON.parse(payload) as Request);
+      }
+    } catch (err) {
+      options.onError(err);
+    }
+  });
+  const subscribed = subscriber.subscribe(answers);
+
+  return {
+    async serve(nodeId, h) {
+      handler = h;
+      await subscriber.subscribe(requests(nodeId));
+    },
+    async forward(nodeId, message, timeoutMs) {
+      await subscribed;
+      if (waiting.size >= maxWaiting) throw new ForwardFailed(`${maxWaiting} forwards already wait for an answer`);
+      const id = randomUUID();
+      const request: Request = { id, from: options.nodeId, message: { ...message, sentAt: message.sentAt.getTime() } };
+      return new Promise<Appended>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new ForwardFailed(`node ${nodeId} did not answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const settle = <T>(f: (v: T) => void) => (v: T) => { clearTimeout(timer); f(v); };
+        waiting.set(id, { resolve: settle(resolve), reject: settle(reject), message });
+        publisher.publish(requests(nodeId), JSON.stringify(request)).catch((err: unknown) => {
+          waiting.delete(id);
+          settle(reject)(new ForwardFailed(`could not reach node ${nodeId}: ${(err as Error).message}`));
+        });
+      });
+    },
+    async close() {
+      for (const w of waiting.values()) w.reject(new ForwardFailed("the route is closing"));
+      waiting.clear();
+      await Promise.all([publisher, subscriber].map((r) => r.quit().catch(() => r.disconnect())));
+    },
+  };
+}
+
+function kindOf(err: Error): ForwardedKind {
+  if (err instanceof NotOwner) return "notOwner";
+  return err instanceof StoreUnavailable ? "unavailable" : "failed";
+}

@@ -1,0 +1,113 @@
+import type { DatabaseSync } from "node:sqlite";
+import { type AppliedMigration, type Migration, type MigrationReport, pendingMigrations, versionAfter } from "../migrations.ts";
+
+/** A migration of the embedded store: SQL run in one transaction with its record. */
+export type SqliteMigration = Migration<string>;
+
+/**
+ * Version 1: the schema as the releases before versioned migrations created it, statement for
+ * statement (`IF NOT EXISTS` throughout), so that a data dir from such a release is recognised:
+ * applying it there changes nothing and records version 1.
+ *
+ * Tables are named `<key>_<value>`-style after what they map, like the Scylla schema beside it, so
+ * that the two read alike. Times are Unix milliseconds.
+ */
+const initialSchema = `
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS devices (
+  device_id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  device_name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS devices_by_user ON devices (user_id, created_at);
+
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS direct_by_pair (
+  pair_key TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS members (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id);
+
+CREATE TABLE IF NOT EXISTS messages (
+  conversation_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sender_id TEXT NOT NULL,
+  client_message_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (conversation_id, sender_id, client_message_id);
+
+CREATE TABLE IF NOT EXISTS read_states (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  delivered_seq INTEGER NOT NULL,
+  read_seq INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+`;
+
+/**
+ * Every migration of the embedded store, oldest first. Add a new one at the end (docs/operations.md,
+ * "Adding a migration"); never edit one that has shipped.
+ */
+export const sqliteMigrations: readonly SqliteMigration[] = [
+  { version: 1, name: "initial_schema", up: initialSchema },
+];
+
+/**
+ * Brings the database up to the newest migration: each pending one runs in its own `BEGIN
+ * IMMEDIATE` transaction together with its `schema_migrations` row, so a crash leaves it either
+ * applied and recorded or neither, and a second process opening the file waits instead of racing.
+ */
+export function migrateSqlite(db: DatabaseSync, migrations: readonly SqliteMigration[] = sqliteMigrations): MigrationReport {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const recorded = () => db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all() as unknown as AppliedMigration[];
+  const applied: AppliedMigration[] = [];
+  for (;;) {
+    // Re-read under the write lock: another process may have applied it meanwhile.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const { pending, unknown } = pendingMigrations(migrations, recorded());
+      const next = pending[0];
+      if (!next) {
+        db.exec("COMMIT");
+        const all = recorded();
+        return { applied, version: versionAfter(all, []), unknown };
+      }
+      db.exec(next.up);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(next.version, next.name, Date.now());
+      db.exec("COMMIT");
+      applied.push({ version: next.version, name: next.name });
+    } catch (err) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+}
