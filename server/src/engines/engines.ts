@@ -61,7 +61,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
-  const limiter = url ? createRedisRateLimiter({ url }) : createMemoryRateLimiter();
+  const limiter = url ? createRedisRateLimiter({ url, ...(onError ? { onError } : {}) }) : createMemoryRateLimiter();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {

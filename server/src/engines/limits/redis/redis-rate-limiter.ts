@@ -7,6 +7,8 @@ export interface RedisRateLimiterOptions {
   url: string;
   /** Prefix of every key (tests isolate themselves by it). Default "chat:limit:". */
   keyPrefix?: string;
+  /** Hears connection errors (commands themselves fail to their callers). */
+  onError?: (error: unknown) => void;
 }
 
 // Times come from Redis's clock (TIME), so that nodes with skewed clocks share one bucket correctly.
@@ -50,7 +52,7 @@ return u - now
 
 /** The cluster limiter: every node of a cluster takes from the same buckets in Redis. */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
-  const redis: Redis = createRedisClient(options.url, "chat-rate-limiter");
+  const redis: Redis = createRedisClient(options.url, "chat-rate-limiter", (err) => options.onError?.(err));
   const prefix = options.keyPrefix ?? "chat:limit:";
   return {
     async take(key: string, rule: BucketRule): Promise<number> {
