@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backoff, backoffDelay } from "./backoff.ts";
+import { Backoff, backoffDelay, retryAfterMs } from "./backoff.ts";
 
 describe("backoffDelay", () => {
   const top = () => 0.999_999;
@@ -36,5 +36,15 @@ describe("Backoff", () => {
     backoff.reset();
     expect(backoff.attempts).toBe(0);
     expect(backoff.next()).toBe(9);
+  });
+});
+
+describe("retryAfterMs", () => {
+  it("reads retry-after-ms, else retry-after in seconds, else nothing", () => {
+    const err = (h: Record<string, string>) => ({ metadata: new Headers(h) });
+    expect(retryAfterMs(err({ "retry-after-ms": "1500", "retry-after": "2" }))).toBe(1500);
+    expect(retryAfterMs(err({ "retry-after": "3" }))).toBe(3000);
+    expect(retryAfterMs(err({}))).toBeUndefined();
+    expect(retryAfterMs(undefined)).toBeUndefined();
   });
 });

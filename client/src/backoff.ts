@@ -50,3 +50,14 @@ export class Backoff {
     this.attempt = 0;
   }
 }
+
+/**
+ * How long a rate-limited server asked to wait (ResourceExhausted with `retry-after-ms`, or
+ * `retry-after` in seconds, in the error's metadata), in ms; undefined when it did not say.
+ */
+export function retryAfterMs(error: { metadata: Headers } | undefined): number | undefined {
+  const ms = Number(error?.metadata.get("retry-after-ms") ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const seconds = Number(error?.metadata.get("retry-after") ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}

@@ -1,6 +1,6 @@
 // The shared chat client library: what the CLI, bots, the benchmark and the desktop app stand on.
 // Transport-agnostic (bring a gRPC, Connect or gRPC-Web transport) and free of server code.
-export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
+export { Backoff, type BackoffOptions, backoffDelay, retryAfterMs } from "./backoff.ts";
 export { ChatModel, type ChatModelOptions } from "./chat-model.ts";
 export {
   displayName, nextUnread, peerOf, type Receipt, receiptOf, shouldNotify, titleOf, typingText, unreadEnd, unreadTotal,

@@ -6,7 +6,7 @@ import {
 } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { Presence } from "@chat/gen/chat/v1/user_pb.js";
-import { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
+import { Backoff, type BackoffOptions, backoffDelay, retryAfterMs } from "./backoff.ts";
 import type { ChatClients } from "./clients.ts";
 import { FrameQueue } from "./frame-queue.ts";
 import { type ClientFrame, type LiveLink, streamLink } from "./live-link.ts";
@@ -203,7 +203,8 @@ export class LiveSession {
       if (error?.code === Code.Unauthenticated) return this.finish(error);
       if (onlineSince !== undefined && Date.now() - onlineSince >= this.options.healthyAfterMs) this.backoff.reset();
       this.setState(this.everOnline ? "reconnecting" : "connecting", error);
-      await sleep(this.backoff.next(), this.stopped.signal);
+      // A rate-limited open says when to come back; coming back sooner would only be refused again.
+      await sleep(Math.max(this.backoff.next(), retryAfterMs(error) ?? 0), this.stopped.signal);
     }
   }
 
@@ -336,11 +337,14 @@ export class LiveSession {
     const entry = error.clientMessageId ? this.sends.find(error.clientMessageId) : undefined;
     if (!entry) return;
     const code = error.code as number as Code;
-    if (!isTransient(code)) return this.sends.reject(entry, new ConnectError(error.message, code));
+    const limited = code === Code.ResourceExhausted;
+    if (!isTransient(code) && !limited) return this.sends.reject(entry, new ConnectError(error.message, code));
     entry.sentOn = undefined;
+    // A rate-limited send waits at least the server's smallest retry-after (1 s; a frame carries no metadata).
+    const delay = Math.max(backoffDelay(entry.retries++, this.backoffOptions), limited ? 1_000 : 0);
     setTimeout(() => {
       if (this.stream && entry.sentOn === undefined) this.transmit(entry, this.stream);
-    }, backoffDelay(entry.retries++, this.backoffOptions));
+    }, delay);
   }
 
   private transmit(entry: PendingSend, open: OpenStream): void {

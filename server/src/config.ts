@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type LimitRules, parseLimitRules } from "./core/limits/throttle.ts";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
     maxConnectionsPerIp: number;
     maxUnauthenticatedPerIp: number;
   };
+  /** The rate limits (`--rate-limits`); undefined when they are off. */
+  rateLimits: LimitRules | undefined;
   /** PEM files of the certificate (chain) and key; both set serves TLS only (h2 and HTTP/1.1 by ALPN). */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
@@ -81,6 +84,7 @@ const options = {
   "idle-timeout-ms": { type: "string", env: "CHAT_IDLE_TIMEOUT_MS", default: "300000" },
   "max-connections-per-ip": { type: "string", env: "CHAT_MAX_CONNECTIONS_PER_IP", default: "1000" },
   "max-unauthenticated-per-ip": { type: "string", env: "CHAT_MAX_UNAUTHENTICATED_PER_IP", default: "64" },
+  "rate-limits": { type: "string", env: "CHAT_RATE_LIMITS", default: "" },
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
 } as const;
@@ -129,6 +133,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
       maxConnectionsPerIp: int("max-connections-per-ip", 0, 10_000_000),
       maxUnauthenticatedPerIp: int("max-unauthenticated-per-ip", 0, 10_000_000),
     },
+    rateLimits: parseLimitRules(get("rate-limits")),
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
   };

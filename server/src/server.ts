@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
+import { throttleInterceptor } from "./rpc/throttle-interceptor.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { webClientFile } from "./transport/web-client.ts";
@@ -45,6 +46,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
+    limits: config.rateLimits,
     onError,
   });
   const metrics = createMetrics(chat);
@@ -65,7 +67,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
     },
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots)],
+    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {

@@ -20,8 +20,9 @@ export function startChatNode(options: ChatNodeOptions): Promise<ServiceProcess>
     name: "chat server",
     args: [paths.serverMain, "--host", "127.0.0.1", "--port", String(options.port ?? 0), "--data-dir", options.dataDir,
       "--log-level", "warn",
-      // Every simulated device connects from this one loopback address: the per-address caps would refuse them.
-      "--max-connections-per-ip", "0", "--max-unauthenticated-per-ip", "0", ...(options.args ?? [])],
+      // Every simulated device connects from this one loopback address, and the load is the measurement:
+      // the per-address caps and the rate limits would refuse it.
+      "--max-connections-per-ip", "0", "--max-unauthenticated-per-ip", "0", "--rate-limits", "off", ...(options.args ?? [])],
     env: options.env,
     ready: /chat server ready on (https?:\/\/\S+)/,
     nodeFlags: options.nodeFlags ?? [],

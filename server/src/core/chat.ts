@@ -1,3 +1,6 @@
+import type { RateLimiter } from "../engines/limits/interface.ts";
+import { createMemoryRateLimiter } from "../engines/limits/memory/memory-rate-limiter.ts";
+import { type LimitRules, Throttle } from "./limits/throttle.ts";
 import type { Broker } from "../engines/broker/interface.ts";
 import type { ControlPlane } from "../engines/control/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
@@ -34,6 +37,10 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   onError?: (error: unknown) => void;
   /** A bot's own send limit; 5 a second, bursts of 10, by default. */
   botLimits?: BotLimits;
+  /** Where the rate limits keep their buckets (in-process when unset). */
+  limiter?: RateLimiter;
+  /** The rate limits; unset limits nothing. */
+  limits?: LimitRules | undefined;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -49,6 +56,7 @@ export interface Chat {
   readonly typing: Typing;
   readonly presence: PresenceService;
   readonly live: Live;
+  readonly throttle: Throttle;
   /** Closes every stream and stops timers; the engines are closed by their owner. */
   close(): void;
 }
@@ -63,10 +71,11 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const dispatcher = new Dispatcher(nodeId, sessions, broker, hub);
   const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
   const directory = new Directory(store);
-  const accounts = new Accounts(store, control);
+  const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
+  const accounts = new Accounts(store, control, throttle);
   const bots = new Bots(store, accounts, options.botLimits ?? { sendRate: 5, sendBurst: 10 });
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
-  const messages = new Messages(store, membership, dispatcher);
+  const messages = new Messages(store, membership, dispatcher, throttle);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);
@@ -92,7 +101,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await control.subscribe(nodeId, (command) => live.onControl(command));
 
   return {
-    nodeId, hub, accounts, bots, directory, conversations, messages, receipts, typing, presence, live,
+    nodeId, hub, accounts, bots, directory, conversations, messages, receipts, typing, presence, live, throttle,
     close() {
       live.close();
       typing.close();

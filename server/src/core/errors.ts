@@ -13,6 +13,13 @@ export const permissionDenied = (message: string) => new ConnectError(message, C
 export const unauthenticated = (message: string) => new ConnectError(message, Code.Unauthenticated);
 /** A rate or size limit was hit. */
 export const resourceExhausted = (message: string) => new ConnectError(message, Code.ResourceExhausted);
+/**
+ * A rate limit was hit: ResourceExhausted with `retry-after` (seconds, as HTTP has it) and
+ * `retry-after-ms` in the error's metadata (response trailers on gRPC), which the client library waits out.
+ */
+export const rateLimited = (message: string, retryAfterMs: number) => new ConnectError(message, Code.ResourceExhausted, {
+  "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))), "retry-after-ms": String(Math.ceil(retryAfterMs)),
+});
 /** The state of the thing does not allow the call. */
 export const failedPrecondition = (message: string) => new ConnectError(message, Code.FailedPrecondition);
 /** The thing exists already. */

@@ -3,6 +3,9 @@ import type { Config } from "../config.ts";
 import type { Broker } from "./broker/interface.ts";
 import { createMemoryBroker } from "./broker/memory/memory-broker.ts";
 import { createRedisBroker } from "./broker/redis/redis-broker.ts";
+import type { RateLimiter } from "./limits/interface.ts";
+import { createMemoryRateLimiter } from "./limits/memory/memory-rate-limiter.ts";
+import { createRedisRateLimiter } from "./limits/redis/redis-rate-limiter.ts";
 import type { ControlPlane } from "./control/interface.ts";
 import { createMemoryControlPlane } from "./control/memory/memory-control-plane.ts";
 import { createRedisControlPlane } from "./control/redis/redis-control-plane.ts";
@@ -23,6 +26,8 @@ export interface Engines {
   sessions: SessionMap;
   broker: Broker;
   control: ControlPlane;
+  /** Rate-limit buckets: in Redis when the cluster has it, so that limits hold across nodes. */
+  limiter: RateLimiter;
   /** Names of the engines, for the startup log. */
   describe: string;
   close(): Promise<void>;
@@ -56,12 +61,14 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
+  const limiter = url ? createRedisRateLimiter({ url, ...(onError ? { onError } : {}) }) : createMemoryRateLimiter();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? `redis(${new URL(url).host})` : "memory";
   return {
-    store, sessions, broker, control,
+    store, sessions, broker, control, limiter,
     describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName}`,
     async close() {
+      await limiter.close();
       await control.close();
       await broker.close();
       await sessions.close();

@@ -2,18 +2,19 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AuthService } from "@chat/gen/chat/v1/user_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
+import { originOf } from "../transport/raw-request.ts";
 import type { Chat } from "../core/chat.ts";
 import { toUser } from "../core/convert.ts";
 
 /** chat.v1.AuthService: register, login, logout and device sessions. */
 export function registerAuthService(router: ConnectRouter, chat: Chat): void {
   router.service(AuthService, {
-    async register(req) {
-      const { user, token, deviceId } = await chat.accounts.register(req);
+    async register(req, ctx) {
+      const { user, token, deviceId } = await chat.accounts.register(req, originOf(ctx));
       return { user: toUser(user), token, deviceId };
     },
-    async login(req) {
-      const { user, token, deviceId } = await chat.accounts.login(req);
+    async login(req, ctx) {
+      const { user, token, deviceId } = await chat.accounts.login(req, originOf(ctx));
       return { user: toUser(user), token, deviceId };
     },
     async logout(_req, ctx) {

@@ -1,6 +1,6 @@
 import http2 from "node:http2";
 import type http from "node:http";
-import { Code, type ConnectError, createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
+import { Code, type ConnectError, createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 
 type RawRequest = http.IncomingMessage | http2.Http2ServerRequest;
 
@@ -25,4 +25,10 @@ export function resetRequest(req: RawRequest | undefined, error: ConnectError): 
   } else {
     req.socket.destroy();
   }
+}
+
+/** The client's address, for the limits per address ("unknown" when the transport does not say). */
+export function originOf(ctx: HandlerContext): { ip: string } {
+  const raw = ctx.values.get(rawRequestKey);
+  return { ip: raw?.socket?.remoteAddress ?? "unknown" };
 }

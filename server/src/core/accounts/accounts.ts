@@ -4,8 +4,17 @@ import type { DeviceRecord, Store, UserRecord } from "../../engines/store/interf
 import { dummyHash, hashPassword, verifyPassword } from "../../auth/password.ts";
 import { botTokenPrefix, hashToken, newToken } from "../../auth/token.ts";
 import type { Caller } from "../caller.ts";
+import type { Throttle } from "../limits/throttle.ts";
 import { alreadyExists, notFound, unauthenticated } from "../errors.ts";
 import { limits, requireLength, requireUsername } from "../validate.ts";
+
+/** Where a call comes from, for the limits per address. */
+export interface Origin {
+  ip: string;
+}
+
+/** The origin of calls made inside the process (tests, tools), which have no address. */
+const inProcess: Origin = { ip: "in-process" };
 
 /** A freshly logged-in device and its token (shown once). */
 export interface LoggedIn {
@@ -21,15 +30,18 @@ export interface LoggedIn {
 export class Accounts {
   private readonly store: Store;
   private readonly control: ControlPlane;
+  private readonly throttle: Throttle;
 
-  /** `control` closes a revoked device's streams on whichever node holds them. */
-  constructor(store: Store, control: ControlPlane) {
+  /** `control` closes a revoked device's streams on whichever node holds them; `throttle` limits logins and registrations. */
+  constructor(store: Store, control: ControlPlane, throttle: Throttle) {
     this.store = store;
     this.control = control;
+    this.throttle = throttle;
   }
 
-  /** Creates an account and logs its first device in. */
-  async register(input: { username: string; password: string; displayName: string; deviceName: string }): Promise<LoggedIn> {
+  /** Creates an account and logs its first device in; `origin.ip` is the client's address (rate-limited). */
+  async register(input: { username: string; password: string; displayName: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
+    await this.throttle.take("registerPerIp", origin.ip, "registrations from your address");
     requireLength(input.password, "password", limits.minPasswordLength, limits.maxPasswordLength);
     const user = await this.createUser(input.username, input.displayName, await hashPassword(input.password));
     return this.issueToken(user, input.deviceName);
@@ -49,13 +61,21 @@ export class Accounts {
     return user;
   }
 
-  /** Logs a device in; the same error for an unknown user and a wrong password. */
-  async login(input: { username: string; password: string; deviceName: string }): Promise<LoggedIn> {
+  /**
+   * Logs a device in; the same error for an unknown user and a wrong password. Attempts are limited
+   * per address, and wrong passwords lock the account and the address out for doubling times.
+   */
+  async login(input: { username: string; password: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
     const username = input.username.trim().replace(/^@/, "").toLowerCase();
+    await this.throttle.beforeLogin(username, origin.ip);
     const user = username ? await this.store.getUserByUsername(username) : undefined;
     // A bot has no password (an empty hash): it connects with API tokens only.
     const ok = await verifyPassword(user?.passwordHash || dummyHash, input.password);
-    if (!user?.passwordHash || !ok) throw unauthenticated("wrong username or password");
+    if (!user?.passwordHash || !ok) {
+      await this.throttle.loginFailed(username, origin.ip);
+      throw unauthenticated("wrong username or password");
+    }
+    await this.throttle.loginSucceeded(username);
     return this.issueToken(user, input.deviceName);
   }
 

@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type SendMessageRequest, type SendMessageResponse, SendMessageResponseSchema, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction, type ListMessagesRequest, type Message } from "@chat/gen/chat/v1/message_pb.js";
 import { type Store, StoreUnavailable } from "../../engines/store/interface.ts";
+import type { Throttle } from "../limits/throttle.ts";
 import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
 import { toMessage } from "../convert.ts";
@@ -24,13 +25,15 @@ export class Messages {
   private readonly store: Store;
   private readonly membership: Membership;
   private readonly dispatcher: Dispatcher;
+  private readonly throttle: Throttle;
   /** Called after a message is stored (typing indicators end when their author sends). */
   onSent: (caller: Caller, conversationId: string) => void = () => {};
 
-  constructor(store: Store, membership: Membership, dispatcher: Dispatcher) {
+  constructor(store: Store, membership: Membership, dispatcher: Dispatcher, throttle: Throttle) {
     this.store = store;
     this.membership = membership;
     this.dispatcher = dispatcher;
+    this.throttle = throttle;
   }
 
   /**
@@ -41,6 +44,9 @@ export class Messages {
     requireClientMessageId(req.clientMessageId);
     requireText(req.text);
     const members = await this.membership.require(req.conversationId, caller.userId);
+    // Members only: a stranger's sends must not drain a conversation's bucket.
+    await this.throttle.take("sendPerUser", caller.userId, "messages from you");
+    await this.throttle.take("sendPerConversation", req.conversationId, "messages in this conversation");
     const stored = this.store.appendMessage({
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
       text: req.text, sentAt: new Date(),

@@ -1,0 +1,102 @@
+import type { BucketRule, LockoutRule, RateLimiter } from "../../engines/limits/interface.ts";
+import { rateLimited } from "../errors.ts";
+
+/** Every rate limit of the server: token buckets by what they guard, and the login lockouts. */
+export interface LimitRules {
+  /** Login attempts per client address (each costs ~170 ms of CPU for argon2id). */
+  loginPerIp: BucketRule;
+  /** Registrations per client address. */
+  registerPerIp: BucketRule;
+  /** Messages sent per user, over every device and protocol. */
+  sendPerUser: BucketRule;
+  /** Messages sent into one conversation, by all its members. */
+  sendPerConversation: BucketRule;
+  /** Live streams (Stream, Subscribe) opened per user. */
+  streamOpenPerUser: BucketRule;
+  /** Conversation changes per user: create direct or group, add or remove members, roles, leave. */
+  groupOpPerUser: BucketRule;
+  /** Wrong passwords per account before it is locked out, doubling. */
+  loginFailuresPerAccount: LockoutRule;
+  /** Wrong passwords per client address before it is locked out, doubling. */
+  loginFailuresPerIp: LockoutRule;
+}
+
+/** The bucket rules by the name `--rate-limits` uses for them. */
+export type BucketName = Exclude<keyof LimitRules, "loginFailuresPerAccount" | "loginFailuresPerIp">;
+
+/** Defaults: far above what a person does, far below what hurts a node on 2 cores. */
+export const defaultLimitRules: LimitRules = {
+  loginPerIp: { burst: 10, perSecond: 0.5 },
+  registerPerIp: { burst: 50, perSecond: 1 },
+  sendPerUser: { burst: 500, perSecond: 100 },
+  sendPerConversation: { burst: 2_000, perSecond: 1_000 },
+  streamOpenPerUser: { burst: 30, perSecond: 2 },
+  groupOpPerUser: { burst: 60, perSecond: 5 },
+  loginFailuresPerAccount: { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
+  loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
+};
+
+/**
+ * Reads `--rate-limits`: "off", or overrides of the default buckets as `name=burst/perSecond`,
+ * comma-separated ("loginPerIp=10/0.5,sendPerUser=100/20"). Throws a message naming the bad part.
+ */
+export function parseLimitRules(spec: string): LimitRules | undefined {
+  if (spec.trim() === "off") return undefined;
+  const rules: LimitRules = structuredClone(defaultLimitRules);
+  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const m = part.match(/^(\w+)=(\d+)\/(\d+(?:\.\d+)?)$/);
+    const name = m?.[1] as BucketName | undefined;
+    if (!m || !name || !(name in rules) || name.startsWith("loginFailures")) {
+      throw new Error(`--rate-limits: "${part}" is not name=burst/perSecond with a name of ${Object.keys(rules).filter((n) => !n.startsWith("loginFailures")).join(", ")}`);
+    }
+    const rule = { burst: Number(m[2]), perSecond: Number(m[3]) };
+    if (rule.burst < 1 || rule.perSecond <= 0) throw new Error(`--rate-limits: "${part}" needs burst ≥ 1 and perSecond > 0`);
+    rules[name] = rule;
+  }
+  return rules;
+}
+
+/**
+ * Applies the rules through a RateLimiter engine: each check throws ResourceExhausted carrying when
+ * to retry (the client library waits that long). Without rules (`--rate-limits off`) nothing is limited.
+ */
+export class Throttle {
+  private readonly limiter: RateLimiter;
+  private readonly rules: LimitRules | undefined;
+
+  constructor(limiter: RateLimiter, rules: LimitRules | undefined) {
+    this.limiter = limiter;
+    this.rules = rules;
+  }
+
+  /** Takes one token of `name` for `key` (a user id, conversation id or address). */
+  async take(name: BucketName, key: string, what: string): Promise<void> {
+    if (!this.rules) return;
+    const wait = await this.limiter.take(`${name}:${key}`, this.rules[name]);
+    if (wait > 0) throw rateLimited(`too many ${what}; retry in ${Math.ceil(wait / 1000)} s`, wait);
+  }
+
+  /** Before a password check: refuses a locked-out account or address, and takes a login token. */
+  async beforeLogin(username: string, ip: string): Promise<void> {
+    if (!this.rules) return;
+    const locked = Math.max(await this.limiter.lockedFor(`loginFailuresPerAccount:${username}`),
+      await this.limiter.lockedFor(`loginFailuresPerIp:${ip}`));
+    if (locked > 0) throw rateLimited(`too many wrong passwords; retry in ${Math.ceil(locked / 1000)} s`, locked);
+    await this.take("loginPerIp", ip, "login attempts from your address");
+  }
+
+  /** After a wrong password: counts it against the account and the address. */
+  async loginFailed(username: string, ip: string): Promise<void> {
+    if (!this.rules) return;
+    await Promise.all([
+      this.limiter.fail(`loginFailuresPerAccount:${username}`, this.rules.loginFailuresPerAccount),
+      this.limiter.fail(`loginFailuresPerIp:${ip}`, this.rules.loginFailuresPerIp),
+    ]);
+  }
+
+  /** After a correct password: the account's failures are forgotten (the address's are not). */
+  async loginSucceeded(username: string): Promise<void> {
+    if (!this.rules) return;
+    await this.limiter.reset(`loginFailuresPerAccount:${username}`);
+  }
+}

@@ -1,0 +1,74 @@
+import type { Redis } from "ioredis";
+import { createRedisClient, LuaScript } from "../../redis-client.ts";
+import type { BucketRule, LockoutRule, RateLimiter } from "../interface.ts";
+
+/** Options of the Redis limiter. */
+export interface RedisRateLimiterOptions {
+  url: string;
+  /** Prefix of every key (tests isolate themselves by it). Default "chat:limit:". */
+  keyPrefix?: string;
+  /** Hears connection errors (commands themselves fail to their callers). */
+  onError?: (error: unknown) => void;
+}
+
+// Times come from Redis's clock (TIME), so that nodes with skewed clocks share one bucket correctly.
+const prelude = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/** KEYS: bucket. ARGV: burst, per second. Returns 0 when a token was taken, else the ms until one is back. */
+const takeScript = new LuaScript(`${prelude}
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1]) or burst
+local at = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return wait
+`);
+
+/** KEYS: lockout. ARGV: free, base ms, max ms, forget ms. Returns the lockout in ms. */
+const failScript = new LuaScript(`${prelude}
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+local free = tonumber(ARGV[1])
+local ms = 0
+if failures > free then ms = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ math.min(40, failures - free - 1)) end
+redis.call('HSET', KEYS[1], 'until', now + ms)
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[4]), ms))
+return ms
+`);
+
+/** KEYS: lockout. Returns the ms left of its lockout. */
+const lockedScript = new LuaScript(`${prelude}
+local u = tonumber(redis.call('HGET', KEYS[1], 'until'))
+if not u or u <= now then return 0 end
+return u - now
+`);
+
+/** The cluster limiter: every node of a cluster takes from the same buckets in Redis. */
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  const redis: Redis = createRedisClient(options.url, "chat-rate-limiter", (err) => options.onError?.(err));
+  const prefix = options.keyPrefix ?? "chat:limit:";
+  return {
+    async take(key: string, rule: BucketRule): Promise<number> {
+      return Number(await takeScript.run(redis, [prefix + key], [rule.burst, rule.perSecond]));
+    },
+    async fail(key: string, rule: LockoutRule): Promise<number> {
+      return Number(await failScript.run(redis, [prefix + key], [rule.free, rule.baseMs, rule.maxMs, rule.forgetMs]));
+    },
+    async lockedFor(key: string): Promise<number> {
+      return Number(await lockedScript.run(redis, [prefix + key], []));
+    },
+    async reset(key: string): Promise<void> {
+      await redis.del(prefix + key);
+    },
+    async close(): Promise<void> {
+      await redis.quit();
+    },
+  };
+}
