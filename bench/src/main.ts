@@ -45,10 +45,11 @@ export async function runBench(options: BenchOptions, command: string): Promise<
 
 function startSystem(name: SystemName, options: BenchOptions, users: number): Promise<SystemUnderTest> {
   if (name === "socketio") return startSocketIoSystem({ users, nodes: options.nodes, ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
+  const clusterNodes = /^cluster-(\d)n$/.exec(name);
   const profiles = join(paths.results, "profiles");
   if (options.cpuProf) mkdirSync(profiles, { recursive: true });
   return startChatSystem({
-    name, users, target: options.target, nodes: options.nodes,
+    name, users, target: clusterNodes ? "cluster" : options.target, nodes: clusterNodes ? Number(clusterNodes[1]) : options.nodes,
     dataRoot: name === "chat-tmpfs" ? "/dev/shm" : tmpdir(),
     fixtureDir: options.fixtureDir, registerConcurrency: options.registerConcurrency,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),

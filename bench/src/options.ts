@@ -3,11 +3,11 @@ import type { ChatClient } from "./load/protocol.ts";
 import { paths } from "./paths.ts";
 
 /** The scenarios `npm run bench -- <scenario>` knows. */
-export const scenarioNames = ["direct", "group", "connections", "resume"] as const;
+export const scenarioNames = ["direct", "group", "connections", "resume", "cluster"] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
-/** The systems a run can measure, in the order they alternate. */
-export const systemNames = ["chat", "chat-tmpfs", "socketio"] as const;
+/** The systems a run can measure, in the order they alternate; cluster-Nn: N chat nodes on Redis + Cassandra. */
+export const systemNames = ["chat", "chat-tmpfs", "socketio", "cluster-1n", "cluster-2n", "cluster-3n"] as const;
 export type SystemName = (typeof systemNames)[number];
 
 /** Everything a run was told, after defaults; stored with its results. */
@@ -54,6 +54,7 @@ const defaults: Record<ScenarioName, { rates: number[]; users: number; durationS
   group: { rates: [250, 500, 1_000], users: 1_000, durationS: 10, systems: ["chat", "chat-tmpfs", "socketio"] },
   connections: { rates: [1_000], users: 20_000, durationS: 30, systems: ["chat"] },
   resume: { rates: [0], users: 1_000, durationS: 0, systems: ["chat"] },
+  cluster: { rates: [500, 1_500, 3_000], users: 200, durationS: 8, systems: ["cluster-1n", "cluster-2n", "cluster-3n"] },
 };
 
 /** The usage text. */
@@ -65,7 +66,8 @@ export const usage = `usage: npm run bench -- <${scenarioNames.join("|")}> [opti
   --groups N            group: groups the users are split into (default 10)
   --missed N            resume: messages each device misses (default 100)
   --devices-per-user N  connections: streams per account (default 1)
-  --systems a,b         of ${systemNames.join(", ")} (direct/group default: all three, else chat)
+  --systems a,b         of ${systemNames.join(", ")} (direct/group default: the first three,
+                        cluster: cluster-1n,cluster-2n,cluster-3n, else chat)
   --rounds N            how many times the systems alternate (default 1)
   --target T            embedded (default: one node on SQLite) | cluster (Redis + Cassandra/Scylla)
   --nodes N             cluster: server processes (default 1)
@@ -100,6 +102,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   });
   const scenario = positionals[0] as ScenarioName;
   if (!scenarioNames.includes(scenario)) throw new Error(`unknown scenario "${positionals[0] ?? ""}"\n${usage}`);
+  if (scenario === "cluster" && !((values["redis-url"] ?? env.CHAT_REDIS_URL) && (values["scylla-contact-points"] ?? env.CHAT_SCYLLA_CONTACT_POINTS))) {
+    throw new Error("the cluster scenario needs --redis-url and --scylla-contact-points (or CHAT_REDIS_URL and CHAT_SCYLLA_CONTACT_POINTS)");
+  }
   const quick = values.quick ?? false;
   const d = defaults[scenario];
   const num = (name: keyof typeof values, fallback: number, min: number): number => {
@@ -121,7 +126,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (scenario !== "direct" && scenario !== "group" && systems.includes("socketio")) {
     throw new Error(`the Socket.IO peer runs only the direct and group scenarios (it has no history to resume)`);
   }
-  const target = values.target ?? "embedded";
+  const target = values.target ?? (scenario === "cluster" ? "cluster" : "embedded");
   if (target !== "embedded" && target !== "cluster") throw new Error(`--target must be embedded or cluster, got "${target}"`);
   const client = (values.client ?? "h2") as ChatClient;
   if (client !== "h2" && client !== "connect") throw new Error(`--client must be h2 or connect, got "${client}"`);

@@ -1,6 +1,6 @@
 import type { DevicePlan } from "../load/protocol.ts";
 import { nodeUrl } from "./devices.ts";
-import type { Scenario } from "./scenario.ts";
+import type { Scenario, ScenarioContext } from "./scenario.ts";
 import { runTraffic } from "./traffic.ts";
 
 /**
@@ -10,19 +10,24 @@ import { runTraffic } from "./traffic.ts";
 export const direct: Scenario = {
   users: (options) => options.users - (options.users % 2),
   async run(ctx) {
-    const { system } = ctx;
-    const accounts = system.accounts;
-    const plans: DevicePlan[] = [];
-    for (let i = 0; i + 1 < accounts.length; i += 2) {
-      const a = accounts[i]!, b = accounts[i + 1]!;
-      const conversationId = await system.createDirect(a, b);
-      for (const [j, account] of [[i, a], [i + 1, b]] as const) {
-        plans.push({
-          url: nodeUrl(ctx, j), account: { userId: account.userId, token: account.token, conversationIds: [conversationId] },
-          sendTo: [conversationId], cursors: [{ conversationId, seq: 0 }],
-        });
-      }
-    }
-    return runTraffic(ctx, { plans, fanOut: 1 });
+    return runTraffic(ctx, { plans: await directPlans(ctx), fanOut: 1 });
   },
 };
+
+/** Pairs the accounts into direct conversations, each device on the next node in turn, sending to its partner. */
+export async function directPlans(ctx: ScenarioContext): Promise<DevicePlan[]> {
+  const { system } = ctx;
+  const accounts = system.accounts;
+  const plans: DevicePlan[] = [];
+  for (let i = 0; i + 1 < accounts.length; i += 2) {
+    const a = accounts[i]!, b = accounts[i + 1]!;
+    const conversationId = await system.createDirect(a, b);
+    for (const [j, account] of [[i, a], [i + 1, b]] as const) {
+      plans.push({
+        url: nodeUrl(ctx, j), account: { userId: account.userId, token: account.token, conversationIds: [conversationId] },
+        sendTo: [conversationId], cursors: [{ conversationId, seq: 0 }],
+      });
+    }
+  }
+  return plans;
+}

@@ -12,6 +12,15 @@ export interface TrafficLayout {
   plans: DevicePlan[];
   /** Deliveries to devices of other members per message (1 in a direct conversation). */
   fanOut: number;
+  /** Extra figures of each measured window (counters read at its start and end). */
+  probe?: WindowProbe;
+}
+
+/** Reads counters over a step's measured window and turns them into figures. */
+export interface WindowProbe {
+  begin(): Promise<void>;
+  /** Reads the counters at the window's end; the figures come once the messages ACKed in it are known. */
+  end(): Promise<(accepted: number) => Record<string, number>>;
 }
 
 /**
@@ -35,10 +44,13 @@ export async function runTraffic(ctx: ScenarioContext, layout: TrafficLayout): P
     agents.onProgress = (done) => bar.update(done);
     const usage = watchWindow(ctx.monitor, measureFromUs, endUs);
     const agentUsage = watchWindow(new ServerMonitor(() => agents.pids()), measureFromUs, endUs);
+    const probed = layout.probe ? probeWindow(layout.probe, measureFromUs, endUs) : undefined;
     const reports = await agents.run<TrafficReport>((i) => ({
       type: "traffic", rate: (rate * senders[i]!) / totalSenders, startUs, measureFromUs, endUs, drainMs: 15_000, textBytes: options.textBytes,
     })).finally(() => bar.stop());
-    steps.push(trafficStep(rate, options.durationS, layout.fanOut, reports, await usage, await agentUsage));
+    const step = trafficStep(rate, options.durationS, layout.fanOut, reports, await usage, await agentUsage);
+    if (probed !== undefined) Object.assign(step.figures, (await probed)(step.figures["accepted msg/s"]! * options.durationS));
+    steps.push(step);
   }
   await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }));
   return steps;
@@ -50,6 +62,14 @@ async function watchWindow(monitor: ServerMonitor, fromUs: number, toUs: number)
   monitor.start();
   await sleepUntil(toUs);
   return monitor.stop();
+}
+
+/** Runs a probe over the measured window; resolves with what it read. */
+async function probeWindow(probe: WindowProbe, fromUs: number, toUs: number): Promise<(accepted: number) => Record<string, number>> {
+  await sleepUntil(fromUs);
+  await probe.begin();
+  await sleepUntil(toUs);
+  return probe.end();
 }
 
 /** The figures of one step, from the agents' reports. */

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Chat } from "../core/chat.ts";
+import { cqlRequests } from "../engines/store/scylla/cql.ts";
 
 /** Prometheus metrics of one node, served at /metrics. */
 export interface Metrics {
@@ -26,6 +27,11 @@ export function createMetrics(chat: Chat): Metrics {
   new Gauge({
     name: "chat_open_streams", help: "Open Stream and Subscribe calls on this node.", registers: [registry],
     collect() { this.set(chat.hub.size); },
+  });
+  new Gauge({
+    name: "chat_cql_requests", help: "CQL requests sent since start, by kind (a batch counts once; 0 on the embedded store).",
+    labelNames: ["kind"], registers: [registry],
+    collect() { for (const [kind, n] of Object.entries(cqlRequests)) this.set({ kind }, n); },
   });
   const interceptor: Interceptor = (next) => async (req) => {
     const method = req.method.name;

@@ -4,6 +4,18 @@ import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser
 import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
+/** Retries a send refused with Unavailable (as the client library does), with its deadline. */
+async function untilAcked<T>(send: () => Promise<T>, timeoutMs: number): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    try {
+      return await send();
+    } catch (err) {
+      if (ConnectError.from(err).code !== Code.Unavailable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** A user whose clients talk to a given node. */
 const on = (node: NodeProcess, user: TestUser): TestUser => ({ ...user, clients: clientsFor(transportFor(node.url, "grpc", user.token)) });
 
@@ -153,7 +165,10 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     await crashed.kill();
     await a.until(() => a.of("presence").find((p) => p.userId === bob.id && !p.online), 10_000, "bob offline after his node crashed");
     const bobElsewhere = on(nodes[0]!, bob);
-    const ack = await bobElsewhere.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "I'm back" });
+    // The crashed node may have been sequencing the group: until its lease lapses (leaseMs + marginMs,
+    // docs/cluster.md) a send gets Unavailable, and a client retries it with the same id.
+    const clientMessageId = newId();
+    const ack = await untilAcked(() => bobElsewhere.clients.live.sendMessage({ conversationId: group, clientMessageId, text: "I'm back" }), 20_000);
     await a.until(() => a.of("message").find((m) => m.seq === ack.seq));
     a.close();
   });

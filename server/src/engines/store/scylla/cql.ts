@@ -44,6 +44,15 @@ const transientCodes = new Set<number>([
 ]);
 const maxTries = 6;
 
+/** Kinds of CQL requests {@link cqlRequests} counts. */
+export type CqlRequestKind = "statement" | "batch" | "lwt" | "serialRead";
+
+/**
+ * CQL requests this process sent, by kind (a batch counts once, each try of a retry counts): what
+ * /metrics reports, so that the cost per message can be measured without the driver's internals.
+ */
+export const cqlRequests: Record<CqlRequestKind, number> = { statement: 0, batch: 0, lwt: 0, serialRead: 0 };
+
 /**
  * A thin layer over the driver: every statement prepared (parsed once per node, then routed by
  * token to a replica), transient failures retried, and result pages followed.
@@ -62,7 +71,10 @@ export class Cql {
 
   /** Runs one statement. */
   execute(query: string, params: Params = []): Promise<types.ResultSet> {
-    return retrying(() => this.client.execute(query, params as unknown[], { prepare: true }));
+    return retrying(() => {
+      cqlRequests.statement++;
+      return this.client.execute(query, params as unknown[], { prepare: true });
+    });
   }
 
   /**
@@ -70,7 +82,10 @@ export class Cql {
    * it, including one whose commit round had not reached a quorum yet (it finishes it).
    */
   serialRead(query: string, params: Params = []): Promise<types.ResultSet> {
-    return retrying(() => this.client.execute(query, params as unknown[], { prepare: true, consistency: this.serialConsistency }));
+    return retrying(() => {
+      cqlRequests.serialRead++;
+      return this.client.execute(query, params as unknown[], { prepare: true, consistency: this.serialConsistency });
+    });
   }
 
   /** Runs a lightweight transaction and reports whether it was applied. */
@@ -78,6 +93,7 @@ export class Cql {
     let tries = 0;
     const result = await retrying(() => {
       tries++;
+      cqlRequests.lwt++;
       return this.client.execute(query, params as unknown[], { prepare: true });
     });
     const applied = result.wasApplied();
@@ -89,8 +105,10 @@ export class Cql {
     const rows: types.Row[] = [];
     let pageState: string | undefined;
     do {
-      const page = await retrying(() =>
-        this.client.execute(query, params as unknown[], { prepare: true, fetchSize: 1000, ...(pageState ? { pageState } : {}) }));
+      const page = await retrying(() => {
+        cqlRequests.statement++;
+        return this.client.execute(query, params as unknown[], { prepare: true, fetchSize: 1000, ...(pageState ? { pageState } : {}) });
+      });
       rows.push(...page.rows);
       pageState = page.pageState ?? undefined;
     } while (pageState);
@@ -113,10 +131,21 @@ export class Cql {
     return this.runBatch(statements, false);
   }
 
+  /**
+   * Runs statements on a few partitions as one unlogged batch: one request, each partition's part
+   * atomic on its own, the parts not together (no batch log).
+   */
+  unloggedBatch(statements: readonly Statement[]): Promise<void> {
+    return this.runBatch(statements, false);
+  }
+
   private async runBatch(statements: readonly Statement[], logged: boolean): Promise<void> {
     if (statements.length === 0) return;
     const queries = statements.map((s) => ({ query: s.query, params: s.params as unknown[] }));
-    await retrying(() => this.client.batch(queries, { prepare: true, logged }));
+    await retrying(() => {
+      cqlRequests.batch++;
+      return this.client.batch(queries, { prepare: true, logged });
+    });
   }
 
   close(): Promise<void> {

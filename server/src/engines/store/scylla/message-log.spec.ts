@@ -96,4 +96,16 @@ describe("Scylla message log: one sequencer per conversation, by lease", () => {
     expect((await store.appendMessage(message(id, "three"))).message.seq).toBe(3);
     expect(await texts(id)).toEqual(["1:one", "2:two", "3:three"]);
   });
+
+  it("two nodes racing for a slot whose lease ended: one takes it, the other forwards to it, nobody fails", async () => {
+    const id = await conversation();
+    await store.appendMessage(message(id, "one"));
+    await store.close(); // gives its slots back: the lease row stays, expired
+    stores.splice(stores.indexOf(store), 1);
+    const [e, f] = await Promise.all([open("e"), open("f")]);
+    stores.push(e, f);
+    store = e;
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? e : f).appendMessage(message(id, `r${i}`))));
+    expect(results.map((r) => r.message.seq).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
 });

@@ -1,7 +1,8 @@
 import type { types } from "cassandra-driver";
 import { type MessageRange, type MessageRecord, type NewMessage, StoreUnavailable } from "../interface.ts";
 import { type Appended, NotOwner } from "./append-route.ts";
-import type { Cql } from "./cql.ts";
+import type { Cql, Statement } from "./cql.ts";
+import { markStatements, membershipOf } from "./read-marks.ts";
 import type { Lease, SequencerLeases } from "./sequencer-leases.ts";
 
 /** Conversations whose head this node remembers; beyond it the oldest are forgotten (and re-read). */
@@ -25,6 +26,8 @@ interface Sequenced {
   recent: Map<string, { seq: number; sentAt: Date; done: Promise<Appended> | undefined }>;
   waiting: { message: MessageRecord; resolve(a: Appended): void; reject(e: Error): void }[];
   writing: boolean;
+  /** Senders' joinedAt (which keys their marks), read once per takeover; null for a non-member. */
+  joined: Map<string, Date | null>;
 }
 
 /**
@@ -106,12 +109,25 @@ export class MessageLog {
     await this.cql.execute("DELETE FROM messages USING TIMESTAMP ? WHERE conversation_id = ? AND bucket = ? AND seq > ?",
       [this.leases.timestamp(lease), conversationId, this.bucketOf(head + 1), head]);
     const newest = await this.list(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" });
-    const state: Sequenced = { lease, head, recent: new Map(), waiting: [], writing: false };
+    const state: Sequenced = { lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map() };
     for (const r of newest) state.recent.set(`${r.senderId}\u0000${r.clientMessageId}`, { seq: r.seq, sentAt: r.sentAt, done: undefined });
     if (!this.leases.stillValid(lease)) throw new NotOwner(`lease of slot ${lease.slot} lapsed during takeover`);
     this.sequenced.set(conversationId, state);
     this.evictIdle();
     return state;
+  }
+
+  /** The writes raising each sender's marks to their newest message of the batch. */
+  private async senderMarks(conversationId: string, state: Sequenced, batch: Sequenced["waiting"]): Promise<Statement[]> {
+    const newest = new Map<string, number>();
+    for (const { message } of batch) newest.set(message.senderId, message.seq);
+    await Promise.all([...newest.keys()].filter((s) => !state.joined.has(s)).map(async (sender) => {
+      state.joined.set(sender, (await membershipOf(this.cql, conversationId, sender)) ?? null);
+    }));
+    return [...newest].flatMap(([sender, seq]) => {
+      const joinedAt = state.joined.get(sender);
+      return joinedAt ? markStatements([conversationId, sender, joinedAt], seq, seq) : [];
+    });
   }
 
   /** Forgets the oldest conversations over the bound, skipping busy ones (their writes are in flight). */
@@ -146,12 +162,14 @@ export class MessageLog {
     const { lease } = state;
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
     const ts = this.leases.timestamp(lease);
-    const statements = batch.map(({ message: m }) => ({
+    const statements: Statement[] = batch.map(({ message: m }) => ({
       query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at)
         VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
       params: [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt, ts],
     }));
-    await this.cql.partitionBatch(statements);
+    statements.push(...(await this.senderMarks(conversationId, state, batch)));
+    // One request: the messages' partition (atomic) and the marks' partition (one has read what one wrote).
+    await this.cql.unloggedBatch(statements);
     // Proven only if the lease held until the batch was durable, and no takeover (which fences
     // what was in flight) began meanwhile (see docs/cluster.md).
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the lease of this conversation lapsed while storing; retry");

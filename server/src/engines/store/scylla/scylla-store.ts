@@ -7,6 +7,7 @@ import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts
 import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
 import { MessageLog } from "./message-log.ts";
 import type { MigrationReport } from "../migrations.ts";
+import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
 import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
@@ -194,10 +195,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     },
 
     async appendMessage(m) {
-      const appended = await router.append(m);
-      const seq = appended.message.seq;
-      if (!appended.duplicate) await raiseMarks(cql, { conversationId: m.conversationId, userId: m.senderId, deliveredSeq: seq, readSeq: seq });
-      return appended;
+      return router.append(m); // the sender's marks rise in the same batch (message-log.ts)
     },
     listMessages: (conversationId, range) => log.list(conversationId, range),
 
@@ -247,13 +245,6 @@ async function getConversation(cql: Cql, log: MessageLog, id: string): Promise<C
   };
 }
 
-/** The joinedAt of a member (which keys their read marks), or undefined for a non-member. */
-async function membershipOf(cql: Cql, conversationId: string, userId: string): Promise<Date | undefined> {
-  const row = (await cql.execute("SELECT joined_at FROM members_by_conversation WHERE conversation_id = ? AND user_id = ?",
-    [conversationId, userId])).first();
-  return row?.get("joined_at") ?? undefined;
-}
-
 /**
  * Raises a member's marks (see read_states in schema.ts). Resolves where the marks row is (a WHERE
  * clause and its values), or undefined for a non-member, who has no marks.
@@ -261,15 +252,9 @@ async function membershipOf(cql: Cql, conversationId: string, userId: string): P
 async function raiseMarks(cql: Cql, s: ReadStateRecord): Promise<{ clause: string; key: unknown[] } | undefined> {
   const joinedAt = await membershipOf(cql, s.conversationId, s.userId);
   if (!joinedAt) return undefined;
-  const key = [s.conversationId, s.userId, joinedAt];
-  const clause = "WHERE conversation_id = ? AND user_id = ? AND joined_at = ?";
-  const delivered = Math.max(s.deliveredSeq, s.readSeq);
-  // Each mark's value is its write timestamp: the higher mark wins, in any arrival order.
-  await cql.partitionBatch([
-    { query: `UPDATE read_states USING TIMESTAMP ? SET delivered_seq = ? ${clause}`, params: [delivered, delivered, ...key] },
-    { query: `UPDATE read_states USING TIMESTAMP ? SET read_seq = ? ${clause}`, params: [s.readSeq, s.readSeq, ...key] },
-  ]);
-  return { clause, key };
+  const key = [s.conversationId, s.userId, joinedAt] as const;
+  await cql.partitionBatch(markStatements(key, s.deliveredSeq, s.readSeq));
+  return { clause: marksRow, key: [...key] };
 }
 
 async function inBatches(cql: Cql, statements: readonly Statement[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { types } from "cassandra-driver";
+import { NotOwner } from "./append-route.ts";
 import type { Cql } from "./cql.ts";
 
 /** How long leases last and how they are kept; see docs/cluster.md for the argument. */
@@ -122,26 +123,32 @@ export class SequencerLeases {
   }
 
   private async take(slot: number): Promise<Lease | ForeignLease> {
-    const row = (await this.cql.serialRead("SELECT owner, epoch, expires_at FROM sequencer_leases WHERE slot = ?", [slot])).first();
-    if (row) {
-      const current = { owner: row.get("owner") as string, expiresAt: (row.get("expires_at") as Date).getTime() };
-      if (current.expiresAt + this.timings.marginMs > Date.now()) return this.remember(slot, current);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = (await this.cql.serialRead("SELECT owner, epoch, expires_at FROM sequencer_leases WHERE slot = ?", [slot])).first();
+      if (row) {
+        const current = { owner: row.get("owner") as string, expiresAt: (row.get("expires_at") as Date).getTime() };
+        // Our own incarnation's row: a take of ours that timed out was applied after all.
+        if (current.owner === this.owner) return this.hold(slot, Number(row.get("epoch")), performance.now(), current.expiresAt - Date.now());
+        if (current.expiresAt + this.timings.marginMs > Date.now()) return this.remember(slot, current);
+      }
+      const origin = performance.now();
+      const expiresAt = new Date(Date.now() + this.timings.leaseMs);
+      const epoch = row ? Number(row.get("epoch")) + 1 : 1;
+      const result = row
+        ? await this.cql.cas("UPDATE sequencer_leases SET owner = ?, epoch = ?, expires_at = ? WHERE slot = ? IF epoch = ?",
+          [this.owner, epoch, expiresAt, slot, epoch - 1])
+        : await this.cql.cas("INSERT INTO sequencer_leases (slot, owner, epoch, expires_at) VALUES (?, ?, ?, ?) IF NOT EXISTS",
+          [slot, this.owner, epoch, expiresAt]);
+      if (result.applied) return this.hold(slot, epoch, origin, this.timings.leaseMs);
+      // Another node won the race (a failed conditional UPDATE returns only the compared column):
+      // read the row again, now settled.
     }
-    const origin = performance.now();
-    const expiresAt = new Date(Date.now() + this.timings.leaseMs);
-    const epoch = row ? Number(row.get("epoch")) + 1 : 1;
-    const result = row
-      ? await this.cql.cas("UPDATE sequencer_leases SET owner = ?, epoch = ?, expires_at = ? WHERE slot = ? IF epoch = ?",
-        [this.owner, epoch, expiresAt, slot, epoch - 1])
-      : await this.cql.cas("INSERT INTO sequencer_leases (slot, owner, epoch, expires_at) VALUES (?, ?, ?, ?) IF NOT EXISTS",
-        [slot, this.owner, epoch, expiresAt]);
-    // A timed-out try of ours may have been applied: then the row names us with our epoch.
-    const ours = result.applied || (result.current?.get("owner") === this.owner && Number(result.current?.get("epoch")) === epoch);
-    if (!ours) {
-      const current = result.current!;
-      return this.remember(slot, { owner: current.get("owner"), expiresAt: (current.get("expires_at") as Date).getTime() });
-    }
-    const lease: Lease = { slot, epoch, origin, last: 0n, validUntil: origin + this.timings.leaseMs - this.timings.marginMs };
+    throw new NotOwner(`slot ${slot}: its lease keeps changing hands`);
+  }
+
+  /** Starts acting on a lease taken at `origin` (monotonic) that lasts `lengthMs` from then. */
+  private hold(slot: number, epoch: number, origin: number, lengthMs: number): Lease {
+    const lease: Lease = { slot, epoch, origin, last: 0n, validUntil: origin + lengthMs - this.timings.marginMs };
     this.held.set(slot, lease);
     this.foreign.delete(slot);
     return lease;
