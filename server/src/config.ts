@@ -89,6 +89,9 @@ const options = {
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
 } as const;
 
+/** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
+export const settingVariables: readonly string[] = Object.values(options).map((o) => o.env);
+
 /** Reads and validates the configuration once; throws a message naming the bad setting. */
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config {
   const { values } = parseArgs({
