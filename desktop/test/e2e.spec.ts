@@ -58,6 +58,8 @@ const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_
 async function shoot(name: string, size: { width: number; height: number }): Promise<void> {
   await page.setViewportSize(size);
   await new Promise((r) => setTimeout(r, 300)); // let the layout settle after the resize
+  // The emoji font loads per unicode range when text first needs it: shoot once it has.
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
   if (process.env.CHAT_UPDATE_SCREENSHOTS) await copyFile(join(artifacts, `${name}.png`), join(dirname(screenshot), `${name}.png`));
 }
@@ -228,7 +230,7 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       const launch = page.getByTestId("conversation").filter({ hasText: "launch" });
       await launch.click();
       const mention = message("@alice can you check https://example.com/status before the demo?");
-      await poll(() => mention.locator(".at.me").textContent()).toBe("@alice");
+      await poll(() => mention.locator(".at.self").textContent()).toBe("@alice");
       await poll(() => mention.getByRole("link").getAttribute("href")).toBe("https://example.com/status");
       await page.getByTestId("new-messages").waitFor();
       await poll(() => page.title()).toBe("Chat");

@@ -3,6 +3,7 @@ import { extname, join, normalize, relative } from "node:path";
 const contentTypes: Record<string, string> = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
   ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json",
+  ".woff2": "font/woff2", ".woff": "font/woff",
 };
 
 /**

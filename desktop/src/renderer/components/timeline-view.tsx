@@ -94,7 +94,7 @@ function Bubble({ m, group }: { m: TimelineItem; group: boolean }) {
 
 /** A run of text: a mention stands out, a link opens in the browser (never inside the app). */
 function Part({ part }: { part: TextPart }) {
-  if (part.kind === "mention") return <span class={part.self ? "at me" : "at"}>{part.text}</span>;
+  if (part.kind === "mention") return <span class={part.self ? "at self" : "at"}>{part.text}</span>;
   if (part.kind === "link") return <a href={part.href} target="_blank" rel="noopener noreferrer">{part.text}</a>;
   return <>{part.text}</>;
 }
