@@ -47,6 +47,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
+    tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
   const metrics = createMetrics(chat);
