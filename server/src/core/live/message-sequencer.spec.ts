@@ -103,7 +103,7 @@ describe("MessageSequencer", () => {
   });
 
   it("a rewind while the store read of a gap is in progress replays from the new cursor", async () => {
-    const { stored, emitted, sequencer } = setup(400);
+    const { emitted, sequencer } = setup(400);
     const first = sequencer.resume([{ conversationId: "c", seq: 300n }]); // reading 301..400
     const again = sequencer.resume([{ conversationId: "c", seq: 0n }]);
     await Promise.all([first, again]);
