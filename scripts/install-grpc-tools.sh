@@ -15,14 +15,7 @@ dir="${CHAT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-tools}"
 mkdir -p "$dir/bin"
 export PATH="$PATH:/usr/local/go/bin"
 
-go_tool() { # name module version
-  local stamp="$dir/bin/.$1-$3"
-  [ -x "$dir/bin/$1" ] && [ -f "$stamp" ] && return 0
-  command -v go >/dev/null || { echo "install-grpc-tools: Go is needed for $1 (https://go.dev/dl)" >&2; exit 1; }
-  echo "install-grpc-tools: go install $2@$3" >&2
-  GOBIN="$dir/bin" GOFLAGS=-mod=mod go install "$2@$3" >&2
-  touch "$stamp"
-}
+go_tool() { bash "$(dirname "$0")/install-go-tool.sh" "$@"; } # name module version
 go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
 go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROTOC_GEN_GO_VERSION"
 go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION"
