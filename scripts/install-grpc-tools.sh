@@ -13,6 +13,9 @@ GRPCIO_VERSION=1.85.1
 
 dir="${CHAT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-tools}"
 mkdir -p "$dir/bin"
+# Several test files call this at once on a fresh machine: one installs, the others wait for it.
+exec 9>"$dir/.install.lock"
+flock 9
 export PATH="$PATH:/usr/local/go/bin"
 
 go_tool() { bash "$(dirname "$0")/install-go-tool.sh" "$@"; } # name module version

@@ -40,7 +40,7 @@ const readMaxBytes = 1024 * 1024;
 /** Starts a node: engines, domain, the Connect/gRPC/gRPC-Web handler, and the listening socket. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const onError = (err: unknown) => logger.error({ err }, "background task failed");
-  const engines = await createEngines(config, onError);
+  const engines = await createEngines(config, onError, (message, details) => logger.warn(details, message));
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,

@@ -6,7 +6,7 @@ import type { ControlPlane } from "../engines/control/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import { Accounts } from "./accounts/accounts.ts";
-import { type BotLimits, Bots } from "./bots/bots.ts";
+import { Bots } from "./bots/bots.ts";
 import { Conversations } from "./conversations/conversations.ts";
 import { withDeadlines } from "./deadlines.ts";
 import { Directory } from "./conversations/directory.ts";
@@ -35,8 +35,6 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
   onError?: (error: unknown) => void;
-  /** A bot's own send limit; 5 a second, bursts of 10, by default. */
-  botLimits?: BotLimits;
   /** Where the rate limits keep their buckets (in-process when unset). */
   limiter?: RateLimiter;
   /** The rate limits; unset limits nothing. */
@@ -73,7 +71,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const directory = new Directory(store);
   const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
   const accounts = new Accounts(store, control, throttle);
-  const bots = new Bots(store, accounts, options.botLimits ?? { sendRate: 5, sendBurst: 10 });
+  const bots = new Bots(store, accounts, throttle);
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle);
   const receipts = new Receipts(store, membership, dispatcher);

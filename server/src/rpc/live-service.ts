@@ -64,7 +64,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
 async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Connection, chat: Chat, ctx: HandlerContext): Promise<void> {
   try {
     for await (const req of requests) {
-      const refused = frameRefusal(connection.caller, req, chat.bots);
+      const refused = connection.caller.scope ? await frameRefusal(connection.caller, req, chat.bots) : undefined;
       if (refused) connection.send(frameError(req.requestId, refused, req.frame.case === "send" ? req.frame.value.clientMessageId : ""));
       else await chat.live.receive(connection, req);
     }

@@ -167,6 +167,21 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
       .toEqual({ conversationId: conv.id, userId: m2, deliveredSeq: 0, readSeq: 0 });
   });
 
+  it("groups: an owner leaving hands over in the same write (the heir keeps joinedAt)", async () => {
+    const [owner, heir, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const conv: ConversationRecord = { id: randomUUID(), kind: "group", name: "succession", createdAt: now(), lastSeq: 0 };
+    const t0 = now();
+    await a.createGroup(conv, [{ ...member(conv.id, owner, t0), role: "owner" }, member(conv.id, heir, new Date(t0.getTime() + 1000)),
+      member(conv.id, other, new Date(t0.getTime() + 2000))]);
+    const [, heirRecord] = await b.listMembers(conv.id);
+    await b.removeMember(conv.id, owner, { ...heirRecord!, role: "owner" });
+    expect((await a.listMembers(conv.id)).map((m) => [m.userId, m.role, m.joinedAt.getTime() - t0.getTime()])).toEqual([
+      [heir, "owner", 1000], [other, "member", 2000],
+    ]);
+    expect(await a.listConversationIds(owner)).toEqual([]);
+    expect(await a.listConversationIds(heir)).toEqual([conv.id]);
+  });
+
   it("read marks only grow, whatever order concurrent advances land in", async () => {
     const u = randomUUID();
     const id = await group([u]);

@@ -43,8 +43,12 @@ export interface Store extends BotStore {
   listConversationIds(userId: string): Promise<string[]>;
   /** Adds members, or changes the role of existing ones (keeping their `joinedAt`). */
   putMembers(members: readonly MemberRecord[]): Promise<void>;
-  /** Removes a member; their read marks go with them. */
-  removeMember(conversationId: string, userId: string): Promise<void>;
+  /**
+   * Removes a member; their read marks go with them. With `heir`, that member's new role (an owner
+   * handing over as they leave) is written in the same atomic write, so that no crash leaves the
+   * group without an owner.
+   */
+  removeMember(conversationId: string, userId: string, heir?: MemberRecord): Promise<void>;
 
   /**
    * Appends a message with the next seq, durably, before resolving. A second call with the same

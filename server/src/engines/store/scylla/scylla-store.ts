@@ -186,13 +186,14 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       await inBatches(cql, members.flatMap((m) =>
         memberships.put({ ...m, joinedAt: existing.get(`${m.conversationId}:${m.userId}`) ?? m.joinedAt })));
     },
-    async removeMember(conversationId, userId) {
+    async removeMember(conversationId, userId, heir) {
       const joinedAt = await membershipOf(cql, conversationId, userId);
       if (!joinedAt) return;
+      // One logged batch: the leaver's rows and the heir's new role happen together or not at all.
       await cql.batch([...memberships.delete(conversationId, userId), {
         query: "DELETE FROM read_states WHERE conversation_id = ? AND user_id = ? AND joined_at = ?",
         params: [conversationId, userId, joinedAt],
-      }]);
+      }, ...(heir ? memberships.put(heir) : [])]);
     },
 
     async appendMessage(m) {
