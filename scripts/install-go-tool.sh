@@ -7,7 +7,7 @@ set -euo pipefail
 name="$1" module="$2" version="$3"
 dir="${CHAT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-tools}"
 mkdir -p "$dir/bin"
-export PATH="$PATH:/usr/local/go/bin"
+source "$(dirname "$0")/ensure-go.sh"
 stamp="$dir/bin/.$name-$version"
 [ -x "$dir/bin/$name" ] && [ -f "$stamp" ] && exit 0
 command -v go >/dev/null || { echo "install-go-tool: Go is needed for $name (https://go.dev/dl)" >&2; exit 1; }

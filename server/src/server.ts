@@ -9,6 +9,7 @@ import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { throttleInterceptor } from "./rpc/throttle-interceptor.ts";
+import { answerMalformedRequests, malformedRequestInterceptor } from "./rpc/malformed-request.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { webClientFile } from "./transport/web-client.ts";
@@ -47,6 +48,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
+    tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
   const health = new HealthMonitor({
@@ -66,8 +68,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       chatRoutes(chat)(router);
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
+      answerMalformedRequests(router);
     },
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
+    interceptors: [malformedRequestInterceptor(), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {
