@@ -51,11 +51,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
-  const metrics = createMetrics(chat);
   const health = new HealthMonitor({
     probes: engineProbes(engines),
     onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
   });
+  const metrics = createMetrics(chat, health);
   await health.probe();
   // The transport is built around the adapter, so the interceptor reaches it through this binding.
   let transport: HttpServer | undefined;
