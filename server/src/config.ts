@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LimitRules, parseLimitRules } from "./core/limits/throttle.ts";
+import { parseAddresses, parseRedisEndpoint } from "./engines/redis-endpoint.ts";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
 export interface Config {
@@ -13,7 +14,11 @@ export interface Config {
   nodeId: string;
   /** Where the embedded store keeps its file. */
   dataDir: string;
-  /** Redis URL; unset runs the in-process session map. */
+  /**
+   * Redis as one URL (see engines/redis-endpoint.ts): `redis://`, `rediss://`, `redis+sentinel://`
+   * or `redis+cluster://`, also built from `--redis-cluster` or `--redis-sentinels`; unset runs the
+   * in-process session map.
+   */
   redisUrl: string | undefined;
   /** ScyllaDB/Cassandra contact points ("host:port,host:port"); unset runs the embedded store. */
   scyllaContactPoints: string[];
@@ -63,6 +68,9 @@ const options = {
   "node-id": { type: "string", env: "CHAT_NODE_ID", default: "" },
   "data-dir": { type: "string", env: "CHAT_DATA_DIR", default: ".data" },
   "redis-url": { type: "string", env: "CHAT_REDIS_URL", default: "" },
+  "redis-cluster": { type: "string", env: "CHAT_REDIS_CLUSTER", default: "" },
+  "redis-sentinels": { type: "string", env: "CHAT_REDIS_SENTINELS", default: "" },
+  "redis-sentinel-master": { type: "string", env: "CHAT_REDIS_SENTINEL_MASTER", default: "mymaster" },
   "scylla-contact-points": { type: "string", env: "CHAT_SCYLLA_CONTACT_POINTS", default: "" },
   "scylla-keyspace": { type: "string", env: "CHAT_SCYLLA_KEYSPACE", default: "chat" },
   "scylla-datacenter": { type: "string", env: "CHAT_SCYLLA_DATACENTER", default: "datacenter1" },
@@ -112,7 +120,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     port: int("port", 0, 65535),
     nodeId: get("node-id") || randomUUID(),
     dataDir: get("data-dir"),
-    redisUrl: get("redis-url") || undefined,
+    redisUrl: redisUrl(get("redis-url"), get("redis-cluster"), get("redis-sentinels"), get("redis-sentinel-master")),
     scyllaContactPoints: list("scylla-contact-points"),
     scyllaKeyspace: get("scylla-keyspace"),
     scyllaDataCenter: get("scylla-datacenter"),
@@ -146,4 +154,33 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(config.scyllaKeyspace)) throw new Error(`--scylla-keyspace "${config.scyllaKeyspace}" is not a valid keyspace name`);
   return config;
+}
+
+/**
+ * The one Redis URL the engines take, from whichever of `--redis-url`, `--redis-cluster` and
+ * `--redis-sentinels` is set (at most one may be); checked here so that a typo fails at start.
+ */
+function redisUrl(url: string, cluster: string, sentinels: string, master: string): string | undefined {
+  const set = [["--redis-url", url], ["--redis-cluster", cluster], ["--redis-sentinels", sentinels]].filter(([, v]) => v);
+  if (set.length > 1) throw new Error(`${set.map(([flag]) => flag).join(" and ")} are both set: name Redis one way`);
+  const setting = (flag: string, check: () => unknown) => {
+    try {
+      check();
+    } catch (err) {
+      throw new Error(`${flag}: ${(err as Error).message}`);
+    }
+  };
+  const join = (list: string) => parseAddresses(list).map((a) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`)).join(",");
+  if (cluster) {
+    setting("--redis-cluster (CHAT_REDIS_CLUSTER)", () => parseAddresses(cluster));
+    return `redis+cluster://${join(cluster)}`;
+  }
+  if (sentinels) {
+    setting("--redis-sentinels (CHAT_REDIS_SENTINELS)", () => parseAddresses(sentinels));
+    if (!master) throw new Error("--redis-sentinel-master (CHAT_REDIS_SENTINEL_MASTER) is empty: name the master the Sentinels watch");
+    return `redis+sentinel://${join(sentinels)}/${encodeURIComponent(master)}`;
+  }
+  if (!url) return undefined;
+  setting("--redis-url (CHAT_REDIS_URL)", () => parseRedisEndpoint(url));
+  return url;
 }
