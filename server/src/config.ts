@@ -57,6 +57,11 @@ export interface Config {
   /** PEM files of the certificate (chain) and key; both set serves TLS only (h2 and HTTP/1.1 by ALPN). */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  /**
+   * Where spans go (the OTLP/HTTP traces URL) when tracing is on: from `--otlp-endpoint`, else the
+   * standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`; undefined: off.
+   */
+  otlpTracesUrl: string | undefined;
 }
 
 /** The desktop app's renderer build in this repository (`npm run desktop:build`). */
@@ -95,6 +100,7 @@ const options = {
   "rate-limits": { type: "string", env: "CHAT_RATE_LIMITS", default: "" },
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
+  "otlp-endpoint": { type: "string", env: "CHAT_OTLP_ENDPOINT", default: "" },
 } as const;
 
 /** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
@@ -147,6 +153,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     rateLimits: parseLimitRules(get("rate-limits")),
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
+    otlpTracesUrl: otlpTracesUrl(get("otlp-endpoint"), env),
   };
   if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
@@ -182,5 +189,19 @@ function redisUrl(url: string, cluster: string, sentinels: string, master: strin
   }
   if (!url) return undefined;
   setting("--redis-url (CHAT_REDIS_URL)", () => parseRedisEndpoint(url));
+  return url;
+}
+
+/**
+ * The OTLP/HTTP traces URL, as OpenTelemetry's own variables define it: a base endpoint
+ * (`--otlp-endpoint`, `OTEL_EXPORTER_OTLP_ENDPOINT`) gets `/v1/traces` appended, the traces
+ * endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is used as it is; `OTEL_SDK_DISABLED=true` wins.
+ */
+function otlpTracesUrl(flag: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const base = flag || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = flag || !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? base && `${base.replace(/\/+$/, "")}/v1/traces` : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (!url) return undefined;
+  if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`--otlp-endpoint (CHAT_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT) must be an http:// or https:// URL, got "${url}"`);
   return url;
 }
