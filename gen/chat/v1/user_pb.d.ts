@@ -510,7 +510,8 @@ export declare type GetUsersResponse = Message<"chat.v1.GetUsersResponse"> & {
   users: User[];
 
   /**
-   * Presence of each user in `users`, in the same order.
+   * Presence of each user in `users`, in the same order. Only the caller's own and that of users who
+   * share a conversation with the caller are told: anyone else's has `user_id` alone (offline, never seen).
    *
    * @generated from field: repeated chat.v1.Presence presence = 2;
    */
@@ -611,7 +612,7 @@ export declare const AuthService: GenService<{
  */
 export declare const UserService: GenService<{
   /**
-   * Users by id or by username, with their presence. NotFound when a username does not exist.
+   * Users by id or by username, with their presence (contacts only). NotFound when a username does not exist.
    *
    * @generated from rpc chat.v1.UserService.GetUsers
    */

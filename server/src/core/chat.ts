@@ -7,7 +7,7 @@ import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import { Accounts } from "./accounts/accounts.ts";
 import { TokenLifetime } from "./accounts/token-lifetime.ts";
-import { type BotLimits, Bots } from "./bots/bots.ts";
+import { Bots } from "./bots/bots.ts";
 import { Conversations } from "./conversations/conversations.ts";
 import { withDeadlines } from "./deadlines.ts";
 import { Directory } from "./conversations/directory.ts";
@@ -36,8 +36,6 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
   onError?: (error: unknown) => void;
-  /** A bot's own send limit; 5 a second, bursts of 10, by default. */
-  botLimits?: BotLimits;
   /** Where the rate limits keep their buckets (in-process when unset). */
   limiter?: RateLimiter;
   /** The rate limits; unset limits nothing. */
@@ -77,7 +75,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
   const tokens = new TokenLifetime(store, { idleExpiryMs: options.tokenIdleExpiryMs ?? 30 * 86_400_000, onError });
   const accounts = new Accounts(store, control, throttle, tokens);
-  const bots = new Bots(store, accounts, options.botLimits ?? { sendRate: 5, sendBurst: 10 });
+  const bots = new Bots(store, accounts, throttle);
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle);
   const receipts = new Receipts(store, membership, dispatcher);

@@ -169,12 +169,13 @@ export class Live {
     // cursor must not cost the client the replay of all the others.
     const allowed: { conversationId: string; seq: bigint }[] = [];
     for (const c of cursors) {
+      if (connection.closed) return;
       try {
         requireId(c.conversationId, "cursor conversation_id");
         await this.parts.membership.require(c.conversationId, connection.caller.userId);
         allowed.push({ conversationId: c.conversationId, seq: c.seq });
       } catch (err) {
-        connection.send(frameError(requestId, err));
+        await connection.sendWhenRoom(frameError(requestId, err));
       }
     }
     const done = await connection.resume(allowed);
