@@ -15,7 +15,7 @@ export interface GrpcTools {
   dir: string;
   /** The venv's Python. */
   python: string;
-  /** An environment whose PATH finds the Go plugins, the venv and Go itself. */
+  /** An environment whose PATH finds the Go plugins, the venv and Go itself (Python writes no __pycache__ into the repository). */
   env: NodeJS.ProcessEnv;
 }
 
@@ -23,7 +23,8 @@ export interface GrpcTools {
 export async function grpcTools(): Promise<GrpcTools> {
   const { stdout } = await run("bash", [join(repoRoot, "scripts/install-grpc-tools.sh")], { timeout: 600_000 });
   const dir = stdout.trim();
-  const path = [join(dir, "bin"), join(dir, "venv/bin"), process.env.PATH ?? "", "/usr/local/go/bin"].join(":");
+  // DIR/go exists only when the script fetched Go because none usable was here: it goes first.
+  const path = [join(dir, "bin"), join(dir, "venv/bin"), join(dir, "go/bin"), process.env.PATH ?? "", "/usr/local/go/bin"].join(":");
   return { dir, python: join(dir, "venv/bin/python"), env: { ...process.env, PATH: path, PYTHONDONTWRITEBYTECODE: "1" } };
 }
 

@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HistoryService, Direction } from "@chat/gen/chat/v1/message_pb.js";
 import { createClient } from "@connectrpc/connect";
@@ -6,11 +8,13 @@ import { clientsFor, newId, openStream, registerUser, startNode, type TestUser, 
 import { type BotProcess, newBot, runProcess, until } from "./bot-process.ts";
 import { buildGoEchoBot, generatedDiff, type GrpcTools, grpcTools, repoRoot } from "./grpc-tools.ts";
 
+const run = promisify(execFile);
+
 /**
  * The echo bot written again in Python (grpcio) and in Go (grpc-go), each on code that buf generates
  * from proto/ with local plugins only: any language that has gRPC can write a bot.
  */
-describe("the echo bot in Python and in Go, as separate processes against a real server", () => {
+describe("gRPC from Python and Go: clients and echo bots generated from proto/, against a real server", () => {
   let tools: GrpcTools;
   let goBot: string;
   let server: Awaited<ReturnType<typeof startNode>>;
@@ -27,8 +31,9 @@ describe("the echo bot in Python and in Go, as separate processes against a real
   });
 
   it("the committed Python and Go code is what buf generates from proto/ now, with the local plugins", async () => {
-    expect(await generatedDiff(tools, "bots/python/buf.gen.yaml", "bots/python/gen")).toBe("");
-    expect(await generatedDiff(tools, "bots/go/buf.gen.yaml", "bots/go/gen")).toBe("");
+    const stale = "stale: run `npm run generate:bots` and commit bots/python/gen and bots/go/gen";
+    expect(await generatedDiff(tools, "bots/python/buf.gen.yaml", "bots/python/gen"), stale).toBe("");
+    expect(await generatedDiff(tools, "bots/go/buf.gen.yaml", "bots/go/gen"), stale).toBe("");
   });
 
   const host = () => new URL(server.url).host;
@@ -39,7 +44,13 @@ describe("the echo bot in Python and in Go, as separate processes against a real
   const track = (p: BotProcess) => (running.push(p), p);
   const onlineCount = (p: BotProcess) => p.log().split(" online").length - 1;
 
-  it("answer a person once each and never each other; a bot restart and a server restart lose nothing and answer nothing twice", async () => {
+  it("a Python client drives the whole chat flow: accounts, direct and group, the bidirectional stream with ACKs, receipts, typing, presence, resume, history, authorization, bad input", async () => {
+    const script = join(repoRoot, "bots/python/chat_flow.py");
+    const { stdout } = await run(tools.python, [script, "--server", host(), "--prefix", `py${newId().slice(0, 6)}`], { env: tools.env, timeout: 60_000 });
+    expect(stdout.split("\n").filter((line) => line.startsWith("ok: "))).toHaveLength(13);
+  }, 70_000);
+
+  it("the Python and the Go echo bot in one group answer a person once each and never each other; a bot restart and a server restart lose nothing and answer nothing twice", async () => {
     const [py, go] = await Promise.all([newBot(server, owner, "echopy"), newBot(server, owner, "echogo")]);
     let pyBot = startPython(py);
     let goProc = startGo(go);

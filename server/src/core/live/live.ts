@@ -11,6 +11,7 @@ import type { Messages } from "../messages/messages.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { Receipts } from "../receipts/receipts.ts";
 import type { Typing } from "../typing/typing.ts";
+import type { TokenLifetime } from "../accounts/token-lifetime.ts";
 import { LruMap } from "../lru-map.ts";
 import { limits, requireId } from "../validate.ts";
 import { Connection } from "./connection.ts";
@@ -56,6 +57,8 @@ export interface LiveParts {
   receipts: Receipts;
   typing: Typing;
   presence: PresenceService;
+  /** Records the use of a streaming device, which keeps its token from expiring. */
+  tokens: Pick<TokenLifetime, "noteUse">;
   /** Reports failures that concern no client (a lost presence update). */
   onError(error: unknown): void;
 }
@@ -142,6 +145,8 @@ export class Live {
         case "typing":
           return await this.setTyping(caller, f.value.conversationId, f.value.typing);
         case "heartbeat":
+          // A stream may outlive the token expiry without another authenticated call: its heartbeats count as use.
+          await this.parts.tokens.noteUse(caller.userId, caller.deviceId);
           return await this.heartbeat(caller.userId, caller.deviceId);
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);

@@ -27,6 +27,21 @@ export interface Store extends BotStore {
   listDevices(userId: string): Promise<DeviceRecord[]>;
   /** Deletes a device (revoking its token); resolves the deleted device, if it existed. */
   deleteDevice(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+  /**
+   * Records that a device was used at `at`. Callers write this coarsely (once per several minutes
+   * per device), not on every call, so that two writes racing are minutes apart at most and either
+   * may win. A deleted device stays deleted.
+   */
+  touchDevice(userId: string, deviceId: string, at: Date): Promise<void>;
+  /**
+   * Deletes up to `limit` devices last used before `cutoff`, and resolves them: the periodic cleanup
+   * of tokens that expired from inactivity. Bot tokens (devices with a token scope) are kept: they
+   * are API tokens their owner revokes. A device with no recorded use (from before uses were
+   * recorded) counts as used when this first meets it.
+   */
+  deleteDevicesUnusedSince(cutoff: Date, limit: number): Promise<DeviceRecord[]>;
+  /** Replaces a user's password hash. */
+  setPasswordHash(user: UserRecord, passwordHash: string): Promise<void>;
 
   /**
    * Creates the direct conversation of a pair of users, or returns the existing one: there is
@@ -88,6 +103,11 @@ export interface DeviceRecord {
   /** SHA-256 of the bearer token, hex: a stolen database yields no usable token. */
   tokenHash: string;
   createdAt: Date;
+  /**
+   * When the device last made a call, recorded coarsely (see `touchDevice`); undefined for a device
+   * from before uses were recorded, whose first call records one.
+   */
+  lastUsedAt: Date | undefined;
 }
 
 /** `direct` or `group`. */

@@ -48,9 +48,11 @@ type ConversationServiceClient interface {
 	AddMembers(ctx context.Context, in *AddMembersRequest, opts ...grpc.CallOption) (*AddMembersResponse, error)
 	// Removes a member from a group. Admins remove members; owners remove anyone.
 	RemoveMember(ctx context.Context, in *RemoveMemberRequest, opts ...grpc.CallOption) (*RemoveMemberResponse, error)
-	// Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over.
+	// Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over. FailedPrecondition
+	// when the group's only owner demotes itself: it hands over first.
 	SetRole(ctx context.Context, in *SetRoleRequest, opts ...grpc.CallOption) (*SetRoleResponse, error)
-	// The caller leaves a group. FailedPrecondition for a direct conversation.
+	// The caller leaves a group. FailedPrecondition for a direct conversation. When the group's only
+	// owner leaves, the oldest admin (else the oldest member) becomes owner in the same atomic write.
 	LeaveConversation(ctx context.Context, in *LeaveConversationRequest, opts ...grpc.CallOption) (*LeaveConversationResponse, error)
 }
 
@@ -161,9 +163,11 @@ type ConversationServiceServer interface {
 	AddMembers(context.Context, *AddMembersRequest) (*AddMembersResponse, error)
 	// Removes a member from a group. Admins remove members; owners remove anyone.
 	RemoveMember(context.Context, *RemoveMemberRequest) (*RemoveMemberResponse, error)
-	// Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over.
+	// Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over. FailedPrecondition
+	// when the group's only owner demotes itself: it hands over first.
 	SetRole(context.Context, *SetRoleRequest) (*SetRoleResponse, error)
-	// The caller leaves a group. FailedPrecondition for a direct conversation.
+	// The caller leaves a group. FailedPrecondition for a direct conversation. When the group's only
+	// owner leaves, the oldest admin (else the oldest member) becomes owner in the same atomic write.
 	LeaveConversation(context.Context, *LeaveConversationRequest) (*LeaveConversationResponse, error)
 	mustEmbedUnimplementedConversationServiceServer()
 }

@@ -178,7 +178,10 @@ type Session struct {
 	// When the device logged in.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// True for the device that made this call.
-	Current       bool `protobuf:"varint,4,opt,name=current,proto3" json:"current,omitempty"`
+	Current bool `protobuf:"varint,4,opt,name=current,proto3" json:"current,omitempty"`
+	// When the device last made a call, to within a few minutes (it is recorded coarsely, not on every
+	// call). A device unused for the server's token idle expiry (30 days by default) is logged out.
+	LastUsedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -239,6 +242,13 @@ func (x *Session) GetCurrent() bool {
 		return x.Current
 	}
 	return false
+}
+
+func (x *Session) GetLastUsedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastUsedAt
+	}
+	return nil
 }
 
 // Request of AuthService.Register.
@@ -838,6 +848,107 @@ func (*RevokeSessionResponse) Descriptor() ([]byte, []int) {
 	return file_chat_v1_user_proto_rawDescGZIP(), []int{14}
 }
 
+// Request of AuthService.ChangePassword.
+type ChangePasswordRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The password the account has now.
+	CurrentPassword string `protobuf:"bytes,1,opt,name=current_password,json=currentPassword,proto3" json:"current_password,omitempty"`
+	// The new password (8 to 256 characters).
+	NewPassword   string `protobuf:"bytes,2,opt,name=new_password,json=newPassword,proto3" json:"new_password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangePasswordRequest) Reset() {
+	*x = ChangePasswordRequest{}
+	mi := &file_chat_v1_user_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangePasswordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangePasswordRequest) ProtoMessage() {}
+
+func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_user_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
+func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ChangePasswordRequest) GetCurrentPassword() string {
+	if x != nil {
+		return x.CurrentPassword
+	}
+	return ""
+}
+
+func (x *ChangePasswordRequest) GetNewPassword() string {
+	if x != nil {
+		return x.NewPassword
+	}
+	return ""
+}
+
+// Response of AuthService.ChangePassword.
+type ChangePasswordResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many other devices were logged out.
+	RevokedSessions uint32 `protobuf:"varint,1,opt,name=revoked_sessions,json=revokedSessions,proto3" json:"revoked_sessions,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ChangePasswordResponse) Reset() {
+	*x = ChangePasswordResponse{}
+	mi := &file_chat_v1_user_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangePasswordResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangePasswordResponse) ProtoMessage() {}
+
+func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_user_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangePasswordResponse.ProtoReflect.Descriptor instead.
+func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ChangePasswordResponse) GetRevokedSessions() uint32 {
+	if x != nil {
+		return x.RevokedSessions
+	}
+	return 0
+}
+
 // Request of UserService.GetUsers. At most 100 ids and usernames together.
 type GetUsersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -851,7 +962,7 @@ type GetUsersRequest struct {
 
 func (x *GetUsersRequest) Reset() {
 	*x = GetUsersRequest{}
-	mi := &file_chat_v1_user_proto_msgTypes[15]
+	mi := &file_chat_v1_user_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +974,7 @@ func (x *GetUsersRequest) String() string {
 func (*GetUsersRequest) ProtoMessage() {}
 
 func (x *GetUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_user_proto_msgTypes[15]
+	mi := &file_chat_v1_user_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +987,7 @@ func (x *GetUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUsersRequest.ProtoReflect.Descriptor instead.
 func (*GetUsersRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_user_proto_rawDescGZIP(), []int{15}
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetUsersRequest) GetUserIds() []string {
@@ -898,7 +1009,8 @@ type GetUsersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The users found, ids first then usernames, each once.
 	Users []*User `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
-	// Presence of each user in `users`, in the same order.
+	// Presence of each user in `users`, in the same order. Only the caller's own and that of users who
+	// share a conversation with the caller are told: anyone else's has `user_id` alone (offline, never seen).
 	Presence      []*Presence `protobuf:"bytes,2,rep,name=presence,proto3" json:"presence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -906,7 +1018,7 @@ type GetUsersResponse struct {
 
 func (x *GetUsersResponse) Reset() {
 	*x = GetUsersResponse{}
-	mi := &file_chat_v1_user_proto_msgTypes[16]
+	mi := &file_chat_v1_user_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1030,7 @@ func (x *GetUsersResponse) String() string {
 func (*GetUsersResponse) ProtoMessage() {}
 
 func (x *GetUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_user_proto_msgTypes[16]
+	mi := &file_chat_v1_user_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1043,7 @@ func (x *GetUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUsersResponse.ProtoReflect.Descriptor instead.
 func (*GetUsersResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_user_proto_rawDescGZIP(), []int{16}
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetUsersResponse) GetUsers() []*User {
@@ -963,14 +1075,16 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\bPresence\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x16\n" +
 	"\x06online\x18\x02 \x01(\bR\x06online\x127\n" +
-	"\tlast_seen\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\"\x9c\x01\n" +
+	"\tlast_seen\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\"\xda\x01\n" +
 	"\aSession\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x12\x1f\n" +
 	"\vdevice_name\x18\x02 \x01(\tR\n" +
 	"deviceName\x129\n" +
 	"\n" +
 	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x18\n" +
-	"\acurrent\x18\x04 \x01(\bR\acurrent\"\x8d\x01\n" +
+	"\acurrent\x18\x04 \x01(\bR\acurrent\x12<\n" +
+	"\flast_used_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"lastUsedAt\"\x8d\x01\n" +
 	"\x0fRegisterRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12!\n" +
@@ -1001,19 +1115,25 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\bsessions\x18\x01 \x03(\v2\x10.chat.v1.SessionR\bsessions\"3\n" +
 	"\x14RevokeSessionRequest\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\"\x17\n" +
-	"\x15RevokeSessionResponse\"J\n" +
+	"\x15RevokeSessionResponse\"e\n" +
+	"\x15ChangePasswordRequest\x12)\n" +
+	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
+	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"C\n" +
+	"\x16ChangePasswordResponse\x12)\n" +
+	"\x10revoked_sessions\x18\x01 \x01(\rR\x0frevokedSessions\"J\n" +
 	"\x0fGetUsersRequest\x12\x19\n" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12\x1c\n" +
 	"\tusernames\x18\x02 \x03(\tR\tusernames\"f\n" +
 	"\x10GetUsersResponse\x12#\n" +
 	"\x05users\x18\x01 \x03(\v2\r.chat.v1.UserR\x05users\x12-\n" +
-	"\bpresence\x18\x02 \x03(\v2\x11.chat.v1.PresenceR\bpresence2\x99\x03\n" +
+	"\bpresence\x18\x02 \x03(\v2\x11.chat.v1.PresenceR\bpresence2\xec\x03\n" +
 	"\vAuthService\x12?\n" +
 	"\bRegister\x12\x18.chat.v1.RegisterRequest\x1a\x19.chat.v1.RegisterResponse\x126\n" +
 	"\x05Login\x12\x15.chat.v1.LoginRequest\x1a\x16.chat.v1.LoginResponse\x129\n" +
 	"\x06Logout\x12\x16.chat.v1.LogoutRequest\x1a\x17.chat.v1.LogoutResponse\x129\n" +
 	"\x06WhoAmI\x12\x16.chat.v1.WhoAmIRequest\x1a\x17.chat.v1.WhoAmIResponse\x12K\n" +
-	"\fListSessions\x12\x1c.chat.v1.ListSessionsRequest\x1a\x1d.chat.v1.ListSessionsResponse\x12N\n" +
+	"\fListSessions\x12\x1c.chat.v1.ListSessionsRequest\x1a\x1d.chat.v1.ListSessionsResponse\x12Q\n" +
+	"\x0eChangePassword\x12\x1e.chat.v1.ChangePasswordRequest\x1a\x1f.chat.v1.ChangePasswordResponse\x12N\n" +
 	"\rRevokeSession\x12\x1d.chat.v1.RevokeSessionRequest\x1a\x1e.chat.v1.RevokeSessionResponse2N\n" +
 	"\vUserService\x12?\n" +
 	"\bGetUsers\x12\x18.chat.v1.GetUsersRequest\x1a\x19.chat.v1.GetUsersResponseB}\n" +
@@ -1031,55 +1151,60 @@ func file_chat_v1_user_proto_rawDescGZIP() []byte {
 	return file_chat_v1_user_proto_rawDescData
 }
 
-var file_chat_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_chat_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_chat_v1_user_proto_goTypes = []any{
-	(*User)(nil),                  // 0: chat.v1.User
-	(*Presence)(nil),              // 1: chat.v1.Presence
-	(*Session)(nil),               // 2: chat.v1.Session
-	(*RegisterRequest)(nil),       // 3: chat.v1.RegisterRequest
-	(*RegisterResponse)(nil),      // 4: chat.v1.RegisterResponse
-	(*LoginRequest)(nil),          // 5: chat.v1.LoginRequest
-	(*LoginResponse)(nil),         // 6: chat.v1.LoginResponse
-	(*LogoutRequest)(nil),         // 7: chat.v1.LogoutRequest
-	(*LogoutResponse)(nil),        // 8: chat.v1.LogoutResponse
-	(*WhoAmIRequest)(nil),         // 9: chat.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),        // 10: chat.v1.WhoAmIResponse
-	(*ListSessionsRequest)(nil),   // 11: chat.v1.ListSessionsRequest
-	(*ListSessionsResponse)(nil),  // 12: chat.v1.ListSessionsResponse
-	(*RevokeSessionRequest)(nil),  // 13: chat.v1.RevokeSessionRequest
-	(*RevokeSessionResponse)(nil), // 14: chat.v1.RevokeSessionResponse
-	(*GetUsersRequest)(nil),       // 15: chat.v1.GetUsersRequest
-	(*GetUsersResponse)(nil),      // 16: chat.v1.GetUsersResponse
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*User)(nil),                   // 0: chat.v1.User
+	(*Presence)(nil),               // 1: chat.v1.Presence
+	(*Session)(nil),                // 2: chat.v1.Session
+	(*RegisterRequest)(nil),        // 3: chat.v1.RegisterRequest
+	(*RegisterResponse)(nil),       // 4: chat.v1.RegisterResponse
+	(*LoginRequest)(nil),           // 5: chat.v1.LoginRequest
+	(*LoginResponse)(nil),          // 6: chat.v1.LoginResponse
+	(*LogoutRequest)(nil),          // 7: chat.v1.LogoutRequest
+	(*LogoutResponse)(nil),         // 8: chat.v1.LogoutResponse
+	(*WhoAmIRequest)(nil),          // 9: chat.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),         // 10: chat.v1.WhoAmIResponse
+	(*ListSessionsRequest)(nil),    // 11: chat.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),   // 12: chat.v1.ListSessionsResponse
+	(*RevokeSessionRequest)(nil),   // 13: chat.v1.RevokeSessionRequest
+	(*RevokeSessionResponse)(nil),  // 14: chat.v1.RevokeSessionResponse
+	(*ChangePasswordRequest)(nil),  // 15: chat.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil), // 16: chat.v1.ChangePasswordResponse
+	(*GetUsersRequest)(nil),        // 17: chat.v1.GetUsersRequest
+	(*GetUsersResponse)(nil),       // 18: chat.v1.GetUsersResponse
+	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
 }
 var file_chat_v1_user_proto_depIdxs = []int32{
-	17, // 0: chat.v1.Presence.last_seen:type_name -> google.protobuf.Timestamp
-	17, // 1: chat.v1.Session.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 2: chat.v1.RegisterResponse.user:type_name -> chat.v1.User
-	0,  // 3: chat.v1.LoginResponse.user:type_name -> chat.v1.User
-	0,  // 4: chat.v1.WhoAmIResponse.user:type_name -> chat.v1.User
-	2,  // 5: chat.v1.ListSessionsResponse.sessions:type_name -> chat.v1.Session
-	0,  // 6: chat.v1.GetUsersResponse.users:type_name -> chat.v1.User
-	1,  // 7: chat.v1.GetUsersResponse.presence:type_name -> chat.v1.Presence
-	3,  // 8: chat.v1.AuthService.Register:input_type -> chat.v1.RegisterRequest
-	5,  // 9: chat.v1.AuthService.Login:input_type -> chat.v1.LoginRequest
-	7,  // 10: chat.v1.AuthService.Logout:input_type -> chat.v1.LogoutRequest
-	9,  // 11: chat.v1.AuthService.WhoAmI:input_type -> chat.v1.WhoAmIRequest
-	11, // 12: chat.v1.AuthService.ListSessions:input_type -> chat.v1.ListSessionsRequest
-	13, // 13: chat.v1.AuthService.RevokeSession:input_type -> chat.v1.RevokeSessionRequest
-	15, // 14: chat.v1.UserService.GetUsers:input_type -> chat.v1.GetUsersRequest
-	4,  // 15: chat.v1.AuthService.Register:output_type -> chat.v1.RegisterResponse
-	6,  // 16: chat.v1.AuthService.Login:output_type -> chat.v1.LoginResponse
-	8,  // 17: chat.v1.AuthService.Logout:output_type -> chat.v1.LogoutResponse
-	10, // 18: chat.v1.AuthService.WhoAmI:output_type -> chat.v1.WhoAmIResponse
-	12, // 19: chat.v1.AuthService.ListSessions:output_type -> chat.v1.ListSessionsResponse
-	14, // 20: chat.v1.AuthService.RevokeSession:output_type -> chat.v1.RevokeSessionResponse
-	16, // 21: chat.v1.UserService.GetUsers:output_type -> chat.v1.GetUsersResponse
-	15, // [15:22] is the sub-list for method output_type
-	8,  // [8:15] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	19, // 0: chat.v1.Presence.last_seen:type_name -> google.protobuf.Timestamp
+	19, // 1: chat.v1.Session.created_at:type_name -> google.protobuf.Timestamp
+	19, // 2: chat.v1.Session.last_used_at:type_name -> google.protobuf.Timestamp
+	0,  // 3: chat.v1.RegisterResponse.user:type_name -> chat.v1.User
+	0,  // 4: chat.v1.LoginResponse.user:type_name -> chat.v1.User
+	0,  // 5: chat.v1.WhoAmIResponse.user:type_name -> chat.v1.User
+	2,  // 6: chat.v1.ListSessionsResponse.sessions:type_name -> chat.v1.Session
+	0,  // 7: chat.v1.GetUsersResponse.users:type_name -> chat.v1.User
+	1,  // 8: chat.v1.GetUsersResponse.presence:type_name -> chat.v1.Presence
+	3,  // 9: chat.v1.AuthService.Register:input_type -> chat.v1.RegisterRequest
+	5,  // 10: chat.v1.AuthService.Login:input_type -> chat.v1.LoginRequest
+	7,  // 11: chat.v1.AuthService.Logout:input_type -> chat.v1.LogoutRequest
+	9,  // 12: chat.v1.AuthService.WhoAmI:input_type -> chat.v1.WhoAmIRequest
+	11, // 13: chat.v1.AuthService.ListSessions:input_type -> chat.v1.ListSessionsRequest
+	15, // 14: chat.v1.AuthService.ChangePassword:input_type -> chat.v1.ChangePasswordRequest
+	13, // 15: chat.v1.AuthService.RevokeSession:input_type -> chat.v1.RevokeSessionRequest
+	17, // 16: chat.v1.UserService.GetUsers:input_type -> chat.v1.GetUsersRequest
+	4,  // 17: chat.v1.AuthService.Register:output_type -> chat.v1.RegisterResponse
+	6,  // 18: chat.v1.AuthService.Login:output_type -> chat.v1.LoginResponse
+	8,  // 19: chat.v1.AuthService.Logout:output_type -> chat.v1.LogoutResponse
+	10, // 20: chat.v1.AuthService.WhoAmI:output_type -> chat.v1.WhoAmIResponse
+	12, // 21: chat.v1.AuthService.ListSessions:output_type -> chat.v1.ListSessionsResponse
+	16, // 22: chat.v1.AuthService.ChangePassword:output_type -> chat.v1.ChangePasswordResponse
+	14, // 23: chat.v1.AuthService.RevokeSession:output_type -> chat.v1.RevokeSessionResponse
+	18, // 24: chat.v1.UserService.GetUsers:output_type -> chat.v1.GetUsersResponse
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_user_proto_init() }
@@ -1093,7 +1218,7 @@ func file_chat_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_user_proto_rawDesc), len(file_chat_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -19,12 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_Register_FullMethodName      = "/chat.v1.AuthService/Register"
-	AuthService_Login_FullMethodName         = "/chat.v1.AuthService/Login"
-	AuthService_Logout_FullMethodName        = "/chat.v1.AuthService/Logout"
-	AuthService_WhoAmI_FullMethodName        = "/chat.v1.AuthService/WhoAmI"
-	AuthService_ListSessions_FullMethodName  = "/chat.v1.AuthService/ListSessions"
-	AuthService_RevokeSession_FullMethodName = "/chat.v1.AuthService/RevokeSession"
+	AuthService_Register_FullMethodName       = "/chat.v1.AuthService/Register"
+	AuthService_Login_FullMethodName          = "/chat.v1.AuthService/Login"
+	AuthService_Logout_FullMethodName         = "/chat.v1.AuthService/Logout"
+	AuthService_WhoAmI_FullMethodName         = "/chat.v1.AuthService/WhoAmI"
+	AuthService_ListSessions_FullMethodName   = "/chat.v1.AuthService/ListSessions"
+	AuthService_ChangePassword_FullMethodName = "/chat.v1.AuthService/ChangePassword"
+	AuthService_RevokeSession_FullMethodName  = "/chat.v1.AuthService/RevokeSession"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -44,6 +45,10 @@ type AuthServiceClient interface {
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
 	// The calling user's logged-in devices.
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
+	// Changes the calling user's password and logs out every other device (their streams close).
+	// PermissionDenied when current_password is wrong (attempts are throttled like logins) or for a
+	// bot token; InvalidArgument for a new password of the wrong length.
+	ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*ChangePasswordResponse, error)
 	// Revokes one of the calling user's devices; its open streams are closed with Unauthenticated.
 	RevokeSession(ctx context.Context, in *RevokeSessionRequest, opts ...grpc.CallOption) (*RevokeSessionResponse, error)
 }
@@ -106,6 +111,16 @@ func (c *authServiceClient) ListSessions(ctx context.Context, in *ListSessionsRe
 	return out, nil
 }
 
+func (c *authServiceClient) ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*ChangePasswordResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChangePasswordResponse)
+	err := c.cc.Invoke(ctx, AuthService_ChangePassword_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *authServiceClient) RevokeSession(ctx context.Context, in *RevokeSessionRequest, opts ...grpc.CallOption) (*RevokeSessionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RevokeSessionResponse)
@@ -133,6 +148,10 @@ type AuthServiceServer interface {
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
 	// The calling user's logged-in devices.
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
+	// Changes the calling user's password and logs out every other device (their streams close).
+	// PermissionDenied when current_password is wrong (attempts are throttled like logins) or for a
+	// bot token; InvalidArgument for a new password of the wrong length.
+	ChangePassword(context.Context, *ChangePasswordRequest) (*ChangePasswordResponse, error)
 	// Revokes one of the calling user's devices; its open streams are closed with Unauthenticated.
 	RevokeSession(context.Context, *RevokeSessionRequest) (*RevokeSessionResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
@@ -159,6 +178,9 @@ func (UnimplementedAuthServiceServer) WhoAmI(context.Context, *WhoAmIRequest) (*
 }
 func (UnimplementedAuthServiceServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
+}
+func (UnimplementedAuthServiceServer) ChangePassword(context.Context, *ChangePasswordRequest) (*ChangePasswordResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ChangePassword not implemented")
 }
 func (UnimplementedAuthServiceServer) RevokeSession(context.Context, *RevokeSessionRequest) (*RevokeSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeSession not implemented")
@@ -274,6 +296,24 @@ func _AuthService_ListSessions_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_ChangePassword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ChangePasswordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ChangePassword(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ChangePassword_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ChangePassword(ctx, req.(*ChangePasswordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AuthService_RevokeSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RevokeSessionRequest)
 	if err := dec(in); err != nil {
@@ -320,6 +360,10 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AuthService_ListSessions_Handler,
 		},
 		{
+			MethodName: "ChangePassword",
+			Handler:    _AuthService_ChangePassword_Handler,
+		},
+		{
 			MethodName: "RevokeSession",
 			Handler:    _AuthService_RevokeSession_Handler,
 		},
@@ -338,7 +382,7 @@ const (
 //
 // Looking up other users.
 type UserServiceClient interface {
-	// Users by id or by username, with their presence. NotFound when a username does not exist.
+	// Users by id or by username, with their presence (contacts only). NotFound when a username does not exist.
 	GetUsers(ctx context.Context, in *GetUsersRequest, opts ...grpc.CallOption) (*GetUsersResponse, error)
 }
 
@@ -366,7 +410,7 @@ func (c *userServiceClient) GetUsers(ctx context.Context, in *GetUsersRequest, o
 //
 // Looking up other users.
 type UserServiceServer interface {
-	// Users by id or by username, with their presence. NotFound when a username does not exist.
+	// Users by id or by username, with their presence (contacts only). NotFound when a username does not exist.
 	GetUsers(context.Context, *GetUsersRequest) (*GetUsersResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }

@@ -125,14 +125,16 @@ class ConversationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SetRole(self, request, context):
-        """Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over.
+        """Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over. FailedPrecondition
+        when the group's only owner demotes itself: it hands over first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def LeaveConversation(self, request, context):
-        """The caller leaves a group. FailedPrecondition for a direct conversation.
+        """The caller leaves a group. FailedPrecondition for a direct conversation. When the group's only
+        owner leaves, the oldest admin (else the oldest member) becomes owner in the same atomic write.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

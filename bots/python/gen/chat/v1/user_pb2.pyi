@@ -34,16 +34,18 @@ class Presence(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., online: _Optional[bool] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("device_id", "device_name", "created_at", "current")
+    __slots__ = ("device_id", "device_name", "created_at", "current", "last_used_at")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     DEVICE_NAME_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     CURRENT_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     device_name: str
     created_at: _timestamp_pb2.Timestamp
     current: bool
-    def __init__(self, device_id: _Optional[str] = ..., device_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., current: _Optional[bool] = ...) -> None: ...
+    last_used_at: _timestamp_pb2.Timestamp
+    def __init__(self, device_id: _Optional[str] = ..., device_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., current: _Optional[bool] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RegisterRequest(_message.Message):
     __slots__ = ("username", "password", "display_name", "device_name")
@@ -126,6 +128,20 @@ class RevokeSessionRequest(_message.Message):
 class RevokeSessionResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ChangePasswordRequest(_message.Message):
+    __slots__ = ("current_password", "new_password")
+    CURRENT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    current_password: str
+    new_password: str
+    def __init__(self, current_password: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+
+class ChangePasswordResponse(_message.Message):
+    __slots__ = ("revoked_sessions",)
+    REVOKED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    revoked_sessions: int
+    def __init__(self, revoked_sessions: _Optional[int] = ...) -> None: ...
 
 class GetUsersRequest(_message.Message):
     __slots__ = ("user_ids", "usernames")

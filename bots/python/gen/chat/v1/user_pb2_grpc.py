@@ -61,6 +61,11 @@ class AuthServiceStub:
                 request_serializer=chat_dot_v1_dot_user__pb2.ListSessionsRequest.SerializeToString,
                 response_deserializer=chat_dot_v1_dot_user__pb2.ListSessionsResponse.FromString,
                 _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/chat.v1.AuthService/ChangePassword',
+                request_serializer=chat_dot_v1_dot_user__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_user__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
         self.RevokeSession = channel.unary_unary(
                 '/chat.v1.AuthService/RevokeSession',
                 request_serializer=chat_dot_v1_dot_user__pb2.RevokeSessionRequest.SerializeToString,
@@ -108,6 +113,15 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ChangePassword(self, request, context):
+        """Changes the calling user's password and logs out every other device (their streams close).
+        PermissionDenied when current_password is wrong (attempts are throttled like logins) or for a
+        bot token; InvalidArgument for a new password of the wrong length.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RevokeSession(self, request, context):
         """Revokes one of the calling user's devices; its open streams are closed with Unauthenticated.
         """
@@ -142,6 +156,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ListSessions,
                     request_deserializer=chat_dot_v1_dot_user__pb2.ListSessionsRequest.FromString,
                     response_serializer=chat_dot_v1_dot_user__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=chat_dot_v1_dot_user__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_user__pb2.ChangePasswordResponse.SerializeToString,
             ),
             'RevokeSession': grpc.unary_unary_rpc_method_handler(
                     servicer.RevokeSession,
@@ -297,6 +316,33 @@ class AuthService:
             _registered_method=True)
 
     @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.AuthService/ChangePassword',
+            chat_dot_v1_dot_user__pb2.ChangePasswordRequest.SerializeToString,
+            chat_dot_v1_dot_user__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def RevokeSession(request,
             target,
             options=(),
@@ -346,7 +392,7 @@ class UserServiceServicer:
     """
 
     def GetUsers(self, request, context):
-        """Users by id or by username, with their presence. NotFound when a username does not exist.
+        """Users by id or by username, with their presence (contacts only). NotFound when a username does not exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

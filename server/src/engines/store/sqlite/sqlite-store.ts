@@ -64,7 +64,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async createDevice(d) {
-      q.insertDevice.run(d.deviceId, d.userId, d.deviceName, d.tokenHash, d.createdAt.getTime());
+      q.insertDevice.run(d.deviceId, d.userId, d.deviceName, d.tokenHash, d.createdAt.getTime(), (d.lastUsedAt ?? d.createdAt).getTime());
     },
     async getDeviceByTokenHash(hash) {
       const row = q.deviceByToken.get(hash);
@@ -76,6 +76,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async deleteDevice(userId, deviceId) {
       const row = q.deleteDevice.get(deviceId, userId);
       return row ? toDevice(row) : undefined;
+    },
+    async touchDevice(userId, deviceId, at) {
+      q.touchDevice.run(at.getTime(), deviceId, userId);
+    },
+    async deleteDevicesUnusedSince(cutoff, limit) {
+      // Every device has a last use here (migration 3 gave the older ones one).
+      return q.deleteDevicesUnusedSince.all(cutoff.getTime(), limit).map(toDevice);
+    },
+    async setPasswordHash(user, passwordHash) {
+      q.setPasswordHash.run(passwordHash, user.id);
     },
 
     async getOrCreateDirect(conv, members) {
