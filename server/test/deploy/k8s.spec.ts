@@ -116,13 +116,14 @@ describe("deploy/k8s, against the config and itself", () => {
     }
   });
 
-  it("points the nodes at the ScyllaCluster's client Service and data center, and at the Redis resource", () => {
+  it("points the nodes at the ScyllaCluster's client Service and data center, and at the RedisCluster", () => {
     const env = environmentOf(container);
     const scylla = one("ScyllaCluster");
     expect(env.CHAT_SCYLLA_CONTACT_POINTS).toBe(`${scylla.metadata.name}-client:9042`);
     expect(env.CHAT_SCYLLA_DATACENTER).toBe(scylla.spec.datacenter.name);
     expect(env.CHAT_SCYLLA_REPLICATION).toBe(`${scylla.spec.datacenter.name}:${scylla.spec.datacenter.racks.length}`);
-    expect(new URL(env.CHAT_REDIS_URL!).hostname).toBe(one("Redis").metadata.name);
+    // The operator's Service of the cluster's leaders; the client learns the other nodes from it.
+    expect(env.CHAT_REDIS_URL).toBe(`redis+cluster://${one("RedisCluster").metadata.name}-leader:6379`);
     expect(env.CHAT_NODE_ID).toBe("from-the-pod"); // the pod's name: unique per node
   });
 
