@@ -9,6 +9,7 @@ import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { throttleInterceptor } from "./rpc/throttle-interceptor.ts";
+import { answerMalformedRequests, malformedRequestInterceptor } from "./rpc/malformed-request.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { webClientFile } from "./transport/web-client.ts";
@@ -46,7 +47,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Before the engines, so that their first Redis commands and store calls are traced too.
   const tracing = config.otlpTracesUrl ? startTracing({ url: config.otlpTracesUrl, nodeId: config.nodeId }) : undefined;
   const tracer = activeTracer();
-  const untraced = await createEngines(config, onError).catch(async (err: unknown) => {
+  const untraced = await createEngines(config, onError, (message, details) => logger.warn(details, message)).catch(async (err: unknown) => {
     await tracing?.shutdown();
     throw err;
   });
@@ -57,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
+    tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
   const metrics = createMetrics(chat);
@@ -76,8 +78,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       chatRoutes(chat)(router);
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
+      answerMalformedRequests(router);
     },
-    interceptors: [...(tracer ? [tracingInterceptor(tracer)] : []), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
+    interceptors: [
+      ...(tracer ? [tracingInterceptor(tracer)] : []), malformedRequestInterceptor(), metrics.interceptor,
+      authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle),
+    ],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {

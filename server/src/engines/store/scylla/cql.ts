@@ -103,16 +103,21 @@ export class Cql {
   /** Every row of a query, across as many pages as it takes. */
   async all(query: string, params: Params = []): Promise<types.Row[]> {
     const rows: types.Row[] = [];
+    for await (const page of this.pages(query, params)) rows.push(...page);
+    return rows;
+  }
+
+  /** The rows of a query a page at a time, so that a scan of a large table holds one page in memory. */
+  async *pages(query: string, params: Params = [], fetchSize = 1000): AsyncGenerator<types.Row[]> {
     let pageState: string | undefined;
     do {
       const page = await retrying(() => {
         cqlRequests.statement++;
-        return this.client.execute(query, params as unknown[], { prepare: true, fetchSize: 1000, ...(pageState ? { pageState } : {}) });
+        return this.client.execute(query, params as unknown[], { prepare: true, fetchSize, ...(pageState ? { pageState } : {}) });
       });
-      rows.push(...page.rows);
+      yield page.rows;
       pageState = page.pageState ?? undefined;
     } while (pageState);
-    return rows;
   }
 
   /**
