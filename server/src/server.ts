@@ -47,7 +47,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Before the engines, so that their first Redis commands and store calls are traced too.
   const tracing = config.otlpTracesUrl ? startTracing({ url: config.otlpTracesUrl, nodeId: config.nodeId }) : undefined;
   const tracer = activeTracer();
-  const untraced = await createEngines(config, onError, (message, details) => logger.warn(details, message)).catch(async (err: unknown) => {
+  const warn = (message: string, details: object) => logger.warn(details, message);
+  const untraced = await createEngines(config, onError, warn).catch(async (err: unknown) => {
     await tracing?.shutdown();
     throw err;
   });
@@ -61,11 +62,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
-  const metrics = createMetrics(chat);
   const health = new HealthMonitor({
     probes: engineProbes(engines),
     onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
   });
+  const metrics = createMetrics(chat, health);
   await health.probe();
   // The transport is built around the adapter, so the interceptor reaches it through this binding.
   let transport: HttpServer | undefined;
@@ -80,10 +81,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
       answerMalformedRequests(router);
     },
-    interceptors: [
-      ...(tracer ? [tracingInterceptor(tracer)] : []), malformedRequestInterceptor(), metrics.interceptor,
-      authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle),
-    ],
+    interceptors: [malformedRequestInterceptor(), ...(tracer ? [tracingInterceptor(tracer)] : []), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {

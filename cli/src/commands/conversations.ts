@@ -7,7 +7,7 @@ import type { GlobalOptions } from "./auth.ts";
 
 /** `chat ls`: the caller's conversations, most recently active first. */
 export async function listConversations(options: GlobalOptions & { json?: boolean }): Promise<void> {
-  const { clients, config } = await connectLoggedIn(options.server);
+  const { clients, config } = await connectLoggedIn(options);
   const { conversations } = await clients.conversations.listConversations({});
   if (options.json) {
     for (const c of conversations) console.log(JSON.stringify(toJson(ConversationSchema, c)));
