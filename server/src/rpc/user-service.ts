@@ -1,18 +1,27 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { UserService } from "@chat/gen/chat/v1/user_pb.js";
+import { type Presence, type User, UserService } from "@chat/gen/chat/v1/user_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import { toUser } from "../core/convert.ts";
+import type { UserRecord } from "../engines/store/interface.ts";
 
-/** chat.v1.UserService: looking users up, with their presence. */
+/** chat.v1.UserService: looking users up and searching for them, with their presence. */
 export function registerUserService(router: ConnectRouter, chat: Chat): void {
+  /** Users as others see them (bots marked), with their presence in the same order. */
+  const shown = async (users: UserRecord[]): Promise<{ users: User[]; presence: Presence[] }> => {
+    const ids = users.map((u) => u.id);
+    const owners = await chat.bots.ownersOf(ids);
+    return { users: users.map((u) => toUser(u, owners.get(u.id))), presence: await chat.presence.get(ids) };
+  };
   router.service(UserService, {
     async getUsers(req, ctx) {
       callerOf(ctx);
-      const users = await chat.directory.lookup(req.userIds, req.usernames);
-      const ids = users.map((u) => u.id);
-      const owners = await chat.bots.ownersOf(ids);
-      return { users: users.map((u) => toUser(u, owners.get(u.id))), presence: await chat.presence.get(ids) };
+      return shown(await chat.directory.lookup(req.userIds, req.usernames));
+    },
+    async searchUsers(req, ctx) {
+      callerOf(ctx);
+      const page = await chat.directory.search(req.query, req.pageSize, req.pageToken);
+      return { ...(await shown(page.users)), nextPageToken: page.nextPageToken };
     },
   });
 }

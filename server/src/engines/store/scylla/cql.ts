@@ -103,16 +103,21 @@ export class Cql {
   /** Every row of a query, across as many pages as it takes. */
   async all(query: string, params: Params = []): Promise<types.Row[]> {
     const rows: types.Row[] = [];
+    await this.eachPage(query, params, (page) => void rows.push(...page));
+    return rows;
+  }
+
+  /** Hands the rows of a query to `onPage` a page (1000 rows) at a time, waiting for each. */
+  async eachPage(query: string, params: Params, onPage: (rows: types.Row[]) => Promise<void> | void): Promise<void> {
     let pageState: string | undefined;
     do {
       const page = await retrying(() => {
         cqlRequests.statement++;
         return this.client.execute(query, params as unknown[], { prepare: true, fetchSize: 1000, ...(pageState ? { pageState } : {}) });
       });
-      rows.push(...page.rows);
+      await onPage(page.rows);
       pageState = page.pageState ?? undefined;
     } while (pageState);
-    return rows;
   }
 
   /**

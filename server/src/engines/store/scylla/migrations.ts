@@ -1,4 +1,6 @@
 import type { Migration } from "../migrations.ts";
+import type { Cql } from "./cql.ts";
+import { indexExistingUsers } from "./user-search.ts";
 
 /**
  * A migration of the cluster store: CQL statements run in order on a connection bound to the
@@ -6,7 +8,10 @@ import type { Migration } from "../migrations.ts";
  * dies midway re-runs the whole migration, so every statement must be idempotent (`IF NOT EXISTS`,
  * `ADD IF NOT EXISTS`...).
  */
-export type CqlMigration = Migration<readonly string[]>;
+export type CqlMigration = Migration<readonly CqlMigrationStep[]>;
+
+/** A CQL schema statement, or a data step (a backfill) that must be idempotent as well. */
+export type CqlMigrationStep = string | ((cql: Cql) => Promise<void>);
 
 /**
  * The cluster store's tables, one per way the data is read: no secondary index, no materialized
@@ -87,5 +92,14 @@ export const cqlMigrations: readonly CqlMigration[] = [
     "CREATE TABLE IF NOT EXISTS bots (bot_id text PRIMARY KEY, owner_id text, created_at timestamp)",
     "CREATE TABLE IF NOT EXISTS bots_by_owner (owner_id text, created_at timestamp, bot_id text, PRIMARY KEY (owner_id, created_at, bot_id))",
     "CREATE TABLE IF NOT EXISTS token_scopes (device_id text PRIMARY KEY, conversation_ids list<text>, can_write boolean)",
+  ] },
+  { version: 4, name: "add_user_search", up: [
+    // UserService.SearchUsers: a row per prefix a user is found by (user-search.ts), a partition
+    // per prefix, clustered by username so that a page is one partition read from a cursor.
+    `CREATE TABLE IF NOT EXISTS users_by_prefix (
+      prefix text, username text, user_id text, display_name text, PRIMARY KEY (prefix, username))`,
+    // Accounts created before this migration; users registered on a node of the previous release
+    // during a rolling update are not indexed (re-run the step with migrate.ts after the update).
+    indexExistingUsers,
   ] },
 ];

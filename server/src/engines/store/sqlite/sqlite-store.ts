@@ -6,6 +6,7 @@ import { AppendWorker } from "./append-worker-client.ts";
 import { createSqliteBotStore } from "./bot-tables.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
+import { createSqliteUserSearch } from "./user-search.ts";
 import type { MigrationReport } from "../migrations.ts";
 import {
   type Appended, type Row, appendBatch, configureConnection, insertConversation, listMessages, prepareAll,
@@ -124,6 +125,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     ...createSqliteBotStore(db),
+    ...createSqliteUserSearch(db),
 
     async close() {
       await appends.drain();
