@@ -2,6 +2,7 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import type { ChatAction, ChatState } from "./chat-state.ts";
 import type { ChatClients } from "./clients.ts";
 import { describeError } from "./describe-error.ts";
@@ -186,6 +187,11 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
   /** Opens the direct conversation with a user (created on first use). Rejects when there is no such user. */
   async openDirect(username: string): Promise<void> {
     await this.showAndOpen((await this.options.clients.conversations.getOrCreateDirect({ username: username.replace(/^@/, "") })).conversation!);
+  }
+
+  /** Up to `limit` users whose names start with `query`, for a new-conversation dialog. */
+  searchUsers(query: string, limit = 8): Promise<User[]> {
+    return this.options.users.search(query, limit);
   }
 
   /** Creates a group with me as owner and opens it. */

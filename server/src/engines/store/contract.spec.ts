@@ -164,6 +164,13 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     expect((await b.listMembers(id)).map((m) => m.userId).sort()).toEqual([x, y].sort());
     expect(await a.listConversationIds(x)).toEqual([id]);
     expect(await a.listConversationIds(y)).toEqual([id]);
+    // A pair of one user with themself (a note-to-self): one conversation, one member.
+    const self = await Promise.all([a, b].map((store) => {
+      const conv: ConversationRecord = { id: randomUUID(), kind: "direct", name: "", createdAt: now(), lastSeq: 0 };
+      return store.getOrCreateDirect(conv, [member(conv.id, x), member(conv.id, x)]);
+    }));
+    expect(self[0]!.conversation.id).toBe(self[1]!.conversation.id);
+    expect((await b.listMembers(self[0]!.conversation.id)).map((m) => m.userId)).toEqual([x]);
   });
 
   it("groups: members oldest first; putMembers changes roles and keeps joinedAt; removal drops marks", async () => {
