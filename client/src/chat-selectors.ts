@@ -16,10 +16,16 @@ export function peerOf(state: ChatState, c: ConversationState): string {
   return c.memberIds.find((id) => id !== state.me) ?? state.me;
 }
 
-/** "@bob" for a direct conversation, the name of a group. */
+/** "@bob" for a direct conversation, the name of a group, "Note to self" for the direct conversation with myself. */
 export function titleOf(state: ChatState, c: ConversationState): string {
   if (c.kind === "group") return c.name || "(unnamed group)";
-  return displayName(state, peerOf(state, c));
+  const peer = peerOf(state, c);
+  return peer === state.me ? "Note to self" : displayName(state, peer);
+}
+
+/** True for a bot account (its name is marked as a bot in both clients). */
+export function isBot(state: ChatState, userId: string): boolean {
+  return state.bots[userId] === true;
 }
 
 /** How far one of my messages got: stored, delivered to every other member, read by every other member. */
