@@ -84,3 +84,20 @@ export function unreadTotal(state: ChatState): number {
 export function shouldNotify(state: ChatState, message: { conversationId: string; senderId: string }, watching: string | undefined): boolean {
   return message.senderId !== state.me && !state.muted[message.conversationId] && message.conversationId !== watching;
 }
+
+/**
+ * How far my newest message got with each other member, by name ("read by @bob, @carol ·
+ * delivered to @dave · not yet @erin"): in a group the ✓✓ alone does not say who. What the
+ * terminal's `/seen` and a click on the desktop's receipt show.
+ */
+export function seenBy(state: ChatState, c: ConversationState): string {
+  const mine = c.messages.findLast((m) => m.senderId === state.me);
+  if (!mine) return "you have not written here yet";
+  const others = c.memberIds.filter((id) => id !== state.me);
+  const group = (test: (id: string) => boolean) => others.filter(test).map((id) => displayName(state, id));
+  const read = group((id) => (c.marks[id]?.read ?? 0n) >= mine.seq);
+  const delivered = group((id) => (c.marks[id]?.read ?? 0n) < mine.seq && (c.marks[id]?.delivered ?? 0n) >= mine.seq);
+  const waiting = group((id) => (c.marks[id]?.delivered ?? 0n) < mine.seq);
+  const parts = [read.length ? `read by ${read.join(", ")}` : "", delivered.length ? `delivered to ${delivered.join(", ")}` : "", waiting.length ? `not yet ${waiting.join(", ")}` : ""];
+  return `your latest message: ${parts.filter(Boolean).join(" · ") || "nobody else is here"}`;
+}

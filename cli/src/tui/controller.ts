@@ -1,4 +1,4 @@
-import { type ChatClients, ChatModel, type LiveSession, mentions, nextUnread, shouldNotify, type UserDirectory, userMessage } from "@chat/client";
+import { type ChatClients, ChatModel, type LiveSession, mentions, nextUnread, seenBy, shouldNotify, type UserDirectory, userMessage } from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import { userLine } from "../format.ts";
@@ -6,7 +6,6 @@ import { allLines, readUpTo, type ScreenSize, scrollToMarker, wantsOlder } from 
 import { type EditOp, edit, InputHistory } from "./line-editor.ts";
 import { defaultSettings, type TuiSettings } from "./settings.ts";
 import { parseInput, type SlashCommand } from "./slash-commands.ts";
-import { seenBy } from "./seen-by.ts";
 import { type Action, initialState, reduce, type ViewState } from "./view-model.ts";
 
 /** What the controller drives. */
