@@ -3,7 +3,7 @@
 # protoc-gen-go and protoc-gen-go-grpc (Go module proxy, `go install`), and grpcio + grpcio-tools
 # (PyPI, in a venv). They go to a cache outside the repository, keyed by version, so a machine
 # builds them once: $CHAT_TOOLS_DIR, default ~/.cache/chat-tools. Prints the directory on stdout.
-# Needs Go (>= 1.22) and Python 3 with venv; exits non-zero, saying what is missing, without them.
+# Needs Python 3 with venv (scripts/install-system-deps.sh); Go comes from scripts/ensure-go.sh.
 set -euo pipefail
 
 GRPCURL_VERSION=v1.9.4
@@ -13,16 +13,12 @@ GRPCIO_VERSION=1.85.1
 
 dir="${CHAT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-tools}"
 mkdir -p "$dir/bin"
-export PATH="$PATH:/usr/local/go/bin"
+# Several test files call this at once on a fresh machine: one installs, the others wait for it.
+exec 9>"$dir/.install.lock"
+flock 9
+source "$(dirname "$0")/ensure-go.sh"
 
-go_tool() { # name module version
-  local stamp="$dir/bin/.$1-$3"
-  [ -x "$dir/bin/$1" ] && [ -f "$stamp" ] && return 0
-  command -v go >/dev/null || { echo "install-grpc-tools: Go is needed for $1 (https://go.dev/dl)" >&2; exit 1; }
-  echo "install-grpc-tools: go install $2@$3" >&2
-  GOBIN="$dir/bin" GOFLAGS=-mod=mod go install "$2@$3" >&2
-  touch "$stamp"
-}
+go_tool() { bash "$(dirname "$0")/install-go-tool.sh" "$@"; } # name module version
 go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION"
 go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROTOC_GEN_GO_VERSION"
 go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION"

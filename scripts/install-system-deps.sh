@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs the test suite runs for real (no mocks): redis-server, tmux, chromium,
-# nginx, a JDK 17 and Maven (Cassandra 5 is resolved from Maven Central and run on the JDK).
+# nginx, a JDK 17 and Maven (Cassandra 5 is resolved from Maven Central and run on the JDK), and
+# python3 with venv (for scripts/install-grpc-tools.sh).
 # Idempotent: when every program is already there it does nothing at all, not even `apt-get update`.
 # The tests start their own Redis/nginx on free loopback ports, so the Debian services must NOT run:
 # a policy-rc.d blocks service starts during the install, and anything that still got started is stopped.
@@ -27,6 +28,9 @@ if [ "${jv:-0}" != 17 ] && ! ls /usr/lib/jvm/java-17-*/bin/java >/dev/null 2>&1;
   need+=(openjdk-17-jdk-headless)
 fi
 have mvn || need+=(maven)
+# scripts/install-grpc-tools.sh puts grpcio in a venv, which Debian's python3 makes only with python3-venv.
+have python3 || need+=(python3)
+{ have python3 && python3 -c 'import ensurepip, venv' >/dev/null 2>&1; } || need+=(python3-venv)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

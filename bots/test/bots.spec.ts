@@ -1,42 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
-import { newId, openStream, registerUser, startNode, type TestUser, transportFor } from "../../server/test/harness.ts";
+import { newId, openStream, registerUser, startNode, type TestUser } from "../../server/test/harness.ts";
+import { type BotProcess, newBot as newBotOf, runProcess, until } from "./bot-process.ts";
 
 const script = (name: string) => fileURLToPath(new URL(`../src/${name}.ts`, import.meta.url));
-
-/** A bot process; `log` is its stderr so far. */
-interface BotProcess {
-  log: () => string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-function runBot(name: string, server: string, token: string, state: string): BotProcess {
-  const child: ChildProcess = spawn(process.execPath, [script(name), "--server", server, "--token", token, "--state", state], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr!.on("data", (c) => (log += c));
-  return {
-    log: () => log,
-    stop: (signal = "SIGTERM") => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill(signal);
-    }),
-  };
-}
-
-async function until(check: () => boolean, what: string, log: () => string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; bot log:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const runBot = (name: string, server: string, token: string, state: string): BotProcess =>
+  runProcess(process.execPath, [script(name), "--server", server, "--token", token, "--state", state]);
 
 describe("bots on the SDK, as separate processes against a real server", () => {
   let server: Awaited<ReturnType<typeof startNode>>;
@@ -51,13 +20,7 @@ describe("bots on the SDK, as separate processes against a real server", () => {
     await server?.close();
   });
 
-  /** A new bot of `owner`, its token, and a state folder. */
-  async function newBot(prefix: string) {
-    const bots = createClient(BotService, transportFor(server.url, "grpc", owner.token));
-    const { bot } = await bots.createBot({ username: `${prefix}${newId().slice(0, 6)}` });
-    const { token } = await bots.createBotToken({ botId: bot!.id, name: "test", canWrite: true });
-    return { id: bot!.id, token, state: mkdtempSync(join(tmpdir(), `${prefix}-`)) };
-  }
+  const newBot = (prefix: string) => newBotOf(server, owner, prefix);
   const start = (name: string, bot: { token: string; state: string }) => {
     const p = runBot(name, new URL(server.url).host, bot.token, bot.state);
     running.push(p);

@@ -47,6 +47,8 @@ export interface Config {
     maxConnectionsPerIp: number;
     maxUnauthenticatedPerIp: number;
   };
+  /** A device token unused this long expires (its device is logged out). */
+  tokenIdleExpiryMs: number;
   /** The rate limits (`--rate-limits`); undefined when they are off. */
   rateLimits: LimitRules | undefined;
   /** PEM files of the certificate (chain) and key; both set serves TLS only (h2 and HTTP/1.1 by ALPN). */
@@ -85,6 +87,7 @@ const options = {
   "max-connections-per-ip": { type: "string", env: "CHAT_MAX_CONNECTIONS_PER_IP", default: "1000" },
   "max-unauthenticated-per-ip": { type: "string", env: "CHAT_MAX_UNAUTHENTICATED_PER_IP", default: "64" },
   "rate-limits": { type: "string", env: "CHAT_RATE_LIMITS", default: "" },
+  "token-idle-expiry-ms": { type: "string", env: "CHAT_TOKEN_IDLE_EXPIRY_MS", default: String(30 * 86_400_000) },
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
 } as const;
@@ -137,6 +140,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
       maxUnauthenticatedPerIp: int("max-unauthenticated-per-ip", 0, 10_000_000),
     },
     rateLimits: parseLimitRules(get("rate-limits")),
+    tokenIdleExpiryMs: int("token-idle-expiry-ms", 60_000, 3_650 * 86_400_000),
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
   };

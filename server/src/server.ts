@@ -9,6 +9,7 @@ import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
 import { chatRoutes } from "./rpc/routes.ts";
 import { throttleInterceptor } from "./rpc/throttle-interceptor.ts";
+import { answerMalformedRequests, malformedRequestInterceptor } from "./rpc/malformed-request.ts";
 import { createHttpServer, type Handler, type HttpServer } from "./transport/http-server.ts";
 import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { webClientFile } from "./transport/web-client.ts";
@@ -40,13 +41,14 @@ const readMaxBytes = 1024 * 1024;
 /** Starts a node: engines, domain, the Connect/gRPC/gRPC-Web handler, and the listening socket. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const onError = (err: unknown) => logger.error({ err }, "background task failed");
-  const engines = await createEngines(config, onError);
+  const engines = await createEngines(config, onError, (message, details) => logger.warn(details, message));
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     storeDeadlineMs: config.storeDeadlineMs,
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
+    tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
   const metrics = createMetrics(chat);
@@ -66,8 +68,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       chatRoutes(chat)(router);
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
+      answerMalformedRequests(router);
     },
-    interceptors: [metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
+    interceptors: [malformedRequestInterceptor(), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type TestUser, clientsFor, loginDevice, openStream, registerUser, startNode, transportFor } from "./harness.ts";
 
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok" as const, (e) => ConnectError.from(e).code);
@@ -44,6 +45,21 @@ describe("accounts and devices", () => {
     expect(ConnectError.from(stream.ended).code).toBe(Code.Unauthenticated);
     expect(await codeOf(phone.clients.auth.whoAmI({}))).toBe(Code.Unauthenticated);
     expect(await codeOf(alice.clients.auth.revokeSession({ deviceId: phone.deviceId }))).toBe(Code.NotFound);
+  });
+
+  it("shows each session's last use; a password change logs the other devices out and closes their streams", async () => {
+    const carol = await registerUser(server, "carol");
+    const phone = await loginDevice(server, carol);
+    const stream = await openStream(phone);
+    const sessions = (await carol.clients.auth.listSessions({})).sessions;
+    for (const s of sessions) expect(Date.now() - timestampMs(s.lastUsedAt!)).toBeLessThan(60_000);
+    expect(await codeOf(carol.clients.auth.changePassword({ currentPassword: "not it", newPassword: "a brand new password" }))).toBe(Code.PermissionDenied);
+    expect((await carol.clients.auth.changePassword({ currentPassword: "correct horse battery", newPassword: "a brand new password" })).revokedSessions).toBe(1);
+    await stream.until(() => stream.ended !== undefined, 3_000, "the other device's stream to close");
+    expect(ConnectError.from(stream.ended).code).toBe(Code.Unauthenticated);
+    expect(await codeOf(phone.clients.auth.whoAmI({}))).toBe(Code.Unauthenticated);
+    expect((await carol.clients.auth.listSessions({})).sessions.map((s) => s.deviceId)).toEqual([carol.deviceId]);
+    expect(await codeOf(anon().auth.login({ username: carol.username, password: "a brand new password" }))).toBe("ok");
   });
 
   it("logs out only the calling device", async () => {

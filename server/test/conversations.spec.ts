@@ -84,6 +84,18 @@ describe("conversations", () => {
     expect(await codeOf(owner.clients.conversations.getConversation({ conversationId: g.id }))).toBe(Code.NotFound);
   });
 
+  it("refuses to let the only owner demote itself without handing over", async () => {
+    const g = (await owner.clients.conversations.createGroup({ name: "no orphans", memberIds: [member.id] })).conversation!;
+    for (const role of [Role.ADMIN, Role.MEMBER]) {
+      const err = await owner.clients.conversations.setRole({ conversationId: g.id, userId: owner.id, role }).catch((e: unknown) => e);
+      expect(ConnectError.from(err).code).toBe(Code.FailedPrecondition);
+      expect(ConnectError.from(err).rawMessage).toMatch(/only owner.*ROLE_OWNER/);
+    }
+    // Handing over is the way out: the new owner is the only one, the old one an admin.
+    const after = (await owner.clients.conversations.setRole({ conversationId: g.id, userId: member.id, role: Role.OWNER })).conversation!;
+    expect(Object.fromEntries(after.members.map((m) => [m.userId, m.role]))).toEqual({ [owner.id]: Role.ADMIN, [member.id]: Role.OWNER });
+  });
+
   it("validates group input", async () => {
     expect(await codeOf(owner.clients.conversations.createGroup({ name: "" }))).toBe(Code.InvalidArgument);
     expect(await codeOf(owner.clients.conversations.createGroup({ name: "x".repeat(101) }))).toBe(Code.InvalidArgument);

@@ -33,6 +33,25 @@ describe("presence and typing", () => {
     eveStream.close();
   });
 
+  it("GetUsers tells presence and last seen only to users who share a conversation", async () => {
+    const bobStream = await openStream(bob);
+    const watcher = await openStream(alice);
+    await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && p.online), 3_000, "bob online");
+    const byAlice = await alice.clients.users.getUsers({ userIds: [bob.id, eve.id, alice.id] });
+    expect(byAlice.presence.map((p) => [p.userId, p.online])).toEqual([[bob.id, true], [eve.id, false], [alice.id, true]]);
+    // eve shares no conversation with bob or alice: she finds them, but not whether or when they were online
+    const byEve = await eve.clients.users.getUsers({ userIds: [bob.id], usernames: [alice.username] });
+    expect(byEve.users.map((u) => u.id)).toEqual([bob.id, alice.id]);
+    expect(byEve.presence.map((p) => [p.userId, p.online, p.lastSeen])).toEqual([[bob.id, false, undefined], [alice.id, false, undefined]]);
+    bobStream.close();
+    await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && !p.online), 3_000, "bob offline");
+    const [seenByEve] = (await eve.clients.users.getUsers({ userIds: [bob.id] })).presence;
+    expect(seenByEve!.lastSeen).toBeUndefined();
+    const [seenByAlice] = (await alice.clients.users.getUsers({ userIds: [bob.id] })).presence;
+    expect(seenByAlice!.lastSeen).toBeDefined();
+    watcher.close();
+  });
+
   it("closes a stream that misses heartbeats, and the user goes offline", async () => {
     const watcher = await openStream(alice);
     const silent = await openStream(bob, { heartbeat: false });

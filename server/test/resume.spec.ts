@@ -62,6 +62,40 @@ describe("resume", () => {
     s.close();
   });
 
+  it("answers 10,000 refused cursors (the maximum) with an error each, and keeps the stream and the good cursor", async () => {
+    const server = await node();
+    const [alice, bob] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob")]);
+    const mine = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+    await alice.clients.live.sendMessage({ conversationId: mine, clientMessageId: newId(), text: "kept" });
+    const refused = Array.from({ length: 9_999 }, () => ({ conversationId: crypto.randomUUID(), seq: 0n }));
+    const s = await openStream(alice);
+    s.send({ requestId: "r", frame: { case: "resume", value: { cursors: [...refused, { conversationId: mine, seq: 0n }] } } });
+    const done = await s.until(() => s.of("resumeComplete")[0], 20_000, "resumeComplete");
+    expect(done.cursors.map((c) => [c.conversationId, c.seq])).toEqual([[mine, 1n]]);
+    expect(s.of("error")).toHaveLength(9_999); // beyond the outbox's 4,096: paced by the client's reading
+    expect(s.of("message").map((m) => m.text)).toEqual(["kept"]);
+    expect(s.ended).toBeUndefined();
+    s.close();
+  });
+
+  it("resume(0) for a conversation already live on the stream replays every older message, in order", async () => {
+    const server = await node();
+    const [alice, bob] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob")]);
+    const conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+    const send = (text: string) => alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text });
+    for (let i = 1; i <= 300; i++) await send(`m${i}`);
+    const s = await openStream(bob);
+    s.send({ requestId: "up-to-date", frame: { case: "resume", value: { cursors: [{ conversationId: conv, seq: 300n }] } } });
+    await s.until(() => s.of("resumeComplete")[0], 5_000, "the first resumeComplete");
+    await send("m301");
+    await s.until(() => s.of("message").find((m) => m.seq === 301n), 5_000, "the live message");
+    s.send({ requestId: "again", frame: { case: "resume", value: { cursors: [{ conversationId: conv, seq: 0n }] } } });
+    const done = await s.until(() => s.frames.find((f) => f.requestId === "again" && f.frame.case === "resumeComplete"), 10_000, "the second resumeComplete");
+    expect(done.frame.case === "resumeComplete" && done.frame.value.cursors[0]!.seq).toBe(301n);
+    expect(s.of("message").map((m) => Number(m.seq))).toEqual([301, ...Array.from({ length: 301 }, (_, i) => i + 1)]);
+    s.close();
+  });
+
   it("delivers live to a client that never resumes (a bot), from the first message after it connected", async () => {
     const server = await node();
     const [alice, bot] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bot")]);

@@ -136,6 +136,9 @@ describe("the standard gRPC services and answers", () => {
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     const res = await fetch(`${node.url}/healthz`);
     expect([res.status, await res.text()]).toEqual([503, "not serving: draining\n"]);
+    // Kubernetes' liveness probe asks for "liveness": alive while draining, so it is not killed early.
+    expect((await health.check({ service: "liveness" })).status).toBe(Status.SERVING);
+    expect((await health.check({})).status).toBe(Status.NOT_SERVING);
     await node.close();
   });
 });

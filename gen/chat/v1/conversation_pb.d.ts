@@ -664,7 +664,8 @@ export declare const ConversationService: GenService<{
     output: typeof RemoveMemberResponseSchema;
   },
   /**
-   * Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over.
+   * Changes a member's role. Owners only; giving ROLE_OWNER hands ownership over. FailedPrecondition
+   * when the group's only owner demotes itself: it hands over first.
    *
    * @generated from rpc chat.v1.ConversationService.SetRole
    */
@@ -674,7 +675,8 @@ export declare const ConversationService: GenService<{
     output: typeof SetRoleResponseSchema;
   },
   /**
-   * The caller leaves a group. FailedPrecondition for a direct conversation.
+   * The caller leaves a group. FailedPrecondition for a direct conversation. When the group's only
+   * owner leaves, the oldest admin (else the oldest member) becomes owner in the same atomic write.
    *
    * @generated from rpc chat.v1.ConversationService.LeaveConversation
    */

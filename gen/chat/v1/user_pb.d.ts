@@ -126,6 +126,14 @@ export declare type Session = Message<"chat.v1.Session"> & {
    * @generated from field: bool current = 4;
    */
   current: boolean;
+
+  /**
+   * When the device last made a call, to within a few minutes (it is recorded coarsely, not on every
+   * call). A device unused for the server's token idle expiry (30 days by default) is logged out.
+   *
+   * @generated from field: google.protobuf.Timestamp last_used_at = 5;
+   */
+  lastUsedAt?: Timestamp | undefined;
 };
 
 /**
@@ -415,6 +423,53 @@ export declare type RevokeSessionResponse = Message<"chat.v1.RevokeSessionRespon
 export declare const RevokeSessionResponseSchema: GenMessage<RevokeSessionResponse>;
 
 /**
+ * Request of AuthService.ChangePassword.
+ *
+ * @generated from message chat.v1.ChangePasswordRequest
+ */
+export declare type ChangePasswordRequest = Message<"chat.v1.ChangePasswordRequest"> & {
+  /**
+   * The password the account has now.
+   *
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * The new password (8 to 256 characters).
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message chat.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export declare const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest>;
+
+/**
+ * Response of AuthService.ChangePassword.
+ *
+ * @generated from message chat.v1.ChangePasswordResponse
+ */
+export declare type ChangePasswordResponse = Message<"chat.v1.ChangePasswordResponse"> & {
+  /**
+   * How many other devices were logged out.
+   *
+   * @generated from field: uint32 revoked_sessions = 1;
+   */
+  revokedSessions: number;
+};
+
+/**
+ * Describes the message chat.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export declare const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse>;
+
+/**
  * Request of UserService.GetUsers. At most 100 ids and usernames together.
  *
  * @generated from message chat.v1.GetUsersRequest
@@ -455,7 +510,8 @@ export declare type GetUsersResponse = Message<"chat.v1.GetUsersResponse"> & {
   users: User[];
 
   /**
-   * Presence of each user in `users`, in the same order.
+   * Presence of each user in `users`, in the same order. Only the caller's own and that of users who
+   * share a conversation with the caller are told: anyone else's has `user_id` alone (offline, never seen).
    *
    * @generated from field: repeated chat.v1.Presence presence = 2;
    */
@@ -594,6 +650,18 @@ export declare const AuthService: GenService<{
     output: typeof ListSessionsResponseSchema;
   },
   /**
+   * Changes the calling user's password and logs out every other device (their streams close).
+   * PermissionDenied when current_password is wrong (attempts are throttled like logins) or for a
+   * bot token; InvalidArgument for a new password of the wrong length.
+   *
+   * @generated from rpc chat.v1.AuthService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
+  },
+  /**
    * Revokes one of the calling user's devices; its open streams are closed with Unauthenticated.
    *
    * @generated from rpc chat.v1.AuthService.RevokeSession
@@ -612,7 +680,7 @@ export declare const AuthService: GenService<{
  */
 export declare const UserService: GenService<{
   /**
-   * Users by id or by username, with their presence. NotFound when a username does not exist.
+   * Users by id or by username, with their presence (contacts only). NotFound when a username does not exist.
    *
    * @generated from rpc chat.v1.UserService.GetUsers
    */

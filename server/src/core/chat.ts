@@ -6,7 +6,8 @@ import type { ControlPlane } from "../engines/control/interface.ts";
 import type { SessionMap } from "../engines/sessions/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import { Accounts } from "./accounts/accounts.ts";
-import { type BotLimits, Bots } from "./bots/bots.ts";
+import { TokenLifetime } from "./accounts/token-lifetime.ts";
+import { Bots } from "./bots/bots.ts";
 import { Conversations } from "./conversations/conversations.ts";
 import { withDeadlines } from "./deadlines.ts";
 import { Directory } from "./conversations/directory.ts";
@@ -35,12 +36,12 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
   onError?: (error: unknown) => void;
-  /** A bot's own send limit; 5 a second, bursts of 10, by default. */
-  botLimits?: BotLimits;
   /** Where the rate limits keep their buckets (in-process when unset). */
   limiter?: RateLimiter;
   /** The rate limits; unset limits nothing. */
   limits?: LimitRules | undefined;
+  /** A device token unused this long expires; 30 days by default. */
+  tokenIdleExpiryMs?: number;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -72,8 +73,9 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const membership = new Membership(store, options.membershipTtlMs ?? 5_000);
   const directory = new Directory(store);
   const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
-  const accounts = new Accounts(store, control, throttle);
-  const bots = new Bots(store, accounts, options.botLimits ?? { sendRate: 5, sendBurst: 10 });
+  const tokens = new TokenLifetime(store, { idleExpiryMs: options.tokenIdleExpiryMs ?? 30 * 86_400_000, onError });
+  const accounts = new Accounts(store, control, throttle, tokens);
+  const bots = new Bots(store, accounts, throttle);
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle);
   const receipts = new Receipts(store, membership, dispatcher);
@@ -85,7 +87,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 45_000,
     outboxCapacity: options.outboxCapacity ?? 4_096,
     typingRate: options.typingRate ?? 5,
-  }, { hub, sessions, control, membership, messages, receipts, typing, presence, onError });
+  }, { hub, sessions, control, membership, messages, receipts, typing, presence, tokens, onError });
 
   messages.onSent = (caller, conversationId) => typing.sent(caller, conversationId);
   dispatcher.onError = onError;
@@ -105,6 +107,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     close() {
       live.close();
       typing.close();
+      tokens.close();
     },
   };
 }

@@ -39,9 +39,10 @@ export interface Engines {
  * replaces the store; Redis (CHAT_REDIS_URL) replaces the session map and broker, which is what lets
  * several nodes serve one cluster, and therefore needs the cluster store too.
  *
- * `onError` hears about failures in the engines' background work.
+ * `onError` hears about failures in the engines' background work; `onWarning` about what the operator
+ * should know of the start (data files whose modes were tightened).
  */
-export async function createEngines(config: Config, onError?: (error: unknown) => void): Promise<Engines> {
+export async function createEngines(config: Config, onError?: (error: unknown) => void, onWarning?: (message: string, details: object) => void): Promise<Engines> {
   const scylla = config.scyllaContactPoints.length > 0;
   const scyllaOptions = scylla ? scyllaStoreOptions(config) : undefined;
   if (config.redisUrl && !scylla) {
@@ -57,7 +58,9 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
   const store = scyllaOptions
     ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, onMigrated, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
-    : createSqliteStore({ path: sqlitePath, onMigrated });
+    : createSqliteStore({ path: sqlitePath, onMigrated, onTightened: (changes) => onWarning?.("data files were readable by other local users; tightened their modes", {
+      changes: changes.map((c) => `${c.path} ${c.from.toString(8)} -> ${c.to.toString(8)}`),
+    }) });
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();

@@ -32,7 +32,11 @@ export function registerAuthService(router: ConnectRouter, chat: Chat): void {
       const devices = await chat.accounts.listSessions(caller);
       return { sessions: devices.map((d) => ({
         deviceId: d.deviceId, deviceName: d.deviceName, createdAt: timestampFromDate(d.createdAt), current: d.deviceId === caller.deviceId,
+        ...(d.lastUsedAt ? { lastUsedAt: timestampFromDate(d.lastUsedAt) } : {}),
       })) };
+    },
+    async changePassword(req, ctx) {
+      return { revokedSessions: await chat.accounts.changePassword(callerOf(ctx), req, originOf(ctx)) };
     },
     async revokeSession(req, ctx) {
       await chat.accounts.revoke(callerOf(ctx), req.deviceId);

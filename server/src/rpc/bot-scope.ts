@@ -37,7 +37,7 @@ export function botScopeInterceptor(bots: Bots): Interceptor {
       throw permissionDenied("this bot token is limited to some conversations and may not start new ones");
     }
     if (typeof message?.conversationId === "string") requireConversation(caller.scope, message.conversationId);
-    if (req.method === LiveService.method.sendMessage) bots.takeSend(caller);
+    if (req.method === LiveService.method.sendMessage) await bots.takeSend(caller);
     const res = await next(req);
     // A limited token lists only its conversations.
     const list = res.message as { conversations?: { id: string }[] };
@@ -49,7 +49,7 @@ export function botScopeInterceptor(bots: Bots): Interceptor {
 }
 
 /** Why a bot token may not send this Stream frame, or undefined when it may. */
-export function frameRefusal(caller: Caller, req: StreamRequest, bots: Bots): Error | undefined {
+export async function frameRefusal(caller: Caller, req: StreamRequest, bots: Bots): Promise<Error | undefined> {
   const { scope } = caller;
   if (!scope) return undefined;
   try {
@@ -59,7 +59,7 @@ export function frameRefusal(caller: Caller, req: StreamRequest, bots: Bots): Er
       requireConversation(scope, f.value.conversationId);
     }
     if (f.case === "resume") for (const c of f.value.cursors) requireConversation(scope, c.conversationId);
-    if (f.case === "send") bots.takeSend(caller);
+    if (f.case === "send") await bots.takeSend(caller);
     return undefined;
   } catch (err) {
     return err as Error;

@@ -54,7 +54,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
 /**
  * Reads a bidirectional stream's client frames into the core. A frame the server cannot read ends
  * the stream with the reason: ResourceExhausted over the size limit, InvalidArgument for bytes that
- * are no StreamRequest (the library calls those Internal, which would blame the server).
+ * are no StreamRequest (renamed from the library's Internal by malformed-request.ts).
  *
  * Half-closing the request side does not end the stream: gRPC's two directions are independent, and
  * grpcurl or buf curl half-close as soon as their input is sent, yet their users want to see what
@@ -64,7 +64,7 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
 async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Connection, chat: Chat, ctx: HandlerContext): Promise<void> {
   try {
     for await (const req of requests) {
-      const refused = frameRefusal(connection.caller, req, chat.bots);
+      const refused = connection.caller.scope ? await frameRefusal(connection.caller, req, chat.bots) : undefined;
       if (refused) connection.send(frameError(req.requestId, refused, req.frame.case === "send" ? req.frame.value.clientMessageId : ""));
       else await chat.live.receive(connection, req);
     }
@@ -77,9 +77,7 @@ async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Co
 /** The error that ends a stream whose next client frame could not be read. */
 function readError(err: ConnectError): ConnectError {
   if (err.code === Code.ResourceExhausted) return new ConnectError(`client frame too large: ${err.rawMessage}`, Code.ResourceExhausted);
-  if (err.code === Code.Internal && err.rawMessage.startsWith("parse")) {
-    return new ConnectError(`client frame is not a valid chat.v1.StreamRequest: ${err.rawMessage}`, Code.InvalidArgument);
-  }
+  if (err.code === Code.InvalidArgument) return new ConnectError(`client frame is not a valid chat.v1.StreamRequest: ${err.rawMessage}`, Code.InvalidArgument);
   return err;
 }
 

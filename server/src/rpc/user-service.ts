@@ -5,23 +5,22 @@ import type { Chat } from "../core/chat.ts";
 import { toUser } from "../core/convert.ts";
 import type { UserRecord } from "../engines/store/interface.ts";
 
-/** chat.v1.UserService: looking users up and searching for them, with their presence. */
+/** chat.v1.UserService: looking users up and searching for them, with their presence (for contacts only). */
 export function registerUserService(router: ConnectRouter, chat: Chat): void {
-  /** Users as others see them (bots marked), with their presence in the same order. */
-  const shown = async (users: UserRecord[]): Promise<{ users: User[]; presence: Presence[] }> => {
+  /** Users as `viewer` sees them (bots marked), with their presence in the same order (only contacts' is told). */
+  const shown = async (viewer: string, users: UserRecord[]): Promise<{ users: User[]; presence: Presence[] }> => {
     const ids = users.map((u) => u.id);
     const owners = await chat.bots.ownersOf(ids);
-    return { users: users.map((u) => toUser(u, owners.get(u.id))), presence: await chat.presence.get(ids) };
+    return { users: users.map((u) => toUser(u, owners.get(u.id))), presence: await chat.presence.seenBy(viewer, ids) };
   };
   router.service(UserService, {
     async getUsers(req, ctx) {
-      callerOf(ctx);
-      return shown(await chat.directory.lookup(req.userIds, req.usernames));
+      return shown(callerOf(ctx).userId, await chat.directory.lookup(req.userIds, req.usernames));
     },
     async searchUsers(req, ctx) {
-      callerOf(ctx);
+      const caller = callerOf(ctx);
       const page = await chat.directory.search(req.query, req.pageSize, req.pageToken);
-      return { ...(await shown(page.users)), nextPageToken: page.nextPageToken };
+      return { ...(await shown(caller.userId, page.users)), nextPageToken: page.nextPageToken };
     },
   });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
@@ -123,6 +124,22 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     // Well within the members cache's 5 s TTL: only the control plane can have told nodes 2 and 3.
     await expect(carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "removed" })).rejects.toMatchObject({ code: Code.NotFound });
     await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "added" })).resolves.toMatchObject({ seq: 2n });
+  });
+
+  it("holds a bot to one send limit over all nodes (10 at once by default, wherever its calls land)", async () => {
+    const owner = createClient(BotService, transportFor(nodes[0]!.url, "grpc", alice.token));
+    const { bot } = await owner.createBot({ username: `bot${newId().slice(0, 8)}` });
+    const { token } = await owner.createBotToken({ botId: bot!.id, name: "spread", canWrite: true });
+    const conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bot!.id })).conversation!.id;
+    const clients = [nodes[1]!, nodes[2]!].map((node) => clientsFor(transportFor(node.url, "grpc", token)));
+    await Promise.all(clients.map((c) => c.auth.whoAmI({}))); // connections up, so that the sends go out together
+    // 6 sends on each of two nodes: an in-process bucket per node would let all 12 through.
+    const results = await Promise.all(clients.flatMap((c) => Array.from({ length: 6 }, () =>
+      c.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "spam" }).then(() => "ok", (err: unknown) => Code[ConnectError.from(err).code]))));
+    // 10 from the burst, and an 11th if the calls spread over more than the 200 ms a token takes to come back.
+    expect(results.filter((r) => r === "ok").length).toBeGreaterThanOrEqual(10);
+    expect(results.filter((r) => r === "ResourceExhausted").length).toBeGreaterThanOrEqual(1);
+    expect(results.filter((r) => r !== "ok" && r !== "ResourceExhausted")).toEqual([]);
   });
 
   it("keeps a browser client (Subscribe + unary heartbeats, round-robin over the nodes) connected for 3x the heartbeat timeout", async () => {

@@ -5,7 +5,8 @@ import { dummyHash, hashPassword, verifyPassword } from "../../auth/password.ts"
 import { botTokenPrefix, hashToken, newToken } from "../../auth/token.ts";
 import type { Caller } from "../caller.ts";
 import type { Throttle } from "../limits/throttle.ts";
-import { alreadyExists, notFound, unauthenticated } from "../errors.ts";
+import { alreadyExists, failedPrecondition, notFound, permissionDenied, unauthenticated } from "../errors.ts";
+import type { TokenLifetime } from "./token-lifetime.ts";
 import { limits, requireLength, requireUsername } from "../validate.ts";
 
 /** Where a call comes from, for the limits per address. */
@@ -31,12 +32,17 @@ export class Accounts {
   private readonly store: Store;
   private readonly control: ControlPlane;
   private readonly throttle: Throttle;
+  private readonly tokens: TokenLifetime;
 
-  /** `control` closes a revoked device's streams on whichever node holds them; `throttle` limits logins and registrations. */
-  constructor(store: Store, control: ControlPlane, throttle: Throttle) {
+  /**
+   * `control` closes a revoked device's streams on whichever node holds them; `throttle` limits
+   * logins and registrations; `tokens` expires devices left unused.
+   */
+  constructor(store: Store, control: ControlPlane, throttle: Throttle, tokens: TokenLifetime) {
     this.store = store;
     this.control = control;
     this.throttle = throttle;
+    this.tokens = tokens;
   }
 
   /** Creates an account and logs its first device in; `origin.ip` is the client's address (rate-limited). */
@@ -79,11 +85,13 @@ export class Accounts {
     return this.issueToken(user, input.deviceName);
   }
 
-  /** The device a bearer token belongs to; Unauthenticated when it is unknown or revoked. */
+  /** The device a bearer token belongs to; Unauthenticated when it is unknown, revoked or expired from disuse. */
   async authenticate(token: string): Promise<Caller> {
     const device = await this.store.getDeviceByTokenHash(hashToken(token));
     if (!device) throw unauthenticated("the token is unknown or was revoked; log in again");
-    if (!token.startsWith(botTokenPrefix)) return { userId: device.userId, deviceId: device.deviceId };
+    const bot = token.startsWith(botTokenPrefix);
+    await this.tokens.check(device, bot);
+    if (!bot) return { userId: device.userId, deviceId: device.deviceId };
     const scope = await this.store.getTokenScope(device.deviceId);
     if (!scope) throw unauthenticated("the bot token has no scope; create a new one");
     return { userId: device.userId, deviceId: device.deviceId, scope: { conversationIds: new Set(scope.conversationIds), canWrite: scope.canWrite } };
@@ -103,9 +111,38 @@ export class Accounts {
 
   /** Revokes one of the caller's devices (the calling one on logout). */
   async revoke(caller: Caller, deviceId: string): Promise<void> {
-    const device = await this.store.deleteDevice(caller.userId, deviceId);
-    if (!device) throw notFound(`no device "${deviceId}" among your sessions`);
-    await this.control.publish({ kind: "disconnect", userId: device.userId, deviceId: device.deviceId, reason: "this device was logged out" });
+    if (!(await this.revokeDevice(caller.userId, deviceId, "this device was logged out"))) throw notFound(`no device "${deviceId}" among your sessions`);
+  }
+
+  /**
+   * Changes the caller's password, then logs out every other device of theirs (closing their
+   * streams on every node); resolves how many. The current password is checked and throttled like
+   * a login, so that a stolen token cannot guess it either.
+   */
+  async changePassword(caller: Caller, input: { currentPassword: string; newPassword: string }, origin: Origin = inProcess): Promise<number> {
+    if (caller.scope) throw permissionDenied("a bot token cannot change a password");
+    requireLength(input.newPassword, "new_password", limits.minPasswordLength, limits.maxPasswordLength);
+    const user = await this.whoAmI(caller);
+    if (!user.passwordHash) throw failedPrecondition("this account has no password: it connects with API tokens only");
+    await this.throttle.beforeLogin(user.username, origin.ip);
+    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      await this.throttle.loginFailed(user.username, origin.ip);
+      // Not Unauthenticated: the calling device's token is fine, and clients log out on that code.
+      throw permissionDenied("the current password is wrong");
+    }
+    await this.throttle.loginSucceeded(user.username);
+    await this.store.setPasswordHash(user, await hashPassword(input.newPassword));
+    const others = (await this.store.listDevices(user.id)).filter((d) => d.deviceId !== caller.deviceId);
+    const revoked = await Promise.all(others.map((d) => this.revokeDevice(user.id, d.deviceId, "the password was changed; log in again")));
+    return revoked.filter(Boolean).length;
+  }
+
+  /** Deletes a device and closes its streams wherever they are; false when it did not exist. */
+  private async revokeDevice(userId: string, deviceId: string, reason: string): Promise<boolean> {
+    const device = await this.store.deleteDevice(userId, deviceId);
+    if (!device) return false;
+    await this.control.publish({ kind: "disconnect", userId: device.userId, deviceId: device.deviceId, reason });
+    return true;
   }
 
   /**
@@ -118,7 +155,8 @@ export class Accounts {
     const token = newToken(prefix);
     const deviceId = randomUUID();
     await before?.(deviceId);
-    await this.store.createDevice({ userId: user.id, deviceId, deviceName: name, tokenHash: hashToken(token), createdAt: new Date() });
+    const now = new Date();
+    await this.store.createDevice({ userId: user.id, deviceId, deviceName: name, tokenHash: hashToken(token), createdAt: now, lastUsedAt: now });
     return { user, deviceId, token };
   }
 }

@@ -2,8 +2,8 @@ import type { BotRecord, DeviceRecord, Store, UserRecord } from "../../engines/s
 import { botTokenPrefix } from "../../auth/token.ts";
 import type { Accounts } from "../accounts/accounts.ts";
 import type { Caller } from "../caller.ts";
-import { invalidArgument, notFound, permissionDenied, resourceExhausted } from "../errors.ts";
-import { RateLimiter } from "../live/rate-limiter.ts";
+import { invalidArgument, notFound, permissionDenied } from "../errors.ts";
+import type { Throttle } from "../limits/throttle.ts";
 import { limits, requireId } from "../validate.ts";
 
 /** A bot token as its owner sees it (never the token itself). */
@@ -23,29 +23,22 @@ export interface BotTokenRequest {
   canWrite: boolean;
 }
 
-/** Bot sends a second, and the burst a bot may save up: tighter than a person's, so that a runaway bot stays small. */
-export interface BotLimits {
-  sendRate: number;
-  sendBurst: number;
-}
-
 /**
  * Bot accounts: a person creates bots (users without a password), issues each API tokens scoped to
  * conversations and to read or read/write, lists them and revokes them. A bot's tokens are its
  * devices, so revoking one closes its streams like any logout. Only people manage bots: a bot token
- * gets PermissionDenied here. A bot's sends have a rate limit of their own ({@link takeSend}).
+ * gets PermissionDenied here. A bot's sends have a rate limit of their own ({@link takeSend}), a rule
+ * of the Throttle, so that it holds across the nodes of a cluster (its buckets live in Redis there).
  */
 export class Bots {
   private readonly store: Store;
   private readonly accounts: Accounts;
-  private readonly sends: RateLimiter;
-  private readonly limits: BotLimits;
+  private readonly throttle: Throttle;
 
-  constructor(store: Store, accounts: Accounts, botLimits: BotLimits) {
+  constructor(store: Store, accounts: Accounts, throttle: Throttle) {
     this.store = store;
     this.accounts = accounts;
-    this.limits = botLimits;
-    this.sends = new RateLimiter(botLimits.sendRate, botLimits.sendBurst);
+    this.throttle = throttle;
   }
 
   /** Creates a bot owned by the caller. */
@@ -97,12 +90,13 @@ export class Bots {
     return new Map((await this.store.getBots(userIds)).map((b) => [b.botId, b.ownerId]));
   }
 
-  /** Takes one send from a bot's allowance; ResourceExhausted over it. People are not limited here. */
-  takeSend(caller: Caller): void {
+  /**
+   * Takes one send from a bot's allowance (the `sendPerBot` rule, shared by all its tokens on every
+   * node); ResourceExhausted with when to retry over it. People are not limited here.
+   */
+  async takeSend(caller: Caller): Promise<void> {
     if (!caller.scope) return;
-    if (!this.sends.take(caller.userId)) {
-      throw resourceExhausted(`a bot may send at most ${this.limits.sendRate} messages a second (bursts of ${this.limits.sendBurst}); slow down`);
-    }
+    await this.throttle.take("sendPerBot", caller.userId, "messages from this bot");
   }
 
   private async info(d: DeviceRecord): Promise<BotTokenInfo> {

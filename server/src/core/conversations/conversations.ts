@@ -15,7 +15,7 @@ import type { Dispatcher } from "../live/dispatcher.ts";
 import { limits, requireLength } from "../validate.ts";
 import type { Membership } from "./membership.ts";
 import type { Directory } from "./directory.ts";
-import { canChangeRole, canRemove, nextOwner } from "./roles.ts";
+import { canChangeRole, canRemove, lastOwner, nextOwner } from "./roles.ts";
 
 /**
  * Direct conversations and groups: creation, membership, roles and the caller's view of each.
@@ -117,6 +117,9 @@ export class Conversations {
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`user ${userId} is not a member of this conversation`);
     if (!canChangeRole(me.role)) throw permissionDenied("only the owner changes roles");
+    if (target.userId === me.userId && roleName !== "owner" && lastOwner(members, me.userId)) {
+      throw failedPrecondition("you are the group's only owner: make another member owner first (SetRole with ROLE_OWNER), which makes you an admin");
+    }
     const changes: MemberRecord[] = [{ ...target, role: roleName }];
     if (roleName === "owner" && target.userId !== me.userId) changes.push({ ...me, role: "admin" });
     await this.store.putMembers(changes);
@@ -124,13 +127,14 @@ export class Conversations {
     return this.view(conversationId, caller.userId);
   }
 
-  /** The caller leaves a group; an owner who leaves hands ownership to the next in line. */
+  /**
+   * The caller leaves a group; the last owner who leaves hands ownership to the next in line, in the
+   * same atomic write as the leaving, so that a crash between the two never leaves a group ownerless.
+   */
   async leave(caller: Caller, conversationId: string): Promise<void> {
     const members = await this.requireGroup(caller, conversationId);
-    const me = members.find((m) => m.userId === caller.userId)!;
-    await this.store.removeMember(conversationId, caller.userId);
-    const heir = me.role === "owner" ? nextOwner(members.filter((m) => m.userId !== caller.userId)) : undefined;
-    if (heir) await this.store.putMembers([{ ...heir, role: "owner" }]);
+    const heir = lastOwner(members, caller.userId) ? nextOwner(members.filter((m) => m.userId !== caller.userId)) : undefined;
+    await this.store.removeMember(conversationId, caller.userId, heir && { ...heir, role: "owner" });
     await this.announce(conversationId, caller.userId, MembershipChange.LEFT, [caller.userId], [caller.userId]);
   }
 

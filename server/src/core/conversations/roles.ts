@@ -17,3 +17,9 @@ export function nextOwner(remaining: readonly MemberRecord[]): MemberRecord | un
   const byAge = [...remaining].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime());
   return byAge.find((m) => m.role === "admin") ?? byAge[0];
 }
+
+/** True when `userId` is an owner and no other member is: the group would have no owner without them. */
+export function lastOwner(members: readonly MemberRecord[], userId: string): boolean {
+  const owners = members.filter((m) => m.role === "owner");
+  return owners.length === 1 && owners[0]!.userId === userId;
+}

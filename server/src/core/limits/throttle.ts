@@ -9,6 +9,11 @@ export interface LimitRules {
   registerPerIp: BucketRule;
   /** Messages sent per user, over every device and protocol. */
   sendPerUser: BucketRule;
+  /**
+   * Messages sent per bot account, over all its tokens and every node: tighter than a person's, so a
+   * runaway bot (two bots answering each other, a loop in a handler) stays small.
+   */
+  sendPerBot: BucketRule;
   /** Messages sent into one conversation, by all its members. */
   sendPerConversation: BucketRule;
   /** Live streams (Stream, Subscribe) opened per user. */
@@ -29,6 +34,7 @@ export const defaultLimitRules: LimitRules = {
   loginPerIp: { burst: 10, perSecond: 0.5 },
   registerPerIp: { burst: 50, perSecond: 1 },
   sendPerUser: { burst: 500, perSecond: 100 },
+  sendPerBot: { burst: 10, perSecond: 5 },
   sendPerConversation: { burst: 2_000, perSecond: 1_000 },
   streamOpenPerUser: { burst: 30, perSecond: 2 },
   groupOpPerUser: { burst: 60, perSecond: 5 },

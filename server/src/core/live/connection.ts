@@ -83,6 +83,16 @@ export class Connection {
   }
 
   /**
+   * Queues a frame of a bulk answer (an error per refused resume cursor: up to 10,000) once at most
+   * half the outbox is in use, as a replay does: such an answer must not overflow the outbox and
+   * cost the client its stream, and a client that stops reading is still cut off after `stallMs`.
+   */
+  async sendWhenRoom(frame: ServerFrame): Promise<void> {
+    await this.outbox.room();
+    this.send(frame);
+  }
+
+  /**
    * Runs `task` after every task given here before it has settled: client sends are accepted in the
    * order they came, while other frames (heartbeats above all) are handled beside them.
    */

@@ -11,6 +11,7 @@ import type { Messages } from "../messages/messages.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { Receipts } from "../receipts/receipts.ts";
 import type { Typing } from "../typing/typing.ts";
+import type { TokenLifetime } from "../accounts/token-lifetime.ts";
 import { LruMap } from "../lru-map.ts";
 import { limits, requireId } from "../validate.ts";
 import { Connection } from "./connection.ts";
@@ -56,6 +57,8 @@ export interface LiveParts {
   receipts: Receipts;
   typing: Typing;
   presence: PresenceService;
+  /** Records the use of a streaming device, which keeps its token from expiring. */
+  tokens: Pick<TokenLifetime, "noteUse">;
   /** Reports failures that concern no client (a lost presence update). */
   onError(error: unknown): void;
 }
@@ -142,6 +145,8 @@ export class Live {
         case "typing":
           return await this.setTyping(caller, f.value.conversationId, f.value.typing);
         case "heartbeat":
+          // A stream may outlive the token expiry without another authenticated call: its heartbeats count as use.
+          await this.parts.tokens.noteUse(caller.userId, caller.deviceId);
           return await this.heartbeat(caller.userId, caller.deviceId);
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
@@ -164,12 +169,13 @@ export class Live {
     // cursor must not cost the client the replay of all the others.
     const allowed: { conversationId: string; seq: bigint }[] = [];
     for (const c of cursors) {
+      if (connection.closed) return;
       try {
         requireId(c.conversationId, "cursor conversation_id");
         await this.parts.membership.require(c.conversationId, connection.caller.userId);
         allowed.push({ conversationId: c.conversationId, seq: c.seq });
       } catch (err) {
-        connection.send(frameError(requestId, err));
+        await connection.sendWhenRoom(frameError(requestId, err));
       }
     }
     const done = await connection.resume(allowed);

@@ -90,13 +90,24 @@ describe("MessageSequencer", () => {
     expect(seqs(emitted)).toEqual(Array.from({ length: 440 }, (_, i) => i + 11));
   });
 
-  it("once open, never goes back below what the stream already wrote", async () => {
+  it("a cursor below what the stream already wrote replays from the cursor, live messages waiting behind", async () => {
     const { stored, emitted, sequencer } = setup(5);
     sequencer.open();
     sequencer.offer(stored[2]!);
-    await new Promise((r) => setTimeout(r, 100));
-    await sequencer.resume([{ conversationId: "c", seq: 1n }]);
-    expect(seqs(emitted)).toEqual([3, 4, 5]);
+    await until(() => emitted.length >= 3);
+    stored.push(...setup(7).stored.slice(5));
+    const resumed = sequencer.resume([{ conversationId: "c", seq: 1n }]);
+    sequencer.offer(stored[6]!); // live while the replay runs: held until 2..6 are through
+    expect(await resumed).toEqual(new Map([["c", 7n]]));
+    expect(seqs(emitted)).toEqual([3, 4, 5, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("a rewind while the store read of a gap is in progress replays from the new cursor", async () => {
+    const { emitted, sequencer } = setup(400);
+    const first = sequencer.resume([{ conversationId: "c", seq: 300n }]); // reading 301..400
+    const again = sequencer.resume([{ conversationId: "c", seq: 0n }]);
+    await Promise.all([first, again]);
+    expect(seqs(emitted).slice(-400)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
   });
 
   it("before it opens, notes live messages and lets the first resume start lower", async () => {

@@ -76,14 +76,17 @@ export class MessageSequencer {
 
   /**
    * Replays every stored message after `seq` in each conversation, then lets live messages through,
-   * and opens the stream. A conversation already under way on this stream only moves forward.
-   * Resolves with the highest seq written per conversation.
+   * and opens the stream. A cursor below what this stream already wrote of a conversation starts it
+   * over from the cursor (the client asked for those messages again: it may have lost them); live
+   * messages wait behind the replay, so the conversation stays in order. Resolves with the highest
+   * seq written per conversation.
    */
   async resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
     this.resumed = true;
     const tracks = cursors.map(({ conversationId, seq }) => {
       let track = this.tracks.get(conversationId);
       if (!track) this.tracks.set(conversationId, (track = { order: new SeqTrack(seq), catchingUp: undefined }));
+      else if (seq < track.order.seq) track.order = new SeqTrack(seq); // a read in progress notices and starts over
       else this.emit(track.order.raise(seq));
       return [conversationId, track] as const;
     });
@@ -140,8 +143,10 @@ export class MessageSequencer {
       for (;;) {
         const limit = Math.max(1, Math.min(pageSize, Math.floor((await this.options.room()) / 2)));
         if (this.options.closed()) return;
-        const page = await this.options.fetch(conversationId, track.order.seq, limit);
-        this.emit(track.order.fill(page));
+        const order = track.order;
+        const page = await this.options.fetch(conversationId, order.seq, limit);
+        if (order !== track.order) continue; // a resume rewound the conversation meanwhile: read from its cursor
+        this.emit(order.fill(page));
         if (page.length < limit) return;
       }
     } catch (err) {

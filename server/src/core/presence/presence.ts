@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { Presence as PresenceProto } from "@chat/gen/chat/v1/user_pb.js";
+import { type Presence as PresenceProto, PresenceSchema } from "@chat/gen/chat/v1/user_pb.js";
 import { ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { SessionMap } from "../../engines/sessions/interface.ts";
 import type { Store } from "../../engines/store/interface.ts";
@@ -37,6 +37,17 @@ export class PresenceService {
   /** Presence of some users. */
   async get(userIds: readonly string[]): Promise<PresenceProto[]> {
     return (await this.sessions.presence(userIds)).map(toPresence);
+  }
+
+  /**
+   * Presence of some users as `viewerId` may see it: the viewer's own and their contacts' in full,
+   * anyone else's as the user id alone (offline, never seen): presence is for contacts only, so a
+   * stranger cannot watch when someone is online.
+   */
+  async seenBy(viewerId: string, userIds: readonly string[]): Promise<PresenceProto[]> {
+    const visible = new Set(await this.contacts(viewerId)).add(viewerId);
+    const known = new Map((await this.get(userIds.filter((id) => visible.has(id)))).map((p) => [p.userId, p]));
+    return userIds.map((id) => known.get(id) ?? create(PresenceSchema, { userId: id }));
   }
 
   /** Tells the user's contacts that the user's presence changed (online or offline). */

@@ -121,7 +121,10 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     const devices = [2, 0, 1].map((age) => ({
       userId, deviceId: randomUUID(), deviceName: `d${age}`, tokenHash: randomUUID(), createdAt: new Date(Date.now() - age * 60_000),
     }));
-    for (const d of devices) await a.createDevice({ ...d, createdAt: new Date(d.createdAt.getTime() - (d.createdAt.getTime() % 1000)) });
+    for (const d of devices) {
+      const createdAt = new Date(d.createdAt.getTime() - (d.createdAt.getTime() % 1000));
+      await a.createDevice({ ...d, createdAt, lastUsedAt: createdAt });
+    }
     const listed = await b.listDevices(userId);
     expect(listed.map((d) => d.deviceName)).toEqual(["d2", "d1", "d0"]);
     expect(await b.getDeviceByTokenHash(devices[0]!.tokenHash)).toEqual(listed[0]);
@@ -129,6 +132,39 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     expect(await a.deleteDevice(userId, devices[0]!.deviceId)).toBeUndefined();
     expect(await b.getDeviceByTokenHash(devices[0]!.tokenHash)).toBeUndefined();
     expect((await b.listDevices(userId)).map((d) => d.deviceName)).toEqual(["d1", "d0"]);
+  });
+
+  it("devices: last use is recorded; idle ones are deleted in batches, bot tokens kept; passwords change", async () => {
+    const userId = randomUUID();
+    const t0 = new Date(now().getTime() - 10 * 86_400_000);
+    const device = (name: string, lastUsedAt: Date) =>
+      ({ userId, deviceId: randomUUID(), deviceName: name, tokenHash: randomUUID(), createdAt: t0, lastUsedAt });
+    const [idle1, idle2, active, bot] = [device("idle1", t0), device("idle2", t0), device("active", t0), device("bot", t0)];
+    for (const d of [idle1, idle2, active, bot]) await a.createDevice(d);
+    await a.putTokenScope({ deviceId: bot.deviceId, conversationIds: [], canWrite: true });
+    const used = new Date(t0.getTime() + 5 * 86_400_000);
+    await b.touchDevice(userId, active.deviceId, used);
+    expect((await a.getDeviceByTokenHash(active.tokenHash))?.lastUsedAt).toEqual(used);
+    expect((await b.listDevices(userId)).find((d) => d.deviceId === active.deviceId)?.lastUsedAt).toEqual(used);
+
+    const cutoff = new Date(t0.getTime() + 86_400_000);
+    const first = await a.deleteDevicesUnusedSince(cutoff, 1);
+    const rest = await b.deleteDevicesUnusedSince(cutoff, 1_000);
+    expect([...first, ...rest].map((d) => d.deviceName).sort()).toEqual(["idle1", "idle2"]);
+    expect(first).toHaveLength(1);
+    expect(await a.getDeviceByTokenHash(idle1.tokenHash)).toBeUndefined();
+    expect((await a.listDevices(userId)).map((d) => d.deviceName).sort()).toEqual(["active", "bot"]);
+    // A touch that loses the race with a revocation brings no device back.
+    await a.deleteDevice(userId, active.deviceId);
+    await b.touchDevice(userId, active.deviceId, new Date());
+    expect(await b.getDeviceByTokenHash(active.tokenHash)).toBeUndefined();
+    expect((await b.listDevices(userId)).map((d) => d.deviceName)).toEqual(["bot"]);
+
+    const u = user();
+    await a.createUser(u);
+    await b.setPasswordHash(u, "$argon2id$new");
+    expect((await a.getUserByUsername(u.username))?.passwordHash).toBe("$argon2id$new");
+    expect((await a.getUsers([u.id]))[0]?.passwordHash).toBe("$argon2id$new");
   });
 
   it("bots: known by id and listed by owner (written on one node, read on the other); token scopes round-trip", async () => {
@@ -196,6 +232,21 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     await b.putMembers([member(conv.id, m2, new Date(t0.getTime() + 5000))]);
     expect(await b.advanceReadState({ conversationId: conv.id, userId: m2, deliveredSeq: 0, readSeq: 0 }))
       .toEqual({ conversationId: conv.id, userId: m2, deliveredSeq: 0, readSeq: 0 });
+  });
+
+  it("groups: an owner leaving hands over in the same write (the heir keeps joinedAt)", async () => {
+    const [owner, heir, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const conv: ConversationRecord = { id: randomUUID(), kind: "group", name: "succession", createdAt: now(), lastSeq: 0 };
+    const t0 = now();
+    await a.createGroup(conv, [{ ...member(conv.id, owner, t0), role: "owner" }, member(conv.id, heir, new Date(t0.getTime() + 1000)),
+      member(conv.id, other, new Date(t0.getTime() + 2000))]);
+    const [, heirRecord] = await b.listMembers(conv.id);
+    await b.removeMember(conv.id, owner, { ...heirRecord!, role: "owner" });
+    expect((await a.listMembers(conv.id)).map((m) => [m.userId, m.role, m.joinedAt.getTime() - t0.getTime()])).toEqual([
+      [heir, "owner", 1000], [other, "member", 2000],
+    ]);
+    expect(await a.listConversationIds(owner)).toEqual([]);
+    expect(await a.listConversationIds(heir)).toEqual([conv.id]);
   });
 
   it("read marks only grow, whatever order concurrent advances land in", async () => {

@@ -27,6 +27,21 @@ export interface Store extends BotStore, UserSearchStore {
   listDevices(userId: string): Promise<DeviceRecord[]>;
   /** Deletes a device (revoking its token); resolves the deleted device, if it existed. */
   deleteDevice(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
+  /**
+   * Records that a device was used at `at`. Callers write this coarsely (once per several minutes
+   * per device), not on every call, so that two writes racing are minutes apart at most and either
+   * may win. A deleted device stays deleted.
+   */
+  touchDevice(userId: string, deviceId: string, at: Date): Promise<void>;
+  /**
+   * Deletes up to `limit` devices last used before `cutoff`, and resolves them: the periodic cleanup
+   * of tokens that expired from inactivity. Bot tokens (devices with a token scope) are kept: they
+   * are API tokens their owner revokes. A device with no recorded use (from before uses were
+   * recorded) counts as used when this first meets it.
+   */
+  deleteDevicesUnusedSince(cutoff: Date, limit: number): Promise<DeviceRecord[]>;
+  /** Replaces a user's password hash. */
+  setPasswordHash(user: UserRecord, passwordHash: string): Promise<void>;
 
   /**
    * Creates the direct conversation of a pair of users, or returns the existing one: there is
@@ -43,8 +58,12 @@ export interface Store extends BotStore, UserSearchStore {
   listConversationIds(userId: string): Promise<string[]>;
   /** Adds members, or changes the role of existing ones (keeping their `joinedAt`). */
   putMembers(members: readonly MemberRecord[]): Promise<void>;
-  /** Removes a member; their read marks go with them. */
-  removeMember(conversationId: string, userId: string): Promise<void>;
+  /**
+   * Removes a member; their read marks go with them. With `heir`, that member's new role (an owner
+   * handing over as they leave) is written in the same atomic write, so that no crash leaves the
+   * group without an owner.
+   */
+  removeMember(conversationId: string, userId: string, heir?: MemberRecord): Promise<void>;
 
   /**
    * Appends a message with the next seq, durably, before resolving. A second call with the same
@@ -84,6 +103,11 @@ export interface DeviceRecord {
   /** SHA-256 of the bearer token, hex: a stolen database yields no usable token. */
   tokenHash: string;
   createdAt: Date;
+  /**
+   * When the device last made a call, recorded coarsely (see `touchDevice`); undefined for a device
+   * from before uses were recorded, whose first call records one.
+   */
+  lastUsedAt: Date | undefined;
 }
 
 /** `direct` or `group`. */

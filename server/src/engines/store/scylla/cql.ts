@@ -103,19 +103,19 @@ export class Cql {
   /** Every row of a query, across as many pages as it takes. */
   async all(query: string, params: Params = []): Promise<types.Row[]> {
     const rows: types.Row[] = [];
-    await this.eachPage(query, params, (page) => void rows.push(...page));
+    for await (const page of this.pages(query, params)) rows.push(...page);
     return rows;
   }
 
-  /** Hands the rows of a query to `onPage` a page (1000 rows) at a time, waiting for each. */
-  async eachPage(query: string, params: Params, onPage: (rows: types.Row[]) => Promise<void> | void): Promise<void> {
+  /** The rows of a query a page at a time, so that a scan of a large table holds one page in memory. */
+  async *pages(query: string, params: Params = [], fetchSize = 1000): AsyncGenerator<types.Row[]> {
     let pageState: string | undefined;
     do {
       const page = await retrying(() => {
         cqlRequests.statement++;
-        return this.client.execute(query, params as unknown[], { prepare: true, fetchSize: 1000, ...(pageState ? { pageState } : {}) });
+        return this.client.execute(query, params as unknown[], { prepare: true, fetchSize, ...(pageState ? { pageState } : {}) });
       });
-      await onPage(page.rows);
+      yield page.rows;
       pageState = page.pageState ?? undefined;
     } while (pageState);
   }

@@ -5,8 +5,9 @@ import { indexExistingUsers } from "./user-search.ts";
 /**
  * A migration of the cluster store: CQL statements run in order on a connection bound to the
  * keyspace (so table names are unqualified). CQL schema changes are not transactional: a node that
- * dies midway re-runs the whole migration, so every statement must be idempotent (`IF NOT EXISTS`,
- * `ADD IF NOT EXISTS`...).
+ * dies midway re-runs the whole migration, so every statement must be idempotent (`IF NOT EXISTS`;
+ * an `ALTER TABLE … ADD` of a column that exists already counts as done, see schema.ts, since
+ * ScyllaDB has no `ADD IF NOT EXISTS`).
  */
 export type CqlMigration = Migration<readonly CqlMigrationStep[]>;
 
@@ -93,7 +94,14 @@ export const cqlMigrations: readonly CqlMigration[] = [
     "CREATE TABLE IF NOT EXISTS bots_by_owner (owner_id text, created_at timestamp, bot_id text, PRIMARY KEY (owner_id, created_at, bot_id))",
     "CREATE TABLE IF NOT EXISTS token_scopes (device_id text PRIMARY KEY, conversation_ids list<text>, can_write boolean)",
   ] },
-  { version: 4, name: "add_user_search", up: [
+  { version: 4, name: "add_device_last_use", up: [
+    // Token lifetime: when each device last made a call, in both device tables (authentication reads
+    // one, the sessions list the other). Null on older rows until their first use or cleanup pass.
+    // Expired devices are found by a paged scan of devices_by_token (no secondary index: ScyllaDB).
+    "ALTER TABLE devices_by_token ADD last_used_at timestamp",
+    "ALTER TABLE devices_by_user ADD last_used_at timestamp",
+  ] },
+  { version: 5, name: "add_user_search", up: [
     // UserService.SearchUsers: a row per prefix a user is found by (user-search.ts), a partition
     // per prefix, clustered by username so that a page is one partition read from a cursor.
     `CREATE TABLE IF NOT EXISTS users_by_prefix (

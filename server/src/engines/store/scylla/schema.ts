@@ -62,7 +62,10 @@ export async function migrate(cql: Cql, options: MigrateOptions): Promise<Migrat
   const { pending, unknown } = pendingMigrations(options.migrations ?? cqlMigrations, recorded);
   const applied: AppliedMigration[] = [];
   for (const m of pending) {
-    for (const step of m.up) await (typeof step === "string" ? ddl(cql, step) : step(cql));
+    for (const step of m.up) {
+      if (typeof step === "string") await ddl(cql, step).catch((err: unknown) => ignoreColumnAdded(step, err));
+      else await step(cql);
+    }
     await cql.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date()]);
     applied.push({ version: m.version, name: m.name });
   }
@@ -73,6 +76,16 @@ export async function migrate(cql: Cql, options: MigrateOptions): Promise<Migrat
     throw new Error(`keyspace ${cql.client.keyspace} stores messages in buckets of ${stored} seqs, not ${options.bucketSize}`);
   }
   return { applied, version: versionAfter(recorded, applied), unknown };
+}
+
+/**
+ * An `ALTER TABLE … ADD column` that fails because the column exists was applied by an earlier try
+ * of the same migration (a node died before recording it): done, not an error. Anything else rethrows.
+ */
+function ignoreColumnAdded(statement: string, err: unknown): void {
+  const added = /^\s*ALTER\s+TABLE\s+\S+\s+ADD\s/i.test(statement);
+  if (added && /conflicts with an existing column|already exists/i.test((err as Error).message)) return;
+  throw err;
 }
 
 /** Runs a schema statement; these run once, so they are not prepared. */

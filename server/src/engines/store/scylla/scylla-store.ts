@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { types } from "cassandra-driver";
 import type {
-  ConversationRecord, DeviceRecord, MemberRecord, ReadStateRecord, Store, UserRecord,
+  ConversationRecord, MemberRecord, ReadStateRecord, Store, UserRecord,
 } from "../interface.ts";
 import { type Cql, connectCql, parseConsistency, type Statement } from "./cql.ts";
 import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
 import { createScyllaBotStore } from "./bot-tables.ts";
+import { createScyllaDeviceStore } from "./device-tables.ts";
 import { MessageLog } from "./message-log.ts";
 import type { MigrationReport } from "../migrations.ts";
 import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
@@ -121,33 +122,6 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       return row ? toUser(row) : undefined;
     },
 
-    async createDevice(d) {
-      await cql.batch([
-        { query: `INSERT INTO devices_by_token (token_hash, user_id, device_id, device_name, created_at)
-            VALUES (?, ?, ?, ?, ?)`, params: [d.tokenHash, d.userId, d.deviceId, d.deviceName, d.createdAt] },
-        { query: `INSERT INTO devices_by_user (user_id, device_id, device_name, token_hash, created_at)
-            VALUES (?, ?, ?, ?, ?)`, params: [d.userId, d.deviceId, d.deviceName, d.tokenHash, d.createdAt] },
-      ]);
-    },
-    async getDeviceByTokenHash(tokenHash) {
-      const row = (await cql.execute("SELECT * FROM devices_by_token WHERE token_hash = ?", [tokenHash])).first();
-      return row ? toDevice(row) : undefined;
-    },
-    async listDevices(userId) {
-      const rows = await cql.all("SELECT * FROM devices_by_user WHERE user_id = ?", [userId]);
-      return rows.map(toDevice).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compare(a.deviceId, b.deviceId));
-    },
-    async deleteDevice(userId, deviceId) {
-      const row = (await cql.execute("SELECT * FROM devices_by_user WHERE user_id = ? AND device_id = ?", [userId, deviceId])).first();
-      if (!row) return undefined;
-      const device = toDevice(row);
-      await cql.batch([
-        { query: "DELETE FROM devices_by_token WHERE token_hash = ?", params: [device.tokenHash] },
-        { query: "DELETE FROM devices_by_user WHERE user_id = ? AND device_id = ?", params: [userId, deviceId] },
-      ]);
-      return device;
-    },
-
     async getOrCreateDirect(conv, members) {
       const pairKey = members.map((m) => m.userId).sort().join(":");
       // The conversation row goes first, so that whoever wins the pair finds it; a loser's row is
@@ -191,13 +165,14 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       await inBatches(cql, members.flatMap((m) =>
         memberships.put({ ...m, joinedAt: existing.get(`${m.conversationId}:${m.userId}`) ?? m.joinedAt })));
     },
-    async removeMember(conversationId, userId) {
+    async removeMember(conversationId, userId, heir) {
       const joinedAt = await membershipOf(cql, conversationId, userId);
       if (!joinedAt) return;
+      // One logged batch: the leaver's rows and the heir's new role happen together or not at all.
       await cql.batch([...memberships.delete(conversationId, userId), {
         query: "DELETE FROM read_states WHERE conversation_id = ? AND user_id = ? AND joined_at = ?",
         params: [conversationId, userId, joinedAt],
-      }]);
+      }, ...(heir ? memberships.put(heir) : [])]);
     },
 
     async appendMessage(m) {
@@ -216,6 +191,13 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
 
     ...createScyllaBotStore(cql),
     ...createScyllaUserSearch(cql, getUsers),
+    ...createScyllaDeviceStore(cql),
+    async setPasswordHash(user, passwordHash) {
+      await cql.batch([
+        { query: "UPDATE users SET password_hash = ? WHERE id = ?", params: [passwordHash, user.id] },
+        { query: "UPDATE users_by_username SET password_hash = ? WHERE username = ?", params: [passwordHash, user.username] },
+      ]);
+    },
 
     async close() {
       await leases.release().catch(onError); // others may take the slots at once rather than after the lease
@@ -284,10 +266,6 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const toUser = (r: types.Row): UserRecord => ({
   id: r.get("id"), username: r.get("username"), displayName: r.get("display_name"),
   passwordHash: r.get("password_hash"), createdAt: r.get("created_at"),
-});
-const toDevice = (r: types.Row): DeviceRecord => ({
-  userId: r.get("user_id"), deviceId: r.get("device_id"), deviceName: r.get("device_name"),
-  tokenHash: r.get("token_hash"), createdAt: r.get("created_at"),
 });
 const toMember = (r: types.Row): MemberRecord => ({
   conversationId: r.get("conversation_id"), userId: r.get("user_id"), role: r.get("role"), joinedAt: r.get("joined_at"),

@@ -8,7 +8,7 @@ const rowsPerBatch = 50;
 const maxRounds = 5;
 
 /**
- * The cluster store's user search over `users_by_prefix` (migration 4): one row per prefix a user
+ * The cluster store's user search over `users_by_prefix` (migration 5): one row per prefix a user
  * is found by (up to 32 characters of each name and word), clustered by username, so that a page
  * of a search is one partition read from the cursor on. No secondary or storage-attached index.
  */
@@ -46,14 +46,14 @@ export async function indexUserForSearch(cql: Cql, user: Pick<UserRecord, "id" |
 }
 
 /**
- * Migration 4's second step: indexes the users created before it, page by page. Idempotent, so a
+ * Migration 5's second step: indexes the users created before it, page by page. Idempotent, so a
  * node that dies midway and re-runs the migration just writes the same rows again.
  */
 export async function indexExistingUsers(cql: Cql): Promise<void> {
-  await cql.eachPage("SELECT id, username, display_name FROM users", [], async (rows) => {
+  for await (const rows of cql.pages("SELECT id, username, display_name FROM users")) {
     for (const r of rows) {
       // Rows of a username claim that lost its race are deleted, but may be read mid-way.
       if (r.get("username")) await indexUserForSearch(cql, { id: r.get("id"), username: r.get("username"), displayName: r.get("display_name") ?? "" });
     }
-  });
+  }
 }

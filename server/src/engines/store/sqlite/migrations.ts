@@ -93,6 +93,13 @@ CREATE TABLE IF NOT EXISTS token_scopes (
   can_write INTEGER NOT NULL
 ) WITHOUT ROWID;
 ` },
+  // Token lifetime: when each device last made a call (Unix ms; devices from before count from this
+  // migration), indexed for the cleanup of devices idle past the expiry.
+  { version: 3, name: "add_device_last_use", up: `
+ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
+UPDATE devices SET last_used_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE last_used_at IS NULL;
+CREATE INDEX IF NOT EXISTS devices_by_last_use ON devices (last_used_at);
+` },
 ];
 
 /**

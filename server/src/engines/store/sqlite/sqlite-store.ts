@@ -1,9 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { NewMessage, Store } from "../interface.ts";
 import { AppendWorker } from "./append-worker-client.ts";
 import { createSqliteBotStore } from "./bot-tables.ts";
+import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
@@ -15,10 +14,12 @@ import {
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
-  /** Database file; ":memory:" for a throwaway store. Its folder is created when missing. */
+  /** Database file; ":memory:" for a throwaway store. Its folder is created when missing (0700, the files 0600). */
   path: string;
   /** Hears what the schema migrations did at open (for the startup log). */
   onMigrated?: (report: MigrationReport) => void;
+  /** Hears which existing files and folders had modes looser than 0600/0700 and were tightened (for a warning). */
+  onTightened?: (changes: TightenedMode[]) => void;
 }
 
 /**
@@ -32,7 +33,10 @@ export interface SqliteStoreOptions {
  * schema migrations (migrations.ts).
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ":memory:") {
+    const tightened = secureDatabaseFiles(options.path);
+    if (tightened.length > 0) options.onTightened?.(tightened);
+  }
   const db = new DatabaseSync(options.path);
   configureConnection(db);
   // Before the append worker opens its connection: it expects the tables to be there.
@@ -61,7 +65,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async createDevice(d) {
-      q.insertDevice.run(d.deviceId, d.userId, d.deviceName, d.tokenHash, d.createdAt.getTime());
+      q.insertDevice.run(d.deviceId, d.userId, d.deviceName, d.tokenHash, d.createdAt.getTime(), (d.lastUsedAt ?? d.createdAt).getTime());
     },
     async getDeviceByTokenHash(hash) {
       const row = q.deviceByToken.get(hash);
@@ -73,6 +77,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async deleteDevice(userId, deviceId) {
       const row = q.deleteDevice.get(deviceId, userId);
       return row ? toDevice(row) : undefined;
+    },
+    async touchDevice(userId, deviceId, at) {
+      q.touchDevice.run(at.getTime(), deviceId, userId);
+    },
+    async deleteDevicesUnusedSince(cutoff, limit) {
+      // Every device has a last use here (migration 3 gave the older ones one).
+      return q.deleteDevicesUnusedSince.all(cutoff.getTime(), limit).map(toDevice);
+    },
+    async setPasswordHash(user, passwordHash) {
+      q.setPasswordHash.run(passwordHash, user.id);
     },
 
     async getOrCreateDirect(conv, members) {
@@ -105,10 +119,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         for (const m of members) q.upsertMember.run(m.conversationId, m.userId, m.role, m.joinedAt.getTime());
       });
     },
-    async removeMember(conversationId, userId) {
+    async removeMember(conversationId, userId, heir) {
       transaction(tx, () => {
         q.deleteMember.run(conversationId, userId);
         q.deleteReadState.run(conversationId, userId);
+        if (heir) q.upsertMember.run(heir.conversationId, heir.userId, heir.role, heir.joinedAt.getTime());
       });
     },
 

@@ -30,7 +30,13 @@ export function prepareAll(db: DatabaseSync) {
   return {
     insertUser: p("INSERT INTO users VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
     userByName: p("SELECT * FROM users WHERE username = ?"),
-    insertDevice: p("INSERT INTO devices VALUES (?, ?, ?, ?, ?)"),
+    insertDevice: p("INSERT INTO devices (device_id, user_id, device_name, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)"),
+    touchDevice: p("UPDATE devices SET last_used_at = ? WHERE device_id = ? AND user_id = ?"),
+    // Bot tokens (with a token scope) never expire from inactivity.
+    deleteDevicesUnusedSince: p(`DELETE FROM devices WHERE device_id IN (
+      SELECT device_id FROM devices WHERE last_used_at < ? AND device_id NOT IN (SELECT device_id FROM token_scopes) LIMIT ?)
+      RETURNING *`),
+    setPasswordHash: p("UPDATE users SET password_hash = ? WHERE id = ?"),
     deviceByToken: p("SELECT * FROM devices WHERE token_hash = ?"),
     devicesByUser: p("SELECT * FROM devices WHERE user_id = ? ORDER BY created_at, device_id"),
     deleteDevice: p("DELETE FROM devices WHERE device_id = ? AND user_id = ? RETURNING *"),
@@ -136,6 +142,7 @@ export const toUser = (r: Row): UserRecord => ({
 export const toDevice = (r: Row): DeviceRecord => ({
   deviceId: r.device_id as string, userId: r.user_id as string, deviceName: r.device_name as string,
   tokenHash: r.token_hash as string, createdAt: date(r.created_at),
+  lastUsedAt: r.last_used_at === null || r.last_used_at === undefined ? undefined : date(r.last_used_at),
 });
 /** Row to record. */
 export const toConversation = (r: Row): ConversationRecord => ({
