@@ -130,7 +130,9 @@ export function colourOf(styled: string, text: string): number | undefined {
     let colour: number | undefined;
     let plain = "";
     const colours: (number | undefined)[] = [];
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC, which is what we parse
     for (const part of row.split(/(\x1b\[[0-9;]*m)/)) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
       const sgr = /^\x1b\[([0-9;]*)m$/.exec(part);
       if (!sgr) {
         plain += part;
