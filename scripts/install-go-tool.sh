@@ -2,7 +2,7 @@
 # Installs one Go tool from the Go module proxy (`go install MODULE@VERSION`) into the tools cache
 # outside the repository, keyed by version, so that a machine builds it once:
 # $CHAT_TOOLS_DIR (default ~/.cache/chat-tools)/bin/NAME. Used by install-grpc-tools.sh and
-# install-k8s-tools.sh.   usage: install-go-tool.sh NAME MODULE VERSION
+# install-deploy-tools.sh.   usage: install-go-tool.sh NAME MODULE VERSION
 set -euo pipefail
 name="$1" module="$2" version="$3"
 dir="${CHAT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-tools}"

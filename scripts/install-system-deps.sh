@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs the test suite runs for real (no mocks): redis-server, tmux, chromium,
-# nginx, a JDK 17 and Maven (Cassandra 5 is resolved from Maven Central and run on the JDK), and
-# python3 with venv (for scripts/install-grpc-tools.sh).
+# nginx, openssl, a JDK 17 and Maven (Cassandra 5 is resolved from Maven Central and run on the JDK),
+# and python3 with venv (for scripts/install-grpc-tools.sh).
 # Idempotent: when every program is already there it does nothing at all, not even `apt-get update`.
 # The tests start their own Redis/nginx on free loopback ports, so the Debian services must NOT run:
 # a policy-rc.d blocks service starts during the install, and anything that still got started is stopped.
@@ -17,6 +17,8 @@ have redis-server || need+=(redis-server)
 have tmux || need+=(tmux)
 have chromium || need+=(chromium)
 have nginx || need+=(nginx)
+# The TLS tests make a throwaway CA and server certificate with it.
+have openssl || need+=(openssl)
 
 # Cassandra 5.0 runs on JDK 11 or 17 only, and the harness passes JDK 17 module flags: require a
 # JDK 17, either as the default java or installed side by side (the harness finds /usr/lib/jvm/java-17-*).

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { AgentPool } from "./load/agent-pool.ts";
 import { machineInfo, uptime } from "./machine.ts";
 import { type BenchOptions, parseOptions, type SystemName, usage } from "./options.ts";
+import { trustCaFile } from "./trust.ts";
 import { paths } from "./paths.ts";
 import { type BenchResult, ratios, type RunResult, writeResult } from "./results.ts";
 import { scenarios } from "./scenarios/index.ts";
@@ -68,6 +69,10 @@ if (import.meta.main) {
   } catch (err) {
     console.error((err as Error).message.includes("usage:") ? (err as Error).message : `${(err as Error).message}\n${usage}`);
     process.exit(2);
+  }
+  if (options.caFile) {
+    process.env.CHAT_CA_FILE = options.caFile; // the load agents inherit it
+    trustCaFile(options.caFile);
   }
   if (options.prepare) {
     const users = scenarios[options.scenario].users(options);

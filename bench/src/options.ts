@@ -33,6 +33,8 @@ export interface BenchOptions {
   redisUrl: string | undefined;
   scyllaContactPoints: string | undefined;
   url: string | undefined;
+  /** CA certificate (PEM) to trust for an `https://` url with a self-signed or private certificate. */
+  caFile: string | undefined;
   agents: number;
   /** Client stack of the chat devices. */
   client: ChatClient;
@@ -73,7 +75,8 @@ export const usage = `usage: npm run bench -- <${scenarioNames.join("|")}> [opti
   --nodes N             cluster: server processes (default 1)
   --redis-url URL       cluster: CHAT_REDIS_URL (the peer starts its own Redis unless given)
   --scylla-contact-points H:P[,H:P]   cluster: CHAT_SCYLLA_CONTACT_POINTS
-  --url URL             measure a running chat server instead of starting one
+  --url URL             measure a running chat server instead of starting one (http:// or https://)
+  --ca-file FILE        CA certificate (PEM) to trust for an https:// --url with a private certificate (CHAT_CA_FILE)
   --agents N            load agent processes (default 2; connections: one per 5000 devices)
   --client h2|connect   chat devices' client: plain node:http2 gRPC (default) or connect-node's transport
   --text-bytes N        message size (default 100)
@@ -94,7 +97,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       rate: { type: "string" }, duration: { type: "string" }, warmup: { type: "string" }, users: { type: "string" },
       groups: { type: "string" }, missed: { type: "string" }, "devices-per-user": { type: "string" },
       systems: { type: "string" }, rounds: { type: "string" }, target: { type: "string" }, nodes: { type: "string" },
-      "redis-url": { type: "string" }, "scylla-contact-points": { type: "string" }, url: { type: "string" },
+      "redis-url": { type: "string" }, "scylla-contact-points": { type: "string" }, url: { type: "string" }, "ca-file": { type: "string" },
       agents: { type: "string" }, client: { type: "string" }, "text-bytes": { type: "string" }, "connect-rate": { type: "string" },
       "heartbeat-ms": { type: "string" }, "cpu-prof": { type: "boolean" }, quick: { type: "boolean" }, prepare: { type: "boolean" },
       out: { type: "string" }, "fixture-dir": { type: "string" }, "register-concurrency": { type: "string" },
@@ -143,6 +146,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     redisUrl: values["redis-url"] ?? (env.CHAT_REDIS_URL || undefined),
     scyllaContactPoints: values["scylla-contact-points"] ?? (env.CHAT_SCYLLA_CONTACT_POINTS || undefined),
     url: values.url,
+    caFile: values["ca-file"] ?? (env.CHAT_CA_FILE || undefined),
     agents: num("agents", scenario === "connections" ? Math.ceil((users * devicesPerUser) / 5_000) : 2, 1),
     textBytes: num("text-bytes", 100, 24),
     connectRate: num("connect-rate", 500, 1),

@@ -5,8 +5,8 @@ import { Bot, fileCursorStore } from "./sdk/index.ts";
 
 // The echo bot: answers every message with "echo: <text>". Everything else (reconnects, resume,
 // answering once, skipping other bots) is the SDK's.
-const { server, token, state } = botArgs("echo-bot");
-const bot = new Bot({ server, token, cursors: fileCursorStore(join(state, "cursors.json")) });
+const { server, token, state, ca } = botArgs("echo-bot");
+const bot = new Bot({ server, token, ...(ca ? { ca } : {}), cursors: fileCursorStore(join(state, "cursors.json")) });
 bot.onMessage(({ message, reply }) => reply(`echo: ${message.text}`));
 await bot.start();
 console.error(`echo-bot: @${bot.user.username} (${bot.user.id}) on ${server}`);

@@ -23,11 +23,11 @@ const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86
 /** Longer waits do not fit one timer and are not what this small bot is for. */
 const maxDelayMs = 7 * units.d!;
 
-const { server, token, state } = botArgs("remind-bot");
+const { server, token, state, ca } = botArgs("remind-bot");
 const file = join(state, "reminders.json");
 const reminders = new Map<string, Reminder>(await load());
 const timers = new Map<string, NodeJS.Timeout>();
-const bot = new Bot({ server, token, cursors: fileCursorStore(join(state, "cursors.json")) });
+const bot = new Bot({ server, token, ...(ca ? { ca } : {}), cursors: fileCursorStore(join(state, "cursors.json")) });
 
 bot.command("remind", async ({ message, args, reply }) => {
   const match = /^(\d+)([smhd])$/.exec(args[0] ?? "");

@@ -6,6 +6,8 @@ import { join } from "node:path";
 export interface CliConfig {
   /** The server URL last logged in to. */
   server?: string;
+  /** The CA certificate file (PEM) that server's TLS certificate was checked against, when not a public CA. */
+  caFile?: string;
   /** The device's bearer token; absent when logged out. */
   token?: string;
   userId?: string;
@@ -59,4 +61,13 @@ export async function writeConfig(config: CliConfig, env: NodeJS.ProcessEnv = pr
 /** The server to talk to: `--server`, else `$CHAT_SERVER`, else the config file, else the default. */
 export function serverUrl(flag: string | undefined, config: CliConfig, env: NodeJS.ProcessEnv = process.env): string {
   return (flag || env.CHAT_SERVER || config.server || defaultServer).replace(/\/+$/, "");
+}
+
+/**
+ * The CA certificate file (PEM) to trust for an `https://` server with a self-signed or private
+ * certificate: `--ca-file`, else `$CHAT_CA_FILE`, else the one remembered at login; undefined trusts
+ * the system's CAs only (and `NODE_EXTRA_CA_CERTS`).
+ */
+export function caFileFor(flag: string | undefined, config: CliConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flag || env.CHAT_CA_FILE || config.caFile || undefined;
 }

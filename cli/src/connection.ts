@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { bearer, type ChatClients, createChatClients } from "@chat/client";
-import { type CliConfig, readConfig, serverUrl } from "./config.ts";
+import { type CliConfig, caFileFor, readConfig, serverUrl } from "./config.ts";
 
 /** A CLI run's view of the server: its URL, its config, and the clients on one HTTP/2 connection. */
 export interface Connection {
@@ -11,25 +12,36 @@ export interface Connection {
 }
 
 /**
- * gRPC over HTTP/2 (the bidirectional stream needs it). HTTP/2 pings notice a server that vanished
- * without closing the connection (a cable pulled, a VM frozen) within about 15 s, so the live
- * session reconnects instead of waiting forever on a dead socket.
+ * gRPC over HTTP/2 (the bidirectional stream needs it): h2c for `http://`, TLS for `https://`
+ * (checked against `caFile` when given, for a self-signed or private CA). HTTP/2 pings notice a
+ * server that vanished without closing the connection (a cable pulled, a VM frozen) within about
+ * 15 s, so the live session reconnects instead of waiting forever on a dead socket.
  */
-export function connect(server: string, config: CliConfig): Connection {
+export function connect(server: string, config: CliConfig, caFile?: string): Connection {
   const transport = createGrpcTransport({
     baseUrl: server,
     interceptors: [bearer(() => config.token)],
     pingIntervalMs: 10_000,
     pingTimeoutMs: 5_000,
+    ...(caFile ? { nodeOptions: { ca: readCa(caFile) } } : {}),
   });
   return { server, config, clients: createChatClients(transport) };
 }
 
 /** Connects as the logged-in device; fails with Unauthenticated when nobody is logged in. */
-export async function connectLoggedIn(serverFlag: string | undefined): Promise<Connection & { config: Required<Pick<CliConfig, "token" | "userId">> & CliConfig }> {
+export async function connectLoggedIn(options: { server?: string | undefined; caFile?: string | undefined }): Promise<Connection & { config: Required<Pick<CliConfig, "token" | "userId">> & CliConfig }> {
   const config = await readConfig();
   if (!config.token || !config.userId) {
     throw new ConnectError("not logged in: run `chat login <username>` or `chat register <username>` first", Code.Unauthenticated);
   }
-  return connect(serverUrl(serverFlag ?? undefined, config), config) as Connection & { config: Required<Pick<CliConfig, "token" | "userId">> & CliConfig };
+  return connect(serverUrl(options.server, config), config, caFileFor(options.caFile, config)) as Connection & { config: Required<Pick<CliConfig, "token" | "userId">> & CliConfig };
+}
+
+/** The CA certificate file's PEM; a message naming the file when it cannot be read. */
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`cannot read the CA file ${file} (--ca-file, CHAT_CA_FILE): ${(err as Error).message}`);
+  }
 }

@@ -8,7 +8,8 @@ import { exitWithError } from "./errors.ts";
 // The `chat` command: scriptable subcommands, or the full-screen client when given none.
 const program = new Command("chat")
   .description("Terminal chat client. Without a command, opens the interactive client (log in first).")
-  .option("--server <url>", "server URL (default: $CHAT_SERVER, the config file, or http://127.0.0.1:8080)")
+  .option("--server <url>", "server URL, http:// or https:// (default: $CHAT_SERVER, the config file, or http://127.0.0.1:8080)")
+  .option("--ca-file <path>", "CA certificate (PEM) to trust for an https:// server with a self-signed or private certificate (default: $CHAT_CA_FILE, or the one given at login)")
   .configureOutput({ outputError: (text, write) => write(`chat: ${text.replace(/^error: /, "")}`) })
   .action(async () => {
     const { runTui } = await import("./tui/run.ts");

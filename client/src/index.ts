@@ -14,6 +14,7 @@ export {
   type PendingMessage, reduceChat, type ShownMessage,
 } from "./chat-state.ts";
 export { bearer, type ChatClients, createChatClients } from "./clients.ts";
+export { asConnectionLoss } from "./connection-loss.ts";
 export { describeError } from "./describe-error.ts";
 export { FrameQueue } from "./frame-queue.ts";
 export { type EventMap, Listeners } from "./listeners.ts";

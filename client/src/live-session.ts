@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { asConnectionLoss } from "./connection-loss.ts";
 import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import {
   type FrameError, MembershipChange, type MembershipEvent, type Ready, type ReceiptEvent, type ResumeComplete,
@@ -197,7 +198,7 @@ export class LiveSession {
       try {
         await this.connectOnce((since) => (onlineSince = since));
       } catch (err) {
-        error = ConnectError.from(err);
+        error = asConnectionLoss(ConnectError.from(err));
       }
       if (this.stopped.signal.aborted) return;
       if (error?.code === Code.Unauthenticated) return this.finish(error);

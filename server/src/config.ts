@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LimitRules, parseLimitRules } from "./core/limits/throttle.ts";
+import { parseAddresses, parseRedisEndpoint } from "./engines/redis-endpoint.ts";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
 export interface Config {
@@ -13,7 +14,11 @@ export interface Config {
   nodeId: string;
   /** Where the embedded store keeps its file. */
   dataDir: string;
-  /** Redis URL; unset runs the in-process session map. */
+  /**
+   * Redis as one URL (see engines/redis-endpoint.ts): `redis://`, `rediss://`, `redis+sentinel://`
+   * or `redis+cluster://`, also built from `--redis-cluster` or `--redis-sentinels`; unset runs the
+   * in-process session map.
+   */
   redisUrl: string | undefined;
   /** ScyllaDB/Cassandra contact points ("host:port,host:port"); unset runs the embedded store. */
   scyllaContactPoints: string[];
@@ -54,6 +59,11 @@ export interface Config {
   /** PEM files of the certificate (chain) and key; both set serves TLS only (h2 and HTTP/1.1 by ALPN). */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  /**
+   * Where spans go (the OTLP/HTTP traces URL) when tracing is on: from `--otlp-endpoint`, else the
+   * standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`; undefined: off.
+   */
+  otlpTracesUrl: string | undefined;
 }
 
 /** The desktop app's renderer build in this repository (`npm run desktop:build`). */
@@ -65,6 +75,9 @@ const options = {
   "node-id": { type: "string", env: "CHAT_NODE_ID", default: "" },
   "data-dir": { type: "string", env: "CHAT_DATA_DIR", default: ".data" },
   "redis-url": { type: "string", env: "CHAT_REDIS_URL", default: "" },
+  "redis-cluster": { type: "string", env: "CHAT_REDIS_CLUSTER", default: "" },
+  "redis-sentinels": { type: "string", env: "CHAT_REDIS_SENTINELS", default: "" },
+  "redis-sentinel-master": { type: "string", env: "CHAT_REDIS_SENTINEL_MASTER", default: "mymaster" },
   "scylla-contact-points": { type: "string", env: "CHAT_SCYLLA_CONTACT_POINTS", default: "" },
   "scylla-keyspace": { type: "string", env: "CHAT_SCYLLA_KEYSPACE", default: "chat" },
   "scylla-datacenter": { type: "string", env: "CHAT_SCYLLA_DATACENTER", default: "datacenter1" },
@@ -90,6 +103,7 @@ const options = {
   "token-idle-expiry-ms": { type: "string", env: "CHAT_TOKEN_IDLE_EXPIRY_MS", default: String(30 * 86_400_000) },
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
+  "otlp-endpoint": { type: "string", env: "CHAT_OTLP_ENDPOINT", default: "" },
 } as const;
 
 /** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
@@ -115,7 +129,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     port: int("port", 0, 65535),
     nodeId: get("node-id") || randomUUID(),
     dataDir: get("data-dir"),
-    redisUrl: get("redis-url") || undefined,
+    redisUrl: redisUrl(get("redis-url"), get("redis-cluster"), get("redis-sentinels"), get("redis-sentinel-master")),
     scyllaContactPoints: list("scylla-contact-points"),
     scyllaKeyspace: get("scylla-keyspace"),
     scyllaDataCenter: get("scylla-datacenter"),
@@ -143,6 +157,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     tokenIdleExpiryMs: int("token-idle-expiry-ms", 60_000, 3_650 * 86_400_000),
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
+    otlpTracesUrl: otlpTracesUrl(get("otlp-endpoint"), env),
   };
   if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
@@ -150,4 +165,47 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(config.scyllaKeyspace)) throw new Error(`--scylla-keyspace "${config.scyllaKeyspace}" is not a valid keyspace name`);
   return config;
+}
+
+/**
+ * The one Redis URL the engines take, from whichever of `--redis-url`, `--redis-cluster` and
+ * `--redis-sentinels` is set (at most one may be); checked here so that a typo fails at start.
+ */
+function redisUrl(url: string, cluster: string, sentinels: string, master: string): string | undefined {
+  const set = [["--redis-url", url], ["--redis-cluster", cluster], ["--redis-sentinels", sentinels]].filter(([, v]) => v);
+  if (set.length > 1) throw new Error(`${set.map(([flag]) => flag).join(" and ")} are both set: name Redis one way`);
+  const setting = (flag: string, check: () => unknown) => {
+    try {
+      check();
+    } catch (err) {
+      throw new Error(`${flag}: ${(err as Error).message}`);
+    }
+  };
+  const join = (list: string) => parseAddresses(list).map((a) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`)).join(",");
+  if (cluster) {
+    setting("--redis-cluster (CHAT_REDIS_CLUSTER)", () => parseAddresses(cluster));
+    return `redis+cluster://${join(cluster)}`;
+  }
+  if (sentinels) {
+    setting("--redis-sentinels (CHAT_REDIS_SENTINELS)", () => parseAddresses(sentinels));
+    if (!master) throw new Error("--redis-sentinel-master (CHAT_REDIS_SENTINEL_MASTER) is empty: name the master the Sentinels watch");
+    return `redis+sentinel://${join(sentinels)}/${encodeURIComponent(master)}`;
+  }
+  if (!url) return undefined;
+  setting("--redis-url (CHAT_REDIS_URL)", () => parseRedisEndpoint(url));
+  return url;
+}
+
+/**
+ * The OTLP/HTTP traces URL, as OpenTelemetry's own variables define it: a base endpoint
+ * (`--otlp-endpoint`, `OTEL_EXPORTER_OTLP_ENDPOINT`) gets `/v1/traces` appended, the traces
+ * endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is used as it is; `OTEL_SDK_DISABLED=true` wins.
+ */
+function otlpTracesUrl(flag: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const base = flag || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = flag || !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? base && `${base.replace(/\/+$/, "")}/v1/traces` : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (!url) return undefined;
+  if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`--otlp-endpoint (CHAT_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT) must be an http:// or https:// URL, got "${url}"`);
+  return url;
 }

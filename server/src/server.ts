@@ -15,6 +15,9 @@ import { rawRequestContext, rawRequestKey } from "./transport/raw-request.ts";
 import { webClientFile } from "./transport/web-client.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { HealthMonitor } from "./observability/health-monitor.ts";
+import { tracedEngines } from "./observability/traced-engines.ts";
+import { activeTracer, startTracing } from "./observability/tracing.ts";
+import { tracingInterceptor } from "./observability/tracing-interceptor.ts";
 import { botScopeInterceptor } from "./rpc/bot-scope.ts";
 import { registerHealthService } from "./rpc/health-service.ts";
 import { registerReflectionService } from "./rpc/reflection-service.ts";
@@ -41,7 +44,15 @@ const readMaxBytes = 1024 * 1024;
 /** Starts a node: engines, domain, the Connect/gRPC/gRPC-Web handler, and the listening socket. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const onError = (err: unknown) => logger.error({ err }, "background task failed");
-  const engines = await createEngines(config, onError, (message, details) => logger.warn(details, message));
+  // Before the engines, so that their first Redis commands and store calls are traced too.
+  const tracing = config.otlpTracesUrl ? startTracing({ url: config.otlpTracesUrl, nodeId: config.nodeId }) : undefined;
+  const tracer = activeTracer();
+  const warn = (message: string, details: object) => logger.warn(details, message);
+  const untraced = await createEngines(config, onError, warn).catch(async (err: unknown) => {
+    await tracing?.shutdown();
+    throw err;
+  });
+  const engines = tracer ? tracedEngines(untraced, tracer) : untraced;
   const chat = await createChat({
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
@@ -51,11 +62,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
-  const metrics = createMetrics(chat);
   const health = new HealthMonitor({
     probes: engineProbes(engines),
     onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
   });
+  const metrics = createMetrics(chat, health);
   await health.probe();
   // The transport is built around the adapter, so the interceptor reaches it through this binding.
   let transport: HttpServer | undefined;
@@ -70,7 +81,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
       answerMalformedRequests(router);
     },
-    interceptors: [malformedRequestInterceptor(), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
+    interceptors: [malformedRequestInterceptor(), ...(tracer ? [tracingInterceptor(tracer)] : []), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {
@@ -101,7 +112,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  logger.info({ nodeId: config.nodeId, port, engines: engines.describe }, "chat server listening");
+  logger.info({ nodeId: config.nodeId, port, engines: engines.describe, tracing: config.otlpTracesUrl ?? "off" }, "chat server listening");
   return {
     url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, health, transport: server,
     async close() {
@@ -110,6 +121,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       chat.close();
       await server.shutdown(1_000);
       await engines.close();
+      await tracing?.shutdown();
     },
   };
 }

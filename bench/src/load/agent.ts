@@ -1,4 +1,5 @@
 import { Fleet } from "./fleet.ts";
+import { trustCaFile } from "../trust.ts";
 import type { AgentCommand, AgentReply } from "./protocol.ts";
 
 /**
@@ -6,6 +7,7 @@ import type { AgentCommand, AgentReply } from "./protocol.ts";
  * (agent-pool.ts). The load is spread over processes, not threads, because one process may hold at
  * most `ulimit -n` sockets and because each gets its own event loop and heap.
  */
+trustCaFile(process.env.CHAT_CA_FILE); // `--ca-file` of the coordinator, for an https:// server
 const tag = process.argv[2] ?? String(process.pid);
 const fleet = new Fleet(tag);
 

@@ -1,4 +1,4 @@
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import type { SendMessageResponse } from "@chat/gen/chat/v1/live_pb.js";
 import type { MembershipEvent } from "@chat/gen/chat/v1/live_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
@@ -9,8 +9,13 @@ import { type ClosableTransport, grpcJsTransport } from "./grpc-js-transport.ts"
 
 /** Options of {@link Bot}. */
 export interface BotOptions {
-  /** "host:port" of the chat server. */
+  /**
+   * The chat server: "host:port" or "http://host:port" for plaintext (h2c), "https://host:port" for
+   * TLS, checked against the system's CAs or `ca`.
+   */
   server: string;
+  /** PEM of the CA that signed an `https://` server's certificate (self-signed or private); the system's CAs by default. */
+  ca?: string | Buffer;
   /** An API token of the bot (BotService.CreateBotToken, by its owner). */
   token: string;
   /** Where handled positions are kept; a file `bot-cursors.json` in the working directory by default. */
@@ -21,7 +26,7 @@ export interface BotOptions {
   callTimeoutMs?: number;
   /** Reconnect delays (exponential with full jitter; 250 ms base, 10 s cap by default). */
   backoff?: BackoffOptions;
-  /** Channel credentials; plaintext by default. */
+  /** Channel credentials, replacing what `server` and `ca` imply (client certificates, say). */
   credentials?: grpc.ChannelCredentials;
   /** Where the SDK says what happens (handler failures, reconnects); stderr by default. */
   log?: (line: string) => void;
@@ -80,7 +85,10 @@ export class Bot {
 
   constructor(options: BotOptions) {
     this.options = options;
-    this.transport = grpcJsTransport({ address: options.server.replace(/^https?:\/\//, ""), token: options.token, ...(options.credentials ? { credentials: options.credentials } : {}) });
+    const tls = /^https:\/\//i.test(options.server);
+    const credentials = options.credentials
+      ?? (tls ? grpc.credentials.createSsl(options.ca === undefined ? null : Buffer.from(options.ca)) : grpc.credentials.createInsecure());
+    this.transport = grpcJsTransport({ address: options.server.replace(/^https?:\/\//i, "").replace(/\/+$/, ""), token: options.token, credentials });
     this.clients = createChatClients(this.transport);
     this.cursors = options.cursors ?? fileCursorStore("bot-cursors.json");
   }

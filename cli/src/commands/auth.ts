@@ -1,12 +1,14 @@
 import { hostname } from "node:os";
 import type { ChatClients } from "@chat/client";
-import { configPath, readConfig, serverUrl, writeConfig } from "../config.ts";
+import { caFileFor, configPath, readConfig, serverUrl, writeConfig } from "../config.ts";
 import { connect, connectLoggedIn } from "../connection.ts";
 import { type PasswordSource, readPassword } from "./password.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
   server?: string;
+  /** CA certificate (PEM) to trust for an `https://` server with a private certificate. */
+  caFile?: string;
 }
 
 /** How a new device calls itself in `ListSessions`. */
@@ -34,27 +36,28 @@ interface SignedIn {
 async function signIn(options: GlobalOptions & PasswordSource, done: string, call: (clients: ChatClients, password: string) => Promise<SignedIn>): Promise<void> {
   const config = await readConfig();
   const server = serverUrl(options.server, config);
+  const caFile = caFileFor(options.caFile, config);
   const password = await readPassword(options);
-  const res = await call(connect(server, {}).clients, password);
-  await writeConfig({ ...config, server, token: res.token, userId: res.user!.id, username: res.user!.username, deviceId: res.deviceId });
+  const res = await call(connect(server, {}, caFile).clients, password);
+  await writeConfig({ ...config, server, ...(caFile ? { caFile } : {}), token: res.token, userId: res.user!.id, username: res.user!.username, deviceId: res.deviceId });
   console.log(`${done} as @${res.user!.username}`);
 }
 
 /** `chat logout`: revokes this device's token on the server and forgets it. */
 export async function logout(options: GlobalOptions): Promise<void> {
-  const { clients, config } = await connectLoggedIn(options.server);
+  const { clients, config } = await connectLoggedIn(options);
   try {
     await clients.auth.logout({});
   } finally {
     // Forget the token even when the server cannot be told: a logged-out terminal must not keep it.
-    await writeConfig({ server: config.server });
+    await writeConfig({ server: config.server, ...(config.caFile ? { caFile: config.caFile } : {}) });
   }
   console.log("logged out");
 }
 
 /** `chat whoami`: the account and device the token belongs to, as the server sees it. */
 export async function whoami(options: GlobalOptions & { json?: boolean }): Promise<void> {
-  const { clients, server } = await connectLoggedIn(options.server);
+  const { clients, server } = await connectLoggedIn(options);
   const { user, deviceId } = await clients.auth.whoAmI({});
   if (options.json) {
     console.log(JSON.stringify({ userId: user!.id, username: user!.username, displayName: user!.displayName, deviceId, server }));

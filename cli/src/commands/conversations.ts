@@ -6,7 +6,7 @@ import type { GlobalOptions } from "./auth.ts";
 
 /** `chat ls`: the caller's conversations, most recently active first. */
 export async function listConversations(options: GlobalOptions & { json?: boolean }): Promise<void> {
-  const { clients, config } = await connectLoggedIn(options.server);
+  const { clients, config } = await connectLoggedIn(options);
   const { conversations } = await clients.conversations.listConversations({});
   const users = new UserDirectory(clients.users);
   await users.load(conversations.flatMap((c) => [...c.members.map((m) => m.userId), ...(c.lastMessage ? [c.lastMessage.senderId] : [])]));
@@ -26,7 +26,7 @@ export async function listConversations(options: GlobalOptions & { json?: boolea
 
 /** `chat users <prefix>`: who is there, by the start of a username or display name (to start a conversation with). */
 export async function searchUsers(query: string, options: GlobalOptions & { json?: boolean; limit: number }): Promise<void> {
-  const { clients } = await connectLoggedIn(options.server);
+  const { clients } = await connectLoggedIn(options);
   const { users, presence } = await clients.users.searchUsers({ query, pageSize: options.limit });
   if (users.length === 0 && !options.json) console.error(`nobody's name starts with "${query}"`);
   users.forEach((u, i) => console.log(options.json ? userJson(u, presence[i]) : userLine(u, presence[i])));

@@ -24,7 +24,7 @@ export interface PrintOptions extends GlobalOptions {
 export async function send(target: string, text: string | undefined, options: PrintOptions & { wait: number }): Promise<void> {
   const body = text ?? (await readAll(process.stdin)).replace(/\n$/, "");
   if (body.trim() === "") throw new ConnectError("nothing to send: give a text or pipe one in", Code.InvalidArgument);
-  const { clients, config } = await connectLoggedIn(options.server);
+  const { clients, config } = await connectLoggedIn(options);
   const clientMessageId = globalThis.crypto.randomUUID();
   const { ack, conversation } = await whileUnavailable(options.wait * 1000, async () => {
     const conversation = await resolveConversation(clients, target);
@@ -58,7 +58,7 @@ async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Prom
 
 /** `chat history <conversation|@user> [--limit n]`: the newest messages, oldest first. */
 export async function history(target: string, options: PrintOptions & { limit: number }): Promise<void> {
-  const { clients } = await connectLoggedIn(options.server);
+  const { clients } = await connectLoggedIn(options);
   const conversation = await resolveConversation(clients, target);
   const { messages } = await clients.history.listMessages({ conversationId: conversation.id, direction: Direction.BACKWARD, limit: options.limit });
   const users = new UserDirectory(clients.users);
@@ -71,7 +71,7 @@ export async function history(target: string, options: PrintOptions & { limit: n
  * session, so it survives server restarts without losing or repeating a line. Runs until Ctrl-C.
  */
 export async function tail(target: string, options: PrintOptions): Promise<void> {
-  const { clients, config } = await connectLoggedIn(options.server);
+  const { clients, config } = await connectLoggedIn(options);
   const conversation = await resolveConversation(clients, target);
   const users = new UserDirectory(clients.users);
   // Only what comes after now, and nothing replayed from the other conversations.

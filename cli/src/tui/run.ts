@@ -15,7 +15,7 @@ import { readSettings } from "./settings.ts";
 export async function runTui(options: GlobalOptions): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new Error("the interactive client needs a terminal; see `chat --help` for the scriptable commands");
   const settings = await readSettings();
-  const { clients, config } = await connectLoggedIn(options.server);
+  const { clients, config } = await connectLoggedIn(options);
   const session = new LiveSession({ clients });
   let quit: () => void = () => {};
   const done = new Promise<void>((resolve) => (quit = resolve));

@@ -4,6 +4,7 @@ import type { Broker } from "./broker/interface.ts";
 import { createMemoryBroker } from "./broker/memory/memory-broker.ts";
 import { createRedisBroker } from "./broker/redis/redis-broker.ts";
 import type { RateLimiter } from "./limits/interface.ts";
+import { describeRedisEndpoint, parseRedisEndpoint } from "./redis-endpoint.ts";
 import { createMemoryRateLimiter } from "./limits/memory/memory-rate-limiter.ts";
 import { createRedisRateLimiter } from "./limits/redis/redis-rate-limiter.ts";
 import type { ControlPlane } from "./control/interface.ts";
@@ -46,9 +47,9 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const scylla = config.scyllaContactPoints.length > 0;
   const scyllaOptions = scylla ? scyllaStoreOptions(config) : undefined;
   if (config.redisUrl && !scylla) {
-    throw new Error("CHAT_REDIS_URL (--redis-url) is set without CHAT_SCYLLA_CONTACT_POINTS: Redis lets several nodes " +
-      "serve one cluster, and several nodes cannot share one SQLite file. Set CHAT_SCYLLA_CONTACT_POINTS too, " +
-      "or unset CHAT_REDIS_URL to run a single node.");
+    throw new Error("CHAT_REDIS_URL (--redis-url, --redis-cluster or --redis-sentinels) is set without CHAT_SCYLLA_CONTACT_POINTS: " +
+      "Redis lets several nodes serve one cluster, and several nodes cannot share one SQLite file. Set " +
+      "CHAT_SCYLLA_CONTACT_POINTS too, or unset the Redis setting to run a single node.");
   }
   const sqlitePath = join(config.dataDir, "chat.sqlite");
   let schema = "";
@@ -66,7 +67,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
   const limiter = url ? createRedisRateLimiter({ url, ...(onError ? { onError } : {}) }) : createMemoryRateLimiter();
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
-  const liveName = url ? `redis(${new URL(url).host})` : "memory";
+  const liveName = url ? describeRedisEndpoint(parseRedisEndpoint(url)) : "memory";
   return {
     store, sessions, broker, control, limiter,
     describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName}`,

@@ -1,23 +1,54 @@
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
+import { parseRedisEndpoint } from "./redis-endpoint.ts";
+
+/** A connection to the engines' Redis: one server (also as elected by Sentinel), or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
 
 /**
- * A Redis connection for the engines. While Redis is unreachable, commands wait in ioredis's queue
- * and go out once it is back; after a few failed reconnects they fail instead, so that a caller
- * (a send waiting to fan out) gets an error rather than hanging for as long as Redis is down.
+ * A Redis connection for the engines, to any deployment `url` names (see redis-endpoint.ts). While
+ * Redis is unreachable, commands wait in ioredis's queue and go out once it is back; after a few
+ * failed reconnects they fail instead, so that a caller (a send waiting to fan out) gets an error
+ * rather than hanging for as long as Redis is down.
  *
  * Connection errors go to `onError`: ioredis emits them on every failed reconnect, and an emitter
  * with no "error" listener prints "Unhandled error event" and a stack instead of a log line.
  */
-export function createRedisClient(url: string, name: string, onError: (error: unknown) => void): Redis {
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 5 });
+export function createRedisClient(url: string, name: string, onError: (error: unknown) => void): RedisConnection {
+  const endpoint = parseRedisEndpoint(url);
+  const common = { connectionName: name, maxRetriesPerRequest: 5 };
+  let redis: RedisConnection;
+  if (endpoint.kind === "server") {
+    redis = new Redis(url, common);
+  } else if (endpoint.kind === "sentinel") {
+    const { sentinels, masterName, db, username, password } = endpoint;
+    redis = new Redis({ ...common, sentinels, name: masterName, db, username, password, sentinelUsername: username, sentinelPassword: password });
+  } else {
+    const { nodes, username, password } = endpoint;
+    // Sharded subscribers: one subscriber connection per master, so that SSUBSCRIBE reaches the shard
+    // that owns each channel (see RedisPubSub).
+    redis = new Cluster(nodes, { redisOptions: { ...common, username, password }, shardedSubscribers: true });
+  }
   redis.on("error", (err: unknown) => onError(new Error(`redis connection ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
   return redis;
+}
+
+/** Whether `url` names a Redis Cluster: its engines then keep every script's keys in one hash slot. */
+export function isRedisCluster(url: string): boolean {
+  return parseRedisEndpoint(url).kind === "cluster";
+}
+
+/** Closes a connection politely, or drops it when Redis is down (no goodbye can be said then). */
+export async function closeRedis(redis: RedisConnection): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
 }
 
 /**
  * A Lua script run with EVALSHA, sent again with EVAL when Redis does not know it (first use, or
  * after a restart emptied its script cache). Scripts make read-then-write steps atomic.
+ *
+ * Every key a script touches must be in `keys` (never named inside the script), and in a Redis
+ * Cluster they must share one hash slot: Redis refuses a script whose keys span slots (CROSSSLOT).
  */
 export class LuaScript {
   private readonly lua: string;
@@ -28,7 +59,7 @@ export class LuaScript {
     this.sha = createHash("sha1").update(lua).digest("hex");
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisConnection, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {

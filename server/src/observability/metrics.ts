@@ -2,6 +2,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Chat } from "../core/chat.ts";
 import { cqlRequests } from "../engines/store/scylla/cql.ts";
+import type { HealthMonitor } from "./health-monitor.ts";
 
 /** Prometheus metrics of one node, served at /metrics. */
 export interface Metrics {
@@ -12,9 +13,11 @@ export interface Metrics {
 
 /**
  * Creates the node's metrics: process defaults, RPCs by method and code (unary calls timed; streams
- * counted when they end), and the number of open streams.
+ * counted when they end), open streams, messages by outcome, frames delivered, CQL requests, and
+ * whether the node serves. deploy/grafana/ and deploy/prometheus/ use them (a test checks that every
+ * name they use is here).
  */
-export function createMetrics(chat: Chat): Metrics {
+export function createMetrics(chat: Chat, health: HealthMonitor): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const calls = new Counter({
@@ -33,6 +36,24 @@ export function createMetrics(chat: Chat): Metrics {
     labelNames: ["kind"], registers: [registry],
     collect() { for (const [kind, n] of Object.entries(cqlRequests)) this.set({ kind }, n); },
   });
+  // Sends also arrive as frames of the bidirectional Stream, which chat_rpc_total counts once per
+  // stream: these count every message, whichever way it came.
+  const sent = countedFrom(() => chat.messages.counts);
+  new Counter({
+    name: "chat_messages_total", help: "Sends by outcome: stored (new message durable), duplicate (a retry of a stored one), unavailable (refused: the store did not answer in time).",
+    labelNames: ["outcome"], registers: [registry],
+    collect() { for (const [outcome, n] of sent()) this.inc({ outcome }, n); },
+  });
+  const delivered = countedFrom(() => ({ frames: chat.hub.deliveredFrames }));
+  new Counter({
+    name: "chat_deliveries_total", help: "Frames (messages, receipts, typing, presence) queued on this node's streams.", registers: [registry],
+    collect() { for (const [, n] of delivered()) this.inc(n); },
+  });
+  new Gauge({
+    name: "chat_serving", help: "1 while the node serves, 0 while it drains or cannot reach its store or Redis (as grpc.health.v1 and /healthz).",
+    registers: [registry],
+    collect() { this.set(health.health.serving ? 1 : 0); },
+  });
   const interceptor: Interceptor = (next) => async (req) => {
     const method = req.method.name;
     const end = req.stream ? undefined : duration.startTimer({ method });
@@ -48,4 +69,14 @@ export function createMetrics(chat: Chat): Metrics {
     }
   };
   return { registry, interceptor };
+}
+
+/** Reads monotonic counts kept elsewhere and yields what each grew by since the last read (what a Counter adds). */
+function countedFrom(read: () => Record<string, number>): () => [string, number][] {
+  const seen: Record<string, number> = {};
+  return () => Object.entries(read()).map(([key, n]) => {
+    const grew = n - (seen[key] ?? 0);
+    seen[key] = n;
+    return [key, grew];
+  });
 }

@@ -126,6 +126,10 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
       secure.on("error", () => secure.destroy());
       secure.once("secure", () => {
         clearTimeout(firstBytes);
+        // What tls.Server does before 'secureConnection': the HTTP/2 session waits for a
+        // 'secureConnect' (a client-side event) while the socket still says it is connecting, so
+        // without this every h2 connection over TLS stalled until the SETTINGS deadline.
+        (secure as tls.TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
         dispatch(connection, secure, secure.alpnProtocol === "h2");
       });
       return;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -88,6 +88,7 @@ describe("chat-server backup and restore", () => {
       const during = acked.length - before.length;
       expect(backup.code, backup.output).toBe(0);
       expect(backup.output).toMatch(/backed up .* schema version \d+, 4 users, 3 conversations, \d+ messages/);
+      expect(statSync(backupFile).mode & 0o777, "owner-only, like the store").toBe(0o600);
       await waitForAcks(acked.length + 30); // the node kept serving after the backup
 
       // The same copy taken in this process, where "ACKed before" is exact: the call blocks the
@@ -112,6 +113,7 @@ describe("chat-server backup and restore", () => {
       const restoredDir = join(dirs, "restored");
       const restore = await chatServer("restore", backupFile, "--data-dir", restoredDir);
       expect(restore.code, restore.output).toBe(0);
+      expect(statSync(join(restoredDir, "chat.sqlite")).mode & 0o777).toBe(0o600);
       server = await startNode({ dataDir: restoredDir });
       const onRestored = (u: TestUser): TestUser => ({ ...u, clients: clientsFor(transportFor(server!.url, "grpc", u.token)) });
       for (const [i, conversationId] of conversations.entries()) {

@@ -74,7 +74,7 @@ describe("deploy/k8s, linted by kubeconform against the vendored schemas", () =>
   ], { timeout: 60_000 });
 
   beforeAll(async () => {
-    const { stdout } = await run("bash", [join(repoRoot, "scripts", "install-k8s-tools.sh")], { timeout: 600_000 });
+    const { stdout } = await run("bash", [join(repoRoot, "scripts", "install-deploy-tools.sh"), "kubeconform"], { timeout: 600_000 });
     kubeconform = join(stdout.trim(), "bin", "kubeconform");
   }, 600_000);
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { freePort } from "./free-port.ts";
 export interface RedisHandle {
   /** `redis://127.0.0.1:PORT`, ready for ioredis. */
   url: string;
+  port: number;
   /** Kills the server and deletes its temp dir. Safe to call twice. */
   stop(): Promise<void>;
   /**
@@ -46,15 +47,25 @@ async function tail(file: string, lines = 30): Promise<string> {
   return text.split("\n").slice(-lines).join("\n");
 }
 
+/** Options of {@link startRedis}, for the Cluster and Sentinel setups built from it. */
+export interface StartRedisOptions {
+  /** More command-line options (`--cluster-enabled yes`, `--sentinel`). */
+  args?: string[];
+  /** A config file's text, written to the server's temp dir and passed first (Sentinel needs one it can rewrite). */
+  config?: string;
+}
+
 /**
  * Starts Debian's `redis-server` on a free loopback port, keeping nothing on disk
  * (`--save ''`, `--appendonly no`), and resolves once it answers PING.
  * Install the binary with `scripts/install-system-deps.sh`.
  */
-export async function startRedis(): Promise<RedisHandle> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisHandle> {
   const dir = await mkdtemp(join(tmpdir(), "chat-redis-"));
   const logFile = join(dir, "redis.log");
   const port = await freePort();
+  const configFile = join(dir, "redis.conf");
+  if (options.config !== undefined) await writeFile(configFile, options.config);
   let child: ChildProcess | undefined;
   let stopped = false;
 
@@ -70,6 +81,7 @@ export async function startRedis(): Promise<RedisHandle> {
     const proc = spawn(
       "redis-server",
       [
+        ...(options.config !== undefined ? [configFile] : []),
         "--port", String(port),
         "--bind", "127.0.0.1",
         "--save", "",
@@ -77,6 +89,7 @@ export async function startRedis(): Promise<RedisHandle> {
         "--dir", dir,
         "--daemonize", "no",
         "--loglevel", "warning",
+        ...(options.args ?? []),
       ],
       { stdio: ["ignore", log.fd, log.fd] },
     );
@@ -124,6 +137,7 @@ export async function startRedis(): Promise<RedisHandle> {
 
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
     async stop() {
       if (stopped) return;
       stopped = true;

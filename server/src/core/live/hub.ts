@@ -20,9 +20,17 @@ export class Hub {
     return true;
   }
 
+  /** Frames queued on this node's connections since start (for /metrics: fan-out per message). */
+  deliveredFrames = 0;
+
   /** Queues a frame on every connection of the given users on this node. */
   deliver(userIds: readonly string[], frame: ServerFrame): void {
-    for (const userId of userIds) for (const c of this.byUser.get(userId) ?? []) c.send(frame);
+    for (const userId of userIds) {
+      for (const c of this.byUser.get(userId) ?? []) {
+        c.send(frame);
+        this.deliveredFrames++;
+      }
+    }
   }
 
   /** The connections of one user on this node. */

@@ -26,6 +26,8 @@ export class Messages {
   private readonly membership: Membership;
   private readonly dispatcher: Dispatcher;
   private readonly throttle: Throttle;
+  /** Sends since start by outcome (for /metrics): stored new, a retry of a stored one, refused as unavailable. */
+  readonly counts = { stored: 0, duplicate: 0, unavailable: 0 };
   /** Called after a message is stored (typing indicators end when their author sends). */
   onSent: (caller: Caller, conversationId: string) => void = () => {};
 
@@ -52,9 +54,11 @@ export class Messages {
       text: req.text, sentAt: new Date(),
     }).catch((err: unknown) => {
       // Not stored, or not provably: the client retries with the same id, which the store dedupes.
+      if (err instanceof StoreUnavailable) this.counts.unavailable++;
       throw err instanceof StoreUnavailable ? unavailable(err.message) : err;
     });
     const ack = stored.then(async ({ message, duplicate }) => {
+      this.counts[duplicate ? "duplicate" : "stored"]++;
       if (!duplicate) this.onSent(caller, message.conversationId);
       // A retry publishes again: the first try may have been stored by a node that died, or whose
       // answer was lost, before it published. Devices drop a seq they already have.

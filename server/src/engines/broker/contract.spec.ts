@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create, equals } from "@bufbuild/protobuf";
 import { ServerFrameSchema, type ServerFrame } from "@chat/gen/chat/v1/live_pb.js";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisDeployments } from "../../../test/services/redis-deployments.ts";
 import type { Broker, Delivery } from "./interface.ts";
 import { createMemoryBroker } from "./memory/memory-broker.ts";
 import { createRedisBroker } from "./redis/redis-broker.ts";
@@ -13,12 +14,15 @@ import { createRedisBroker } from "./redis/redis-broker.ts";
  */
 interface BrokerEngine {
   name: string;
-  open(): Broker;
+  open(): Promise<Broker>;
 }
 
 const engines: BrokerEngine[] = [
-  { name: "memory", open: ((shared = createMemoryBroker()) => () => shared)() },
-  { name: "redis", open: ((keyPrefix = `test:${randomUUID()}:`) => () => createRedisBroker({ url: inject("redisUrl"), keyPrefix }))() },
+  { name: "memory", open: ((shared = createMemoryBroker()) => async () => shared)() },
+  ...redisDeployments.map((redis): BrokerEngine => ({
+    name: redis.name,
+    open: ((keyPrefix = `test:${randomUUID()}:`) => async () => createRedisBroker({ url: await redis.url(), keyPrefix }))(),
+  })),
 ];
 
 describe.each(engines)("Broker contract: $name", (engine) => {
@@ -28,8 +32,8 @@ describe.each(engines)("Broker contract: $name", (engine) => {
   const received = new Map<string, Delivery[][]>();
   const nodes = { a: `a-${randomUUID()}`, b: `b-${randomUUID()}` };
   beforeAll(async () => {
-    a = engine.open();
-    b = engine.open();
+    a = await engine.open();
+    b = await engine.open();
     for (const [broker, node] of [[a, nodes.a], [b, nodes.b]] as const) {
       received.set(node, []);
       await broker.subscribe(node, (deliveries) => received.get(node)!.push(deliveries));

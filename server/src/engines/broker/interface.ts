@@ -21,6 +21,8 @@ export interface Broker {
 export interface Delivery {
   userIds: string[];
   frame: ServerFrame;
+  /** The W3C traceparent of the work that made the frame, when tracing is on: the trace goes on at the receiving node. */
+  traceparent?: string;
 }
 
 /** Receives the deliveries addressed to this node. */

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisDeployments } from "../../../test/services/redis-deployments.ts";
+import { createRedisPubSub } from "../redis-pubsub.ts";
 import type { ControlCommand, ControlPlane } from "./interface.ts";
 import { createMemoryControlPlane } from "./memory/memory-control-plane.ts";
 import { createRedisControlPlane } from "./redis/redis-control-plane.ts";
@@ -12,26 +13,26 @@ import { createRedisControlPlane } from "./redis/redis-control-plane.ts";
  */
 interface ControlEngine {
   name: string;
-  open(): ControlPlane;
+  open(onError?: (error: unknown) => void): Promise<ControlPlane>;
   /** Publishes raw bytes on the plane's channel, as a stray or newer publisher would; absent for memory. */
   inject?: (payload: string) => Promise<void>;
 }
 
 const redisPrefix = `test:${randomUUID()}:`;
 const engines: ControlEngine[] = [
-  { name: "memory", open: ((shared = createMemoryControlPlane()) => () => shared)() },
-  {
-    name: "redis",
-    open: () => createRedisControlPlane({ url: inject("redisUrl"), keyPrefix: redisPrefix }),
+  { name: "memory", open: ((shared = createMemoryControlPlane()) => async () => shared)() },
+  ...redisDeployments.map((redis): ControlEngine => ({
+    name: redis.name,
+    open: async (onError) => createRedisControlPlane({ url: await redis.url(), keyPrefix: redisPrefix, ...(onError ? { onError } : {}) }),
     inject: async (payload) => {
-      const raw = new Redis(inject("redisUrl"));
+      const raw = createRedisPubSub(await redis.url(), "chat-test-inject", () => {});
       try {
         await raw.publish(`${redisPrefix}control`, payload);
       } finally {
-        raw.disconnect();
+        await raw.close();
       }
     },
-  },
+  })),
 ];
 
 describe.each(engines)("ControlPlane contract: $name", (engine) => {
@@ -41,11 +42,11 @@ describe.each(engines)("ControlPlane contract: $name", (engine) => {
   const received = new Map<string, ControlCommand[]>([[nodes.a, []], [nodes.b, []]]);
   const errors: unknown[] = [];
   beforeAll(async () => {
-    a = engine.open();
-    b = engine === engines[1] ? createRedisControlPlane({ url: inject("redisUrl"), keyPrefix: redisPrefix, onError: (e) => errors.push(e) }) : engine.open();
+    a = await engine.open();
+    b = await engine.open((e) => errors.push(e));
     await a.subscribe(nodes.a, (c) => received.get(nodes.a)!.push(c));
     await b.subscribe(nodes.b, (c) => received.get(nodes.b)!.push(c));
-  });
+  }, 30_000);
   afterAll(async () => {
     await Promise.all(a === b ? [a.close()] : [a.close(), b.close()]);
   });

@@ -1,24 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisDeployments } from "../../../test/services/redis-deployments.ts";
 import type { RateLimiter } from "./interface.ts";
 import { createMemoryRateLimiter } from "./memory/memory-rate-limiter.ts";
 import { createRedisRateLimiter } from "./redis/redis-rate-limiter.ts";
 
 /** Each engine under test; two Redis limiters share their buckets as two nodes of a cluster do. */
-const engines: { name: string; open(): [RateLimiter, RateLimiter] }[] = [
-  { name: "memory", open: () => ((l) => [l, l] as [RateLimiter, RateLimiter])(createMemoryRateLimiter()) },
-  {
-    name: "redis",
-    open: () => {
+const engines: { name: string; open(): Promise<[RateLimiter, RateLimiter]> }[] = [
+  { name: "memory", open: async () => ((l) => [l, l] as [RateLimiter, RateLimiter])(createMemoryRateLimiter()) },
+  ...redisDeployments.map((redis) => ({
+    name: redis.name,
+    open: async (): Promise<[RateLimiter, RateLimiter]> => {
       const keyPrefix = `test:${randomUUID()}:`;
-      return [createRedisRateLimiter({ url: inject("redisUrl"), keyPrefix }), createRedisRateLimiter({ url: inject("redisUrl"), keyPrefix })];
+      const url = await redis.url();
+      return [createRedisRateLimiter({ url, keyPrefix }), createRedisRateLimiter({ url, keyPrefix })];
     },
-  },
+  })),
 ];
 
 describe.each(engines)("RateLimiter contract: $name", (engine) => {
-  const [a, b] = engine.open();
+  let a: RateLimiter;
+  let b: RateLimiter;
+  beforeAll(async () => {
+    [a, b] = await engine.open();
+  }, 30_000);
   afterAll(async () => {
     await a.close();
     if (b !== a) await b.close();

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisDeployments } from "../../../test/services/redis-deployments.ts";
 import type { DeviceSession, SessionMap } from "./interface.ts";
 import { createMemorySessionMap } from "./memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./redis/redis-session-map.ts";
@@ -14,26 +15,26 @@ const ttlMs = 600;
  */
 interface SessionEngine {
   name: string;
-  open(): SessionMap;
+  open(): Promise<SessionMap>;
   /** Whether entries lapse without refresh (the memory map relies on the node removing them). */
   expires: boolean;
 }
 
 const engines: SessionEngine[] = [
-  { name: "memory", expires: false, open: ((shared = createMemorySessionMap()) => () => shared)() },
-  {
-    name: "redis", expires: true,
-    open: ((keyPrefix = `test:${randomUUID()}:`) => () => createRedisSessionMap({ url: inject("redisUrl"), ttlMs, keyPrefix }))(),
-  },
+  { name: "memory", expires: false, open: ((shared = createMemorySessionMap()) => async () => shared)() },
+  ...redisDeployments.map((redis): SessionEngine => ({
+    name: redis.name, expires: true,
+    open: ((keyPrefix = `test:${randomUUID()}:`) => async () => createRedisSessionMap({ url: await redis.url(), ttlMs, keyPrefix }))(),
+  })),
 ];
 
 describe.each(engines)("SessionMap contract: $name", (engine) => {
   let a: SessionMap;
   let b: SessionMap;
-  beforeAll(() => {
-    a = engine.open();
-    b = engine.open();
-  });
+  beforeAll(async () => {
+    a = await engine.open();
+    b = await engine.open();
+  }, 30_000);
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
   });

@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { describe, expect, it } from "vitest";
 import { decodeDeliveries, encodeDeliveries } from "./envelope.ts";
@@ -10,6 +10,18 @@ describe("broker envelope", () => {
   it("round-trips a batch", () => {
     expect(decodeDeliveries(bytes)).toEqual([{ userIds: ["ü", "v"], frame }, { userIds: [], frame }]);
     expect(decodeDeliveries(encodeDeliveries([]))).toEqual([]);
+  });
+
+  it("carries each delivery's traceparent, and keeps the untraced bytes of the previous release", () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const traced = [{ userIds: ["u"], frame, traceparent }, { userIds: [], frame }];
+    expect(decodeDeliveries(encodeDeliveries(traced))).toEqual(traced);
+    // The previous release wrote: count, per delivery userCount, (length, id)*, length, frame.
+    const frameBytes = toBinary(ServerFrameSchema, frame);
+    const word = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    const previous = Buffer.concat([word(1), word(1), word(1), Buffer.from("u"), word(frameBytes.length), frameBytes]);
+    expect(encodeDeliveries([{ userIds: ["u"], frame }])).toEqual(previous);
+    expect(() => decodeDeliveries(encodeDeliveries(traced).subarray(0, 40))).toThrow(/truncated/);
   });
 
   it("refuses truncated or overlong input rather than deliver part of a batch", () => {

@@ -1,10 +1,10 @@
-import { createRedisClient } from "../../redis-client.ts";
+import { createRedisPubSub } from "../../redis-pubsub.ts";
 import type { ControlHandler, ControlPlane } from "../interface.ts";
 import { decodeCommand, encodeCommand } from "./control-codec.ts";
 
 /** Options of {@link createRedisControlPlane}. */
 export interface RedisControlPlaneOptions {
-  /** `redis://host:port`. */
+  /** Where Redis is: `redis://host:port`, or a Cluster or Sentinel URL (see redis-endpoint.ts). */
   url: string;
   /** Prefix of the channel name ("chat:" by default, giving `chat:control`). */
   keyPrefix?: string;
@@ -13,38 +13,32 @@ export interface RedisControlPlaneOptions {
 }
 
 /**
- * A control plane over one Redis pub/sub channel that every node subscribes to. Subscribing needs
- * a connection of its own; ioredis subscribes it again after a reconnect. At most once, as the
+ * A control plane over one Redis pub/sub channel that every node subscribes to (a sharded channel
+ * on a Redis Cluster, see redis-pubsub.ts); a reconnect subscribes again. At most once, as the
  * interface says: a node reconnecting while a command goes out misses it.
  */
 export function createRedisControlPlane(options: RedisControlPlaneOptions): ControlPlane {
   const channel = `${options.keyPrefix ?? "chat:"}control`;
   const onError = options.onError ?? (() => {});
-  const publisher = createRedisClient(options.url, "chat-control-publish", onError);
-  const subscriber = createRedisClient(options.url, "chat-control-subscribe", onError);
+  const pubsub = createRedisPubSub(options.url, "chat-control", onError);
   const handlers = new Map<string, ControlHandler>();
-  subscriber.on("message", (name: string, payload: string) => {
-    if (name !== channel) return;
-    try {
-      const command = decodeCommand(payload);
-      for (const handler of handlers.values()) handler(command);
-    } catch (err) {
-      onError(err);
-    }
-  });
+  const onMessage = (payload: Buffer) => {
+    const command = decodeCommand(payload.toString()); // a malformed one throws: pubsub reports it
+    for (const handler of handlers.values()) handler(command);
+  };
   let subscribed: Promise<unknown> | undefined;
 
   return {
     async publish(command) {
-      await publisher.publish(channel, encodeCommand(command));
+      await pubsub.publish(channel, encodeCommand(command));
     },
     async subscribe(nodeId, handler) {
       handlers.set(nodeId, handler);
-      await (subscribed ??= subscriber.subscribe(channel));
+      await (subscribed ??= pubsub.subscribe(channel, onMessage));
     },
     async close() {
       handlers.clear();
-      await Promise.all([publisher, subscriber].map((r) => r.quit().catch(() => r.disconnect()))); // Redis down: no polite goodbye
+      await pubsub.close();
     },
   };
 }

@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
-import { createRedisClient, LuaScript } from "../../redis-client.ts";
+import { closeRedis, createRedisClient, LuaScript, type RedisConnection } from "../../redis-client.ts";
 import type { BucketRule, LockoutRule, RateLimiter } from "../interface.ts";
 
 /** Options of the Redis limiter. */
 export interface RedisRateLimiterOptions {
+  /** Where Redis is: `redis://host:port`, or a Cluster or Sentinel URL (see redis-endpoint.ts). */
   url: string;
   /** Prefix of every key (tests isolate themselves by it). Default "chat:limit:". */
   keyPrefix?: string;
@@ -50,9 +50,12 @@ if not u or u <= now then return 0 end
 return u - now
 `);
 
-/** The cluster limiter: every node of a cluster takes from the same buckets in Redis. */
+/**
+ * The cluster limiter: every node of a cluster takes from the same buckets in Redis. Each script
+ * touches one key, so on a Redis Cluster the buckets spread over the shards as they are.
+ */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
-  const redis: Redis = createRedisClient(options.url, "chat-rate-limiter", (err) => options.onError?.(err));
+  const redis: RedisConnection = createRedisClient(options.url, "chat-rate-limiter", (err) => options.onError?.(err));
   const prefix = options.keyPrefix ?? "chat:limit:";
   return {
     async take(key: string, rule: BucketRule): Promise<number> {
@@ -68,7 +71,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       await redis.del(prefix + key);
     },
     async close(): Promise<void> {
-      await redis.quit();
+      await closeRedis(redis);
     },
   };
 }

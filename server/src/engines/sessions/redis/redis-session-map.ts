@@ -1,10 +1,10 @@
-import { createRedisClient } from "../../redis-client.ts";
+import { closeRedis, createRedisClient, isRedisCluster } from "../../redis-client.ts";
 import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
-import { addScript, expireScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
+import { addScript, expireScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
 
 /** Options of {@link createRedisSessionMap}. */
 export interface RedisSessionMapOptions {
-  /** `redis://host:port`. */
+  /** Where Redis is: `redis://host:port`, or a Cluster or Sentinel URL (see redis-endpoint.ts). */
   url: string;
   /**
    * How long a connection stays listed without a refresh: longer than the heartbeat interval, so
@@ -18,9 +18,20 @@ export interface RedisSessionMapOptions {
 }
 
 /**
+ * Hash-slot groups of a Redis Cluster: each user belongs to one (`{s0}`…`{s15}` in their key names),
+ * and each group has its own expiry index, so that every script touches keys of one slot while the
+ * session map still spreads over up to 16 shards. Fixed: changing it would move every key.
+ */
+const clusterGroups = 16;
+
+/**
  * The session map of a cluster, in Redis: every node sees every node's connections. Each step is
  * one Lua script (atomic, one round trip; see scripts.ts), and `locate` and `presence` answer for
- * many users in one round trip.
+ * many users in one round trip per slot group (one on a single Redis, at most 16 on a Cluster).
+ *
+ * Keys on one Redis (or Sentinel) are `chat:sessions:<user>`, `chat:seen:<user>` and `chat:expiry`,
+ * as before Cluster support, so an upgrade keeps every last-seen time; on a Cluster they carry the
+ * user's slot group: `chat:{s7}:sessions:<user>`, `chat:{s7}:seen:<user>`, `chat:{s7}:expiry`.
  *
  * Entries expire unless refreshed, so a crashed node's connections disappear by themselves. If Redis
  * loses its data (a restart), each node registers its live connections again as soon as it is
@@ -30,65 +41,95 @@ export interface RedisSessionMapOptions {
 export function createRedisSessionMap(options: RedisSessionMapOptions): SessionMap {
   const prefix = options.keyPrefix ?? "chat:";
   const redis = createRedisClient(options.url, "chat-sessions", (err) => options.onError?.(err));
+  const groups = isRedisCluster(options.url) ? Array.from({ length: clusterGroups }, (_, i) => `${prefix}{s${i}}:`) : [prefix];
+  /** The key prefix of a user's slot group. */
+  const groupOf = (userId: string) => groups[groups.length === 1 ? 0 : fnv1a(userId) % groups.length]!;
   /** This node's live connections: what it registers again after Redis lost them. */
   const local = new Map<string, DeviceSession>();
-  const sessionsKey = (userId: string) => `${prefix}sessions:${userId}`;
-  const seenKey = (userId: string) => `${prefix}seen:${userId}`;
-  const indexKey = `${prefix}expiry`;
+  const sessionsKey = (userId: string) => `${groupOf(userId)}sessions:${userId}`;
+  const seenKey = (userId: string) => `${groupOf(userId)}seen:${userId}`;
+  const indexKey = (userId: string) => `${groupOf(userId)}expiry`;
   const member = (s: DeviceSession) => `${s.nodeId}|${s.connectionId}`;
+  /** Runs `step` once per slot group of `items` (concurrently), with the group's items in their order. */
+  const perGroup = async <T, R>(items: readonly T[], userOf: (item: T) => string, step: (items: T[]) => Promise<R>): Promise<R[]> => {
+    const byGroup = new Map<string, T[]>();
+    for (const item of items) {
+      const group = groupOf(userOf(item));
+      const list = byGroup.get(group);
+      if (list) list.push(item);
+      else byGroup.set(group, [item]);
+    }
+    return Promise.all([...byGroup.values()].map(step));
+  };
   const refreshNow = async (sessions: readonly DeviceSession[]): Promise<void> => {
-    if (sessions.length === 0) return;
-    await refreshScript.run(redis, [indexKey, ...sessions.flatMap((s) => [sessionsKey(s.userId), seenKey(s.userId)])],
-      [options.ttlMs, ...sessions.flatMap((s) => [member(s), s.userId])]);
+    await perGroup(sessions, (s) => s.userId, (group) => refreshScript.run(redis,
+      [indexKey(group[0]!.userId), ...group.flatMap((s) => [sessionsKey(s.userId), seenKey(s.userId)])],
+      [options.ttlMs, ...group.flatMap((s) => [member(s), s.userId])]));
   };
   let connectedBefore = false;
   redis.on("ready", () => {
     if (connectedBefore) refreshNow([...local.values()]).catch((err) => options.onError?.(err));
     connectedBefore = true;
   });
+  const expireGroup = async (group: string): Promise<string[]> => {
+    const lapsed = (await lapsedScript.run(redis, [`${group}expiry`], [1_000])) as string[];
+    if (lapsed.length === 0) return [];
+    return (await expireScript.run(redis, [`${group}expiry`, ...lapsed.map(sessionsKey)], lapsed)) as string[];
+  };
 
   return {
     async add(s) {
       local.set(s.connectionId, s);
-      return (await addScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId), indexKey], [member(s), options.ttlMs, s.userId])) === 1;
+      return (await addScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId), indexKey(s.userId)], [member(s), options.ttlMs, s.userId])) === 1;
     },
     async remove(s) {
       // Forgotten here first: a refresh issued after this call cannot bring the entry back.
       local.delete(s.connectionId);
-      return (await removeScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId), indexKey], [member(s), s.userId])) === 1;
+      return (await removeScript.run(redis, [sessionsKey(s.userId), seenKey(s.userId), indexKey(s.userId)], [member(s), s.userId])) === 1;
     },
     async refresh(sessions) {
       // Only connections still open here: a refresh racing the close of its stream must not revive it.
       await refreshNow(sessions.filter((s) => local.has(s.connectionId)));
     },
     async expire() {
-      return (await expireScript.run(redis, [indexKey], [prefix, 1_000])) as string[];
+      return (await Promise.all(groups.map(expireGroup))).flat();
     },
     async locate(userIds) {
-      const users = [...new Set(userIds)];
       const nodes = new Map<string, string[]>();
-      if (users.length === 0) return nodes;
-      const found = (await locateScript.run(redis, users.map(sessionsKey), [])) as string[][];
-      users.forEach((userId, i) => {
-        for (const nodeId of new Set(found[i]!.map((m) => m.slice(0, m.lastIndexOf("|"))))) {
-          const list = nodes.get(nodeId);
-          if (list) list.push(userId);
-          else nodes.set(nodeId, [userId]);
-        }
-      });
+      const answers = await perGroup([...new Set(userIds)], (u) => u, async (users) =>
+        [users, (await locateScript.run(redis, users.map(sessionsKey), [])) as string[][]] as const);
+      for (const [users, found] of answers) {
+        users.forEach((userId, i) => {
+          for (const nodeId of new Set(found[i]!.map((m) => m.slice(0, m.lastIndexOf("|"))))) {
+            const list = nodes.get(nodeId);
+            if (list) list.push(userId);
+            else nodes.set(nodeId, [userId]);
+          }
+        });
+      }
       return nodes;
     },
     async presence(userIds) {
-      if (userIds.length === 0) return [];
-      const out = (await presenceScript.run(redis, userIds.flatMap((u) => [sessionsKey(u), seenKey(u)]), [])) as (number | string)[];
-      return userIds.map((userId, i): PresenceRecord => {
-        const seen = out[2 * i + 1];
-        return { userId, online: Number(out[2 * i]) > 0, lastSeen: seen ? new Date(Number(seen)) : undefined };
+      const records = new Map<string, PresenceRecord>();
+      await perGroup(userIds, (u) => u, async (users) => {
+        const out = (await presenceScript.run(redis, users.flatMap((u) => [sessionsKey(u), seenKey(u)]), [])) as (number | string)[];
+        users.forEach((userId, i) => {
+          const seen = out[2 * i + 1];
+          records.set(userId, { userId, online: Number(out[2 * i]) > 0, lastSeen: seen ? new Date(Number(seen)) : undefined });
+        });
       });
+      return userIds.map((userId) => records.get(userId)!);
     },
     async close() {
       local.clear();
-      await redis.quit().catch(() => redis.disconnect()); // Redis down: no polite goodbye
+      await closeRedis(redis);
     },
   };
+}
+
+/** FNV-1a over the UTF-16 code units: a stable, cheap spread of user ids over the slot groups. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }

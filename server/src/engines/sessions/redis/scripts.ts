@@ -5,9 +5,11 @@ import { LuaScript } from "../../redis-client.ts";
  * ("<nodeId>|<connectionId>") scored by the time the entry expires, and a last-seen time. Times come
  * from Redis's own clock (TIME), so that nodes with skewed clocks agree on what has expired. The set
  * itself expires with its newest entry, so that a user whose node crashed leaves nothing behind.
- * One index (a sorted set of users scored by their newest entry's expiry) lets `expireScript` find
- * the users whose every entry lapsed without scanning keys; it names per-user keys from Lua, so it
- * expects one Redis (or a Redis Cluster hash tag around the prefix).
+ * An index (a sorted set of users scored by their newest entry's expiry) lets expiry find the users
+ * whose every entry lapsed without scanning keys.
+ *
+ * Every key a script touches comes in KEYS, never named inside it: on a Redis Cluster all keys of one
+ * call share a hash slot (see redis-session-map.ts), which Redis checks only for keys it is given.
  */
 const prelude = `
 local function now()
@@ -50,20 +52,28 @@ end
 return 0
 `);
 
+/** KEYS: index. ARGV: at most how many users. Returns users whose newest entry has lapsed: candidates for {@link expireScript}. */
+export const lapsedScript = new LuaScript(`${prelude}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now(), 'LIMIT', 0, tonumber(ARGV[1]))
+`);
+
 /**
- * KEYS: index. ARGV: key prefix, at most how many users. Pops the users whose newest entry has
- * lapsed, drops their lapsed entries, and returns those left with none (they went offline, last
- * seen at their last refresh). A user with a live entry after all goes back in the index.
+ * KEYS: index, sessions1, sessions2... ARGV: user1, user2... For each user still lapsed in the index
+ * (another node may have expired or a refresh revived them since {@link lapsedScript}), takes them
+ * out, drops their lapsed entries, and returns those left with none (they went offline, last seen at
+ * their last refresh). A user with a live entry after all goes back in the index.
  */
 export const expireScript = new LuaScript(`${prelude}
 local t = now()
 local gone = {}
-for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', t, 'LIMIT', 0, tonumber(ARGV[2]))) do
-  redis.call('ZREM', KEYS[1], user)
-  local key = ARGV[1] .. 'sessions:' .. user
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', t)
-  local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  if newest[2] then redis.call('ZADD', KEYS[1], newest[2], user) else table.insert(gone, user) end
+for i, user in ipairs(ARGV) do
+  local score = redis.call('ZSCORE', KEYS[1], user)
+  if score and tonumber(score) <= t then
+    redis.call('ZREM', KEYS[1], user)
+    redis.call('ZREMRANGEBYSCORE', KEYS[i + 1], '-inf', t)
+    local newest = redis.call('ZRANGE', KEYS[i + 1], -1, -1, 'WITHSCORES')
+    if newest[2] then redis.call('ZADD', KEYS[1], newest[2], user) else table.insert(gone, user) end
+  end
 end
 return gone
 `);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createRedisClient } from "../../redis-client.ts";
+import { createRedisPubSub } from "../../redis-pubsub.ts";
 import type { NewMessage } from "../interface.ts";
 import { StoreUnavailable } from "../interface.ts";
 import { type Appended, type AppendHandler, type AppendRoute, ForwardedError, type ForwardedKind, ForwardFailed, NotOwner } from "./append-route.ts";
@@ -34,51 +34,44 @@ const maxWaiting = 20_000;
 
 /**
  * Appends forwarded over Redis pub/sub: a request channel per node, `chat:{seq}:append:<node>`,
- * and an answer channel per node, `chat:{seq}:answer:<node>` (the hash tag keeps every channel of
- * the route on one slot of a Redis Cluster). Two PUBLISHes per forwarded message, none for one the
- * node sequences itself. A request published while its owner is not subscribed is lost: the
+ * and an answer channel per node, `chat:{seq}:answer:<node>` (sharded channels on a Redis Cluster,
+ * see redis-pubsub.ts; the `{seq}` tag puts them all on one shard, kept so that nodes of the previous
+ * release still reach these channels during a rolling upgrade). Two publishes per forwarded message,
+ * none for one the node sequences itself. A request published while its owner is not subscribed is lost: the
  * sender's deadline turns that into {@link ForwardFailed}, never into a silent drop.
  */
 export function createRedisAppendRoute(options: RedisAppendRouteOptions): AppendRoute {
   const requests = (nodeId: string) => `chat:{seq}:append:${nodeId}`;
   const answersOf = (nodeId: string) => `chat:{seq}:answer:${nodeId}`;
   const answers = answersOf(options.nodeId);
-  const publisher = createRedisClient(options.url, "chat-append-publish", options.onError);
-  const subscriber = createRedisClient(options.url, "chat-append-subscribe", options.onError);
+  const pubsub = createRedisPubSub(options.url, "chat-append", options.onError);
   const waiting = new Map<string, { resolve: (a: Appended) => void; reject: (e: Error) => void; message: NewMessage }>();
   let handler: AppendHandler | undefined;
 
   const answer = (request: Request) => {
     const message: NewMessage = { ...request.message, sentAt: new Date(request.message.sentAt) };
-    const reply = (r: Omit<Reply, "id">) => publisher.publish(answersOf(request.from), JSON.stringify({ id: request.id, ...r }));
+    const reply = (r: Omit<Reply, "id">) => pubsub.publish(answersOf(request.from), JSON.stringify({ id: request.id, ...r }));
     const served = handler ? handler(message) : Promise.reject(new NotOwner("no sequencer here yet"));
     served.then(
       (a) => reply({ seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate }),
       (err: Error) => reply({ error: err.message, kind: kindOf(err) }),
     ).catch(options.onError);
   };
-  subscriber.on("message", (channel: string, payload: string) => {
-    try {
-      if (channel === answers) {
-        const reply = JSON.parse(payload) as Reply;
-        const w = waiting.get(reply.id);
-        if (!w) return; // answered after its deadline
-        waiting.delete(reply.id);
-        if (reply.error !== undefined) w.reject(new ForwardedError(reply.error, reply.kind ?? "failed"));
-        else w.resolve({ message: { ...w.message, seq: reply.seq!, sentAt: new Date(reply.sentAt!) }, duplicate: reply.duplicate === true });
-      } else {
-        answer(JSON.parse(payload) as Request);
-      }
-    } catch (err) {
-      options.onError(err);
-    }
-  });
-  const subscribed = subscriber.subscribe(answers);
+  // A payload that does not parse throws here, and pubsub reports it.
+  const onAnswer = (payload: Buffer) => {
+    const reply = JSON.parse(payload.toString()) as Reply;
+    const w = waiting.get(reply.id);
+    if (!w) return; // answered after its deadline
+    waiting.delete(reply.id);
+    if (reply.error !== undefined) w.reject(new ForwardedError(reply.error, reply.kind ?? "failed"));
+    else w.resolve({ message: { ...w.message, seq: reply.seq!, sentAt: new Date(reply.sentAt!) }, duplicate: reply.duplicate === true });
+  };
+  const subscribed = pubsub.subscribe(answers, onAnswer);
 
   return {
     async serve(nodeId, h) {
       handler = h;
-      await subscriber.subscribe(requests(nodeId));
+      await pubsub.subscribe(requests(nodeId), (payload) => answer(JSON.parse(payload.toString()) as Request));
     },
     async forward(nodeId, message, timeoutMs) {
       await subscribed;
@@ -92,7 +85,7 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
         }, timeoutMs);
         const settle = <T>(f: (v: T) => void) => (v: T) => { clearTimeout(timer); f(v); };
         waiting.set(id, { resolve: settle(resolve), reject: settle(reject), message });
-        publisher.publish(requests(nodeId), JSON.stringify(request)).catch((err: unknown) => {
+        pubsub.publish(requests(nodeId), JSON.stringify(request)).catch((err: unknown) => {
           waiting.delete(id);
           settle(reject)(new ForwardFailed(`could not reach node ${nodeId}: ${(err as Error).message}`));
         });
@@ -101,7 +94,7 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
     async close() {
       for (const w of waiting.values()) w.reject(new ForwardFailed("the route is closing"));
       waiting.clear();
-      await Promise.all([publisher, subscriber].map((r) => r.quit().catch(() => r.disconnect())));
+      await pubsub.close();
     },
   };
 }

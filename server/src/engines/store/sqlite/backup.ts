@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { basename, dirname, join } from "node:path";
 
@@ -19,6 +19,10 @@ export interface RestoreSummary extends BackupSummary {
   /** Where the store that was in place before went (kept, never deleted), or undefined if there was none. */
   previous: string | undefined;
 }
+
+/** Modes of what a backup or restore creates: its owner's only, as the data dir (file-modes.ts). */
+const privateDir = 0o700;
+const privateFile = 0o600;
 
 /** A backup or restore refused, with a message an operator can act on (the command prints it and exits 1). */
 export class BackupError extends Error {
@@ -45,9 +49,11 @@ export class BackupError extends Error {
 export function backupSqlite(source: string, target: string): BackupSummary {
   if (!existsSync(source)) throw new BackupError(`no store at ${source}: check --data-dir (CHAT_DATA_DIR)`);
   if (existsSync(target)) throw new BackupError(`${target} exists: a backup never overwrites a file, pick a new name`);
-  mkdirSync(dirname(target), { recursive: true });
+  mkdirSync(dirname(target), { recursive: true, mode: privateDir });
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
   rmSync(partial, { force: true });
+  // Born owner-only, like the store (file-modes.ts): it holds every message. VACUUM INTO fills an empty file.
+  closeSync(openSync(partial, "wx", privateFile));
   try {
     const db = new DatabaseSync(source);
     try {
@@ -83,12 +89,13 @@ export function backupSqlite(source: string, target: string): BackupSummary {
 export function restoreSqlite(file: string, target: string): RestoreSummary {
   if (!existsSync(file)) throw new BackupError(`no backup at ${file}`);
   const summary = describeBackup(file);
-  mkdirSync(dirname(target), { recursive: true });
+  mkdirSync(dirname(target), { recursive: true, mode: privateDir });
   const incoming = join(dirname(target), `.${basename(target)}.restoring-${process.pid}`);
   const previous = existsSync(target) ? `${target}.before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}` : undefined;
   const current = previous ? lockExclusively(target) : undefined;
   try {
     copyFileSync(file, incoming);
+    chmodSync(incoming, privateFile);
     syncFile(incoming);
     if (previous) renameSync(target, previous);
     renameSync(incoming, target);
