@@ -107,7 +107,7 @@ describe("chat, the terminal client, for a day of use", () => {
     const styled = alice.captureStyled();
     expect(colourOf(styled, "can you look at")).toBe(33);
     expect(colourOf(styled, "@bob:")).toBe(sgrOfNameColour[nameColor(bobId)]);
-    expect(alice.capture()).toContain("· @bob started the conversation with");
+    expect(alice.capture()).toContain("· @bob created the group with you");
     // /find: people by the start of their name.
     alice.type("/find bo");
     alice.press("Enter");
