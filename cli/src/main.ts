@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from "commander";
-import { login, logout, register, whoami } from "./commands/auth.ts";
+import { changePassword, login, logout, register, whoami } from "./commands/auth.ts";
 import { listConversations, searchUsers } from "./commands/conversations.ts";
 import { history, send, tail } from "./commands/messages.ts";
 import { exitWithError } from "./errors.ts";
@@ -40,6 +40,10 @@ program.command("login <username>").description("log this terminal in")
 
 program.command("logout").description("revoke this terminal's token and forget it")
   .action(() => logout(globals({})));
+
+program.command("passwd").description("change your password; every other device of the account is logged out")
+  .option("--password-stdin", "read the current and the new password from the first two lines of stdin (else $CHAT_PASSWORD and $CHAT_NEW_PASSWORD, else prompts)")
+  .action((options) => changePassword(globals(options)));
 
 program.command("whoami").description("show the logged-in account and device")
   .option("--json", "print JSON")

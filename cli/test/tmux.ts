@@ -121,11 +121,6 @@ export class ScreenArchive {
   }
 }
 
-/** An SGR escape sequence (ESC [ codes m), to split a styled row on and to read one. */
-const esc = String.fromCharCode(27);
-const sgrSplit = new RegExp(`(${esc}\\[[0-9;]*m)`);
-const sgrWhole = new RegExp(`^${esc}\\[([0-9;]*)m$`);
-
 /**
  * The foreground colour (an SGR code: 31 red … 37, 90-97 bright; undefined for the default) that
  * `text` starts in on a {@link Terminal.captureStyled} screen; throws when the text is not there.
@@ -135,8 +130,10 @@ export function colourOf(styled: string, text: string): number | undefined {
     let colour: number | undefined;
     let plain = "";
     const colours: (number | undefined)[] = [];
-    for (const part of row.split(sgrSplit)) {
-      const sgr = sgrWhole.exec(part);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC, which is what we parse
+    for (const part of row.split(/(\x1b\[[0-9;]*m)/)) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
+      const sgr = /^\x1b\[([0-9;]*)m$/.exec(part);
       if (!sgr) {
         plain += part;
         colours.push(...Array.from({ length: part.length }, () => colour));
