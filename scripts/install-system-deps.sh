@@ -14,6 +14,7 @@ need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 
 have redis-server || need+=(redis-server)
+have redis-cli || need+=(redis-tools) # the Redis Cluster tests join their nodes with redis-cli --cluster create
 have tmux || need+=(tmux)
 have chromium || need+=(chromium)
 have nginx || need+=(nginx)

@@ -90,6 +90,22 @@ export function inSpan<T>(name: string, fn: () => T, traceparent?: string, kind:
   return tracer.startActiveSpan(name, { kind }, parent, (span) => endWith(span, fn));
 }
 
+/**
+ * Like {@link inSpan}, but the span lasts until `until(result)` settles (a send's span covers its
+ * ACK, which comes after `fn` queued it), and `fn` resolves as soon as it would without tracing.
+ */
+export function inSpanUntil<T>(name: string, fn: () => Promise<T>, until: (result: T) => Promise<unknown>): Promise<T> {
+  if (!tracer) return fn();
+  const span = tracer.startSpan(name);
+  const result = context.with(trace.setSpan(context.active(), span), fn);
+  // A failure is recorded on the span; the caller sees it through its own promise.
+  result.then(until).then(() => span.end(), (err: unknown) => {
+    recordFailure(span, err);
+    span.end();
+  });
+  return result;
+}
+
 /** Like {@link inSpan} with the remote parent carried by a delivery: no span when it carried none. */
 export function inRemoteSpan(name: string, traceparent: string | undefined, fn: () => void): void {
   if (!tracer || !traceparent) return fn();
@@ -98,10 +114,7 @@ export function inRemoteSpan(name: string, traceparent: string | undefined, fn: 
 
 /** Ends `span` when `fn` (sync or async) is done, recording a failure. */
 export function endWith<T>(span: Span, fn: () => T): T {
-  const fail = (err: unknown) => {
-    span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-  };
+  const fail = (err: unknown) => recordFailure(span, err);
   let result: T;
   try {
     result = fn();
@@ -118,6 +131,12 @@ export function endWith<T>(span: Span, fn: () => T): T {
     (value: unknown) => { span.end(); return value; },
     (err: unknown) => { fail(err); span.end(); throw err; },
   ) as T;
+}
+
+/** Marks a span as failed, with the error as an exception event. */
+function recordFailure(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
 
 /** What ioredis publishes for each command (see ioredis's tracing.d.ts). */

@@ -44,26 +44,44 @@ describe("two nodes over a 3-master Redis Cluster, traced over OTLP", () => {
     b.close();
   });
 
-  it("exports one trace spanning the send on node a and the delivery on node b", async () => {
+  /** Waits (with a deadline: spans leave each node in batches, every second) for the trace of a delivery on node b whose root, on node a, is `root`. */
+  async function traceFrom(root: string, after: number): Promise<ReceivedSpan[]> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(50)) {
+      const roots = receiver.spans.slice(after).filter((s) => s.name === root && s.node === "traced-a" && s.parentSpanId === "");
+      const delivered = receiver.spans.slice(after).find((s) => s.name === "chat.deliver" && s.node === "traced-b" && roots.some((r) => r.traceId === s.traceId));
+      if (delivered) return receiver.spans.filter((s) => s.traceId === delivered.traceId);
+    }
+    throw new Error(`no trace from ${root} on node a to chat.deliver on node b within 10 s; got ${[...new Set(receiver.spans.map((s) => s.name))].join(", ")}`);
+  }
+  const names = (trace: ReceivedSpan[], node: string) => [...new Set(trace.filter((s) => s.node === node).map((s) => s.name))];
+  /** Every span but the root has its parent in the trace: one tree, across both nodes. */
+  const roots = (trace: ReceivedSpan[]) => trace.filter((s) => !trace.some((p) => p.spanId === s.parentSpanId)).map((s) => s.name);
+
+  it("exports one trace spanning a unary send on node a and the delivery on node b", async () => {
     const conv = (await alice.clients.conversations.createGroup({ name: "traced", memberIds: [bob.id] })).conversation!.id;
     const b = await openStream(bob);
+    const after = receiver.spans.length;
     await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "follow me" });
     await b.until(() => b.of("message").find((m) => m.text === "follow me"), 5_000, "the message on node b");
     b.close();
-    // Spans leave each node in batches (every second): wait for the delivery span, with a deadline.
-    let trace: ReceivedSpan[] = [];
-    for (const deadline = Date.now() + 10_000; trace.length === 0 && Date.now() < deadline; await sleep(50)) {
-      const send = receiver.spans.filter((s) => s.name === "chat.v1.LiveService/SendMessage" && s.node === "traced-a");
-      const delivered = receiver.spans.filter((s) => s.name === "chat.deliver" && s.node === "traced-b" && send.some((x) => x.traceId === s.traceId));
-      if (delivered.length > 0) trace = receiver.spans.filter((s) => s.traceId === delivered.at(-1)!.traceId);
-    }
-    const names = (node: string) => new Set(trace.filter((s) => s.node === node).map((s) => s.name));
-    expect([...names("traced-a")]).toEqual(expect.arrayContaining([
-      "chat.v1.LiveService/SendMessage", "store.appendMessage", "chat.fanout", "sessions.locate", "redis evalsha", "broker.publish",
+    const trace = await traceFrom("chat.v1.LiveService/SendMessage", after);
+    expect(names(trace, "traced-a")).toEqual(expect.arrayContaining([
+      "chat.v1.LiveService/SendMessage", "chat.send", "store.appendMessage", "chat.fanout", "sessions.locate", "redis evalsha", "broker.publish", "redis spublish",
     ]));
-    expect([...names("traced-b")]).toContain("chat.deliver");
-    // Every span but the RPC's has its parent in the trace: one tree, across both nodes.
-    const ids = new Set(trace.map((s) => s.spanId));
-    expect(trace.filter((s) => !ids.has(s.parentSpanId)).map((s) => s.name)).toEqual(["chat.v1.LiveService/SendMessage"]);
+    expect(names(trace, "traced-b")).toContain("chat.deliver");
+    expect(roots(trace)).toEqual(["chat.v1.LiveService/SendMessage"]);
+  });
+
+  it("traces a send on a stream too, from its own span to the delivery on node b", async () => {
+    const conv = (await alice.clients.conversations.createGroup({ name: "traced stream", memberIds: [bob.id] })).conversation!.id;
+    const [a, b] = await Promise.all([openStream(alice), openStream(bob)]);
+    const after = receiver.spans.length;
+    a.send({ frame: { case: "send", value: { conversationId: conv, clientMessageId: newId(), text: "on the stream" } } });
+    await b.until(() => b.of("message").find((m) => m.text === "on the stream"), 5_000, "the streamed message on node b");
+    a.close();
+    b.close();
+    const trace = await traceFrom("chat.send", after);
+    expect(names(trace, "traced-a")).toEqual(expect.arrayContaining(["chat.send", "store.appendMessage", "chat.fanout", "broker.publish"]));
+    expect(roots(trace)).toEqual(["chat.send"]);
   });
 });
