@@ -89,21 +89,25 @@ describe("a login flood", () => {
   };
   const at = (sorted: number[], q: number) => sorted[Math.floor(sorted.length * q)]!;
 
-  it("is throttled (most attempts refused before any argon2 check) while other users' sends stay within 2× idle", async () => {
+  it("is throttled (most attempts refused before any argon2 check) while other users' sends keep their p99 within 2× idle", async () => {
     await sendTimes(50); // warm-up
-    const idle = await sendTimes(200);
+    // Idle is measured before and after the flood and pooled: the machine's own noise (other
+    // processes, the disk's fsyncs) then weighs on both sides alike, and a p99 over 600 samples is
+    // the 6th worst, not one unlucky pause.
+    const before = await sendTimes(300);
     const attacker = clientsFor(transportFor(server.url, "grpc"));
     const flood = Promise.allSettled(Array.from({ length: 80 }, (_, i) =>
       attacker.auth.login({ username: `nobody${i}`, password: "wrong password", deviceName: "x" })));
-    const during = await sendTimes(200);
+    const during = await sendTimes(300); // ~1 s, while the 10 admitted checks take ~3 s of one core
     const codes = (await flood).map((r) => (r.status === "rejected" ? ConnectError.from(r.reason).code : Code.Unknown));
+    const after = await sendTimes(300);
+    const idle = [...before, ...after].sort((a, b) => a - b);
     const refused = codes.filter((c) => c === Code.ResourceExhausted).length;
     expect(refused).toBeGreaterThanOrEqual(60);
     expect(codes.filter((c) => c === Code.Unknown)).toEqual([]);
     const report = `send p50/p99 idle ${at(idle, 0.5).toFixed(1)}/${at(idle, 0.99).toFixed(1)} ms, during the flood ${at(during, 0.5).toFixed(1)}/${at(during, 0.99).toFixed(1)} ms; ${refused}/80 refused`;
     console.log(`login flood: ${report}`);
-    // The median, not the p99: this suite shares 2 cores with the rest of the run, whose noise alone
-    // moves a p99 of 200 samples several-fold (docs/benchmarks.md has the p99 on a quiet machine).
+    expect(at(during, 0.99), report).toBeLessThanOrEqual(2 * at(idle, 0.99) + 2);
     expect(at(during, 0.5), report).toBeLessThanOrEqual(2 * at(idle, 0.5) + 2);
   });
 });

@@ -1,4 +1,5 @@
-import { availableParallelism } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, setPriority } from "node:os";
 import { Code, ConnectError } from "@connectrpc/connect";
 import argon2 from "argon2";
 
@@ -60,3 +61,21 @@ const argonPool = new ArgonPool(Math.max(1, availableParallelism() - 1), 128);
 /** A valid hash of a password nobody knows: verified against when the username does not exist, so
  * that timing does not tell which usernames are taken. */
 export const dummyHash = await hashPassword(`not-a-real-password-${Math.random()}`);
+
+/**
+ * Lowers the CPU priority (nice 10) of libuv's thread pool, where argon2 runs. The pool leaves one
+ * core to the event loop, but on a loaded machine that core is shared: a login flood then stretched
+ * other users' p99 past twice its idle value. At nice 10 the scheduler gives the event loop (nice 0)
+ * ~90 % of a contended core. The pool's other work (file system calls, DNS) waits on I/O, not CPU.
+ * Linux only (threads are listed in /proc); elsewhere the pool keeps its priority.
+ */
+function yieldThreadPoolToEventLoop(): void {
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === "libuv-worker") setPriority(Number(tid), 10);
+    }
+  } catch (err) {
+    process.emitWarning(`argon2 checks keep the event loop's priority: ${String(err)}`);
+  }
+}
+yieldThreadPoolToEventLoop(); // the pool's threads exist now: the dummy hash above started them
