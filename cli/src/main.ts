@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from "commander";
-import { login, logout, register, whoami } from "./commands/auth.ts";
-import { listConversations } from "./commands/conversations.ts";
+import { changePassword, login, logout, register, whoami } from "./commands/auth.ts";
+import { listConversations, searchUsers } from "./commands/conversations.ts";
 import { history, send, tail } from "./commands/messages.ts";
 import { exitWithError } from "./errors.ts";
 
@@ -41,6 +41,10 @@ program.command("login <username>").description("log this terminal in")
 program.command("logout").description("revoke this terminal's token and forget it")
   .action(() => logout(globals({})));
 
+program.command("passwd").description("change your password; every other device of the account is logged out")
+  .option("--password-stdin", "read the current and the new password from the first two lines of stdin (else $CHAT_PASSWORD and $CHAT_NEW_PASSWORD, else prompts)")
+  .action((options) => changePassword(globals(options)));
+
 program.command("whoami").description("show the logged-in account and device")
   .option("--json", "print JSON")
   .action((options) => whoami(globals(options)));
@@ -48,6 +52,11 @@ program.command("whoami").description("show the logged-in account and device")
 program.command("ls").description("list your conversations, most recently active first")
   .option("--json", "one JSON conversation per line")
   .action((options) => listConversations(globals(options)));
+
+program.command("users <prefix>").description("find people by the start of their username or display name")
+  .option("--limit <n>", "how many (1-50)", positive, 20)
+  .option("--json", "one JSON user per line")
+  .action((query: string, options) => searchUsers(query, globals(options)));
 
 program.command("send <conversation> [text]").description("send a message (text from stdin when not given); conversation is an id, @user or a group name")
   .option("--json", "print the ACK as JSON")

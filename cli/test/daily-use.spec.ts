@@ -1,18 +1,22 @@
 import { join } from "node:path";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { bearer, type ChatClients, createChatClients } from "@chat/client";
+import { bearer, type ChatClients, createChatClients, nameColor } from "@chat/client";
 import { Direction } from "@chat/gen/chat/v1/message_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../server/test/services/free-port.ts";
 import { CliUsers, password } from "./cli-users.ts";
 import { repoRoot, type ServerProcess } from "./server-process.ts";
-import { ScreenArchive, type TmuxServer } from "./tmux.ts";
+import { colourOf, ScreenArchive, type TmuxServer } from "./tmux.ts";
+
+/** The SGR codes of the terminal's 8 name colours (app.ts: blue, green, magenta, cyan, yellow, red, bright blue, bright green). */
+const sgrOfNameColour = [34, 32, 35, 36, 33, 31, 94, 92];
 
 /**
  * The interactive client as someone uses it all day, in a real terminal (tmux) against a real
  * server: it opens at the first unread message and reads only what was shown, wraps emoji without
  * losing text, switches on quick Tabs, takes a pasted block as one message, edits like readline,
- * jumps to the next unread conversation, and rings the bell for a mention. Bob writes from a Node
+ * jumps to the next unread conversation, rings the bell for a mention and colours it, gives each
+ * sender's name its colour, shows system lines and finds people (/find). Bob writes from a Node
  * client; the screens are saved under test-artifacts/cli-daily/.
  */
 
@@ -98,10 +102,30 @@ describe("chat, the terminal client, for a day of use", () => {
     alice.press("M-a");
     await alice.waitFor("the group opened", (s) => s.includes("# team ·") && s.includes("@alice can you look at"));
     artifacts.save("alt-a", alice);
+    // The mention of me stands out (the mention colour, yellow by default), Bob's name has his own
+    // colour (the same in every group), and the group's creation is a system line.
+    const styled = alice.captureStyled();
+    expect(colourOf(styled, "can you look at")).toBe(33);
+    expect(colourOf(styled, "@bob:")).toBe(sgrOfNameColour[nameColor(bobId)]);
+    expect(alice.capture()).toContain("· @bob started the conversation with");
+    // /find: people by the start of their name.
+    alice.type("/find bo");
+    alice.press("Enter");
+    await alice.waitFor("the people found", (s) => s.includes("found: @bob"));
     alice.press("Tab", "Tab");
     const switched = await alice.waitFor("two conversations on", (s) => s.includes("# ops ·") || s.includes("@bob ·"));
     expect(switched.split("\n").at(-1)).not.toMatch(/\t|> \s+\S/);
     void ops;
+
+    // The scriptable side: people by prefix, and --json with names rather than ids and enum names.
+    const found = (await users.chat("alice", "users", "bo", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(found).toEqual([{ username: "bob", displayName: "bob", online: false, id: bobId }]);
+    const listed = (await users.chat("alice", "ls", "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(listed.map((c) => [c.title, c.kind, c.members.map((m: { username: string; role: string }) => `${m.username}:${m.role}`).sort().join(" ")]).sort())
+      .toEqual([["bob", "direct", "alice:member bob:member"], ["ops", "group", "alice:member bob:owner"], ["team", "group", "alice:member bob:owner"]]);
+    const last = JSON.parse((await users.chat("alice", "history", "@bob", "--limit", "1", "--json")).stdout);
+    expect(last).toMatchObject({ seq: 33, sender: "alice", text: "first line\nsecond line\nthird line" });
+    expect(new Date(last.sentAt).toISOString()).toBe(last.sentAt);
 
     // `chat send` to a server that is down says so at once, and gives up when told.
     const down = `http://127.0.0.1:${await freePort()}`;

@@ -10,7 +10,7 @@ import { repoRoot } from "./server-process.ts";
 
 const run = promisify(execFile);
 
-describe("the CLI over TLS (https:// with --ca-file)", () => {
+describe("the CLI over TLS (https:// with --ca-file), and its account commands", () => {
   let cert: TestCertificate;
   let server: Awaited<ReturnType<typeof startNode>>;
   let configDir: string;
@@ -39,6 +39,26 @@ describe("the CLI over TLS (https:// with --ca-file)", () => {
     expect(me).toMatchObject({ username: "tlsalice", server: server.url });
     const conversation = await server.chat.conversations.createGroup({ userId: me.userId, deviceId: "" }, "tls room", [], []);
     const ack = JSON.parse((await chat("send", conversation.id, "over the wire, sealed", "--json")).stdout) as { seq: string };
-    expect(ack.seq).toBe("1");
+    expect(ack.seq).toBe(1);
+  });
+
+  it("chat passwd changes the password and logs the account's other devices out", async () => {
+    const phone = await server.chat.accounts.login({ username: "tlsalice", password: "correct horse battery", deviceName: "phone" });
+    const passwd = (input: string) => {
+      const child = execFile(process.execPath, [join(repoRoot, "cli/src/main.ts"), "passwd", "--password-stdin"], {
+        env: { ...process.env, CHAT_CONFIG_DIR: configDir, CHAT_SERVER: "", CHAT_CA_FILE: "" },
+      });
+      child.stdin!.end(input);
+      return new Promise<{ code: number | null; out: string }>((resolve) => {
+        let out = "";
+        child.stdout!.on("data", (c) => (out += c));
+        child.stderr!.on("data", (c) => (out += c));
+        child.once("exit", (code) => resolve({ code, out }));
+      });
+    };
+    expect(await passwd("not it\na brand new password\n")).toMatchObject({ code: 1, out: expect.stringContaining("current password is wrong") });
+    expect(await passwd("correct horse battery\na brand new password\n")).toEqual({ code: 0, out: "password changed; 1 other device logged out\n" });
+    await expect(server.chat.accounts.authenticate(phone.token)).rejects.toThrow(/unknown or was revoked/);
+    expect((await chat("whoami", "--json")).stdout).toContain("tlsalice"); // this terminal stays logged in
   });
 });

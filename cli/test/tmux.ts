@@ -73,6 +73,11 @@ export class Terminal {
     }
   }
 
+  /** What the terminal shows now with its colours and styles, as SGR escape sequences. */
+  captureStyled(): string {
+    return this.server.tmux("capture-pane", "-p", "-e", "-t", this.name);
+  }
+
   /** True while the session (and so its program) is running. */
   alive(): boolean {
     try {
@@ -114,4 +119,33 @@ export class ScreenArchive {
       writeFileSync(join(this.dir, `${String(this.step).padStart(2, "0")}-${label}-${t.name}.txt`), screen);
     }
   }
+}
+
+/**
+ * The foreground colour (an SGR code: 31 red … 37, 90-97 bright; undefined for the default) that
+ * `text` starts in on a {@link Terminal.captureStyled} screen; throws when the text is not there.
+ */
+export function colourOf(styled: string, text: string): number | undefined {
+  for (const row of styled.split("\n")) {
+    let colour: number | undefined;
+    let plain = "";
+    const colours: (number | undefined)[] = [];
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC, which is what we parse
+    for (const part of row.split(/(\x1b\[[0-9;]*m)/)) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
+      const sgr = /^\x1b\[([0-9;]*)m$/.exec(part);
+      if (!sgr) {
+        plain += part;
+        colours.push(...Array.from({ length: part.length }, () => colour));
+        continue;
+      }
+      for (const code of (sgr[1] || "0").split(";").map(Number)) {
+        if (code === 0 || code === 39) colour = undefined;
+        else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) colour = code;
+      }
+    }
+    const at = plain.indexOf(text);
+    if (at >= 0) return colours[at];
+  }
+  throw new Error(`"${text}" is not on the screen:\n${styled}`);
 }

@@ -2,11 +2,13 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import type { ChatAction, ChatState } from "./chat-state.ts";
 import type { ChatClients } from "./clients.ts";
 import { describeError } from "./describe-error.ts";
 import type { LiveSession } from "./live-session.ts";
 import type { UserDirectory } from "./user-directory.ts";
+import { systemLineOf } from "./system-lines.ts";
 import { userMessage } from "./user-message.ts";
 
 /** How to build a {@link ChatModel}. */
@@ -110,12 +112,16 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
         users.setPresence(p);
         this.dispatch({ type: "presence", userId: p.userId, online: p.online });
       }),
-      on("membership", (e) => {
+      on("membership", async (e) => {
         const c = e.conversation;
         if (!c) return;
         const gone = (e.change === MembershipChange.LEFT || e.change === MembershipChange.REMOVED) && e.userIds.includes(me);
         if (gone) return this.dispatch({ type: "left", conversationId: c.id });
-        return this.show(c);
+        const afterSeq = this.current.conversations[c.id]?.lastSeq ?? c.lastSeq;
+        await this.loadNames([e.actorId, ...e.userIds]);
+        await this.show(c);
+        const line = systemLineOf(e, afterSeq, Date.now());
+        if (line) this.dispatch({ type: "system", conversationId: c.id, line });
       }),
       on("error", (e) => !e.clientMessageId && this.dispatch({ type: "notice", text: `server: ${e.message}` })),
     );
@@ -188,6 +194,11 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
     await this.showAndOpen((await this.options.clients.conversations.getOrCreateDirect({ username: username.replace(/^@/, "") })).conversation!);
   }
 
+  /** Up to `limit` users whose names start with `query`, for a new-conversation dialog. */
+  searchUsers(query: string, limit = 8): Promise<User[]> {
+    return this.options.users.search(query, limit);
+  }
+
   /** Creates a group with me as owner and opens it. */
   async createGroup(name: string, usernames: string[]): Promise<void> {
     const memberUsernames = usernames.map((u) => u.replace(/^@/, ""));
@@ -254,13 +265,15 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
       // Names are cosmetic: show ids rather than nothing.
     }
     const names: Record<string, string> = {};
+    const bots: Record<string, boolean> = {};
     for (const id of ids) {
       const user = users.get(id);
       if (user) names[id] = user.username;
+      if (user?.bot) bots[id] = true;
       const presence = users.presence(id);
       if (presence && this.current.online[id] === undefined) this.current = reduce(this.current, { type: "presence", userId: id, online: presence.online });
     }
-    this.current = reduce(this.current, { type: "names", names });
+    this.current = reduce(this.current, { type: "names", names, bots });
   }
 }
 

@@ -16,10 +16,16 @@ export function peerOf(state: ChatState, c: ConversationState): string {
   return c.memberIds.find((id) => id !== state.me) ?? state.me;
 }
 
-/** "@bob" for a direct conversation, the name of a group. */
+/** "@bob" for a direct conversation, the name of a group, "Note to self" for the direct conversation with myself. */
 export function titleOf(state: ChatState, c: ConversationState): string {
   if (c.kind === "group") return c.name || "(unnamed group)";
-  return displayName(state, peerOf(state, c));
+  const peer = peerOf(state, c);
+  return peer === state.me ? "Note to self" : displayName(state, peer);
+}
+
+/** True for a bot account (its name is marked as a bot in both clients). */
+export function isBot(state: ChatState, userId: string): boolean {
+  return state.bots[userId] === true;
 }
 
 /** How far one of my messages got: stored, delivered to every other member, read by every other member. */
@@ -77,4 +83,21 @@ export function unreadTotal(state: ChatState): number {
  */
 export function shouldNotify(state: ChatState, message: { conversationId: string; senderId: string }, watching: string | undefined): boolean {
   return message.senderId !== state.me && !state.muted[message.conversationId] && message.conversationId !== watching;
+}
+
+/**
+ * How far my newest message got with each other member, by name ("read by @bob, @carol ·
+ * delivered to @dave · not yet @erin"): in a group the ✓✓ alone does not say who. What the
+ * terminal's `/seen` and a click on the desktop's receipt show.
+ */
+export function seenBy(state: ChatState, c: ConversationState): string {
+  const mine = c.messages.findLast((m) => m.senderId === state.me);
+  if (!mine) return "you have not written here yet";
+  const others = c.memberIds.filter((id) => id !== state.me);
+  const group = (test: (id: string) => boolean) => others.filter(test).map((id) => displayName(state, id));
+  const read = group((id) => (c.marks[id]?.read ?? 0n) >= mine.seq);
+  const delivered = group((id) => (c.marks[id]?.read ?? 0n) < mine.seq && (c.marks[id]?.delivered ?? 0n) >= mine.seq);
+  const waiting = group((id) => (c.marks[id]?.delivered ?? 0n) < mine.seq);
+  const parts = [read.length ? `read by ${read.join(", ")}` : "", delivered.length ? `delivered to ${delivered.join(", ")}` : "", waiting.length ? `not yet ${waiting.join(", ")}` : ""];
+  return `your latest message: ${parts.filter(Boolean).join(" · ") || "nobody else is here"}`;
 }

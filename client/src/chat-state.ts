@@ -2,6 +2,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Conversation, ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { LiveState } from "./live-session.ts";
+import { maxSystemLines, type SystemLine } from "./system-lines.ts";
 
 /**
  * What a chat application shows, whatever draws it (a terminal, a web page), and the one function
@@ -54,6 +55,8 @@ export interface ConversationState {
   marks: Record<string, Marks>;
   /** Who is typing, until when (ms since the epoch). */
   typing: Record<string, number>;
+  /** "@alice added @bob" and the like, seen live, oldest first (at most `maxSystemLines`). */
+  systemLines: SystemLine[];
 }
 
 /** Everything a chat client shows. */
@@ -64,6 +67,8 @@ export interface ChatState {
   openId: string | undefined;
   /** Usernames by user id. */
   names: Record<string, string>;
+  /** Users known to be bots (User.bot), by id: both clients mark their names. */
+  bots: Record<string, boolean>;
   online: Record<string, boolean>;
   /** One line of feedback (a command's result or error). */
   notice: string;
@@ -93,7 +98,8 @@ export type ChatAction =
   | { type: "marks"; conversationId: string; userId: string; delivered: bigint; read: bigint }
   | { type: "typing"; conversationId: string; userId: string; until: number }
   | { type: "presence"; userId: string; online: boolean }
-  | { type: "names"; names: Record<string, string> }
+  | { type: "names"; names: Record<string, string>; bots?: Record<string, boolean> }
+  | { type: "system"; conversationId: string; line: SystemLine }
   | { type: "open"; conversationId: string }
   | { type: "notice"; text: string }
   | { type: "mute"; conversationId: string; muted: boolean }
@@ -101,7 +107,7 @@ export type ChatAction =
 
 /** The state before anything is known. */
 export function initialChatState(me: string): ChatState {
-  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, online: {}, notice: "", connectionError: "", marker: undefined, muted: {} };
+  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, bots: {}, online: {}, notice: "", connectionError: "", marker: undefined, muted: {} };
 }
 
 /** Conversations, the most recently active first. */
@@ -192,7 +198,9 @@ function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
     case "presence":
       return { ...state, online: { ...state.online, [action.userId]: action.online } };
     case "names":
-      return { ...state, names: { ...state.names, ...action.names } };
+      return { ...state, names: { ...state.names, ...action.names }, bots: action.bots ? { ...state.bots, ...action.bots } : state.bots };
+    case "system":
+      return update(state, action.conversationId, (c) => ({ ...c, systemLines: [...c.systemLines, action.line].slice(-maxSystemLines) }));
     case "open":
       return state.conversations[action.conversationId] ? { ...state, openId: action.conversationId } : state;
     case "notice":
@@ -232,6 +240,7 @@ function mergeConversation(state: ChatState, c: Conversation, now: number): Conv
     countedThrough: c.lastSeq,
     marks,
     typing: old?.typing ?? {},
+    systemLines: old?.systemLines ?? [],
   };
 }
 

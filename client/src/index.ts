@@ -3,10 +3,11 @@
 export { Backoff, type BackoffOptions, backoffDelay, retryAfterMs } from "./backoff.ts";
 export { ChatModel, type ChatModelOptions } from "./chat-model.ts";
 export {
-  displayName, nextUnread, peerOf, type Receipt, receiptOf, shouldNotify, titleOf, typingText, unreadEnd, unreadTotal,
+  displayName, isBot, nextUnread, peerOf, type Receipt, receiptOf, seenBy, shouldNotify, titleOf, typingText, unreadEnd, unreadTotal,
 } from "./chat-selectors.ts";
 export { dayLabel, relativeTime, sameDay } from "./dates.ts";
 export { mentions, nameColor, nameColors, type TextPart, textParts } from "./rich-text.ts";
+export { type SystemLine, systemLineOf, systemLineText } from "./system-lines.ts";
 export { userMessage } from "./user-message.ts";
 export {
   type ChatAction, type ChatState, type ConversationState, conversationOrder, hasOlder, initialChatState, type Marks,

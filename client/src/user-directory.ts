@@ -54,6 +54,16 @@ export class UserDirectory {
     return res.users[0]!;
   }
 
+  /**
+   * Users whose username or display name starts with `query` (UserService.SearchUsers), the first
+   * `limit` of them by username; each is remembered like a lookup.
+   */
+  async search(query: string, limit: number): Promise<User[]> {
+    const res = await this.users.searchUsers({ query, pageSize: limit });
+    this.remember(res);
+    return res.users;
+  }
+
   private remember(res: { users: User[]; presence: Presence[] }): void {
     res.users.forEach((user, i) => {
       this.byId.set(user.id, user);

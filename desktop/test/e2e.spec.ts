@@ -4,7 +4,9 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createClient } from "@connectrpc/connect";
 import { bearer, type ChatClients, createChatClients, LiveSession } from "@chat/client";
+import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +33,7 @@ const cleanup: (() => Promise<unknown>)[] = [];
 const pageErrors: string[] = [];
 
 /** Bob, from a Node client: his own device with a live session on the bidirectional stream. */
-async function bobJoins(): Promise<{ clients: ChatClients; session: LiveSession; messages: Message[]; userId: string }> {
+async function bobJoins(): Promise<{ clients: ChatClients; session: LiveSession; messages: Message[]; userId: string; token: string }> {
   const anonymous = createChatClients(createGrpcTransport({ baseUrl: server.url }));
   const { token, user } = await anonymous.auth.register({ username: "bob", password, deviceName: "e2e" });
   const clients = createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] }));
@@ -39,7 +41,7 @@ async function bobJoins(): Promise<{ clients: ChatClients; session: LiveSession;
   const messages: Message[] = [];
   session.on("message", (m) => messages.push(m));
   cleanup.push(() => session.close());
-  return { clients, session: session.start(), messages, userId: user!.id };
+  return { clients, session: session.start(), messages, userId: user!.id, token };
 }
 
 /** Polls until `check` holds. */
@@ -236,6 +238,25 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       await poll(() => page.title()).toBe("Chat");
       await bob.clients.live.sendMessage({ conversationId: group!.id, clientMessageId: "u73", text: "Thanks! 🎉🚀 see you there" });
       await message("Thanks! 🎉🚀 see you there").waitFor();
+      // Bob adds his deploy bot: a system line says so, and the bot's messages carry a "bot" tag.
+      const bobTransport = createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(bob.token)] });
+      const bots = createClient(BotService, bobTransport);
+      const { bot } = await bots.createBot({ username: "deploy-bot", displayName: "Deploy" });
+      const { token: botToken } = await bots.createBotToken({ botId: bot!.id, name: "ci", canWrite: true });
+      await bob.clients.conversations.addMembers({ conversationId: group!.id, usernames: ["deploy-bot"] });
+      await poll(() => page.getByTestId("system-line").allTextContents()).toEqual(["@bob started the conversation with you", "@bob added @deploy-bot"]);
+      const botClients = createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(botToken)] }));
+      await botClients.live.sendMessage({ conversationId: group!.id, clientMessageId: "d1", text: "Deployed 4f2a91c to staging ✅" });
+      await poll(() => message("Deployed 4f2a91c to staging ✅").locator(".sender").textContent()).toBe("@deploy-botbot");
+      // Who read my message, on a click of its receipt.
+      await page.getByTestId("composer").fill("Great, thanks both!");
+      await page.getByTestId("composer").press("Enter");
+      const thanks = message("Great, thanks both!");
+      await poll(() => thanks.getByTestId("status").textContent()).toBe("✓");
+      await until("bob receives alice's thanks", () => bob.messages.some((m) => m.text === "Great, thanks both!"));
+      bob.session.markRead(group!.id, bob.messages.find((m) => m.text === "Great, thanks both!")!.seq);
+      await thanks.getByTestId("status").click();
+      await poll(() => thanks.getByTestId("seen-by").textContent()).toBe("your latest message: read by @bob · not yet @deploy-bot");
       await shoot("desktop-1280", { width: 1280, height: 800 });
       await page.emulateMedia({ colorScheme: "dark" });
       await shoot("desktop-dark", { width: 1280, height: 800 });
@@ -245,6 +266,21 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       await page.getByRole("button", { name: "Back to conversations" }).click();
       await shoot("desktop-360-list", { width: 360, height: 740 });
       await page.setViewportSize({ width: 1100, height: 680 });
+
+      // Finding someone by the start of their name, and the note to self.
+      await page.getByRole("button", { name: "+ Chat" }).click();
+      await page.getByLabel("Username").fill("dep");
+      await poll(() => page.getByTestId("suggestion").allTextContents()).toEqual(["@deploy-bot Deploybot"]);
+      await shoot("desktop-search", { width: 1280, height: 800 });
+      await page.getByTestId("suggestion").click();
+      await poll(() => page.locator(".pane-header h2").textContent()).toBe("@deploy-bot");
+      await poll(() => page.getByTestId("presence").textContent()).toMatch(/^bot · /);
+      await page.getByRole("button", { name: "+ Chat" }).click();
+      await page.getByRole("button", { name: /^Note to self/ }).click();
+      await poll(() => page.locator(".pane-header h2").textContent()).toBe("Note to self");
+      await page.getByTestId("composer").fill("buy milk");
+      await page.getByTestId("composer").press("Enter");
+      await poll(() => message("buy milk").getByTestId("status").textContent()).toBe("✓");
 
       // The Content-Security-Policy let the app do all of this, and holds: any other origin is refused.
       expect(pageErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);

@@ -78,4 +78,20 @@ describe("accounts and devices", () => {
     expect(await codeOf(alice.clients.users.getUsers({ usernames: ["nobody-at-all"] }))).toBe(Code.NotFound);
     expect(await codeOf(alice.clients.users.getUsers({ userIds: ["123"] }))).toBe(Code.InvalidArgument);
   });
+
+  it("searches users by the start of their names, page by page, and refuses bad searches precisely", async () => {
+    const [s1, s2, s3] = [await registerUser(server, "srch"), await registerUser(server, "srch"), await registerUser(server, "srch")];
+    const page1 = await alice.clients.users.searchUsers({ query: "@SRCH", pageSize: 2 });
+    expect(page1.users.map((u) => u.username)).toEqual([s1.username, s2.username]);
+    expect(page1.presence.map((p) => p.userId)).toEqual([s1.id, s2.id]);
+    const page2 = await alice.clients.users.searchUsers({ query: "srch", pageSize: 2, pageToken: page1.nextPageToken });
+    expect(page2.users.map((u) => u.username)).toEqual([s3.username]);
+    expect(page2.nextPageToken).toBe("");
+    expect(JSON.stringify(page1.users)).not.toMatch(/argon2/);
+    expect(await codeOf(alice.clients.users.searchUsers({ query: " @ " }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(alice.clients.users.searchUsers({ query: "x".repeat(65) }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(alice.clients.users.searchUsers({ query: "srch", pageSize: 51 }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(alice.clients.users.searchUsers({ query: "srch", pageToken: "!!not a token!!" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(anon().users.searchUsers({ query: "srch" }))).toBe(Code.Unauthenticated);
+  });
 });

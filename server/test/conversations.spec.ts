@@ -25,11 +25,23 @@ describe("conversations", () => {
     expect(new Set(results.map((r) => r.conversation!.id)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(results[0]!.conversation!.kind).toBe(ConversationKind.DIRECT);
-    expect(await codeOf(owner.clients.conversations.getOrCreateDirect({ userId: owner.id }))).toBe(Code.InvalidArgument);
     expect(await codeOf(owner.clients.conversations.getOrCreateDirect({}))).toBe(Code.InvalidArgument);
     expect(await codeOf(owner.clients.conversations.getOrCreateDirect({ username: "ghost-user" }))).toBe(Code.NotFound);
     const conv = results[0]!.conversation!.id;
     expect(await codeOf(owner.clients.conversations.leaveConversation({ conversationId: conv }))).toBe(Code.FailedPrecondition);
+  });
+
+  it("gives each user one note-to-self conversation (direct with oneself), where they can write", async () => {
+    const [first, again] = await Promise.all([
+      outsider.clients.conversations.getOrCreateDirect({ userId: outsider.id }),
+      outsider.clients.conversations.getOrCreateDirect({ username: `@${outsider.username}` }),
+    ]);
+    expect(first.conversation!.id).toBe(again.conversation!.id);
+    expect(first.conversation!.members.map((m) => m.userId)).toEqual([outsider.id]);
+    const sent = await outsider.clients.live.sendMessage({ conversationId: first.conversation!.id, clientMessageId: newId(), text: "buy milk" });
+    expect(sent.seq).toBe(1n);
+    const listed = (await outsider.clients.conversations.listConversations({})).conversations.find((c) => c.id === first.conversation!.id);
+    expect(listed?.unreadCount).toBe(0n);
   });
 
   it("enforces roles in groups and tells members about changes live", async () => {

@@ -1,17 +1,9 @@
 import http2 from "node:http2";
-import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
-import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
-import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
-import { HistoryService } from "@chat/gen/chat/v1/message_pb.js";
-import { AuthService, UserService } from "@chat/gen/chat/v1/user_pb.js";
 import { type TestUser, registerUser, startNode } from "./harness.ts";
-import { type WireProtocol, rawCall, wireProtocols } from "./raw-rpc.ts";
+import { type WireProtocol, everyMethod, rawCall, wireProtocols } from "./raw-rpc.ts";
 
-/** Every method of every chat.v1 service. */
-export const everyMethod: DescMethod[] = [AuthService, UserService, ConversationService, HistoryService, LiveService, BotService]
-  .flatMap((s: DescService) => s.methods);
 
 /** A length-delimited field 1 whose declared length runs past the end of the message. */
 const truncated = Uint8Array.of(0x0a, 0x7f, 0x61);
@@ -50,7 +42,7 @@ describe("malformed requests are InvalidArgument on every RPC, in every protocol
     const tag = firstStringTag(method);
     if (tag !== undefined) bodies.push(Uint8Array.of(tag, 2, 0xc3, 0x28)); // invalid UTF-8 in a string
     for (const body of bodies) {
-      const got = await rawCall(session, protocol, path, [body], { streaming, token: user.token, deadlineMs: 5_000 });
+      const got = await rawCall({ http2: session }, protocol, path, [body], { streaming, token: user.token, deadlineMs: 5_000 });
       expect({ body: [...body], code: got.code, status: got.httpStatus < 500 }).toEqual({ body: [...body], code: "invalid_argument", status: true });
     }
   });
@@ -59,7 +51,7 @@ describe("malformed requests are InvalidArgument on every RPC, in every protocol
     const path = `/${method.parent.typeName}/${method.name}`;
     const streaming = method.methodKind !== "unary";
     const body = new TextEncoder().encode('{"a": ');
-    const got = await rawCall(session, "connect-json", path, [body], { streaming, token: user.token, deadlineMs: 5_000 });
+    const got = await rawCall({ http2: session }, "connect-json", path, [body], { streaming, token: user.token, deadlineMs: 5_000 });
     expect(got.code).toBe("invalid_argument");
   });
 });

@@ -1,4 +1,15 @@
+import http from "node:http";
 import http2 from "node:http2";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
+import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
+import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
+import { HistoryService } from "@chat/gen/chat/v1/message_pb.js";
+import { AuthService, UserService } from "@chat/gen/chat/v1/user_pb.js";
+
+/** Every method of every chat.v1 service. */
+export const everyMethod: DescMethod[] = [AuthService, UserService, ConversationService, HistoryService, LiveService, BotService]
+  .flatMap((s: DescService) => s.methods);
 
 /** The wire encodings a raw call may use: Connect (binary or JSON), gRPC, gRPC-Web. */
 export type WireProtocol = "connect-proto" | "connect-json" | "grpc" | "grpc-web";
@@ -34,48 +45,100 @@ export function envelope(message: Uint8Array, flags = 0): Uint8Array {
   return out;
 }
 
+/** Where a raw call goes: an HTTP/2 session (h2c), or HTTP/1.1 through an agent (Connect and gRPC-Web only). */
+export type RawTarget = { http2: http2.ClientHttp2Session } | { http1: { host: string; port: number; agent: http.Agent } };
+
+/** Options of {@link rawCall}. */
+export interface RawCallOptions {
+  /** Whether the method streams (its messages are enveloped in every protocol). */
+  streaming: boolean;
+  /** A bearer token to send. */
+  token?: string;
+  /** The call resolves by then whatever the server does. */
+  deadlineMs: number;
+  /** The whole request body as is, instead of `messages` (to damage the envelopes themselves). */
+  rawBody?: Uint8Array;
+}
+
 /**
- * Calls `path` (e.g. "/chat.v1.AuthService/Login") over raw HTTP/2 with request bytes exactly as
- * given: `messages` are enveloped for streams and for gRPC/gRPC-Web, and sent as the whole body for
- * Connect unary calls. Nothing here validates anything, which is the point: tests send what no
- * generated client would. Resolves within `deadlineMs` whatever the server does.
+ * Calls `path` (e.g. "/chat.v1.AuthService/Login") with request bytes exactly as given: `messages`
+ * are enveloped for streams and for gRPC/gRPC-Web, and sent as the whole body for Connect unary
+ * calls. Nothing here validates anything, which is the point: tests send what no generated client
+ * would. Resolves within `deadlineMs` whatever the server does.
  */
-export async function rawCall(
-  session: http2.ClientHttp2Session, protocol: WireProtocol, path: string, messages: Uint8Array[],
-  options: { streaming: boolean; token?: string; deadlineMs: number },
-): Promise<RawOutcome> {
-  const headers: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": path, "content-type": contentType(protocol, options.streaming) };
+export async function rawCall(target: RawTarget, protocol: WireProtocol, path: string, messages: Uint8Array[], options: RawCallOptions): Promise<RawOutcome> {
+  const headers: Record<string, string> = { "content-type": contentType(protocol, options.streaming) };
   if (protocol === "grpc") headers.te = "trailers";
   if (protocol.startsWith("connect") && !options.streaming) headers["connect-protocol-version"] = "1";
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const enveloped = options.streaming || protocol === "grpc" || protocol === "grpc-web";
-  const body = enveloped ? concat(messages.map((m) => envelope(m))) : concat(messages);
-  const req = session.request(headers);
-  req.on("error", () => {}); // a reset is an outcome, read from rstCode below
+  const body = options.rawBody ?? (enveloped ? concat(messages.map((m) => envelope(m))) : concat(messages));
+  const raw = "http2" in target ? await exchange2(target.http2, path, headers, body, options.deadlineMs) : await exchange1(target.http1, path, headers, body, options.deadlineMs);
+  if (raw === "hang") return { httpStatus: 0, code: "hang", message: "" };
+  if (raw === "reset") return { httpStatus: 0, code: "reset", message: "" };
+  if (raw.open) return { httpStatus: raw.status, code: options.streaming ? "open" : "hang", message: "" };
+  return outcome(protocol, options.streaming, raw.status, raw.headers, raw.body);
+}
+
+interface Exchange {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** The response had begun but not ended at the deadline. */
+  open: boolean;
+}
+
+/** Keeps at most 1 MiB of a response body: enough to read any status, bounded whatever comes. */
+function collector(): { add(c: Buffer): void; body(): Buffer } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    add: (c) => { if (size < 1 << 20) { chunks.push(c); size += c.byteLength; } },
+    body: () => Buffer.concat(chunks),
+  };
+}
+
+function exchange2(session: http2.ClientHttp2Session, path: string, headers: Record<string, string>, body: Uint8Array, deadlineMs: number): Promise<Exchange | "hang" | "reset"> {
+  const req = session.request({ ":method": "POST", ":path": path, ...headers });
+  req.on("error", () => {}); // a reset is an outcome, told by the close below
   req.end(body);
-  return new Promise<RawOutcome>((resolve) => {
-    let httpStatus = 0;
-    let responseHeaders: http2.IncomingHttpHeaders = {};
-    let trailers: http2.IncomingHttpHeaders = {};
-    const chunks: Buffer[] = [];
+  return new Promise((resolve) => {
+    let status = 0;
+    let got: Record<string, string | string[] | undefined> = {};
+    const data = collector();
     const timer = setTimeout(() => {
       req.close(http2.constants.NGHTTP2_CANCEL);
-      resolve({ httpStatus, code: httpStatus ? (options.streaming ? "open" : "hang") : "hang", message: "" });
-    }, options.deadlineMs);
-    req.on("response", (h) => {
-      responseHeaders = h;
-      httpStatus = Number(h[":status"]);
-      // A stream that answered its headers and waits for more is healthy; callers cap how long.
-    });
-    req.on("trailers", (t) => (trailers = t));
-    req.on("data", (c: Buffer) => {
-      if (chunks.reduce((n, b) => n + b.byteLength, 0) < 1 << 20) chunks.push(c);
-    });
+      resolve(status ? { status, headers: got, body: data.body(), open: true } : "hang");
+    }, deadlineMs);
+    req.on("response", (h) => { got = { ...h }; status = Number(h[":status"]); });
+    req.on("trailers", (t) => (got = { ...got, ...t }));
+    req.on("data", (c: Buffer) => data.add(c));
     req.on("close", () => {
       clearTimeout(timer);
-      if (!httpStatus) return resolve({ httpStatus, code: "reset", message: `rst ${req.rstCode}` });
-      resolve(outcome(protocol, options.streaming, httpStatus, { ...responseHeaders, ...trailers }, Buffer.concat(chunks)));
+      resolve(status ? { status, headers: got, body: data.body(), open: false } : "reset");
     });
+  });
+}
+
+function exchange1(to: { host: string; port: number; agent: http.Agent }, path: string, headers: Record<string, string>, body: Uint8Array, deadlineMs: number): Promise<Exchange | "hang" | "reset"> {
+  return new Promise((resolve) => {
+    let status = 0;
+    let got: Record<string, string | string[] | undefined> = {};
+    const data = collector();
+    const req = http.request({ host: to.host, port: to.port, agent: to.agent, method: "POST", path, headers: { ...headers, "content-length": String(body.byteLength) } });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve(status ? { status, headers: got, body: data.body(), open: true } : "hang");
+    }, deadlineMs);
+    req.on("error", () => { clearTimeout(timer); resolve(status ? { status, headers: got, body: data.body(), open: false } : "reset"); });
+    req.on("response", (res) => {
+      status = res.statusCode ?? 0;
+      got = res.headers;
+      res.on("data", (c: Buffer) => data.add(c));
+      res.on("error", () => {}); // the request's error or close tells
+      res.on("end", () => { clearTimeout(timer); resolve({ status, headers: { ...got, ...res.trailers }, body: data.body(), open: false }); });
+    });
+    req.end(body);
   });
 }
 
@@ -89,7 +152,7 @@ function contentType(protocol: WireProtocol, streaming: boolean): string {
 }
 
 /** Reads the RPC status out of whichever place the protocol puts it. */
-function outcome(protocol: WireProtocol, streaming: boolean, httpStatus: number, headers: http2.IncomingHttpHeaders, body: Buffer): RawOutcome {
+function outcome(protocol: WireProtocol, streaming: boolean, httpStatus: number, headers: Record<string, string | string[] | undefined>, body: Buffer): RawOutcome {
   if (protocol === "grpc") return grpcStatus(httpStatus, headers);
   if (protocol === "grpc-web") {
     const trailer = lastEnvelope(body, 0x80);

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { ChatClients } from "@chat/client";
 import { caFileFor, configPath, readConfig, serverUrl, writeConfig } from "../config.ts";
 import { connect, connectLoggedIn } from "../connection.ts";
-import { type PasswordSource, readPassword } from "./password.ts";
+import { type PasswordSource, readPassword, readPasswordChange } from "./password.ts";
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -64,4 +64,11 @@ export async function whoami(options: GlobalOptions & { json?: boolean }): Promi
     return;
   }
   console.log(`@${user!.username} (${user!.displayName}) on ${server}, device ${deviceId}, config ${configPath()}`);
+}
+
+/** `chat passwd`: changes the account's password; every other device of the account is logged out. */
+export async function changePassword(options: GlobalOptions & PasswordSource): Promise<void> {
+  const { clients } = await connectLoggedIn(options);
+  const { revokedSessions } = await clients.auth.changePassword(await readPasswordChange(options));
+  console.log(`password changed; ${revokedSessions} other device${revokedSessions === 1 ? "" : "s"} logged out`);
 }

@@ -1,20 +1,19 @@
 import { UserDirectory } from "@chat/client";
-import { toJson } from "@bufbuild/protobuf";
-import { ConversationKind, ConversationSchema } from "@chat/gen/chat/v1/conversation_pb.js";
+import { ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
 import { connectLoggedIn } from "../connection.ts";
-import { conversationTitle, directPeer } from "../format.ts";
+import { conversationJson, conversationTitle, directPeer, userJson, userLine } from "../format.ts";
 import type { GlobalOptions } from "./auth.ts";
 
 /** `chat ls`: the caller's conversations, most recently active first. */
 export async function listConversations(options: GlobalOptions & { json?: boolean }): Promise<void> {
   const { clients, config } = await connectLoggedIn(options);
   const { conversations } = await clients.conversations.listConversations({});
+  const users = new UserDirectory(clients.users);
+  await users.load(conversations.flatMap((c) => [...c.members.map((m) => m.userId), ...(c.lastMessage ? [c.lastMessage.senderId] : [])]));
   if (options.json) {
-    for (const c of conversations) console.log(JSON.stringify(toJson(ConversationSchema, c)));
+    for (const c of conversations) console.log(conversationJson(c, config.userId, users));
     return;
   }
-  const users = new UserDirectory(clients.users);
-  await users.load(conversations.flatMap((c) => c.members.map((m) => m.userId)));
   for (const c of conversations) {
     const peer = directPeer(c, config.userId);
     const online = peer && users.presence(peer)?.online ? " ●" : "";
@@ -23,6 +22,14 @@ export async function listConversations(options: GlobalOptions & { json?: boolea
     const last = c.lastMessage ? `  ${users.name(c.lastMessage.senderId)}: ${oneLine(c.lastMessage.text, 50)}` : "";
     console.log(`${c.id}  ${conversationTitle(c, config.userId, users)}${online}  [${kind}]${unread}${last}`);
   }
+}
+
+/** `chat users <prefix>`: who is there, by the start of a username or display name (to start a conversation with). */
+export async function searchUsers(query: string, options: GlobalOptions & { json?: boolean; limit: number }): Promise<void> {
+  const { clients } = await connectLoggedIn(options);
+  const { users, presence } = await clients.users.searchUsers({ query, pageSize: options.limit });
+  if (users.length === 0 && !options.json) console.error(`nobody's name starts with "${query}"`);
+  users.forEach((u, i) => console.log(options.json ? userJson(u, presence[i]) : userLine(u, presence[i])));
 }
 
 /** The first line of a text, cut to `max` characters. */

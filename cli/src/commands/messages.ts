@@ -3,7 +3,7 @@ import { backoffDelay, LiveSession, UserDirectory } from "@chat/client";
 import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
 import { connectLoggedIn } from "../connection.ts";
 import { describeError } from "../errors.ts";
-import { messageJson, messageLine } from "../format.ts";
+import { conversationTitle, messageJson, messageLine } from "../format.ts";
 import { resolveConversation } from "../targets.ts";
 import type { GlobalOptions } from "./auth.ts";
 import { readAll } from "./password.ts";
@@ -24,13 +24,18 @@ export interface PrintOptions extends GlobalOptions {
 export async function send(target: string, text: string | undefined, options: PrintOptions & { wait: number }): Promise<void> {
   const body = text ?? (await readAll(process.stdin)).replace(/\n$/, "");
   if (body.trim() === "") throw new ConnectError("nothing to send: give a text or pipe one in", Code.InvalidArgument);
-  const { clients } = await connectLoggedIn(options);
+  const { clients, config } = await connectLoggedIn(options);
   const clientMessageId = globalThis.crypto.randomUUID();
-  const ack = await whileUnavailable(options.wait * 1000, async () => {
+  const { ack, conversation } = await whileUnavailable(options.wait * 1000, async () => {
     const conversation = await resolveConversation(clients, target);
-    return clients.live.sendMessage({ conversationId: conversation.id, clientMessageId, text: body });
+    return { ack: await clients.live.sendMessage({ conversationId: conversation.id, clientMessageId, text: body }), conversation };
   });
-  if (options.json) console.log(JSON.stringify({ conversationId: ack.conversationId, clientMessageId, seq: String(ack.seq) }));
+  if (options.json) {
+    const users = new UserDirectory(clients.users);
+    await users.load(conversation.members.map((m) => m.userId));
+    const title = conversationTitle(conversation, config.userId, users).replace(/^@/, "");
+    console.log(JSON.stringify({ conversation: title, seq: Number(ack.seq), clientMessageId, conversationId: ack.conversationId }));
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
-import { type ChatClients, ChatModel, type LiveSession, mentions, nextUnread, shouldNotify, type UserDirectory, userMessage } from "@chat/client";
+import { type ChatClients, ChatModel, type LiveSession, mentions, nextUnread, seenBy, shouldNotify, type UserDirectory, userMessage } from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { User } from "@chat/gen/chat/v1/user_pb.js";
+import { userLine } from "../format.ts";
 import { allLines, readUpTo, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
 import { type EditOp, edit, InputHistory } from "./line-editor.ts";
 import { defaultSettings, type TuiSettings } from "./settings.ts";
 import { parseInput, type SlashCommand } from "./slash-commands.ts";
-import { seenBy } from "./seen-by.ts";
 import { type Action, initialState, reduce, type ViewState } from "./view-model.ts";
 
 /** What the controller drives. */
@@ -47,7 +48,7 @@ export class ChatController {
   constructor(options: ControllerOptions) {
     this.options = options;
     this.settings = options.settings ?? defaultSettings;
-    let state = initialState(options.me);
+    let state = { ...initialState(options.me), compact: this.settings.compact };
     if (options.username) state = reduce(state, { type: "names", names: { [options.me]: options.username } });
     for (const id of options.muted ?? []) state = reduce(state, { type: "mute", conversationId: id, muted: true });
     this.model = new ChatModel<ViewState, Action>({
@@ -233,9 +234,20 @@ export class ChatController {
         case "seen":
           if (!open) return this.notice("no conversation open");
           return this.notice(seenBy(this.state, this.state.conversations[open]!));
+        case "find":
+          return this.notice(foundUsers(await this.model.searchUsers(command.query), command.query));
+        case "compact":
+          this.model.dispatch({ type: "compact", compact: !this.state.compact });
+          return this.notice(this.state.compact ? "compact: no times, one line per message where it fits" : "times shown again");
       }
     } catch (err) {
       this.notice(userMessage(err));
     }
   }
+}
+
+/** The notice of `/find`: who matched, to pick one for `/new`. */
+function foundUsers(users: User[], query: string): string {
+  if (users.length === 0) return `nobody's name starts with "${query}"`;
+  return `found: ${users.map((u) => userLine(u, undefined)).join(" · ")}${users.length === 8 ? " …" : ""} (/new @name to write)`;
 }

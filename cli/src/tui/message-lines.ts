@@ -1,4 +1,4 @@
-import { dayLabel, displayName as name, mentions, nameColor, receiptOf, sameDay } from "@chat/client";
+import { dayLabel, isBot, displayName as name, mentions, nameColor, receiptOf, sameDay, type SystemLine, systemLineText } from "@chat/client";
 import { formatTime } from "../format.ts";
 import { wrapSpans } from "./cells.ts";
 import { type ConversationState, hasOlder, type ViewState } from "./view-model.ts";
@@ -16,8 +16,8 @@ export interface BodyLine {
   name?: { start: number; end: number; color: number };
 }
 
-/** Where a message's text starts on its continuation rows (under the text, after "HH:MM "). */
-const indent = "      ";
+/** Where a message's text starts on its continuation rows (under the text, after "HH:MM "; less in compact mode). */
+const indents = { normal: "      ", compact: "  " } as const;
 /** Messages of one sender this close together form one run: one time and name for all of them. */
 const runGapMs = 5 * 60_000;
 
@@ -36,7 +36,17 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
   const newestOwn = c.messages.findLast((m) => m.senderId === state.me)?.seq;
   const marker = state.marker?.conversationId === c.id ? state.marker.afterSeq : undefined;
   let markerShown = false;
+  const indent = state.compact ? indents.compact : indents.normal;
+  // System lines ("@alice added @bob") go after the newest message there was when they happened.
+  const system = [...c.systemLines];
+  /** Shows the system lines before `seq`; true when there were any (they end a run of messages). */
+  const systemUpTo = (seq: bigint): boolean => {
+    const from = lines.length;
+    while (system[0] && system[0].afterSeq < seq) lines.push(systemRow(state, system.shift()!));
+    return lines.length > from;
+  };
   c.messages.forEach((m, i) => {
+    const afterSystem = systemUpTo(m.seq);
     const before = c.messages[i - 1];
     const at = m.sentAt.getTime();
     if (!before || !sameDay(before.sentAt.getTime(), at)) lines.push(separator(dayLabel(at, now), width, "day"));
@@ -46,21 +56,29 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
       markerShown = true;
     }
     const own = m.senderId === state.me;
-    const continues = !markerHere && before?.senderId === m.senderId && sameDay(before.sentAt.getTime(), at) && at - before.sentAt.getTime() < runGapMs;
+    const continues = !markerHere && !afterSystem && before?.senderId === m.senderId && sameDay(before.sentAt.getTime(), at) && at - before.sentAt.getTime() < runGapMs;
     const mark = own && m.seq === newestOwn ? ` ${receiptText[receiptOf(state, c, m.seq)]}` : "";
     const tone: Tone = own ? "own" : mentions(m.text, me) ? "mention" : "other";
-    const sender = name(state, m.senderId);
-    const head = continues ? indent : `${formatTime(m.sentAt, "time")} ${sender}: `;
-    const rows = wrapMessage(head, m.text + mark, width).map((text) => ({ text, tone, seq: m.seq } as BodyLine));
-    if (!continues && !own && c.kind === "group") rows[0]!.name = { start: 6, end: 6 + sender.length, color: nameColor(m.senderId) };
+    const sender = `${name(state, m.senderId)}${isBot(state, m.senderId) ? " [bot]" : ""}`;
+    const time = state.compact ? "" : `${formatTime(m.sentAt, "time")} `;
+    const head = continues ? indent : `${time}${sender}: `;
+    const rows = wrapMessage(head, m.text + mark, width, indent).map((text) => ({ text, tone, seq: m.seq } as BodyLine));
+    if (!continues && !own && c.kind === "group") rows[0]!.name = { start: time.length, end: time.length + sender.length, color: nameColor(m.senderId) };
     lines.push(...rows);
   });
+  systemUpTo(c.lastSeq + 1n);
   for (const p of c.pending) {
     if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;
     const mark = p.error ? `✗ not sent: ${p.error}` : p.seq !== undefined ? "✓" : state.connection === "online" ? "…" : "(queued)";
-    lines.push(...wrapMessage(`--:-- ${name(state, state.me)}: `, `${p.text} ${mark}`, width).map((text) => ({ text, tone: (p.error ? "error" : "own") as Tone })));
+    const head = `${state.compact ? "" : "--:-- "}${name(state, state.me)}: `;
+    lines.push(...wrapMessage(head, `${p.text} ${mark}`, width, indent).map((text) => ({ text, tone: (p.error ? "error" : "own") as Tone })));
   }
   return lines;
+}
+
+/** "  · @alice added @bob" */
+function systemRow(state: ViewState, line: SystemLine): BodyLine {
+  return { text: `  · ${systemLineText(state, line)}`, tone: "info" };
 }
 
 /** "──── Today ────" across the width. */
@@ -70,7 +88,7 @@ function separator(label: string, width: number, tone: Tone): BodyLine {
 }
 
 /** `head` then the text, wrapped by cells: each paragraph on new rows, continuation rows indented. */
-function wrapMessage(head: string, text: string, width: number): string[] {
+function wrapMessage(head: string, text: string, width: number, indent: string): string[] {
   const rows: string[] = [];
   text.split("\n").forEach((paragraph, i) => {
     const first = i === 0 ? head : indent;

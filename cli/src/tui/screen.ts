@@ -1,4 +1,4 @@
-import { displayName as name, peerOf, relativeTime, titleOf, typingText, unreadTotal } from "@chat/client";
+import { isBot, displayName as name, peerOf, relativeTime, titleOf, typingText, unreadTotal } from "@chat/client";
 import { cellWidth, clipCells, wrapSpans } from "./cells.ts";
 import { type BodyLine, messageLines } from "./message-lines.ts";
 import { type ConversationState, conversationOrder, hasOlder, type ViewState } from "./view-model.ts";
@@ -148,7 +148,8 @@ function position(state: ViewState): string {
 
 function sidebarRow(state: ViewState, c: ConversationState, width: number, now: number): SidebarRow {
   const selected = c.id === state.openId;
-  const dot = c.kind === "direct" ? (state.online[peerOf(state, c)] ? "● " : "○ ") : "# ";
+  const peer = peerOf(state, c);
+  const dot = c.kind === "group" ? "# " : peer === state.me ? "✎ " : state.online[peer] ? "● " : "○ ";
   const unread = c.unread > 0 && !selected ? ` (${c.unread})` : "";
   const when = c.lastActivity > 0 && width >= 28 ? ` ${relativeTime(c.lastActivity, now)}` : "";
   const room = width - 4 - dot.length - cellWidth(unread) - when.length;
@@ -159,12 +160,13 @@ function sidebarRow(state: ViewState, c: ConversationState, width: number, now: 
 
 function header(state: ViewState, c: ConversationState): string {
   const muted = state.muted[c.id] ? " · muted" : "";
+  const label = (id: string) => `${name(state, id)}${isBot(state, id) ? " [bot]" : ""}`;
   if (c.kind === "group") {
-    return `# ${titleOf(state, c)}${muted} · ${c.memberIds.length} members: ${c.memberIds.map((id) => name(state, id)).join(", ")}`;
+    return `# ${titleOf(state, c)}${muted} · ${c.memberIds.length} members: ${c.memberIds.map(label).join(", ")}`;
   }
   const peer = peerOf(state, c);
-  if (peer === state.me) return `${name(state, peer)} · notes to self${muted}`;
-  return `${name(state, peer)} · ${state.online[peer] ? "● online" : "○ offline"}${muted}`;
+  if (peer === state.me) return `Note to self · only you see it${muted}`;
+  return `${label(peer)} · ${state.online[peer] ? "● online" : "○ offline"}${muted}`;
 }
 
 /** The input, wrapped by cells under "> ", with the cursor's row kept in view. */
@@ -198,12 +200,14 @@ const helpLines: BodyLine[] = [
   "  PgUp PgDn        scroll; older history loads at the top",
   "  Ctrl-C           quit",
   "Commands",
-  "  /new @bob             open the direct conversation with @bob (/new @me: notes)",
+  "  /new @bob             open the direct conversation with @bob (/new @me: note to self)",
   "  /group name @a @b     create a group and open it",
   "  /add @c               add members to the open group",
   "  /leave                leave the open group",
   "  /mute /unmute         no bell and no count for the open conversation",
   "  /seen                 who read or got your latest message",
+  "  /find al              people whose name starts with \"al\"",
+  "  /compact              messages without times (again: with)",
   "  /help                 show or hide this help",
   "Marks on your newest message: ✓ stored, ✓✓ delivered, ✓✓ read",
 ].map((text) => ({ text, tone: "info" as const }));

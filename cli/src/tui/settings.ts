@@ -12,6 +12,8 @@ export interface TuiSettings {
   bell: "all" | "mentions" | "off";
   /** A message of more lines than this (a paste) is sent only after a second Enter. */
   pasteConfirmLines: number;
+  /** Start in compact mode: no times before messages (`/compact` switches). */
+  compact: boolean;
   /** Ink colour names ("cyan", "#ff8800") of what the screen draws. */
   colors: Record<ColorRole, string>;
   /** Key bindings: "C-n" is Ctrl-N, "M-a" is Alt-A (or Esc then a). */
@@ -27,6 +29,7 @@ export type KeyAction = "nextConversation" | "previousConversation" | "nextUnrea
 export const defaultSettings: TuiSettings = {
   bell: "mentions",
   pasteConfirmLines: 5,
+  compact: false,
   colors: { own: "cyan", mention: "yellow", info: "gray", error: "red", marker: "magenta", day: "gray", online: "green", offline: "red" },
   keys: { nextConversation: "C-n", previousConversation: "C-p", nextUnread: "M-a" },
 };
@@ -62,11 +65,13 @@ export function parseSettings(text: string, where = "tui.json"): TuiSettings {
   const settings: TuiSettings = {
     bell: raw.bell ?? defaultSettings.bell,
     pasteConfirmLines: raw.pasteConfirmLines ?? defaultSettings.pasteConfirmLines,
+    compact: raw.compact ?? defaultSettings.compact,
     colors: { ...defaultSettings.colors, ...raw.colors },
     keys: { ...defaultSettings.keys, ...raw.keys },
   };
   if (!["all", "mentions", "off"].includes(settings.bell)) throw bad("bell", `"all", "mentions" or "off"`);
   if (!Number.isInteger(settings.pasteConfirmLines) || settings.pasteConfirmLines < 1) throw bad("pasteConfirmLines", "a whole number of at least 1");
+  if (typeof settings.compact !== "boolean") throw bad("compact", "true or false");
   for (const [role, color] of Object.entries(settings.colors)) {
     if (!(role in defaultSettings.colors)) throw bad(`colors.${role}`, `one of ${Object.keys(defaultSettings.colors).join(", ")}`);
     if (typeof color !== "string" || !color) throw bad(`colors.${role}`, "a colour name or #rrggbb");

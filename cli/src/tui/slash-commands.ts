@@ -6,6 +6,8 @@ export type SlashCommand =
   | { kind: "leave" }
   | { kind: "mute"; muted: boolean }
   | { kind: "seen" }
+  | { kind: "find"; query: string }
+  | { kind: "compact" }
   | { kind: "help" }
   | { kind: "quit" };
 
@@ -19,6 +21,7 @@ const usage: Record<string, string> = {
   new: "usage: /new @username",
   group: "usage: /group name @user1 @user2 …",
   add: "usage: /add @user1 @user2 …",
+  find: "usage: /find name (the start of a username or display name)",
 };
 
 /**
@@ -47,6 +50,11 @@ export function parseInput(line: string): InputLine {
       return { kind: "command", command: { kind: "mute", muted: word.toLowerCase() === "mute" } };
     case "seen":
       return { kind: "command", command: { kind: "seen" } };
+    case "find":
+    case "who":
+      return args.length >= 1 ? { kind: "command", command: { kind: "find", query: args.join(" ") } } : { kind: "invalid", message: usage.find! };
+    case "compact":
+      return { kind: "command", command: { kind: "compact" } };
     case "help":
     case "?":
       return { kind: "command", command: { kind: "help" } };

@@ -1,7 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConversationKind, ConversationSchema, type Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
+import { MembershipChange, MembershipEventSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { systemLineOf } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { allLines, readUpTo, screen, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
 import { type Action, initialState, reduce, type ViewState } from "./view-model.ts";
@@ -187,6 +189,28 @@ describe("the interactive client's screen, for a day of use", () => {
     s = reduce(s, { type: "scrollTo", lines: scrollToMarker(s, size, at)! });
     expect(screen(s, size, at).body[0]!.tone).toBe("marker");
     expect(readUpTo(s, size, at)).toEqual({ conversationId: GROUP, seq: 13n });
+  });
+
+  it("places system lines where they happened, and marks bots", () => {
+    const added = create(MembershipEventSchema, {
+      change: MembershipChange.ADDED, actorId: ALICE, userIds: [CAROL], conversation: conversation({ id: GROUP, memberIds: [ALICE, BOB, CAROL] }),
+    });
+    let s = state({ type: "open", conversationId: GROUP }, { type: "messages", now: at, messages: [message(4, BOB, "before", GROUP)] });
+    s = reduce(s, { type: "system", conversationId: GROUP, line: systemLineOf(added, 4n, at)! });
+    s = reduce(s, { type: "system", conversationId: GROUP, line: systemLineOf({ ...added, change: MembershipChange.LEFT, actorId: BOB, userIds: [BOB] }, 4n, at)! });
+    s = reduce(s, { type: "names", names: {}, bots: { [BOB]: true } });
+    s = reduce(s, { type: "messages", now: at, messages: [message(5, BOB, "after", GROUP)] });
+    expect(body(s).slice(-4)).toEqual(["09:30 @bob [bot]: before", "  · you added @carol", "  · @bob left", "09:30 @bob [bot]: after"]);
+    expect(screen(s, size, at).header).toContain("@bob [bot], @carol");
+  });
+
+  it("drops the times in compact mode, and calls the conversation with myself a note to self", () => {
+    let s = state({ type: "messages", now: at, messages: [message(1, BOB, "hi"), message(2, ALICE, "hello")] }, { type: "compact", compact: true });
+    expect(body(s).slice(-2)).toEqual(["@bob: hi", "@alice: hello ✓"]);
+    s = reduce(s, { type: "conversation", now: at + 1, conversation: conversation({ id: GROUP, memberIds: [ALICE] }) });
+    s = reduce(s, { type: "open", conversationId: GROUP });
+    expect(screen(s, size, at).header).toBe("Note to self · only you see it");
+    expect(screen(s, size, at).sidebar.find((r) => r.selected)!.text).toMatch(/^› ✎ Note to self +now$/);
   });
 
   it("shows the input's cursor, and grows the input for a multi-line message", () => {

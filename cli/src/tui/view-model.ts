@@ -16,6 +16,8 @@ export interface ViewState extends ChatState {
   /** Lines scrolled up from the newest; 0 follows new messages. */
   scroll: number;
   showHelp: boolean;
+  /** Messages without times, continuation rows barely indented (`/compact`, or `"compact": true` in tui.json). */
+  compact: boolean;
 }
 
 /** What can happen to the state: the chat's actions and the terminal's own. */
@@ -25,11 +27,12 @@ export type Action =
   | { type: "scroll"; lines: number }
   | { type: "scrollTo"; lines: number }
   | { type: "input"; text: string; cursor: number }
-  | { type: "help"; show: boolean };
+  | { type: "help"; show: boolean }
+  | { type: "compact"; compact: boolean };
 
 /** The state before anything is known. */
 export function initialState(me: string): ViewState {
-  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false };
+  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false, compact: false };
 }
 
 /** Applies one action; returns a new state (the old one is left as it was). */
@@ -50,6 +53,8 @@ export function reduce(state: ViewState, action: Action): ViewState {
       return { ...state, input: action.text, cursor: Math.min(action.cursor, action.text.length) };
     case "help":
       return { ...state, showHelp: action.show };
+    case "compact":
+      return { ...state, compact: action.compact };
     case "sending":
       // Sending jumps back to the newest line, where the message shows.
       return reduceChat({ ...state, scroll: 0 }, action);

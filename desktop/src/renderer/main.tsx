@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { App } from "./components/app.tsx";
 import { detectPlatform } from "./platform.ts";
-import "@fontsource/noto-color-emoji/400.css";
+import "./emoji.css";
 import "./styles.css";
 
 // The renderer's entry: find out where it runs (Electron or a browser tab), then draw.

@@ -1,7 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConversationKind, ConversationSchema } from "@chat/gen/chat/v1/conversation_pb.js";
+import { MembershipChange, MembershipEventSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { systemLineOf } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import {
   banner, type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, statusLabel, switcherRows, timeline,
@@ -42,8 +44,8 @@ describe("the desktop view model", () => {
   it("lists conversations by activity with online dots, unread counts and previews", () => {
     const s = given({ type: "presence", userId: BOB, online: true }, { type: "messages", now: t0, messages: [msg(DM, 1, BOB, "hello")] });
     expect(sidebar(s, t0 + 1000)).toEqual([
-      { id: DM, title: "@bob", kind: "direct", online: true, unread: 0, selected: true, preview: "bob: hello", when: "now", muted: false },
-      { id: TEAM, title: "team", kind: "group", online: undefined, unread: 3, selected: false, preview: "", when: "now", muted: false },
+      { id: DM, title: "@bob", kind: "direct", online: true, unread: 0, selected: true, preview: "bob: hello", when: "now", muted: false, bot: false },
+      { id: TEAM, title: "team", kind: "group", online: undefined, unread: 3, selected: false, preview: "", when: "now", muted: false, bot: false },
     ]);
     expect(header(s)).toEqual({ title: "@bob", detail: "online", online: true });
     const later = reduceDesktop(s, { type: "messages", now: t0, messages: [msg(TEAM, 6, CAROL, "news")] });
@@ -140,5 +142,20 @@ describe("the desktop view model, for a day of use", () => {
     expect(switcherRows(reduceDesktop(s, { type: "switcher", query: "te" })).map((r) => r.title)).toEqual(["team"]);
     const opened = reduceDesktop(reduceDesktop(s, { type: "switcher", query: "" }), { type: "open", conversationId: TEAM });
     expect([opened.switcher, opened.showList]).toEqual([undefined, false]);
+  });
+  it("shows system lines between messages, bots as bots, who read my message on demand, and the note to self", () => {
+    const added = create(MembershipEventSchema, { change: MembershipChange.ADDED, actorId: BOB, userIds: [CAROL] });
+    let s = given({ type: "open", conversationId: TEAM }, { type: "messages", now: t0, messages: [msg(TEAM, 5, BOB), msg(TEAM, 6, ME, "mine")] });
+    s = reduceDesktop(s, { type: "system", conversationId: TEAM, line: systemLineOf(added, 5n, t0)! });
+    s = reduceDesktop(s, { type: "names", names: {}, bots: { [BOB]: true } });
+    s = reduceDesktop(s, { type: "marks", conversationId: TEAM, userId: BOB, delivered: 6n, read: 6n });
+    const view = timeline(s, t0)!;
+    expect(view.items.map((i) => [i.text, i.systemBefore, i.bot])).toEqual([["text 5", [], true], ["mine", ["@bob added @carol"], false]]);
+    expect(view.seenBy).toBe("your latest message: read by @bob · not yet @carol");
+    expect(header(s)!.detail).toBe("3 members: @me, @bob (bot), @carol");
+    s = reduceDesktop(s, { type: "conversation", now: t0 + 9000, conversation: create(ConversationSchema, { id: "f0000000-0000-4000-8000-00000000000f", kind: ConversationKind.DIRECT, members: [{ userId: ME }] }) });
+    s = reduceDesktop(s, { type: "open", conversationId: "f0000000-0000-4000-8000-00000000000f" });
+    expect(header(s)).toEqual({ title: "Note to self", detail: "Only you see what you write here", online: undefined });
+    expect(sidebar(s, t0).find((r) => r.selected)).toMatchObject({ title: "Note to self", online: undefined, bot: false });
   });
 });

@@ -1,7 +1,7 @@
 import {
   type ChatAction, type ChatState, type ConversationState, conversationOrder, dayLabel, displayName, hasOlder, initialChatState,
-  mentions, nameColor, peerOf, type Receipt, receiptOf, reduceChat, relativeTime, sameDay, type TextPart, textParts, titleOf,
-  typingText, unreadEnd, unreadTotal,
+  isBot, mentions, nameColor, peerOf, type Receipt, receiptOf, reduceChat, relativeTime, sameDay, seenBy, systemLineText, type TextPart,
+  textParts, titleOf, typingText, unreadEnd, unreadTotal,
 } from "@chat/client";
 
 /**
@@ -105,7 +105,7 @@ export interface SidebarRow {
   id: string;
   title: string;
   kind: "direct" | "group";
-  /** The other member's presence, for a direct conversation. */
+  /** The other member's presence, for a direct conversation (undefined for a group and for the note to self). */
   online: boolean | undefined;
   /** Unread messages; 0 for the open conversation. */
   unread: number;
@@ -115,6 +115,8 @@ export interface SidebarRow {
   /** When the conversation was last active: "5m", "Yesterday". */
   when: string;
   muted: boolean;
+  /** A direct conversation with a bot. */
+  bot: boolean;
 }
 
 /** The conversation list, the most recently active first; `now` for the relative times. */
@@ -125,9 +127,10 @@ export function sidebar(state: DesktopState, now = Date.now()): SidebarRow[] {
     const preview = last ? `${last.senderId === state.me ? "you" : displayName(state, last.senderId).slice(1)}: ${last.text}` : "";
     return {
       id: c.id, title: titleOf(state, c), kind: c.kind, selected, preview,
-      online: c.kind === "direct" ? state.online[peerOf(state, c)] === true : undefined,
+      online: c.kind === "direct" && peerOf(state, c) !== state.me ? state.online[peerOf(state, c)] === true : undefined,
       unread: selected ? 0 : c.unread,
       when: c.lastActivity > 0 ? relativeTime(c.lastActivity, now) : "", muted: state.muted[c.id] === true,
+      bot: c.kind === "direct" && isBot(state, peerOf(state, c)),
     };
   });
 }
@@ -145,10 +148,13 @@ export function header(state: DesktopState): Header | undefined {
   const c = openConversation(state);
   if (!c) return undefined;
   if (c.kind === "group") {
-    return { title: titleOf(state, c), detail: `${c.memberIds.length} members: ${c.memberIds.map((id) => displayName(state, id)).join(", ")}`, online: undefined };
+    const member = (id: string) => `${displayName(state, id)}${isBot(state, id) ? " (bot)" : ""}`;
+    return { title: titleOf(state, c), detail: `${c.memberIds.length} members: ${c.memberIds.map(member).join(", ")}`, online: undefined };
   }
-  const online = state.online[peerOf(state, c)] === true;
-  return { title: titleOf(state, c), detail: online ? "online" : "offline", online };
+  const peer = peerOf(state, c);
+  if (peer === state.me) return { title: titleOf(state, c), detail: "Only you see what you write here", online: undefined };
+  const online = state.online[peer] === true;
+  return { title: titleOf(state, c), detail: `${isBot(state, peer) ? "bot · " : ""}${online ? "online" : "offline"}`, online };
 }
 
 /** Where one of my messages is: waiting, stored (✓), delivered (✓✓), read, or refused. */
@@ -179,6 +185,10 @@ export interface TimelineItem {
   dayBefore: string;
   /** The "New messages" line goes above this message. */
   markerBefore: boolean;
+  /** The sender is a bot. */
+  bot: boolean;
+  /** System lines ("@alice added @bob") just above this message. */
+  systemBefore: string[];
 }
 
 /** The open conversation's message area. */
@@ -188,6 +198,10 @@ export interface Timeline {
   items: TimelineItem[];
   /** "alice is typing…" or "". */
   typing: string;
+  /** System lines after the newest message. */
+  systemAfter: string[];
+  /** Who read my newest message, by name, in a group (shown when its receipt is clicked); "" elsewhere. */
+  seenBy: string;
 }
 
 /** The label of a status, as drawn next to the time. */
@@ -210,6 +224,12 @@ export function timeline(state: DesktopState, now: number): Timeline | undefined
   const marker = state.marker?.conversationId === c.id ? state.marker.afterSeq : undefined;
   let markerShown = false;
   const at: number[] = [];
+  const system = [...c.systemLines];
+  const systemUpTo = (seq: bigint) => {
+    const lines: string[] = [];
+    while (system[0] && system[0].afterSeq < seq) lines.push(systemLineText(state, system.shift()!));
+    return lines;
+  };
   const items: TimelineItem[] = c.messages.map((m, i) => {
     const own = m.senderId === state.me;
     const before = c.messages[i - 1];
@@ -221,22 +241,27 @@ export function timeline(state: DesktopState, now: number): Timeline | undefined
       status: own && m.seq === newestOwn ? receiptOf(state, c, m.seq) : undefined, firstOfRun: false,
       parts: textParts(m.text, me), mentionsMe: !own && mentions(m.text, me), color: nameColor(m.senderId),
       dayBefore: !before || !sameDay(before.sentAt.getTime(), m.sentAt.getTime()) ? dayLabel(m.sentAt.getTime(), now) : "", markerBefore,
+      bot: isBot(state, m.senderId), systemBefore: systemUpTo(m.seq),
     };
   });
+  const systemAfter = systemUpTo(c.lastSeq + 1n);
   for (const p of c.pending) {
     if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;
     const status: Status = p.error ? "failed" : p.seq !== undefined ? "sent" : state.connection === "online" ? "sending" : "queued";
     at.push(now);
     items.push({
       key: `p${p.clientMessageId}`, own: true, sender: displayName(state, state.me), text: p.text, time: "", status, error: p.error ?? "", firstOfRun: false,
-      parts: textParts(p.text, me), mentionsMe: false, color: nameColor(state.me), dayBefore: "", markerBefore: false,
+      parts: textParts(p.text, me), mentionsMe: false, color: nameColor(state.me), dayBefore: "", markerBefore: false, bot: false, systemBefore: [],
     });
   }
   items.forEach((item, i) => {
     const before = items[i - 1];
-    item.firstOfRun = !before || item.sender !== before.sender || item.dayBefore !== "" || item.markerBefore || at[i]! - at[i - 1]! >= runGapMs;
+    item.firstOfRun = !before || item.sender !== before.sender || item.dayBefore !== "" || item.markerBefore || item.systemBefore.length > 0 || at[i]! - at[i - 1]! >= runGapMs;
   });
-  return { top: c.loadingOlder ? "loading" : hasOlder(c) ? "more" : "start", items, typing: typingText(state, c, now) };
+  return {
+    top: c.loadingOlder ? "loading" : hasOlder(c) ? "more" : "start", items, typing: typingText(state, c, now), systemAfter,
+    seenBy: c.kind === "group" ? seenBy(state, c) : "",
+  };
 }
 
 /** The bar over the window while the live connection is not up, or undefined while it is. */

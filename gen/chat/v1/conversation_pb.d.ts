@@ -157,7 +157,8 @@ export declare type Conversation = Message<"chat.v1.Conversation"> & {
 export declare const ConversationSchema: GenMessage<Conversation>;
 
 /**
- * Request of ConversationService.GetOrCreateDirect. Exactly one of the two fields is set.
+ * Request of ConversationService.GetOrCreateDirect. Exactly one of the two fields is set. Naming
+ * oneself gives one's note-to-self conversation: a direct conversation whose only member is the caller.
  *
  * @generated from message chat.v1.GetOrCreateDirectRequest
  */

@@ -525,6 +525,74 @@ export declare type GetUsersResponse = Message<"chat.v1.GetUsersResponse"> & {
 export declare const GetUsersResponseSchema: GenMessage<GetUsersResponse>;
 
 /**
+ * Request of UserService.SearchUsers.
+ *
+ * @generated from message chat.v1.SearchUsersRequest
+ */
+export declare type SearchUsersRequest = Message<"chat.v1.SearchUsersRequest"> & {
+  /**
+   * The prefix: 1 to 64 characters; a leading "@" and surrounding spaces are ignored.
+   *
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * Users per page, 1 to 50; 0 means 20.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chat.v1.SearchUsersRequest.
+ * Use `create(SearchUsersRequestSchema)` to create a new message.
+ */
+export declare const SearchUsersRequestSchema: GenMessage<SearchUsersRequest>;
+
+/**
+ * Response of UserService.SearchUsers.
+ *
+ * @generated from message chat.v1.SearchUsersResponse
+ */
+export declare type SearchUsersResponse = Message<"chat.v1.SearchUsersResponse"> & {
+  /**
+   * The users found, ordered by username, each once.
+   *
+   * @generated from field: repeated chat.v1.User users = 1;
+   */
+  users: User[];
+
+  /**
+   * Presence of each user in `users`, in the same order.
+   *
+   * @generated from field: repeated chat.v1.Presence presence = 2;
+   */
+  presence: Presence[];
+
+  /**
+   * Pass as `page_token` for the next page; empty when this page is the last.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chat.v1.SearchUsersResponse.
+ * Use `create(SearchUsersResponseSchema)` to create a new message.
+ */
+export declare const SearchUsersResponseSchema: GenMessage<SearchUsersResponse>;
+
+/**
  * Registration, login and device management. Register and Login are the only calls in the whole API
  * that need no `authorization: Bearer <token>` header.
  *
@@ -620,6 +688,19 @@ export declare const UserService: GenService<{
     methodKind: "unary";
     input: typeof GetUsersRequestSchema;
     output: typeof GetUsersResponseSchema;
+  },
+  /**
+   * Users whose username, display name or a word of the display name starts with a prefix
+   * (case-insensitive), by username, a page at a time, with their presence. Every account is in the
+   * directory (as GetUsers by username already tells), so every caller sees the same results.
+   * InvalidArgument for an empty or over-long query, a page size over 50 or a malformed page token.
+   *
+   * @generated from rpc chat.v1.UserService.SearchUsers
+   */
+  searchUsers: {
+    methodKind: "unary";
+    input: typeof SearchUsersRequestSchema;
+    output: typeof SearchUsersResponseSchema;
   },
 }>;
 

@@ -17,6 +17,9 @@ export const limits = {
   maxCursors: 10_000,
   maxHistoryPage: 500,
   defaultHistoryPage: 50,
+  maxSearchQueryLength: 64,
+  maxSearchPage: 50,
+  defaultSearchPage: 20,
 } as const;
 
 /** Checks a server-assigned id (a canonical lower-case UUID); `what` names it in the error. */

@@ -81,11 +81,13 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
   // HTTP/1.1 requests in progress per socket, so that a deadline closes a connection between requests.
   const inProgress = new WeakMap<net.Socket, number>();
   h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    inProgress.set(req.socket, (inProgress.get(req.socket) ?? 0) + 1);
+    // Held here: by the time the response closes, Node may have detached the request from its socket.
+    const socket = req.socket;
+    inProgress.set(socket, (inProgress.get(socket) ?? 0) + 1);
     res.once("close", () => {
-      const left = (inProgress.get(req.socket) ?? 1) - 1;
-      inProgress.set(req.socket, left);
-      if (left === 0 && closing.has(req.socket)) req.socket.destroy();
+      const left = (inProgress.get(socket) ?? 1) - 1;
+      inProgress.set(socket, left);
+      if (left === 0 && closing.has(socket)) socket.destroy();
     });
   });
   const closing = new WeakSet<net.Socket>();

@@ -104,11 +104,13 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
             <li key={row.id}>
               <button type="button" class={`conversation${row.selected ? " selected" : ""}${row.muted ? " muted" : ""}`} data-testid="conversation" data-id={row.id}
                 onClick={() => model.dispatch({ type: "open", conversationId: row.id })}>
-                {row.kind === "direct"
+                {row.online !== undefined
                   ? <span class={`dot ${row.online ? "on" : "off"}`} role="img" aria-label={row.online ? "online" : "offline"} title={row.online ? "online" : "offline"} />
-                  : <span class="hash" aria-hidden="true">#</span>}
+                  : <span class="hash" aria-hidden="true">{row.kind === "group" ? "#" : "✎"}</span>}
                 <span class="conversation-text">
-                  <span class="title-row"><span class="title">{row.title}</span><span class="when">{row.when}</span></span>
+                  <span class="title-row">
+                    <span class="title">{row.title}</span>{row.bot && <span class="bot-tag">bot</span>}<span class="when">{row.when}</span>
+                  </span>
                   <span class="preview">{row.preview}</span>
                 </span>
                 {row.unread > 0 && <span class="badge" data-testid="unread" title={`${row.unread} unread`}>{row.unread}</span>}

@@ -1,5 +1,5 @@
 import type { ChatModel, TextPart } from "@chat/client";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { type DesktopAction, type DesktopState, statusLabel, type TimelineItem, timeline } from "../view-model.ts";
 
 type Model = ChatModel<DesktopState, DesktopAction>;
@@ -66,28 +66,39 @@ export function TimelineView({ state, model }: { state: DesktopState; model: Mod
       {view.items.map((m) => (
         <>
           {m.dayBefore && <div class="day" key={`d${m.key}`}>{m.dayBefore}</div>}
+          {m.systemBefore.map((text, i) => <div class="system" key={`y${m.key}-${i}`} data-testid="system-line">{text}</div>)}
           {m.markerBefore && <div class="marker" key={`n${m.key}`} data-testid="new-messages">New messages</div>}
-          <Bubble key={m.key} m={m} group={group} />
+          <Bubble key={m.key} m={m} group={group} seenBy={m.status ? view.seenBy : ""} />
         </>
       ))}
+      {view.systemAfter.map((text, i) => <div class="system" key={`y-end-${i}`} data-testid="system-line">{text}</div>)}
       <div class="typing" data-testid="typing">{view.typing}</div>
     </div>
   );
 }
 
-/** One message: the sender's name (in their colour) on the first of a run in a group, the text, time and status. */
-function Bubble({ m, group }: { m: TimelineItem; group: boolean }) {
+/**
+ * One message: the sender's name (in their colour, "bot" after a bot's) on the first of a run in a
+ * group, the text, time and status. In a group the status is a button: who read it, by name.
+ */
+function Bubble({ m, group, seenBy }: { m: TimelineItem; group: boolean; seenBy: string }) {
+  const [showSeen, setShowSeen] = useState(false);
   const classes = ["message", m.own ? "own" : "other", m.firstOfRun ? "first" : "", m.status === "failed" ? "failed" : "", m.mentionsMe ? "mention" : ""];
+  const status = m.status && (seenBy
+    ? <button type="button" class={`status ${m.status}`} data-testid="status" aria-expanded={showSeen} title="Who has read it"
+      onClick={() => setShowSeen(!showSeen)}>{statusLabel[m.status]}</button>
+    : <span class={`status ${m.status}`} data-testid="status" title={m.error || m.status}>{statusLabel[m.status]}</span>);
   return (
     <div class={classes.filter(Boolean).join(" ")} data-testid="message" data-seq={m.key.startsWith("s") ? m.key.slice(1) : undefined}>
-      {group && !m.own && m.firstOfRun && <div class={`sender c${m.color}`}>{m.sender}</div>}
+      {group && !m.own && m.firstOfRun && <div class={`sender c${m.color}`}>{m.sender}{m.bot && <span class="bot-tag">bot</span>}</div>}
       <div class="text">{m.parts.map((p, i) => <Part key={i} part={p} />)}</div>
       {(m.firstOfRun && m.time) || m.status ? (
         <div class="meta">
           {m.firstOfRun && <span class="time">{m.time}</span>}
-          {m.status && <span class={`status ${m.status}`} data-testid="status" title={m.error || m.status}>{statusLabel[m.status]}</span>}
+          {status}
         </div>
       ) : null}
+      {showSeen && seenBy && <div class="seen-by" data-testid="seen-by">{seenBy}</div>}
     </div>
   );
 }

@@ -90,8 +90,9 @@ export class TokenLifetime {
   }
 
   private async record(userId: string, deviceId: string, now: number): Promise<void> {
-    this.recorded.set(`${userId}/${deviceId}`, now);
     await this.store.touchDevice(userId, deviceId, new Date(now));
+    // Only once written: a failed write is tried again at the next use.
+    this.recorded.set(`${userId}/${deviceId}`, now);
   }
 
   private async deleteExpired(): Promise<number> {

@@ -41,12 +41,12 @@ export class Conversations {
   async getOrCreateDirect(caller: Caller, other: { userId: string; username: string }): Promise<{ conversation: Conversation; created: boolean }> {
     const [otherId] = await this.directory.resolve([other.userId].filter(Boolean), [other.username].filter(Boolean));
     if (!otherId || (other.userId && other.username)) throw invalidArgument("set exactly one of user_id and username");
-    if (otherId === caller.userId) throw invalidArgument("a direct conversation needs another user");
+    // With oneself it is a note-to-self: one member (the pair key is "me:me"), still one per user.
     const now = new Date();
     const record: ConversationRecord = { id: randomUUID(), kind: "direct", name: "", createdAt: now, lastSeq: 0 };
     const member = (userId: string): MemberRecord => ({ conversationId: record.id, userId, role: "member", joinedAt: now });
     const result = await this.store.getOrCreateDirect(record, [member(caller.userId), member(otherId)]);
-    if (result.created) await this.announce(result.conversation.id, caller.userId, MembershipChange.ADDED, [caller.userId, otherId], []);
+    if (result.created) await this.announce(result.conversation.id, caller.userId, MembershipChange.ADDED, [...new Set([caller.userId, otherId])], []);
     return { conversation: await this.view(result.conversation.id, caller.userId), created: result.created };
   }
 

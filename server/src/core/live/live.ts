@@ -145,8 +145,9 @@ export class Live {
         case "typing":
           return await this.setTyping(caller, f.value.conversationId, f.value.typing);
         case "heartbeat":
-          // A stream may outlive the token expiry without another authenticated call: its heartbeats count as use.
-          await this.parts.tokens.noteUse(caller.userId, caller.deviceId);
+          // A stream may outlive the token expiry without another authenticated call: its heartbeats
+          // count as use. A failed record is logged, not the heartbeat's failure (the next one retries).
+          await this.parts.tokens.noteUse(caller.userId, caller.deviceId).catch(this.parts.onError);
           return await this.heartbeat(caller.userId, caller.deviceId);
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);

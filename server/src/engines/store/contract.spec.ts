@@ -92,6 +92,30 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     expect(await a.getUsers(racers.map((r) => r.id))).toEqual([winner]);
   });
 
+  it("user search: by the start of a username, its parts, a display name or a word of it, by username, page by page", async () => {
+    const stem = `q${randomUUID().replaceAll("-", "").slice(0, 8)}`;
+    const make = (username: string, displayName: string) => ({ ...user(username), displayName });
+    const anna = make(`${stem}a`, "Anna Lee");
+    const bob = make(`${stem}b`, "Bob");
+    const long = make(`${stem}c`, `Carl ${stem}${"l".repeat(40)}`);
+    const emile = make(`x.${stem}`, `Émile ${stem.toUpperCase()}Z`);
+    const other = make(`other${stem}`, "Nobody");
+    for (const u of [anna, bob, long, emile, other]) expect(await a.createUser(u)).toBe(true);
+    const names = (users: { username: string }[]) => users.map((u) => u.username);
+    // Written on one node, searched on the other.
+    expect(names(await b.searchUsers({ prefix: stem, afterUsername: "", limit: 2 }))).toEqual([anna.username, bob.username]);
+    expect(names(await b.searchUsers({ prefix: stem, afterUsername: bob.username, limit: 2 }))).toEqual([long.username, emile.username]);
+    expect(await b.searchUsers({ prefix: stem, afterUsername: emile.username, limit: 2 })).toEqual([]);
+    // Past the indexed prefix length: the rows are checked one by one.
+    expect(names(await b.searchUsers({ prefix: `${stem}${"l".repeat(30)}`, afterUsername: "", limit: 5 }))).toEqual([long.username]);
+    expect(names(await b.searchUsers({ prefix: `${stem}${"l".repeat(30)}x`, afterUsername: "", limit: 5 }))).toEqual([]);
+    expect(await b.searchUsers({ prefix: `${stem}y`, afterUsername: "", limit: 5 })).toEqual([]);
+    expect(names(await b.searchUsers({ prefix: `${stem}z`, afterUsername: "", limit: 5 }))).toEqual([emile.username]);
+    expect(names(await b.searchUsers({ prefix: `${stem}a`, afterUsername: "", limit: 5 }))).toEqual([anna.username]);
+    const found = (await b.searchUsers({ prefix: `${stem}b`, afterUsername: "", limit: 5 }))[0];
+    expect(found).toEqual(bob);
+  });
+
   it("devices: found by token hash, listed oldest first, deleted with their token", async () => {
     const userId = randomUUID();
     const devices = [2, 0, 1].map((age) => ({
@@ -176,6 +200,13 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     expect((await b.listMembers(id)).map((m) => m.userId).sort()).toEqual([x, y].sort());
     expect(await a.listConversationIds(x)).toEqual([id]);
     expect(await a.listConversationIds(y)).toEqual([id]);
+    // A pair of one user with themself (a note-to-self): one conversation, one member.
+    const self = await Promise.all([a, b].map((store) => {
+      const conv: ConversationRecord = { id: randomUUID(), kind: "direct", name: "", createdAt: now(), lastSeq: 0 };
+      return store.getOrCreateDirect(conv, [member(conv.id, x), member(conv.id, x)]);
+    }));
+    expect(self[0]!.conversation.id).toBe(self[1]!.conversation.id);
+    expect((await b.listMembers(self[0]!.conversation.id)).map((m) => m.userId)).toEqual([x]);
   });
 
   it("groups: members oldest first; putMembers changes roles and keeps joinedAt; removal drops marks", async () => {

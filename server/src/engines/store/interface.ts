@@ -11,7 +11,7 @@
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store extends BotStore {
+export interface Store extends BotStore, UserSearchStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */
@@ -205,4 +205,19 @@ export interface TokenScopeRecord {
   /** Empty for every conversation the bot is a member of. */
   conversationIds: string[];
   canWrite: boolean;
+}
+
+/** One page of a user search (see `user-search.ts` for what matches). */
+export interface UserSearch {
+  /** Normalized (`normalizeSearch`), 1 to 64 characters. */
+  prefix: string;
+  /** Only users with a username after this one (the previous page's last); "" for the first page. */
+  afterUsername: string;
+  limit: number;
+}
+
+/** Finding users by the start of their names, for the new-conversation dialog. */
+export interface UserSearchStore {
+  /** Users matching `search.prefix`, ascending by username, at most `limit`. */
+  searchUsers(search: UserSearch): Promise<UserRecord[]>;
 }

@@ -379,7 +379,8 @@ func (x *Conversation) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
-// Request of ConversationService.GetOrCreateDirect. Exactly one of the two fields is set.
+// Request of ConversationService.GetOrCreateDirect. Exactly one of the two fields is set. Naming
+// oneself gives one's note-to-self conversation: a direct conversation whose only member is the caller.
 type GetOrCreateDirectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The other user's id.

@@ -1060,6 +1060,134 @@ func (x *GetUsersResponse) GetPresence() []*Presence {
 	return nil
 }
 
+// Request of UserService.SearchUsers.
+type SearchUsersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The prefix: 1 to 64 characters; a leading "@" and surrounding spaces are ignored.
+	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// Users per page, 1 to 50; 0 means 20.
+	PageSize uint32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page; empty for the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchUsersRequest) Reset() {
+	*x = SearchUsersRequest{}
+	mi := &file_chat_v1_user_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUsersRequest) ProtoMessage() {}
+
+func (x *SearchUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_user_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUsersRequest.ProtoReflect.Descriptor instead.
+func (*SearchUsersRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SearchUsersRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchUsersRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *SearchUsersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of UserService.SearchUsers.
+type SearchUsersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The users found, ordered by username, each once.
+	Users []*User `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	// Presence of each user in `users`, in the same order.
+	Presence []*Presence `protobuf:"bytes,2,rep,name=presence,proto3" json:"presence,omitempty"`
+	// Pass as `page_token` for the next page; empty when this page is the last.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchUsersResponse) Reset() {
+	*x = SearchUsersResponse{}
+	mi := &file_chat_v1_user_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchUsersResponse) ProtoMessage() {}
+
+func (x *SearchUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_user_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchUsersResponse.ProtoReflect.Descriptor instead.
+func (*SearchUsersResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SearchUsersResponse) GetUsers() []*User {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *SearchUsersResponse) GetPresence() []*Presence {
+	if x != nil {
+		return x.Presence
+	}
+	return nil
+}
+
+func (x *SearchUsersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_chat_v1_user_proto protoreflect.FileDescriptor
 
 const file_chat_v1_user_proto_rawDesc = "" +
@@ -1126,7 +1254,16 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\tusernames\x18\x02 \x03(\tR\tusernames\"f\n" +
 	"\x10GetUsersResponse\x12#\n" +
 	"\x05users\x18\x01 \x03(\v2\r.chat.v1.UserR\x05users\x12-\n" +
-	"\bpresence\x18\x02 \x03(\v2\x11.chat.v1.PresenceR\bpresence2\xec\x03\n" +
+	"\bpresence\x18\x02 \x03(\v2\x11.chat.v1.PresenceR\bpresence\"f\n" +
+	"\x12SearchUsersRequest\x12\x14\n" +
+	"\x05query\x18\x01 \x01(\tR\x05query\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x91\x01\n" +
+	"\x13SearchUsersResponse\x12#\n" +
+	"\x05users\x18\x01 \x03(\v2\r.chat.v1.UserR\x05users\x12-\n" +
+	"\bpresence\x18\x02 \x03(\v2\x11.chat.v1.PresenceR\bpresence\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken2\xec\x03\n" +
 	"\vAuthService\x12?\n" +
 	"\bRegister\x12\x18.chat.v1.RegisterRequest\x1a\x19.chat.v1.RegisterResponse\x126\n" +
 	"\x05Login\x12\x15.chat.v1.LoginRequest\x1a\x16.chat.v1.LoginResponse\x129\n" +
@@ -1134,9 +1271,10 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\x06WhoAmI\x12\x16.chat.v1.WhoAmIRequest\x1a\x17.chat.v1.WhoAmIResponse\x12K\n" +
 	"\fListSessions\x12\x1c.chat.v1.ListSessionsRequest\x1a\x1d.chat.v1.ListSessionsResponse\x12Q\n" +
 	"\x0eChangePassword\x12\x1e.chat.v1.ChangePasswordRequest\x1a\x1f.chat.v1.ChangePasswordResponse\x12N\n" +
-	"\rRevokeSession\x12\x1d.chat.v1.RevokeSessionRequest\x1a\x1e.chat.v1.RevokeSessionResponse2N\n" +
+	"\rRevokeSession\x12\x1d.chat.v1.RevokeSessionRequest\x1a\x1e.chat.v1.RevokeSessionResponse2\x98\x01\n" +
 	"\vUserService\x12?\n" +
-	"\bGetUsers\x12\x18.chat.v1.GetUsersRequest\x1a\x19.chat.v1.GetUsersResponseB}\n" +
+	"\bGetUsers\x12\x18.chat.v1.GetUsersRequest\x1a\x19.chat.v1.GetUsersResponse\x12H\n" +
+	"\vSearchUsers\x12\x1b.chat.v1.SearchUsersRequest\x1a\x1c.chat.v1.SearchUsersResponseB}\n" +
 	"\vcom.chat.v1B\tUserProtoP\x01Z&example.com/chatbot/gen/chat/v1;chatv1\xa2\x02\x03CXX\xaa\x02\aChat.V1\xca\x02\aChat\\V1\xe2\x02\x13Chat\\V1\\GPBMetadata\xea\x02\bChat::V1b\x06proto3"
 
 var (
@@ -1151,7 +1289,7 @@ func file_chat_v1_user_proto_rawDescGZIP() []byte {
 	return file_chat_v1_user_proto_rawDescData
 }
 
-var file_chat_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_chat_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_chat_v1_user_proto_goTypes = []any{
 	(*User)(nil),                   // 0: chat.v1.User
 	(*Presence)(nil),               // 1: chat.v1.Presence
@@ -1172,39 +1310,45 @@ var file_chat_v1_user_proto_goTypes = []any{
 	(*ChangePasswordResponse)(nil), // 16: chat.v1.ChangePasswordResponse
 	(*GetUsersRequest)(nil),        // 17: chat.v1.GetUsersRequest
 	(*GetUsersResponse)(nil),       // 18: chat.v1.GetUsersResponse
-	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
+	(*SearchUsersRequest)(nil),     // 19: chat.v1.SearchUsersRequest
+	(*SearchUsersResponse)(nil),    // 20: chat.v1.SearchUsersResponse
+	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
 }
 var file_chat_v1_user_proto_depIdxs = []int32{
-	19, // 0: chat.v1.Presence.last_seen:type_name -> google.protobuf.Timestamp
-	19, // 1: chat.v1.Session.created_at:type_name -> google.protobuf.Timestamp
-	19, // 2: chat.v1.Session.last_used_at:type_name -> google.protobuf.Timestamp
+	21, // 0: chat.v1.Presence.last_seen:type_name -> google.protobuf.Timestamp
+	21, // 1: chat.v1.Session.created_at:type_name -> google.protobuf.Timestamp
+	21, // 2: chat.v1.Session.last_used_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: chat.v1.RegisterResponse.user:type_name -> chat.v1.User
 	0,  // 4: chat.v1.LoginResponse.user:type_name -> chat.v1.User
 	0,  // 5: chat.v1.WhoAmIResponse.user:type_name -> chat.v1.User
 	2,  // 6: chat.v1.ListSessionsResponse.sessions:type_name -> chat.v1.Session
 	0,  // 7: chat.v1.GetUsersResponse.users:type_name -> chat.v1.User
 	1,  // 8: chat.v1.GetUsersResponse.presence:type_name -> chat.v1.Presence
-	3,  // 9: chat.v1.AuthService.Register:input_type -> chat.v1.RegisterRequest
-	5,  // 10: chat.v1.AuthService.Login:input_type -> chat.v1.LoginRequest
-	7,  // 11: chat.v1.AuthService.Logout:input_type -> chat.v1.LogoutRequest
-	9,  // 12: chat.v1.AuthService.WhoAmI:input_type -> chat.v1.WhoAmIRequest
-	11, // 13: chat.v1.AuthService.ListSessions:input_type -> chat.v1.ListSessionsRequest
-	15, // 14: chat.v1.AuthService.ChangePassword:input_type -> chat.v1.ChangePasswordRequest
-	13, // 15: chat.v1.AuthService.RevokeSession:input_type -> chat.v1.RevokeSessionRequest
-	17, // 16: chat.v1.UserService.GetUsers:input_type -> chat.v1.GetUsersRequest
-	4,  // 17: chat.v1.AuthService.Register:output_type -> chat.v1.RegisterResponse
-	6,  // 18: chat.v1.AuthService.Login:output_type -> chat.v1.LoginResponse
-	8,  // 19: chat.v1.AuthService.Logout:output_type -> chat.v1.LogoutResponse
-	10, // 20: chat.v1.AuthService.WhoAmI:output_type -> chat.v1.WhoAmIResponse
-	12, // 21: chat.v1.AuthService.ListSessions:output_type -> chat.v1.ListSessionsResponse
-	16, // 22: chat.v1.AuthService.ChangePassword:output_type -> chat.v1.ChangePasswordResponse
-	14, // 23: chat.v1.AuthService.RevokeSession:output_type -> chat.v1.RevokeSessionResponse
-	18, // 24: chat.v1.UserService.GetUsers:output_type -> chat.v1.GetUsersResponse
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	0,  // 9: chat.v1.SearchUsersResponse.users:type_name -> chat.v1.User
+	1,  // 10: chat.v1.SearchUsersResponse.presence:type_name -> chat.v1.Presence
+	3,  // 11: chat.v1.AuthService.Register:input_type -> chat.v1.RegisterRequest
+	5,  // 12: chat.v1.AuthService.Login:input_type -> chat.v1.LoginRequest
+	7,  // 13: chat.v1.AuthService.Logout:input_type -> chat.v1.LogoutRequest
+	9,  // 14: chat.v1.AuthService.WhoAmI:input_type -> chat.v1.WhoAmIRequest
+	11, // 15: chat.v1.AuthService.ListSessions:input_type -> chat.v1.ListSessionsRequest
+	15, // 16: chat.v1.AuthService.ChangePassword:input_type -> chat.v1.ChangePasswordRequest
+	13, // 17: chat.v1.AuthService.RevokeSession:input_type -> chat.v1.RevokeSessionRequest
+	17, // 18: chat.v1.UserService.GetUsers:input_type -> chat.v1.GetUsersRequest
+	19, // 19: chat.v1.UserService.SearchUsers:input_type -> chat.v1.SearchUsersRequest
+	4,  // 20: chat.v1.AuthService.Register:output_type -> chat.v1.RegisterResponse
+	6,  // 21: chat.v1.AuthService.Login:output_type -> chat.v1.LoginResponse
+	8,  // 22: chat.v1.AuthService.Logout:output_type -> chat.v1.LogoutResponse
+	10, // 23: chat.v1.AuthService.WhoAmI:output_type -> chat.v1.WhoAmIResponse
+	12, // 24: chat.v1.AuthService.ListSessions:output_type -> chat.v1.ListSessionsResponse
+	16, // 25: chat.v1.AuthService.ChangePassword:output_type -> chat.v1.ChangePasswordResponse
+	14, // 26: chat.v1.AuthService.RevokeSession:output_type -> chat.v1.RevokeSessionResponse
+	18, // 27: chat.v1.UserService.GetUsers:output_type -> chat.v1.GetUsersResponse
+	20, // 28: chat.v1.UserService.SearchUsers:output_type -> chat.v1.SearchUsersResponse
+	20, // [20:29] is the sub-list for method output_type
+	11, // [11:20] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_user_proto_init() }
@@ -1218,7 +1362,7 @@ func file_chat_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_user_proto_rawDesc), len(file_chat_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -158,3 +158,23 @@ class GetUsersResponse(_message.Message):
     users: _containers.RepeatedCompositeFieldContainer[User]
     presence: _containers.RepeatedCompositeFieldContainer[Presence]
     def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ..., presence: _Optional[_Iterable[_Union[Presence, _Mapping]]] = ...) -> None: ...
+
+class SearchUsersRequest(_message.Message):
+    __slots__ = ("query", "page_size", "page_token")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    page_size: int
+    page_token: str
+    def __init__(self, query: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchUsersResponse(_message.Message):
+    __slots__ = ("users", "presence", "next_page_token")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    PRESENCE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[User]
+    presence: _containers.RepeatedCompositeFieldContainer[Presence]
+    next_page_token: str
+    def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ..., presence: _Optional[_Iterable[_Union[Presence, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

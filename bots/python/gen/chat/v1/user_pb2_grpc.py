@@ -385,6 +385,11 @@ class UserServiceStub:
                 request_serializer=chat_dot_v1_dot_user__pb2.GetUsersRequest.SerializeToString,
                 response_deserializer=chat_dot_v1_dot_user__pb2.GetUsersResponse.FromString,
                 _registered_method=True)
+        self.SearchUsers = channel.unary_unary(
+                '/chat.v1.UserService/SearchUsers',
+                request_serializer=chat_dot_v1_dot_user__pb2.SearchUsersRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_user__pb2.SearchUsersResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer:
@@ -398,6 +403,16 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchUsers(self, request, context):
+        """Users whose username, display name or a word of the display name starts with a prefix
+        (case-insensitive), by username, a page at a time, with their presence. Every account is in the
+        directory (as GetUsers by username already tells), so every caller sees the same results.
+        InvalidArgument for an empty or over-long query, a page size over 50 or a malformed page token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UserServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -405,6 +420,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.GetUsers,
                     request_deserializer=chat_dot_v1_dot_user__pb2.GetUsersRequest.FromString,
                     response_serializer=chat_dot_v1_dot_user__pb2.GetUsersResponse.SerializeToString,
+            ),
+            'SearchUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchUsers,
+                    request_deserializer=chat_dot_v1_dot_user__pb2.SearchUsersRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_user__pb2.SearchUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -435,6 +455,33 @@ class UserService:
             '/chat.v1.UserService/GetUsers',
             chat_dot_v1_dot_user__pb2.GetUsersRequest.SerializeToString,
             chat_dot_v1_dot_user__pb2.GetUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.UserService/SearchUsers',
+            chat_dot_v1_dot_user__pb2.SearchUsersRequest.SerializeToString,
+            chat_dot_v1_dot_user__pb2.SearchUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,4 +1,6 @@
 import type { Migration } from "../migrations.ts";
+import type { Cql } from "./cql.ts";
+import { indexExistingUsers } from "./user-search.ts";
 
 /**
  * A migration of the cluster store: CQL statements run in order on a connection bound to the
@@ -7,7 +9,10 @@ import type { Migration } from "../migrations.ts";
  * an `ALTER TABLE … ADD` of a column that exists already counts as done, see schema.ts, since
  * ScyllaDB has no `ADD IF NOT EXISTS`).
  */
-export type CqlMigration = Migration<readonly string[]>;
+export type CqlMigration = Migration<readonly CqlMigrationStep[]>;
+
+/** A CQL schema statement, or a data step (a backfill) that must be idempotent as well. */
+export type CqlMigrationStep = string | ((cql: Cql) => Promise<void>);
 
 /**
  * The cluster store's tables, one per way the data is read: no secondary index, no materialized
@@ -95,5 +100,14 @@ export const cqlMigrations: readonly CqlMigration[] = [
     // Expired devices are found by a paged scan of devices_by_token (no secondary index: ScyllaDB).
     "ALTER TABLE devices_by_token ADD last_used_at timestamp",
     "ALTER TABLE devices_by_user ADD last_used_at timestamp",
+  ] },
+  { version: 5, name: "add_user_search", up: [
+    // UserService.SearchUsers: a row per prefix a user is found by (user-search.ts), a partition
+    // per prefix, clustered by username so that a page is one partition read from a cursor.
+    `CREATE TABLE IF NOT EXISTS users_by_prefix (
+      prefix text, username text, user_id text, display_name text, PRIMARY KEY (prefix, username))`,
+    // Accounts created before this migration; users registered on a node of the previous release
+    // during a rolling update are not indexed (re-run the step with migrate.ts after the update).
+    indexExistingUsers,
   ] },
 ];

@@ -62,7 +62,10 @@ export async function migrate(cql: Cql, options: MigrateOptions): Promise<Migrat
   const { pending, unknown } = pendingMigrations(options.migrations ?? cqlMigrations, recorded);
   const applied: AppliedMigration[] = [];
   for (const m of pending) {
-    for (const statement of m.up) await ddl(cql, statement).catch((err: unknown) => ignoreColumnAdded(statement, err));
+    for (const step of m.up) {
+      if (typeof step === "string") await ddl(cql, step).catch((err: unknown) => ignoreColumnAdded(step, err));
+      else await step(cql);
+    }
     await cql.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date()]);
     applied.push({ version: m.version, name: m.name });
   }

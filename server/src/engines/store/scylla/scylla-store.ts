@@ -13,6 +13,7 @@ import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
 import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
+import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
 /** Options of {@link createScyllaStore}. */
 export interface ScyllaStoreOptions {
@@ -95,6 +96,11 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
   const router = new OwnerRouter(leases, log, route, timings);
   await router.serve(nodeId);
   const memberships = membershipStatements();
+  const getUsers = async (ids: readonly string[]): Promise<UserRecord[]> => {
+    const rows = await Promise.all([...new Set(ids)].map(async (id) =>
+      (await cql.execute("SELECT * FROM users WHERE id = ?", [id])).first()));
+    return rows.filter((r) => r !== null).map(toUser);
+  };
 
   return {
     async createUser(u) {
@@ -103,15 +109,14 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       const claim = await cql.cas(`INSERT INTO users_by_username (username, id, display_name, password_hash, created_at)
         VALUES (?, ?, ?, ?, ?) IF NOT EXISTS`, [u.username, u.id, u.displayName, u.passwordHash, u.createdAt]);
       // A timed-out try of our own may have taken the name: then the row holds our id.
-      if (claim.applied || claim.current?.get("id") === u.id) return true;
+      if (claim.applied || claim.current?.get("id") === u.id) {
+        await indexUserForSearch(cql, u);
+        return true;
+      }
       await cql.execute("DELETE FROM users WHERE id = ?", [u.id]);
       return false;
     },
-    async getUsers(ids) {
-      const rows = await Promise.all([...new Set(ids)].map(async (id) =>
-        (await cql.execute("SELECT * FROM users WHERE id = ?", [id])).first()));
-      return rows.filter((r) => r !== null).map(toUser);
-    },
+    getUsers,
     async getUserByUsername(username) {
       const row = (await cql.execute("SELECT * FROM users_by_username WHERE username = ?", [username])).first();
       return row ? toUser(row) : undefined;
@@ -185,6 +190,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     },
 
     ...createScyllaBotStore(cql),
+    ...createScyllaUserSearch(cql, getUsers),
     ...createScyllaDeviceStore(cql),
     async setPasswordHash(user, passwordHash) {
       await cql.batch([

@@ -5,6 +5,7 @@ import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
+import { createSqliteUserSearch } from "./user-search.ts";
 import type { MigrationReport } from "../migrations.ts";
 import {
   type Appended, type Row, appendBatch, configureConnection, insertConversation, listMessages, prepareAll,
@@ -139,6 +140,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     ...createSqliteBotStore(db),
+    ...createSqliteUserSearch(db),
 
     async close() {
       await appends.drain();

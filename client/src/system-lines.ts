@@ -1,0 +1,61 @@
+import { Role } from "@chat/gen/chat/v1/conversation_pb.js";
+import { MembershipChange, type MembershipEvent } from "@chat/gen/chat/v1/live_pb.js";
+import { displayName } from "./chat-selectors.ts";
+import type { ChatState } from "./chat-state.ts";
+
+/**
+ * A line in a conversation that nobody wrote: "@alice added @bob", "@bob left". Made from the
+ * MembershipEvent frames seen live (the server keeps no history of them), placed after the newest
+ * message known when it came.
+ */
+export interface SystemLine {
+  /** Shown after the message with this seq (0: before the first). */
+  afterSeq: bigint;
+  /** When it was seen, ms since the epoch. */
+  at: number;
+  change: "added" | "removed" | "left" | "role";
+  actorId: string;
+  userIds: string[];
+  /** For "role": the new role of `userIds`, as the conversation in the event says. */
+  role?: string;
+}
+
+/** System lines kept per conversation: the oldest go first (they are not history, only context). */
+export const maxSystemLines = 50;
+
+const changes: Partial<Record<MembershipChange, SystemLine["change"]>> = {
+  [MembershipChange.ADDED]: "added", [MembershipChange.REMOVED]: "removed", [MembershipChange.LEFT]: "left", [MembershipChange.ROLE_CHANGED]: "role",
+};
+const roles: Partial<Record<Role, string>> = { [Role.OWNER]: "owner", [Role.ADMIN]: "admin", [Role.MEMBER]: "member" };
+
+/** The line a membership event makes, or undefined for one that says nothing to show. */
+export function systemLineOf(event: MembershipEvent, afterSeq: bigint, at: number): SystemLine | undefined {
+  const change = changes[event.change];
+  if (!change || event.userIds.length === 0) return undefined;
+  const member = event.conversation?.members.find((m) => m.userId === event.userIds[0]);
+  const role = change === "role" && member ? roles[member.role] : undefined;
+  return { afterSeq, at, change, actorId: event.actorId, userIds: [...event.userIds], ...(role ? { role } : {}) };
+}
+
+/** "@alice added @bob and @carol", "@alice created the group", "you left", "@bob is now admin". */
+export function systemLineText(state: ChatState, line: SystemLine): string {
+  const name = (id: string) => (id === state.me ? "you" : displayName(state, id));
+  const list = (ids: string[]) => {
+    const names = ids.map(name);
+    return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  };
+  const actor = name(line.actorId);
+  const others = line.userIds.filter((id) => id !== line.actorId);
+  switch (line.change) {
+    case "added":
+      // The creation of a conversation announces its creator among those added.
+      if (line.userIds.includes(line.actorId)) return others.length ? `${actor} started the conversation with ${list(others)}` : `${actor} started the conversation`;
+      return `${actor} added ${list(others)}`;
+    case "removed":
+      return `${actor} removed ${list(others)}`;
+    case "left":
+      return `${list(line.userIds)} left`;
+    case "role":
+      return `${actor} made ${list(line.userIds)} ${line.role ?? "a new role"}`;
+  }
+}
