@@ -11,6 +11,11 @@ export function conversationTitle(c: Conversation, me: string, users: UserDirect
   return other ? users.name(other) : "Note to self";
 }
 
+/** `@name`, with ` [bot]` after a bot's, as the interactive client shows it. */
+export function shownName(userId: string, users: UserDirectory): string {
+  return `${users.name(userId)}${users.get(userId)?.bot ? " [bot]" : ""}`;
+}
+
 /** The other member of a direct conversation; undefined for groups. */
 export function directPeer(c: Conversation, me: string): string | undefined {
   if (c.kind !== ConversationKind.DIRECT) return undefined;
@@ -29,9 +34,9 @@ export function sentAt(m: Message): Date {
   return m.sentAt ? timestampDate(m.sentAt) : new Date(0);
 }
 
-/** One message as a line of text: `2025-11-25 08:45 @alice: hello`. */
+/** One message as a line of text: `2025-11-25 08:45 @alice: hello` (`@echo [bot]: …` for a bot). */
 export function messageLine(m: Message, users: UserDirectory): string {
-  return `${formatTime(sentAt(m), "date")} ${users.name(m.senderId)}: ${m.text}`;
+  return `${formatTime(sentAt(m), "date")} ${shownName(m.senderId, users)}: ${m.text}`;
 }
 
 /*

@@ -1,5 +1,7 @@
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import { bearer, type ChatClients, createChatClients, nameColor } from "@chat/client";
 import { Direction } from "@chat/gen/chat/v1/message_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,10 +28,10 @@ let tmux: TmuxServer;
 let users: CliUsers;
 
 /** Bob as a Node client on the gRPC transport. */
-async function bob(): Promise<{ clients: ChatClients; userId: string }> {
+async function bob(): Promise<{ clients: ChatClients; userId: string; token: string }> {
   const anonymous = createChatClients(createGrpcTransport({ baseUrl: server.url }));
   const { token, user } = await anonymous.auth.register({ username: "bob", password, deviceName: "test" });
-  return { clients: createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] })), userId: user!.id };
+  return { clients: createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] })), userId: user!.id, token };
 }
 
 beforeAll(async () => {
@@ -44,7 +46,7 @@ afterAll(async () => {
 describe("chat, the terminal client, for a day of use", () => {
   it("opens at the first unread, wraps emoji, and takes Tab, paste, editing keys, Alt-A and the bell", { timeout: 90_000 }, async () => {
     await users.chat("alice", "register", "alice");
-    const { clients, userId: bobId } = await bob();
+    const { clients, userId: bobId, token: bobToken } = await bob();
     const { conversation: direct } = await clients.conversations.getOrCreateDirect({ username: "alice" });
     const dm = direct!.id;
     for (let i = 1; i <= 30; i++) await clients.live.sendMessage({ conversationId: dm, clientMessageId: `m${i}`, text: `unread ${i}` });
@@ -129,6 +131,15 @@ describe("chat, the terminal client, for a day of use", () => {
     // @me is the note to self, in every command.
     expect(JSON.parse((await users.chat("alice", "send", "@me", "buy milk", "--json")).stdout)).toMatchObject({ conversation: "Note to self", seq: 1 });
     expect(JSON.parse((await users.chat("alice", "history", "@me", "--json")).stdout)).toMatchObject({ sender: "alice", text: "buy milk" });
+    // A bot is marked as one in plain text too: in `ls` and in `history`.
+    const bots = createClient(BotService, createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(bobToken)] }));
+    const { bot } = await bots.createBot({ username: "beepbot" });
+    const { token: botToken } = await bots.createBotToken({ botId: bot!.id, name: "cli test", canWrite: true });
+    const botClients = createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(botToken)] }));
+    const { conversation: botDm } = await botClients.conversations.getOrCreateDirect({ username: "alice" });
+    await botClients.live.sendMessage({ conversationId: botDm!.id, clientMessageId: "beep1", text: "beep" });
+    expect((await users.chat("alice", "history", "@beepbot")).stdout).toMatch(/ @beepbot \[bot\]: beep$/m);
+    expect((await users.chat("alice", "ls")).stdout).toMatch(/ @beepbot \[bot\] .*@beepbot \[bot\]: beep/);
 
     // `chat send` to a server that is down says so at once, and gives up when told.
     const down = `http://127.0.0.1:${await freePort()}`;

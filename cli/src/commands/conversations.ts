@@ -1,7 +1,7 @@
 import { UserDirectory } from "@chat/client";
 import { ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
 import { connectLoggedIn } from "../connection.ts";
-import { conversationJson, conversationTitle, directPeer, userJson, userLine } from "../format.ts";
+import { conversationJson, conversationTitle, directPeer, shownName, userJson, userLine } from "../format.ts";
 import type { GlobalOptions } from "./auth.ts";
 
 /** `chat ls`: the caller's conversations, most recently active first. */
@@ -19,8 +19,8 @@ export async function listConversations(options: GlobalOptions & { json?: boolea
     const online = peer && users.presence(peer)?.online ? " ●" : "";
     const kind = c.kind === ConversationKind.GROUP ? `group of ${c.members.length}` : "direct";
     const unread = c.unreadCount > 0n ? ` (${c.unreadCount} unread)` : "";
-    const last = c.lastMessage ? `  ${users.name(c.lastMessage.senderId)}: ${oneLine(c.lastMessage.text, 50)}` : "";
-    console.log(`${c.id}  ${conversationTitle(c, config.userId, users)}${online}  [${kind}]${unread}${last}`);
+    const last = c.lastMessage ? `  ${shownName(c.lastMessage.senderId, users)}: ${oneLine(c.lastMessage.text, 50)}` : "";
+    console.log(`${c.id}  ${conversationTitle(c, config.userId, users)}${peer && users.get(peer)?.bot ? " [bot]" : ""}${online}  [${kind}]${unread}${last}`);
   }
 }
 
