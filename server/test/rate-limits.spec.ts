@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsFor, newId, registerUser, startNode, type TestUser, transportFor } from "./harness.ts";
+import { clientsFor, newId, registerUser, StreamHandle, startNode, type TestUser, transportFor } from "./harness.ts";
 
 /** Issue 9, items 2 and 9: logins, registrations, sends and conversation changes are rate-limited. */
 describe("rate limits", () => {
@@ -58,6 +58,55 @@ describe("rate limits", () => {
       codes.push(await bob.clients.conversations.createGroup({ name: `g${i}`, memberIds: [alice.id] }).then(() => Code.Unknown, (err) => ConnectError.from(err).code));
     }
     expect(codes.filter((c) => c === Code.ResourceExhausted).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("the other rate limits (issue 9, item 9)", () => {
+  let server: Awaited<ReturnType<typeof startNode>>;
+  beforeAll(async () => {
+    server = await startNode({ args: ["--rate-limits", "sendPerConversation=5/0.01,streamOpenPerUser=3/0.01,registerPerIp=10/0.01,groupOpPerUser=3/0.01"] });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const codeOf = (call: Promise<unknown>) => call.then(() => "ok", (err: unknown) => Code[ConnectError.from(err).code]);
+
+  it("limits sends per conversation, whoever sends, and leaves other conversations alone", async () => {
+    const [alice, bob, carol] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "carol")]);
+    const group = (await alice.clients.conversations.createGroup({ name: "busy", memberIds: [bob.id] })).conversation!.id;
+    const quiet = (await carol.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
+    const send = (u: TestUser, conversationId: string) => codeOf(u.clients.live.sendMessage({ conversationId, clientMessageId: newId(), text: "x" }));
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push(await send(alice, group), await send(bob, group));
+    expect(codes.filter((c) => c === "ok")).toHaveLength(5);
+    expect(codes.slice(5)).toEqual(["ResourceExhausted", "ResourceExhausted", "ResourceExhausted"]);
+    expect(await send(carol, quiet)).toBe("ok");
+  });
+
+  it("limits stream opens per user", async () => {
+    const dave = await registerUser(server, "dave");
+    const opened = [];
+    for (let i = 0; i < 4; i++) {
+      const s = new StreamHandle(dave);
+      opened.push(await s.until(() => s.of("ready")[0] ? "ok" : s.ended && Code[ConnectError.from(s.ended).code], 5_000, "ready or refusal"));
+      s.close();
+    }
+    expect(opened).toEqual(["ok", "ok", "ok", "ResourceExhausted"]);
+  });
+
+  it("limits member changes (adds count like group creation)", async () => {
+    const [erin, frank] = await Promise.all([registerUser(server, "erin"), registerUser(server, "frank")]);
+    const group = (await erin.clients.conversations.createGroup({ name: "g", memberIds: [] })).conversation!.id;
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(await codeOf(erin.clients.conversations.addMembers({ conversationId: group, userIds: [frank.id] })));
+    expect(codes).toEqual(["ok", "ok", "ResourceExhausted"]);
+  });
+
+  it("limits registrations per address (the users above took 6 of its 10)", async () => {
+    const anon = clientsFor(transportFor(server.url, "grpc"));
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push(await codeOf(anon.auth.register({ username: `reg${i}${process.pid}`, password: "correct horse battery", deviceName: "t" })));
+    expect(codes).toEqual(["ok", "ok", "ok", "ok", "ResourceExhausted", "ResourceExhausted"]);
   });
 });
 
