@@ -33,6 +33,7 @@ import (
 	chatv1 "example.com/chatbot/gen/chat/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -58,6 +59,8 @@ func main() {
 	token := flag.String("token", os.Getenv("CHAT_BOT_TOKEN"), "an API token of the bot (BotService.CreateBotToken)")
 	state := flag.String("state", envOr("CHAT_BOT_STATE", ".echo-bot-go"), "where the bot keeps its cursors")
 	listenToBots := flag.Bool("listen-to-bots", false, "also answer other bots (they may answer back)")
+	useTLS := flag.Bool("tls", false, "connect over TLS, trusting the system's CAs")
+	caFile := flag.String("ca-file", os.Getenv("CHAT_CA_FILE"), "connect over TLS, trusting this CA (PEM)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("echo-bot-go: ")
@@ -65,7 +68,11 @@ func main() {
 		log.Println("set -token or CHAT_BOT_TOKEN (its owner creates one with BotService.CreateBotToken; see bots/README.md)")
 		os.Exit(2)
 	}
-	conn, err := grpc.NewClient(*server, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds, err := transportCredentials(*useTLS, *caFile)
+	if err != nil {
+		log.Fatalf("cannot read -ca-file: %v", err)
+	}
+	conn, err := grpc.NewClient(*server, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		log.Fatalf("bad -server %q: %v", *server, err)
 	}
@@ -240,4 +247,15 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// transportCredentials is TLS when asked (-tls, or -ca-file for a private CA), else plaintext h2c.
+func transportCredentials(useTLS bool, caFile string) (credentials.TransportCredentials, error) {
+	if caFile != "" {
+		return credentials.NewClientTLSFromFile(caFile, "")
+	}
+	if useTLS {
+		return credentials.NewClientTLSFromCert(nil, ""), nil
+	}
+	return insecure.NewCredentials(), nil
 }

@@ -57,9 +57,9 @@ class Cursors:
 
 
 class EchoBot:
-    def __init__(self, server: str, token: str, state: str, listen_to_bots: bool):
+    def __init__(self, server: str, token: str, state: str, listen_to_bots: bool, tls: bool, ca_file: str):
         self.metadata = (("authorization", f"Bearer {token}"),)
-        self.channel = grpc.insecure_channel(server)
+        self.channel = open_channel(server, tls, ca_file)
         self.live = live_pb2_grpc.LiveServiceStub(self.channel)
         self.users = user_pb2_grpc.UserServiceStub(self.channel)
         self.auth = user_pb2_grpc.AuthServiceStub(self.channel)
@@ -160,17 +160,30 @@ class EchoBot:
             current.cancel()
 
 
+def open_channel(server: str, tls: bool, ca_file: str) -> grpc.Channel:
+    """A channel over TLS when asked (--tls, or --ca-file for a private CA), else plaintext h2c."""
+    if not tls and not ca_file:
+        return grpc.insecure_channel(server)
+    roots = None
+    if ca_file:
+        with open(ca_file, "rb") as f:
+            roots = f.read()
+    return grpc.secure_channel(server, grpc.ssl_channel_credentials(root_certificates=roots))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default=os.environ.get("CHAT_SERVER", "127.0.0.1:8080"))
     parser.add_argument("--token", default=os.environ.get("CHAT_BOT_TOKEN", ""))
     parser.add_argument("--state", default=os.environ.get("CHAT_BOT_STATE", ".echo-bot-py"))
     parser.add_argument("--listen-to-bots", action="store_true", help="also answer other bots (they may answer back)")
+    parser.add_argument("--tls", action="store_true", help="connect over TLS, trusting the system's CAs")
+    parser.add_argument("--ca-file", default=os.environ.get("CHAT_CA_FILE", ""), help="connect over TLS, trusting this CA (PEM)")
     args = parser.parse_args()
     if not args.token:
         log("set --token or CHAT_BOT_TOKEN (its owner creates one with BotService.CreateBotToken; see bots/README.md)")
         sys.exit(2)
-    bot = EchoBot(args.server, args.token, args.state, args.listen_to_bots)
+    bot = EchoBot(args.server, args.token, args.state, args.listen_to_bots, args.tls, args.ca_file)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: bot.stop())
     bot.run()

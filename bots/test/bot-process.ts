@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Transport } from "@connectrpc/connect";
 import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import { newId, type TestUser, transportFor } from "../../server/test/harness.ts";
 
@@ -37,9 +37,13 @@ export async function until(check: () => boolean, what: string, log: () => strin
   }
 }
 
-/** A new bot of `owner` with a read/write token, and a fresh state folder for it. */
-export async function newBot(server: { url: string }, owner: TestUser, prefix: string): Promise<{ id: string; token: string; state: string }> {
-  const bots = createClient(BotService, transportFor(server.url, "grpc", owner.token));
+/**
+ * A new bot of `owner` with a read/write token, and a fresh state folder for it. `transport` carries
+ * the owner's token (by default plain gRPC to `server`; a TLS test brings its own).
+ */
+export async function newBot(server: { url: string }, owner: Pick<TestUser, "token">, prefix: string,
+  transport: Transport = transportFor(server.url, "grpc", owner.token)): Promise<{ id: string; token: string; state: string }> {
+  const bots = createClient(BotService, transport);
   const { bot } = await bots.createBot({ username: `${prefix}${newId().slice(0, 6)}` });
   const { token } = await bots.createBotToken({ botId: bot!.id, name: "test", canWrite: true });
   return { id: bot!.id, token, state: mkdtempSync(join(tmpdir(), `${prefix}-`)) };

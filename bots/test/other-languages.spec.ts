@@ -4,7 +4,10 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HistoryService, Direction } from "@chat/gen/chat/v1/message_pb.js";
 import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { bearer, createChatClients } from "@chat/client";
 import { clientsFor, newId, openStream, registerUser, startNode, type TestUser, transportFor } from "../../server/test/harness.ts";
+import { makeTestCertificate } from "../../server/test/services/test-certificate.ts";
 import { type BotProcess, newBot, runProcess, until } from "./bot-process.ts";
 import { buildGoEchoBot, generatedDiff, type GrpcTools, grpcTools, repoRoot } from "./grpc-tools.ts";
 
@@ -102,4 +105,32 @@ describe("gRPC from Python and Go: clients and echo bots generated from proto/, 
     expect(by(py.id)).toEqual(said.map((t) => `echo: ${t}`));
     expect(by(go.id)).toEqual(said.map((t) => `echo: ${t}`));
   }, 90_000);
+
+  it("the Python and the Go echo bot connect over TLS, trusting a private CA (--ca-file), and answer", async () => {
+    const cert = makeTestCertificate();
+    const tlsServer = await startNode({ args: ["--tls-cert", cert.certFile, "--tls-key", cert.keyFile] });
+    try {
+      const transport = (token?: string) =>
+        createGrpcTransport({ baseUrl: tlsServer.url, nodeOptions: { ca: cert.ca }, interceptors: token ? [bearer(token)] : [] });
+      const { token } = await createChatClients(transport()).auth.register({ username: `tls${newId().slice(0, 6)}`, password: "correct horse battery", deviceName: "t" });
+      const owner = createChatClients(transport(token));
+      const [py, go] = await Promise.all(["tlspy", "tlsgo"].map((p) => newBot(tlsServer, { token }, p, transport(token))));
+      const tlsHost = new URL(tlsServer.url).host;
+      const pyBot = track(runProcess(tools.python, [join(repoRoot, "bots/python/echo_bot.py"), "--server", tlsHost, "--ca-file", cert.caFile, "--token", py!.token, "--state", py!.state], tools.env));
+      const goProc = track(runProcess(goBot, ["-server", tlsHost, "-ca-file", cert.caFile, "-token", go!.token, "-state", go!.state], tools.env));
+      const logs = () => `--- python:\n${pyBot.log()}\n--- go:\n${goProc.log()}`;
+      await until(() => onlineCount(pyBot) > 0 && onlineCount(goProc) > 0, "both bots online over TLS", logs, 15_000);
+      const group = (await owner.conversations.createGroup({ name: "tls polyglot", memberIds: [py!.id, go!.id] })).conversation!.id;
+      const s = await openStream({ clients: owner });
+      s.send({ frame: { case: "resume", value: { cursors: [{ conversationId: group, seq: 0n }] } } });
+      await owner.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "hello over tls" });
+      const echoed = (botId: string) => s.of("message").some((m) => m.text === "echo: hello over tls" && m.senderId === botId);
+      await until(() => echoed(py!.id) && echoed(go!.id), "both echoes over TLS", logs);
+      s.close();
+    } finally {
+      await Promise.all(running.splice(0).map((b) => b.stop("SIGKILL")));
+      await tlsServer.close();
+      cert.remove();
+    }
+  }, 60_000);
 });
