@@ -107,7 +107,7 @@ describe("chat, the terminal client, for a day of use", () => {
     const styled = alice.captureStyled();
     expect(colourOf(styled, "can you look at")).toBe(33);
     expect(colourOf(styled, "@bob:")).toBe(sgrOfNameColour[nameColor(bobId)]);
-    expect(alice.capture()).toContain("· @bob started the conversation with");
+    expect(alice.capture()).toContain("· @bob created the group with you");
     // /find: people by the start of their name.
     alice.type("/find bo");
     alice.press("Enter");
@@ -126,6 +126,9 @@ describe("chat, the terminal client, for a day of use", () => {
     const last = JSON.parse((await users.chat("alice", "history", "@bob", "--limit", "1", "--json")).stdout);
     expect(last).toMatchObject({ seq: 33, sender: "alice", text: "first line\nsecond line\nthird line" });
     expect(new Date(last.sentAt).toISOString()).toBe(last.sentAt);
+    // @me is the note to self, in every command.
+    expect(JSON.parse((await users.chat("alice", "send", "@me", "buy milk", "--json")).stdout)).toMatchObject({ conversation: "Note to self", seq: 1 });
+    expect(JSON.parse((await users.chat("alice", "history", "@me", "--json")).stdout)).toMatchObject({ sender: "alice", text: "buy milk" });
 
     // `chat send` to a server that is down says so at once, and gives up when told.
     const down = `http://127.0.0.1:${await freePort()}`;

@@ -1,4 +1,4 @@
-import { Role } from "@chat/gen/chat/v1/conversation_pb.js";
+import { ConversationKind, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange, type MembershipEvent } from "@chat/gen/chat/v1/live_pb.js";
 import { displayName } from "./chat-selectors.ts";
 import type { ChatState } from "./chat-state.ts";
@@ -18,6 +18,8 @@ export interface SystemLine {
   userIds: string[];
   /** For "role": the new role of `userIds`, as the conversation in the event says. */
   role?: string;
+  /** The conversation is a group ("created the group") rather than a direct one ("started the conversation"). */
+  group: boolean;
 }
 
 /** System lines kept per conversation: the oldest go first (they are not history, only context). */
@@ -34,10 +36,11 @@ export function systemLineOf(event: MembershipEvent, afterSeq: bigint, at: numbe
   if (!change || event.userIds.length === 0) return undefined;
   const member = event.conversation?.members.find((m) => m.userId === event.userIds[0]);
   const role = change === "role" && member ? roles[member.role] : undefined;
-  return { afterSeq, at, change, actorId: event.actorId, userIds: [...event.userIds], ...(role ? { role } : {}) };
+  const group = event.conversation?.kind === ConversationKind.GROUP;
+  return { afterSeq, at, change, actorId: event.actorId, userIds: [...event.userIds], group, ...(role ? { role } : {}) };
 }
 
-/** "@alice added @bob and @carol", "@alice created the group", "you left", "@bob is now admin". */
+/** "@alice added @bob and @carol", "@alice created the group with you", "you left", "@alice made @bob admin". */
 export function systemLineText(state: ChatState, line: SystemLine): string {
   const name = (id: string) => (id === state.me ? "you" : displayName(state, id));
   const list = (ids: string[]) => {
@@ -49,7 +52,10 @@ export function systemLineText(state: ChatState, line: SystemLine): string {
   switch (line.change) {
     case "added":
       // The creation of a conversation announces its creator among those added.
-      if (line.userIds.includes(line.actorId)) return others.length ? `${actor} started the conversation with ${list(others)}` : `${actor} started the conversation`;
+      if (line.userIds.includes(line.actorId)) {
+        const what = line.group ? "created the group" : "started the conversation";
+        return others.length ? `${actor} ${what} with ${list(others)}` : `${actor} ${what}`;
+      }
       return `${actor} added ${list(others)}`;
     case "removed":
       return `${actor} removed ${list(others)}`;

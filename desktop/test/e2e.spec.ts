@@ -168,7 +168,7 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
 
       // A direct conversation with nobody: the dialog says why, and nothing is created.
       await page.getByRole("button", { name: "+ Chat" }).click();
-      await page.getByLabel("Username").fill("@nobody");
+      await page.getByLabel("Name or username").fill("@nobody");
       await page.getByRole("button", { name: "Open chat" }).click();
       // In words a person reads, not the wire code.
       await poll(() => page.getByRole("alert").textContent()).toMatch(/^User @?nobody .*not found\.$/i);
@@ -244,7 +244,7 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
       const { bot } = await bots.createBot({ username: "deploy-bot", displayName: "Deploy" });
       const { token: botToken } = await bots.createBotToken({ botId: bot!.id, name: "ci", canWrite: true });
       await bob.clients.conversations.addMembers({ conversationId: group!.id, usernames: ["deploy-bot"] });
-      await poll(() => page.getByTestId("system-line").allTextContents()).toEqual(["@bob started the conversation with you", "@bob added @deploy-bot"]);
+      await poll(() => page.getByTestId("system-line").allTextContents()).toEqual(["@bob created the group with you", "@bob added @deploy-bot"]);
       const botClients = createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(botToken)] }));
       await botClients.live.sendMessage({ conversationId: group!.id, clientMessageId: "d1", text: "Deployed 4f2a91c to staging ✅" });
       await poll(() => message("Deployed 4f2a91c to staging ✅").locator(".sender").textContent()).toBe("@deploy-botbot");
@@ -269,7 +269,7 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
 
       // Finding someone by the start of their name, and the note to self.
       await page.getByRole("button", { name: "+ Chat" }).click();
-      await page.getByLabel("Username").fill("dep");
+      await page.getByLabel("Name or username").fill("dep");
       await poll(() => page.getByTestId("suggestion").allTextContents()).toEqual(["@deploy-bot Deploybot"]);
       await shoot("desktop-search", { width: 1280, height: 800 });
       await page.getByTestId("suggestion").click();

@@ -9,7 +9,7 @@ import { openStream, registerUser, startNode, type TestUser } from "./harness.ts
  * (on another loopback address) is served throughout.
  */
 const attacker = "127.0.0.2";
-const deadlines = { firstBytes: 300, headers: 400, request: 500, settingsAck: 400 };
+const deadlines = { firstBytes: 600, headers: 800, request: 1_000, settingsAck: 800 };
 /** Slack for timers and the HTTP/1.1 checking interval on a busy 2-core machine. */
 const slack = 1_500;
 

@@ -27,7 +27,7 @@ export async function send(target: string, text: string | undefined, options: Pr
   const { clients, config } = await connectLoggedIn(options);
   const clientMessageId = globalThis.crypto.randomUUID();
   const { ack, conversation } = await whileUnavailable(options.wait * 1000, async () => {
-    const conversation = await resolveConversation(clients, target);
+    const conversation = await resolveConversation(clients, target, config.userId);
     return { ack: await clients.live.sendMessage({ conversationId: conversation.id, clientMessageId, text: body }), conversation };
   });
   if (options.json) {
@@ -58,8 +58,8 @@ async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Prom
 
 /** `chat history <conversation|@user> [--limit n]`: the newest messages, oldest first. */
 export async function history(target: string, options: PrintOptions & { limit: number }): Promise<void> {
-  const { clients } = await connectLoggedIn(options);
-  const conversation = await resolveConversation(clients, target);
+  const { clients, config } = await connectLoggedIn(options);
+  const conversation = await resolveConversation(clients, target, config.userId);
   const { messages } = await clients.history.listMessages({ conversationId: conversation.id, direction: Direction.BACKWARD, limit: options.limit });
   const users = new UserDirectory(clients.users);
   await users.load(messages.map((m) => m.senderId));
@@ -72,7 +72,7 @@ export async function history(target: string, options: PrintOptions & { limit: n
  */
 export async function tail(target: string, options: PrintOptions): Promise<void> {
   const { clients, config } = await connectLoggedIn(options);
-  const conversation = await resolveConversation(clients, target);
+  const conversation = await resolveConversation(clients, target, config.userId);
   const users = new UserDirectory(clients.users);
   // Only what comes after now, and nothing replayed from the other conversations.
   const session = new LiveSession({ clients, cursors: [{ conversationId: conversation.id, seq: conversation.lastSeq }], replayUnknown: 0 });

@@ -19,4 +19,18 @@ describe("createRedisClient", () => {
       printed.mockRestore();
     }
   });
+
+  it.each(["redis+cluster://127.0.0.1:PORT", "redis+sentinel://127.0.0.1:PORT/mymaster"])("fails a command within seconds, never hangs, while %s is unreachable", async (template) => {
+    const url = template.replace("PORT", String(await freePort()));
+    const errors: unknown[] = [];
+    const redis = createRedisClient(url, "chat-test", (err) => errors.push(err));
+    try {
+      const started = Date.now();
+      await expect(redis.get("x")).rejects.toThrow(/redis connection chat-test: no (Cluster node|Sentinel)/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });

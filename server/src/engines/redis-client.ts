@@ -22,15 +22,43 @@ export function createRedisClient(url: string, name: string, onError: (error: un
     redis = new Redis(url, common);
   } else if (endpoint.kind === "sentinel") {
     const { sentinels, masterName, db, username, password } = endpoint;
-    redis = new Redis({ ...common, sentinels, name: masterName, db, username, password, sentinelUsername: username, sentinelPassword: password });
+    const sentinel: Redis = new Redis({
+      ...common, sentinels, name: masterName, db, username, password, sentinelUsername: username, sentinelPassword: password,
+      // While no Sentinel answers, ioredis asks them again and again without counting a failed
+      // reconnect, so maxRetriesPerRequest never fails the queued commands: after 5 rounds they fail
+      // here instead (and each later round fails what queued since), as with one server.
+      sentinelRetryStrategy: (times) => {
+        if (times > 5) failQueued(sentinel, `redis connection ${name}: no Sentinel answered in ${times} rounds`);
+        return Math.min(times * 10, 1_000);
+      },
+    });
+    redis = sentinel;
   } else {
     const { nodes, username, password } = endpoint;
-    // Sharded subscribers: one subscriber connection per master, so that SSUBSCRIBE reaches the shard
-    // that owns each channel (see RedisPubSub).
-    redis = new Cluster(nodes, { redisOptions: { ...common, username, password }, shardedSubscribers: true });
+    const cluster: Cluster = new Cluster(nodes, {
+      redisOptions: { ...common, username, password },
+      // Sharded subscribers: one subscriber connection per master, so that SSUBSCRIBE reaches the
+      // shard that owns each channel (see RedisPubSub).
+      shardedSubscribers: true,
+      // A Cluster queues commands for as long as it cannot reach any node (maxRetriesPerRequest only
+      // bounds a node's own reconnects): after 5 failed attempts its queue fails, as one server's does.
+      clusterRetryStrategy: (times) => {
+        if (times > 5) failQueued(cluster, `redis connection ${name}: no Cluster node reachable after ${times - 1} attempts`);
+        return Math.min(100 + times * 2, 2_000);
+      },
+    });
+    redis = cluster;
   }
   redis.on("error", (err: unknown) => onError(new Error(`redis connection ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
   return redis;
+}
+
+/**
+ * Fails every command waiting in a client's offline queue. ioredis does this itself for one server
+ * after maxRetriesPerRequest failed reconnects, through the same (untyped) method.
+ */
+function failQueued(client: RedisConnection, message: string): void {
+  (client as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(new Error(message));
 }
 
 /** Whether `url` names a Redis Cluster: its engines then keep every script's keys in one hash slot. */

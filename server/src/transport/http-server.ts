@@ -121,13 +121,13 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     socket.on("error", () => socket.destroy());
     // Until the first bytes (or the end of the TLS handshake), nothing else watches the socket. A hard
     // deadline, not an idle timeout, so that trickling handshake bytes does not keep it open.
-    const firstBytes = setTimeout(() => socket.destroy(), options.firstBytesMs).unref();
-    connection.cleanups.push(() => clearTimeout(firstBytes));
+    const firstBytes = deadline(options.firstBytesMs, () => socket.destroy());
+    connection.cleanups.push(firstBytes);
     if (context) {
       const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ["h2", "http/1.1"] });
       secure.on("error", () => secure.destroy());
       secure.once("secure", () => {
-        clearTimeout(firstBytes);
+        firstBytes();
         // What tls.Server does before 'secureConnection': the HTTP/2 session waits for a
         // 'secureConnect' (a client-side event) while the socket still says it is connecting, so
         // without this every h2 connection over TLS stalled until the SETTINGS deadline.
@@ -137,7 +137,7 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
       return;
     }
     socket.once("data", (chunk) => {
-      clearTimeout(firstBytes);
+      firstBytes();
       socket.pause();
       socket.unshift(chunk);
       // HTTP/2 drains what is buffered itself; HTTP/1.1 reads through 'data' events once resumed.
@@ -169,10 +169,24 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
 
 /** An HTTP/2 session must acknowledge our SETTINGS in time, and is closed after `idleMs` of silence. */
 function watchSession(session: http2.ServerHttp2Session, options: TransportOptions): void {
-  const ack = setTimeout(() => session.destroy(), options.settingsAckMs).unref();
-  session.once("localSettings", () => clearTimeout(ack));
-  session.once("close", () => clearTimeout(ack));
+  const ack = deadline(options.settingsAckMs, () => session.destroy());
+  session.once("localSettings", ack);
+  session.once("close", ack);
   session.setTimeout(options.idleMs, () => closeSession(session));
+}
+
+/**
+ * A deadline that fires only after the event loop has also read what arrived meanwhile; returns its
+ * cancel. After a stall (GC, a busy core) timers run before pending I/O, so a plain timer would cut off
+ * a client whose bytes came in time, for our delay rather than its silence.
+ */
+function deadline(ms: number, expire: () => void): () => void {
+  let cancelled = false;
+  const timer = setTimeout(() => setImmediate(() => cancelled || expire()), ms).unref();
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
 }
 
 /** Sends GOAWAY so the client opens no new stream here, and destroys the session if its streams outlive the grace. */

@@ -84,4 +84,20 @@ describe("two nodes over a 3-master Redis Cluster, traced over OTLP", () => {
     expect(names(trace, "traced-a")).toEqual(expect.arrayContaining(["chat.send", "store.appendMessage", "chat.fanout", "broker.publish"]));
     expect(roots(trace)).toEqual(["chat.send"]);
   });
+
+  it("a send forwarded to the node that sequences its conversation stays one trace across both", async () => {
+    const conv = (await alice.clients.conversations.createGroup({ name: "traced forward", memberIds: [bob.id] })).conversation!.id;
+    const after = receiver.spans.length;
+    // One node per send: whichever does not hold the conversation's sequencer lease forwards its append.
+    await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "from a" });
+    await bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "from b" });
+    let forwarded: ReceivedSpan | undefined;
+    for (const deadline = Date.now() + 10_000; !forwarded && Date.now() < deadline; await sleep(50)) {
+      forwarded = receiver.spans.slice(after).find((s) => s.name === "store.appendForwarded");
+    }
+    expect(forwarded, "a store.appendForwarded span within 10 s").toBeDefined();
+    const trace = receiver.spans.filter((s) => s.traceId === forwarded!.traceId);
+    expect(roots(trace)).toEqual(["chat.v1.LiveService/SendMessage"]);
+    expect(new Set(trace.map((s) => s.node))).toEqual(new Set(["traced-a", "traced-b"]));
+  });
 });

@@ -142,6 +142,9 @@ describe.each([
       // A resend of a message from before the upgrade is still recognised as the same message.
       const again = await clientsOf(users.alice!).live.sendMessage({ conversationId: direct.id, clientMessageId: "d2", text: "direct 2" });
       expect(again.seq).toBe(2n);
+      // Accounts from before the user search are found by it (the CQL migration indexes them).
+      const found = await clientsOf(users.alice!).users.searchUsers({ query: users.bob!.username });
+      expect(found.users.map((u) => u.id)).toEqual([users.bob!.id]);
     } finally {
       await node.close();
     }

@@ -63,7 +63,7 @@ export function NewConversationDialog({ dialog, model }: { dialog: Dialog; model
           </label>
         )}
         <label>
-          {direct ? "Username" : "Members (usernames, optional)"}
+          {direct ? "Name or username" : "Members (usernames, optional)"}
           <input name="usernames" placeholder={direct ? "Search by name, or @username" : "@alice @bob"} value={members} autofocus={direct}
             ref={input} autocomplete="off" onInput={(e) => setMembers(e.currentTarget.value)}
             onKeyDown={(e) => {

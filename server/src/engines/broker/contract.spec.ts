@@ -91,6 +91,13 @@ describe.each(engines)("Broker contract: $name", (engine) => {
     expect(same(atA[0]!, batch)).toBe(true);
   });
 
+  it("a delivery's trace context arrives with it, and one without none stays without", async () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    await a.publish(nodes.b, [{ userIds: ["u1"], frame: typing("u1", 1), traceparent }, { userIds: ["u2"], frame: typing("u2", 2) }]);
+    const [batch] = await batchesAt(nodes.b, 1);
+    expect(batch!.map((d) => d.traceparent)).toEqual([traceparent, undefined]);
+  });
+
   it("a publish to a node nobody subscribed to is dropped without error", async () => {
     await expect(a.publish(`nobody-${randomUUID()}`, [{ userIds: ["u"], frame: typing("u", 1) }])).resolves.toBeUndefined();
     expect(await batchesAt(nodes.a, 0)).toEqual([]);

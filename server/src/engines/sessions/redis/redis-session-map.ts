@@ -1,5 +1,6 @@
 import { closeRedis, createRedisClient, isRedisCluster } from "../../redis-client.ts";
 import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
+import { spreadTags } from "./slot-groups.ts";
 import { addScript, expireScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
 
 /** Options of {@link createRedisSessionMap}. */
@@ -18,20 +19,23 @@ export interface RedisSessionMapOptions {
 }
 
 /**
- * Hash-slot groups of a Redis Cluster: each user belongs to one (`{s0}`…`{s15}` in their key names),
+ * Hash-slot groups of a Redis Cluster: each user belongs to one (a hash tag in their key names),
  * and each group has its own expiry index, so that every script touches keys of one slot while the
- * session map still spreads over up to 16 shards. Fixed: changing it would move every key.
+ * session map spreads over the masters: 128 tags, one per 128th of the slots (see slot-groups.ts),
+ * so 40 masters carry 3 or 4 groups each. More groups spread better but cost more calls for a large
+ * conversation's `locate` (one per group its members span) and for expiry (one per group per sweep).
+ * Fixed: changing it would move every key.
  */
-const clusterGroups = 16;
+const clusterGroups = 128;
 
 /**
  * The session map of a cluster, in Redis: every node sees every node's connections. Each step is
  * one Lua script (atomic, one round trip; see scripts.ts), and `locate` and `presence` answer for
- * many users in one round trip per slot group (one on a single Redis, at most 16 on a Cluster).
+ * many users in one round trip per slot group (one on a single Redis, concurrently per group on a Cluster).
  *
  * Keys on one Redis (or Sentinel) are `chat:sessions:<user>`, `chat:seen:<user>` and `chat:expiry`,
  * as before Cluster support, so an upgrade keeps every last-seen time; on a Cluster they carry the
- * user's slot group: `chat:{s7}:sessions:<user>`, `chat:{s7}:seen:<user>`, `chat:{s7}:expiry`.
+ * user's slot group: `chat:{s7-3}:sessions:<user>`, `chat:{s7-3}:seen:<user>`, `chat:{s7-3}:expiry`.
  *
  * Entries expire unless refreshed, so a crashed node's connections disappear by themselves. If Redis
  * loses its data (a restart), each node registers its live connections again as soon as it is
@@ -41,7 +45,7 @@ const clusterGroups = 16;
 export function createRedisSessionMap(options: RedisSessionMapOptions): SessionMap {
   const prefix = options.keyPrefix ?? "chat:";
   const redis = createRedisClient(options.url, "chat-sessions", (err) => options.onError?.(err));
-  const groups = isRedisCluster(options.url) ? Array.from({ length: clusterGroups }, (_, i) => `${prefix}{s${i}}:`) : [prefix];
+  const groups = isRedisCluster(options.url) ? spreadTags(clusterGroups).map((tag) => `${prefix}{${tag}}:`) : [prefix];
   /** The key prefix of a user's slot group. */
   const groupOf = (userId: string) => groups[groups.length === 1 ? 0 : fnv1a(userId) % groups.length]!;
   /** This node's live connections: what it registers again after Redis lost them. */

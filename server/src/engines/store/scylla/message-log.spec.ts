@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Client, types } from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type NewMessage, type Store, StoreUnavailable } from "../interface.ts";
 import { createMemoryAppendRoute } from "./append-route.ts";
 import { createScyllaStore } from "./scylla-store.ts";
-import type { LeaseTimings } from "./sequencer-leases.ts";
+import { Cql, type Params } from "./cql.ts";
+import { type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 
 /** Short leases, so that a lapse takes a second or two. */
 const timings: LeaseTimings = { leaseMs: 1_500, renewMs: 400, marginMs: 300 };
@@ -44,6 +46,35 @@ describe("Scylla message log: one sequencer per conversation, by lease", () => {
 
   it("refuses to open a keyspace with another bucket size (its messages would be unreachable)", async () => {
     await expect(createScyllaStore({ ...cluster, keyspace, bucketSize: 1000 })).rejects.toThrow(/buckets of 10 seqs, not 1000/);
+  });
+
+  it("a lapsed lease its owner renews is not taken too: two nodes never hold a slot at once", async () => {
+    // Renewals only when the test runs them; slot 0 is free (no test before this one appends).
+    const lapsing: LeaseTimings = { leaseMs: 1_000, renewMs: 3_600_000, marginMs: 100 };
+    const fail = (err: unknown) => expect.fail(String(err));
+    let beforeTake: () => Promise<void> = async () => {};
+    /** Runs `beforeTake` once between the taker's read of the lease row and its conditional write. */
+    class Interleaved extends Cql {
+      override async cas(query: string, params: Params) {
+        const hook = beforeTake;
+        beforeTake = async () => {};
+        await hook();
+        return super.cas(query, params);
+      }
+    }
+    const a = new SequencerLeases(new Cql(cql), "a/lapsing", lapsing, fail);
+    const b = new SequencerLeases(new Interleaved(cql), "b/lapsing", lapsing, fail);
+    try {
+      expect(await a.claim(0)).toHaveProperty("epoch");
+      await sleep(lapsing.leaseMs + lapsing.marginMs * 3); // lapsed by every clock: b may take it
+      // As an owner waking from a pause does: its renewal lands after b read the row, before b's take.
+      beforeTake = () => a.renewAll();
+      const seen = await b.claim(0);
+      expect(a.valid(0)).toBeDefined(); // a renewed: it may ACK for another lease...
+      expect(seen).toMatchObject({ owner: "a/lapsing" }); // ...so b must not sequence the slot too
+    } finally {
+      await Promise.all([a.release(), b.release()]);
+    }
   });
 
   it("a node that starts with nothing in memory finds the head across buckets, and forwards to the owner", async () => {

@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { SpanKind } from "@opentelemetry/api";
+import { currentTraceparent, inSpan } from "../../../observability/tracing.ts";
+import { isRedisCluster } from "../../redis-client.ts";
 import { createRedisPubSub } from "../../redis-pubsub.ts";
 import type { NewMessage } from "../interface.ts";
 import { StoreUnavailable } from "../interface.ts";
@@ -6,6 +9,7 @@ import { type Appended, type AppendHandler, type AppendRoute, ForwardedError, ty
 
 /** Options of {@link createRedisAppendRoute}. */
 export interface RedisAppendRouteOptions {
+  /** Where Redis is: `redis://host:port`, or a Cluster or Sentinel URL (see redis-endpoint.ts). */
   url: string;
   /** This node's id: where answers to its forwards come back. */
   nodeId: string;
@@ -18,6 +22,8 @@ interface Request {
   id: string;
   from: string;
   message: Omit<NewMessage, "sentAt"> & { sentAt: number };
+  /** The sender's W3C trace context while tracing is on (a field older nodes ignore). */
+  traceparent?: string;
 }
 /** An owner's answer: the stored message, or an error. */
 interface Reply {
@@ -34,15 +40,17 @@ const maxWaiting = 20_000;
 
 /**
  * Appends forwarded over Redis pub/sub: a request channel per node, `chat:{seq}:append:<node>`,
- * and an answer channel per node, `chat:{seq}:answer:<node>` (sharded channels on a Redis Cluster,
- * see redis-pubsub.ts; the `{seq}` tag puts them all on one shard, kept so that nodes of the previous
- * release still reach these channels during a rolling upgrade). Two publishes per forwarded message,
- * none for one the node sequences itself. A request published while its owner is not subscribed is lost: the
- * sender's deadline turns that into {@link ForwardFailed}, never into a silent drop.
+ * and an answer channel per node, `chat:{seq}:answer:<node>`. On a Redis Cluster they are sharded
+ * channels without the `{seq}` tag (`chat:append:<node>`), so that they spread over the shards; on one
+ * Redis the tag stays, so that nodes of the previous release still reach them during a rolling
+ * upgrade (no Cluster ran that release). Two publishes per forwarded message, none for one the node
+ * sequences itself. A request published while its owner is not subscribed is lost: the sender's
+ * deadline turns that into {@link ForwardFailed}, never into a silent drop.
  */
 export function createRedisAppendRoute(options: RedisAppendRouteOptions): AppendRoute {
-  const requests = (nodeId: string) => `chat:{seq}:append:${nodeId}`;
-  const answersOf = (nodeId: string) => `chat:{seq}:answer:${nodeId}`;
+  const prefix = isRedisCluster(options.url) ? "chat:" : "chat:{seq}:";
+  const requests = (nodeId: string) => `${prefix}append:${nodeId}`;
+  const answersOf = (nodeId: string) => `${prefix}answer:${nodeId}`;
   const answers = answersOf(options.nodeId);
   const pubsub = createRedisPubSub(options.url, "chat-append", options.onError);
   const waiting = new Map<string, { resolve: (a: Appended) => void; reject: (e: Error) => void; message: NewMessage }>();
@@ -51,7 +59,9 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
   const answer = (request: Request) => {
     const message: NewMessage = { ...request.message, sentAt: new Date(request.message.sentAt) };
     const reply = (r: Omit<Reply, "id">) => pubsub.publish(answersOf(request.from), JSON.stringify({ id: request.id, ...r }));
-    const served = handler ? handler(message) : Promise.reject(new NotOwner("no sequencer here yet"));
+    const h = handler;
+    // The owner's work joins the sender's trace (a span of its own when tracing is on).
+    const served = h ? inSpan("store.appendForwarded", () => h(message), request.traceparent, SpanKind.SERVER) : Promise.reject(new NotOwner("no sequencer here yet"));
     served.then(
       (a) => reply({ seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate }),
       (err: Error) => reply({ error: err.message, kind: kindOf(err) }),
@@ -77,7 +87,8 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
       await subscribed;
       if (waiting.size >= maxWaiting) throw new ForwardFailed(`${maxWaiting} forwards already wait for an answer`);
       const id = randomUUID();
-      const request: Request = { id, from: options.nodeId, message: { ...message, sentAt: message.sentAt.getTime() } };
+      const traceparent = currentTraceparent();
+      const request: Request = { id, from: options.nodeId, message: { ...message, sentAt: message.sentAt.getTime() }, ...(traceparent ? { traceparent } : {}) };
       return new Promise<Appended>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiting.delete(id);

@@ -134,14 +134,17 @@ export class SequencerLeases {
       const origin = performance.now();
       const expiresAt = new Date(Date.now() + this.timings.leaseMs);
       const epoch = row ? Number(row.get("epoch")) + 1 : 1;
+      // The condition names the very lease judged ended, its end included: an owner that renews
+      // between our read and this write (waking from a pause) keeps the slot, and we read again.
+      // On the epoch alone, both would hold it: the old owner ACKing what our fence then hides.
       const result = row
-        ? await this.cql.cas("UPDATE sequencer_leases SET owner = ?, epoch = ?, expires_at = ? WHERE slot = ? IF epoch = ?",
-          [this.owner, epoch, expiresAt, slot, epoch - 1])
+        ? await this.cql.cas("UPDATE sequencer_leases SET owner = ?, epoch = ?, expires_at = ? WHERE slot = ? IF epoch = ? AND expires_at = ?",
+          [this.owner, epoch, expiresAt, slot, epoch - 1, row.get("expires_at")])
         : await this.cql.cas("INSERT INTO sequencer_leases (slot, owner, epoch, expires_at) VALUES (?, ?, ?, ?) IF NOT EXISTS",
           [slot, this.owner, epoch, expiresAt]);
       if (result.applied) return this.hold(slot, epoch, origin, this.timings.leaseMs);
-      // Another node won the race (a failed conditional UPDATE returns only the compared column):
-      // read the row again, now settled.
+      // Another node won the race, or the owner renewed (a failed conditional UPDATE returns only
+      // the compared columns): read the row again, now settled.
     }
     throw new NotOwner(`slot ${slot}: its lease keeps changing hands`);
   }
@@ -159,8 +162,8 @@ export class SequencerLeases {
     return lease;
   }
 
-  /** Renews every held lease; one that another node took meanwhile is dropped. */
-  private async renewAll(): Promise<void> {
+  /** Renews every held lease (every `renewMs`, or now); one that another node took meanwhile is dropped. */
+  async renewAll(): Promise<void> {
     await Promise.all([...this.held.values()].map(async (lease) => {
       if (performance.now() - lease.origin > maxLeaseAgeMs) return; // lapses; the next take starts a new epoch
       const sentAt = performance.now();

@@ -2,8 +2,11 @@ import type { UserRecord, UserSearchStore } from "../interface.ts";
 import { matchesUserSearch, maxIndexedPrefix, searchPrefixes } from "../user-search.ts";
 import type { Cql, Statement } from "./cql.ts";
 
-/** Prefix rows written per unlogged batch. */
-const rowsPerBatch = 50;
+/**
+ * Prefix rows (each its own partition) written per unlogged batch: Cassandra warns about unlogged
+ * batches over 10 partitions (unlogged_batch_across_partitions_warn_threshold).
+ */
+const rowsPerBatch = 10;
 /** Partition pages read for one search page when a long query filters rows out. */
 const maxRounds = 5;
 
