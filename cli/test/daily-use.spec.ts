@@ -106,9 +106,9 @@ describe("chat, the terminal client, for a day of use", () => {
     artifacts.save("alt-a", alice);
     // The mention of me stands out (the mention colour, yellow by default), Bob's name has his own
     // colour (the same in every group), and the group's creation is a system line.
-    const styled = alice.captureStyled();
-    expect(colourOf(styled, "can you look at")).toBe(33);
-    expect(colourOf(styled, "@bob:")).toBe(sgrOfNameColour[nameColor(bobId)]);
+    // Polled: the screen may still be redrawn once (what the client learns about the people in it).
+    await expect.poll(() => colourOf(alice.captureStyled(), "can you look at"), { timeout: 5_000 }).toBe(33);
+    await expect.poll(() => colourOf(alice.captureStyled(), "@bob:"), { timeout: 5_000 }).toBe(sgrOfNameColour[nameColor(bobId)]);
     expect(alice.capture()).toContain("· @bob created the group with you");
     // /find: people by the start of their name.
     alice.type("/find bo");

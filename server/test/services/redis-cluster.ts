@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./free-port.ts";
 import { type RedisHandle, startRedis } from "./redis.ts";
 
 const run = promisify(execFile);
@@ -22,7 +23,9 @@ const READY_TIMEOUT_MS = 20_000;
  */
 export async function startRedisCluster(): Promise<RedisDeploymentHandle> {
   const clusterArgs = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"];
-  const settled = await Promise.allSettled([1, 2, 3].map(() => startRedis({ args: clusterArgs })));
+  // The bus port is given, not left to Redis (port + 10000), which nobody checked was free.
+  const settled = await Promise.allSettled([1, 2, 3].map(async () =>
+    startRedis({ args: [...clusterArgs, "--cluster-port", String(await freePort())] })));
   const servers = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = () => Promise.all(servers.map((s) => s.stop())).then(() => undefined);
   try {
