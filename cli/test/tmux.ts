@@ -12,6 +12,13 @@ const tmuxBin = "tmux";
  * A tmux server on its own socket (so parallel runs and a developer's own tmux never meet), whose
  * sessions are terminals running a program: type into them, read what they show.
  */
+/**
+ * The environment of the terminals: the test's, but without `CI`, which a person's terminal does not
+ * have and which makes the client's colour detection (supports-color) turn colours off.
+ */
+const terminalEnv: NodeJS.ProcessEnv = { ...process.env };
+delete terminalEnv.CI;
+
 export class TmuxServer {
   readonly socket = `chat-e2e-${process.pid}-${Date.now().toString(36)}`;
 
@@ -28,7 +35,7 @@ export class TmuxServer {
 
   /** Runs a tmux command on this server. */
   tmux(...args: string[]): string {
-    return execFileSync(tmuxBin, ["-L", this.socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(tmuxBin, ["-L", this.socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: terminalEnv });
   }
 
   /** Ends every session and the server, and removes its socket file (tmux leaves it behind). */
