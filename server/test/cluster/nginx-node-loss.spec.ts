@@ -5,6 +5,7 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import { LiveSession } from "@chat/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUser } from "../harness.ts";
+import { waitFor } from "./fault/chat-load.ts";
 import { type Balancer, startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
@@ -33,18 +34,12 @@ describe("a node killed behind nginx", () => {
     const session = new LiveSession({ clients: user.clients, backoff: { baseMs: 100, capMs: 500 } }).start();
     const errors: ConnectError[] = [];
     session.on("state", (_state, error) => error && errors.push(error));
-    await until(() => session.state === "online", 20_000);
+    await waitFor(() => session.state === "online", 20_000, () => `session ${session.state}`);
     await node.kill();
-    await until(() => errors.length > 0, 10_000);
+    await waitFor(() => errors.length > 0, 10_000, () => "the stream did not end");
     expect(errors[0]!.code, errors[0]!.message).toBe(Code.Unavailable);
     await node.restart();
-    await until(() => session.state === "online", 20_000);
+    await waitFor(() => session.state === "online", 20_000, () => `session ${session.state}`);
     await session.close();
   }, 60_000);
 });
-
-async function until(ok: () => boolean, timeoutMs: number): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !ok(); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > deadline) throw new Error("timed out");
-  }
-}
