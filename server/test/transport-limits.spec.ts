@@ -114,6 +114,27 @@ describe("transport deadlines and per-address caps", () => {
     expect(Math.max(...lifetimes)).toBeLessThan(deadlines.request + slack);
   });
 
+  it("answers an unauthenticated HTTP/1.1 connection past its deadline with Connection: close, then closes it", async () => {
+    const socket = await connect();
+    const get = () => new Promise<string>((resolve) => {
+      let text = "";
+      const onData = (chunk: Buffer) => {
+        text += chunk.toString("latin1");
+        if (/\r\n\r\n[\s\S]*ok/i.test(text) || text.includes("\r\n0\r\n\r\n")) {
+          socket.off("data", onData);
+          resolve(text);
+        }
+      };
+      socket.on("data", onData);
+      socket.write("GET /healthz HTTP/1.1\r\nHost: chat\r\n\r\n");
+    });
+    expect((await get()).toLowerCase()).toContain("connection: keep-alive");
+    await new Promise((resolve) => setTimeout(resolve, 1_500 + 300)); // past the unauthenticated deadline
+    expect(socket.destroyed || socket.readableEnded).toBe(false); // an idle keep-alive is never cut under a client
+    expect((await get()).toLowerCase()).toContain("connection: close");
+    await closedAfter(socket, 1_000);
+  });
+
   it("refuses connections from one address over its unauthenticated cap, and serves other addresses", async () => {
     const sockets = await Promise.all(Array.from({ length: 60 }, () => connect()));
     await until(() => sockets.filter((s) => s.destroyed || s.readableEnded).length >= 20, 2_000);

@@ -78,31 +78,40 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
   });
   h2.on("stream", (stream) => watchStream(stream, options, () => !!sessionOwner.get(stream.session as http2.ServerHttp2Session)?.authenticated));
 
-  // HTTP/1.1 requests in progress per socket, so that a deadline closes a connection between requests.
-  const inProgress = new WeakMap<net.Socket, number>();
+  // HTTP/1.1 responses in progress per socket, so that a deadline closes a connection between requests.
+  const inProgress = new WeakMap<net.Socket, Set<http.ServerResponse>>();
+  // Sockets past their unauthenticated deadline: each response says `Connection: close`, so that the
+  // client opens a new connection for its next request instead of racing our close on this one.
+  const closing = new WeakSet<net.Socket>();
   h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Held here: by the time the response closes, Node may have detached the request from its socket.
     const socket = req.socket;
-    inProgress.set(socket, (inProgress.get(socket) ?? 0) + 1);
+    let open = inProgress.get(socket);
+    if (!open) inProgress.set(socket, (open = new Set()));
+    open.add(res);
+    if (closing.has(socket)) res.shouldKeepAlive = false;
     res.once("close", () => {
-      const left = (inProgress.get(socket) ?? 1) - 1;
-      inProgress.set(socket, left);
-      if (left === 0 && closing.has(socket)) socket.destroy();
+      open.delete(res);
+      // A response whose headers went out before the deadline still said keep-alive: end after it.
+      if (open.size === 0 && closing.has(socket)) socket.end();
     });
   });
-  const closing = new WeakSet<net.Socket>();
+  /** HTTP/1.1 past its deadline: no response keeps the connection alive; an idle one is left to the keep-alive timeout. */
+  const closeAfterResponses = (socket: net.Socket) => {
+    closing.add(socket);
+    for (const res of inProgress.get(socket) ?? []) if (!res.headersSent) res.shouldKeepAlive = false;
+  };
 
   const dispatch = (connection: GuardedConnection, socket: net.Socket, useH2: boolean) => {
     socketOwner.set(socket, connection);
-    // Unauthenticated past its deadline: HTTP/2 gets GOAWAY (open calls finish), HTTP/1.1 closes after its call.
-    const timer = setTimeout(() => {
+    // Unauthenticated past its deadline: HTTP/2 gets GOAWAY, HTTP/1.1 `Connection: close`; open calls
+    // finish. Never a bare close of an idle keep-alive connection: a client may be sending on it just then.
+    connection.cleanups.push(deadline(options.unauthenticatedMs, () => {
       if (connection.authenticated) return;
       const session = sessionOf.get(connection);
       if (session) closeSession(session);
-      else if (inProgress.get(socket)) closing.add(socket);
-      else socket.destroy();
-    }, options.unauthenticatedMs).unref();
-    connection.cleanups.push(() => clearTimeout(timer));
+      else closeAfterResponses(socket);
+    }));
     if (useH2) {
       handingOver = connection;
       h2.emit("connection", socket);
