@@ -71,10 +71,10 @@ export class OwnerRouter {
 
   private async forwarded(slot: number, owner: string, m: NewMessage): Promise<Appended> {
     try {
-      const appended = await this.route.forward(nodeOf(owner), m, this.forwardTimeoutMs);
+      const { message, duplicate, leaseLeftMs } = await this.route.forward(nodeOf(owner), m, this.forwardTimeoutMs);
       // The owner proved its lease just now: no need to read the lease row when the cached one ends.
-      if (appended.leaseLeftMs !== undefined) this.leases.confirm(slot, owner, appended.leaseLeftMs);
-      return appended;
+      if (leaseLeftMs !== undefined) this.leases.confirm(slot, owner, leaseLeftMs);
+      return { message, duplicate };
     } catch (err) {
       if (!(err instanceof ForwardedError)) throw err;
       if (err.kind === "notOwner") throw new NotOwner(err.message);
