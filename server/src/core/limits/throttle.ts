@@ -96,13 +96,27 @@ export class Throttle {
     if (wait > 0) throw rateLimited(`too many ${what}; retry in ${Math.ceil(wait / 1000)} s`, wait);
   }
 
-  /** Before a password check: refuses a locked-out account or address, and takes a login token. */
-  async beforeLogin(username: string, ip: string): Promise<void> {
+  /**
+   * Per address, before a password check: refuses an address locked out for wrong passwords, and
+   * takes one of its login tokens. Cheap enough to run before routing (the password gate does).
+   */
+  async admitLoginFrom(ip: string): Promise<void> {
     if (!this.rules) return;
-    const locked = Math.max(await this.limiter.lockedFor(`loginFailuresPerAccount:${username}`),
-      await this.limiter.lockedFor(`loginFailuresPerIp:${ip}`));
-    if (locked > 0) throw rateLimited(`too many wrong passwords; retry in ${Math.ceil(locked / 1000)} s`, locked);
+    const locked = await this.limiter.lockedFor(`loginFailuresPerIp:${ip}`);
+    if (locked > 0) throw rateLimited(`too many wrong passwords from your address; retry in ${Math.ceil(locked / 1000)} s`, locked);
     await this.take("loginPerIp", ip, "login attempts from your address");
+  }
+
+  /** Per address, before a registration (which hashes a password): takes one of its registration tokens. */
+  admitRegistrationFrom(ip: string): Promise<void> {
+    return this.take("registerPerIp", ip, "registrations from your address");
+  }
+
+  /** Per account, before a password check: refuses an account locked out for wrong passwords. */
+  async beforeLogin(username: string): Promise<void> {
+    if (!this.rules) return;
+    const locked = await this.limiter.lockedFor(`loginFailuresPerAccount:${username}`);
+    if (locked > 0) throw rateLimited(`too many wrong passwords for this account; retry in ${Math.ceil(locked / 1000)} s`, locked);
   }
 
   /** After a wrong password: counts it against the account and the address. */
