@@ -4,6 +4,7 @@ import { type ContextValues, cors as connectCors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { authInterceptor } from "./auth/interceptor.ts";
+import { passwordGate } from "./auth/password-gate.ts";
 import type { Config } from "./config.ts";
 import { type Chat, createChat } from "./core/chat.ts";
 import { createEngines, type Engines } from "./engines/engines.ts";
@@ -104,7 +105,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const tls = config.tlsCertFile && config.tlsKeyFile
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
-  const server = createHttpServer(withCors(adapter as Handler, config.corsOrigins), { ...config.transport, tls });
+  const gated = passwordGate(chat.throttle, (err) => logger.error({ err }, "password gate failed"))(adapter as Handler);
+  const server = createHttpServer(withCors(gated, config.corsOrigins), { ...config.transport, tls });
   transport = server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

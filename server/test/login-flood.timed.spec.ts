@@ -62,7 +62,7 @@ async function floodRound(): Promise<Round> {
 }
 
 describe("a login flood", () => {
-  it("is throttled (most attempts refused before any argon2 check) while other users' sends keep their p50 within 2× idle and their p99 within 4× (median of 3 rounds)", async () => {
+  it("is throttled (most attempts refused before any argon2 check) while other users' sends keep their p50 and p99 within 2× idle (median of 3 rounds)", async () => {
     const results: Round[] = [];
     for (let i = 0; i < rounds; i++) results.push(await floodRound());
     const lines = results.map((r, i) => `round ${i + 1}: send p50/p99 idle ${at(r.idle, 0.5).toFixed(1)}/${at(r.idle, 0.99).toFixed(1)} ms, during the flood ${at(r.during, 0.5).toFixed(1)}/${at(r.during, 0.99).toFixed(1)} ms; ${r.refused}/80 refused`);
@@ -72,12 +72,11 @@ describe("a login flood", () => {
       expect(r.refused, report).toBeGreaterThanOrEqual(60);
       expect(r.unknown, report).toBe(0);
     }
-    // With 2 ms for timer granularity at the low end. The p50 holds within 2x idle. The issue's p99
-    // target (2x) does not hold reliably: on a quiet machine idle p99 is 7-12 ms and the flood's is
-    // 18-29 ms (the node's event loop takes the 80 requests at once), so this guards against a
-    // regression to the unthrottled flood (63 ms p99 then) at 4x, and the note says 2x is missed.
+    // With 2 ms for timer granularity at the low end. The refusals are answered before the router
+    // (auth/password-gate.ts), so the flood's burst costs the node little; the 10 admitted argon2
+    // checks run on the pool at nice 10.
     const excess = (r: Round, q: number, factor: number) => at(r.during, q) - (factor * at(r.idle, q) + 2);
-    expect(median(results.map((r) => excess(r, 0.99, 4))), report).toBeLessThanOrEqual(0);
+    expect(median(results.map((r) => excess(r, 0.99, 2))), report).toBeLessThanOrEqual(0);
     expect(median(results.map((r) => excess(r, 0.5, 2))), report).toBeLessThanOrEqual(0);
   }, 120_000);
 });

@@ -2,7 +2,8 @@ import http2 from "node:http2";
 import type http from "node:http";
 import { Code, type ConnectError, createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 
-type RawRequest = http.IncomingMessage | http2.Http2ServerRequest;
+/** The Node request under an RPC (HTTP/1.1 or HTTP/2). */
+export type RawRequest = http.IncomingMessage | http2.Http2ServerRequest;
 
 /** The Node request under an RPC, for what only the transport can do (resetting a stuck stream). */
 export const rawRequestKey = createContextKey<RawRequest | undefined>(undefined, { description: "node request" });
@@ -27,8 +28,19 @@ export function resetRequest(req: RawRequest | undefined, error: ConnectError): 
   }
 }
 
-/** The client's address, for the limits per address ("unknown" when the transport does not say). */
-export function originOf(ctx: HandlerContext): { ip: string } {
+/** Requests whose per-address limits were applied before routing (by the password gate). */
+const addressChecked = new WeakSet<RawRequest>();
+
+/** Marks `req` as having passed its per-address limits before routing, so that they are not applied twice. */
+export function markAddressChecked(req: RawRequest): void {
+  addressChecked.add(req);
+}
+
+/**
+ * The client's address, for the limits per address ("unknown" when the transport does not say), and
+ * whether those limits were already applied to this call before routing.
+ */
+export function originOf(ctx: HandlerContext): { ip: string; addressChecked: boolean } {
   const raw = ctx.values.get(rawRequestKey);
-  return { ip: raw?.socket?.remoteAddress ?? "unknown" };
+  return { ip: raw?.socket?.remoteAddress ?? "unknown", addressChecked: !!raw && addressChecked.has(raw) };
 }

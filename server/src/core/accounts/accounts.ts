@@ -12,6 +12,8 @@ import { limits, requireLength, requireUsername } from "../validate.ts";
 /** Where a call comes from, for the limits per address. */
 export interface Origin {
   ip: string;
+  /** The address's limits were applied before routing (the password gate): not again here. */
+  addressChecked?: boolean;
 }
 
 /** The origin of calls made inside the process (tests, tools), which have no address. */
@@ -47,7 +49,7 @@ export class Accounts {
 
   /** Creates an account and logs its first device in; `origin.ip` is the client's address (rate-limited). */
   async register(input: { username: string; password: string; displayName: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
-    await this.throttle.take("registerPerIp", origin.ip, "registrations from your address");
+    if (!origin.addressChecked) await this.throttle.admitRegistrationFrom(origin.ip);
     requireLength(input.password, "password", limits.minPasswordLength, limits.maxPasswordLength);
     const user = await this.createUser(input.username, input.displayName, await hashPassword(input.password));
     return this.issueToken(user, input.deviceName);
@@ -73,7 +75,7 @@ export class Accounts {
    */
   async login(input: { username: string; password: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
     const username = input.username.trim().replace(/^@/, "").toLowerCase();
-    await this.throttle.beforeLogin(username, origin.ip);
+    await this.beforePasswordCheck(username, origin);
     const user = username ? await this.store.getUserByUsername(username) : undefined;
     // A bot has no password (an empty hash): it connects with API tokens only.
     const ok = await verifyPassword(user?.passwordHash || dummyHash, input.password);
@@ -124,7 +126,7 @@ export class Accounts {
     requireLength(input.newPassword, "new_password", limits.minPasswordLength, limits.maxPasswordLength);
     const user = await this.whoAmI(caller);
     if (!user.passwordHash) throw failedPrecondition("this account has no password: it connects with API tokens only");
-    await this.throttle.beforeLogin(user.username, origin.ip);
+    await this.beforePasswordCheck(user.username, origin);
     if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
       await this.throttle.loginFailed(user.username, origin.ip);
       // Not Unauthenticated: the calling device's token is fine, and clients log out on that code.
@@ -135,6 +137,12 @@ export class Accounts {
     const others = (await this.store.listDevices(user.id)).filter((d) => d.deviceId !== caller.deviceId);
     const revoked = await Promise.all(others.map((d) => this.revokeDevice(user.id, d.deviceId, "the password was changed; log in again")));
     return revoked.filter(Boolean).length;
+  }
+
+  /** The limits before a password check: the address's (unless applied before routing), then the account's lockout. */
+  private async beforePasswordCheck(username: string, origin: Origin): Promise<void> {
+    if (!origin.addressChecked) await this.throttle.admitLoginFrom(origin.ip);
+    await this.throttle.beforeLogin(username);
   }
 
   /** Deletes a device and closes its streams wherever they are; false when it did not exist. */

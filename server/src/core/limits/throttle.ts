@@ -27,7 +27,7 @@ export interface LimitRules {
 }
 
 /** The bucket rules by the name `--rate-limits` uses for them. */
-export type BucketName = Exclude<keyof LimitRules, "loginFailuresPerAccount" | "loginFailuresPerIp">;
+export type BucketName = Exclude<keyof LimitRules, LockoutName>;
 
 /** Defaults: far above what a person does, far below what hurts a node on 2 cores. */
 export const defaultLimitRules: LimitRules = {
@@ -42,18 +42,32 @@ export const defaultLimitRules: LimitRules = {
   loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
 };
 
+/** The lockout rules by the name `--rate-limits` uses for them. */
+export type LockoutName = Extract<keyof LimitRules, "loginFailuresPerAccount" | "loginFailuresPerIp">;
+const lockoutNames: readonly string[] = ["loginFailuresPerAccount", "loginFailuresPerIp"] satisfies LockoutName[];
+
 /**
- * Reads `--rate-limits`: "off", or overrides of the default buckets as `name=burst/perSecond`,
- * comma-separated ("loginPerIp=10/0.5,sendPerUser=100/20"). Throws a message naming the bad part.
+ * Reads `--rate-limits`: "off", or overrides of the defaults, comma-separated: buckets as
+ * `name=burst/perSecond` ("loginPerIp=10/0.5,sendPerUser=100/20") and lockouts as
+ * `name=free/baseMs/maxMs` ("loginFailuresPerAccount=5/1000/900000"). Throws a message naming the bad part.
  */
 export function parseLimitRules(spec: string): LimitRules | undefined {
   if (spec.trim() === "off") return undefined;
   const rules: LimitRules = structuredClone(defaultLimitRules);
   for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const lockout = part.match(/^(\w+)=(\d+)\/(\d+)\/(\d+)$/);
+    if (lockout && lockoutNames.includes(lockout[1]!)) {
+      const [free, baseMs, maxMs] = lockout.slice(2).map(Number) as [number, number, number];
+      if (baseMs < 1 || maxMs < baseMs) throw new Error(`--rate-limits: "${part}" needs baseMs ≥ 1 and maxMs ≥ baseMs`);
+      const name = lockout[1] as LockoutName;
+      rules[name] = { ...rules[name], free, baseMs, maxMs };
+      continue;
+    }
     const m = part.match(/^(\w+)=(\d+)\/(\d+(?:\.\d+)?)$/);
     const name = m?.[1] as BucketName | undefined;
-    if (!m || !name || !(name in rules) || name.startsWith("loginFailures")) {
-      throw new Error(`--rate-limits: "${part}" is not name=burst/perSecond with a name of ${Object.keys(rules).filter((n) => !n.startsWith("loginFailures")).join(", ")}`);
+    if (!m || !name || !(name in rules) || lockoutNames.includes(name)) {
+      const buckets = Object.keys(rules).filter((n) => !lockoutNames.includes(n));
+      throw new Error(`--rate-limits: "${part}" is neither name=burst/perSecond with a name of ${buckets.join(", ")} nor name=free/baseMs/maxMs with a name of ${lockoutNames.join(", ")}`);
     }
     const rule = { burst: Number(m[2]), perSecond: Number(m[3]) };
     if (rule.burst < 1 || rule.perSecond <= 0) throw new Error(`--rate-limits: "${part}" needs burst ≥ 1 and perSecond > 0`);
@@ -82,13 +96,27 @@ export class Throttle {
     if (wait > 0) throw rateLimited(`too many ${what}; retry in ${Math.ceil(wait / 1000)} s`, wait);
   }
 
-  /** Before a password check: refuses a locked-out account or address, and takes a login token. */
-  async beforeLogin(username: string, ip: string): Promise<void> {
+  /**
+   * Per address, before a password check: refuses an address locked out for wrong passwords, and
+   * takes one of its login tokens. Cheap enough to run before routing (the password gate does).
+   */
+  async admitLoginFrom(ip: string): Promise<void> {
     if (!this.rules) return;
-    const locked = Math.max(await this.limiter.lockedFor(`loginFailuresPerAccount:${username}`),
-      await this.limiter.lockedFor(`loginFailuresPerIp:${ip}`));
-    if (locked > 0) throw rateLimited(`too many wrong passwords; retry in ${Math.ceil(locked / 1000)} s`, locked);
+    const locked = await this.limiter.lockedFor(`loginFailuresPerIp:${ip}`);
+    if (locked > 0) throw rateLimited(`too many wrong passwords from your address; retry in ${Math.ceil(locked / 1000)} s`, locked);
     await this.take("loginPerIp", ip, "login attempts from your address");
+  }
+
+  /** Per address, before a registration (which hashes a password): takes one of its registration tokens. */
+  admitRegistrationFrom(ip: string): Promise<void> {
+    return this.take("registerPerIp", ip, "registrations from your address");
+  }
+
+  /** Per account, before a password check: refuses an account locked out for wrong passwords. */
+  async beforeLogin(username: string): Promise<void> {
+    if (!this.rules) return;
+    const locked = await this.limiter.lockedFor(`loginFailuresPerAccount:${username}`);
+    if (locked > 0) throw rateLimited(`too many wrong passwords for this account; retry in ${Math.ceil(locked / 1000)} s`, locked);
   }
 
   /** After a wrong password: counts it against the account and the address. */
