@@ -4,10 +4,12 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 
 /**
- * `node --expose-gc bench/src/h2-floor.ts [connections]`: the memory floor of an idle connection in
- * a bare `node:http2` server (one open bidirectional stream per connection, as a chat device holds),
- * to compare with the `connections` scenario's KiB per connection: what the runtime costs before
- * any of our code or connect's. A child process opens the connections; the server measures its RSS.
+ * `node --expose-gc bench/src/h2-floor.ts [connections] [server options as JSON]`: the memory floor of
+ * an idle connection in a bare `node:http2` server (one open bidirectional stream per connection, as
+ * a chat device holds), to compare with the `connections` scenario's KiB per connection: what the
+ * runtime costs before any of our code or connect's. A child process opens the connections; the
+ * server measures its RSS. The JSON is merged over the server's options, to see what a per-session
+ * setting saves: `'{"settings":{"headerTableSize":0}}'`.
  */
 const count = Number(process.argv[2] ?? 5_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,7 +27,8 @@ if (process.argv[3] === "client") {
   setInterval(() => {}, 1_000);
 } else {
   let open = 0;
-  const server = http2.createServer({ maxSessionMemory: 64 }); // as server/src/transport does
+  const options = { maxSessionMemory: 64, ...(JSON.parse(process.argv[3] ?? "{}") as http2.ServerOptions) }; // as server/src/transport does
+  const server = http2.createServer(options);
   server.on("stream", (stream) => {
     open++;
     stream.respond({ ":status": 200 });
@@ -42,7 +45,7 @@ if (process.argv[3] === "client") {
       gc();
       await sleep(500);
       const grown = rssKiB() - before;
-      console.log(`${open} idle HTTP/2 connections, one stream each: RSS +${Math.round(grown / 1024)} MiB, ${(grown / open).toFixed(1)} KiB per connection`);
+      console.log(`${JSON.stringify(options)}: ${open} idle HTTP/2 connections, one stream each: RSS +${Math.round(grown / 1024)} MiB, ${(grown / open).toFixed(1)} KiB per connection`);
       client.kill();
       process.exit(0);
     });

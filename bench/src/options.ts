@@ -42,6 +42,8 @@ export interface BenchOptions {
   connectRate: number;
   heartbeatMs: number | undefined;
   cpuProf: boolean;
+  /** direct: every chat device marks each message it receives delivered and read, as the clients do. */
+  receipts: boolean;
   quick: boolean;
   /** Only make sure the accounts exist (register what is missing), then exit. */
   prepare: boolean;
@@ -82,6 +84,7 @@ export const usage = `usage: npm run bench -- <${scenarioNames.join("|")}> [opti
   --text-bytes N        message size (default 100)
   --connect-rate N      connects/s while setting up direct/group/resume (default 500)
   --heartbeat-ms N      server heartbeat interval (default: the server's, 15000)
+  --receipts            direct: chat devices mark every message they receive delivered and read
   --cpu-prof            run the server under node --cpu-prof (profiles in bench/results/profiles/)
   --quick               a short smoke run: few users, low rates, short steps
   --prepare             only register the accounts the scenario needs (once, slow), then exit
@@ -99,7 +102,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       systems: { type: "string" }, rounds: { type: "string" }, target: { type: "string" }, nodes: { type: "string" },
       "redis-url": { type: "string" }, "scylla-contact-points": { type: "string" }, url: { type: "string" }, "ca-file": { type: "string" },
       agents: { type: "string" }, client: { type: "string" }, "text-bytes": { type: "string" }, "connect-rate": { type: "string" },
-      "heartbeat-ms": { type: "string" }, "cpu-prof": { type: "boolean" }, quick: { type: "boolean" }, prepare: { type: "boolean" },
+      "heartbeat-ms": { type: "string" }, "cpu-prof": { type: "boolean" }, receipts: { type: "boolean" }, quick: { type: "boolean" }, prepare: { type: "boolean" },
       out: { type: "string" }, "fixture-dir": { type: "string" }, "register-concurrency": { type: "string" },
     },
   });
@@ -152,6 +155,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     connectRate: num("connect-rate", 500, 1),
     heartbeatMs: values["heartbeat-ms"] === undefined ? undefined : num("heartbeat-ms", 15_000, 100),
     cpuProf: values["cpu-prof"] ?? false,
+    receipts: values.receipts ?? false,
     prepare: values.prepare ?? false,
     out: values.out,
     fixtureDir: values["fixture-dir"] ?? paths.fixture,

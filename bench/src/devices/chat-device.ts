@@ -6,6 +6,12 @@ import type { LiveStream, OpenLiveStream } from "./live-stream.ts";
 /** Frames a device takes in one response (ResumeRequest.max_batch), as the client library does. */
 const maxBatch = 64;
 
+/** Options of {@link ChatDevice}. */
+export interface ChatDeviceOptions {
+  /** Marks every message received from another user delivered and read (two frames), as the clients do. */
+  receipts: boolean;
+}
+
 /**
  * A device of the chat server: one LiveService.Stream on a connection of its own (as a phone has),
  * in gRPC's binary protobuf framing, opened by the chosen client stack. It resumes when asked and
@@ -16,14 +22,16 @@ export class ChatDevice implements Device {
   private readonly account: DeviceAccount;
   private readonly handlers: DeviceHandlers;
   private readonly openStream: OpenLiveStream;
+  private readonly options: ChatDeviceOptions;
   private stream: LiveStream | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private resumes: ((cursors: DeviceCursor[]) => void)[] = [];
   private closed = false;
   heartbeats = 0;
 
-  constructor(baseUrl: string, account: DeviceAccount, handlers: DeviceHandlers, openStream: OpenLiveStream) {
+  constructor(baseUrl: string, account: DeviceAccount, handlers: DeviceHandlers, openStream: OpenLiveStream, options: ChatDeviceOptions = { receipts: false }) {
     this.baseUrl = baseUrl;
+    this.options = options;
     this.account = account;
     this.handlers = handlers;
     this.openStream = openStream;
@@ -85,9 +93,12 @@ export class ChatDevice implements Device {
       case "ack":
         this.handlers.ack(f.value.clientMessageId);
         break;
-      case "message":
-        this.handlers.message(f.value.conversationId, Number(f.value.seq), f.value.text, f.value.senderId === this.account.userId);
+      case "message": {
+        const own = f.value.senderId === this.account.userId;
+        this.handlers.message(f.value.conversationId, Number(f.value.seq), f.value.text, own);
+        if (this.options.receipts && !own) this.markDeliveredAndRead(f.value.conversationId, f.value.seq);
         break;
+      }
       case "resumeComplete":
         if (frame.requestId === "connect") break; // the resume sent at connect
         this.resumes.shift()?.(f.value.cursors.map((c) => ({ conversationId: c.conversationId, seq: Number(c.seq) })));
@@ -98,6 +109,11 @@ export class ChatDevice implements Device {
       default:
         break; // presence, receipts, typing and membership are not what the scenarios measure
     }
+  }
+
+  private markDeliveredAndRead(conversationId: string, seq: bigint): void {
+    this.write({ frame: { case: "markDelivered", value: { conversationId, seq } } });
+    this.write({ frame: { case: "markRead", value: { conversationId, seq } } });
   }
 
   private startHeartbeat(intervalMs: number): void {

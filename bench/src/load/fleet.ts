@@ -1,5 +1,5 @@
 import { ChatDevice } from "../devices/chat-device.ts";
-import type { Device, DeviceAccount, DeviceHandlers } from "../devices/device.ts";
+import type { Device, DeviceHandlers } from "../devices/device.ts";
 import { openConnectLiveStream } from "../devices/connect-live-stream.ts";
 import { openH2LiveStream } from "../devices/h2-live-stream.ts";
 import { SocketIoDevice } from "../devices/socketio-device.ts";
@@ -12,9 +12,10 @@ import { ErrorLog, type Meter, TrafficMeter } from "./traffic-meter.ts";
 type Command<T extends AgentCommand["type"]> = Extract<AgentCommand, { type: T }>;
 
 /** Builds a device of the given protocol and client stack. */
-function createDevice(protocol: Protocol, client: ChatClient, url: string, account: DeviceAccount, handlers: DeviceHandlers): Device {
-  if (protocol === "socketio") return new SocketIoDevice(url, account, handlers);
-  return new ChatDevice(url, account, handlers, client === "h2" ? openH2LiveStream : openConnectLiveStream);
+function createDevice(protocol: Protocol, client: ChatClient, plan: DevicePlan, handlers: DeviceHandlers): Device {
+  if (protocol === "socketio") return new SocketIoDevice(plan.url, plan.account, handlers);
+  const openStream = client === "h2" ? openH2LiveStream : openConnectLiveStream;
+  return new ChatDevice(plan.url, plan.account, handlers, openStream, { receipts: plan.receipts ?? false });
 }
 
 /**
@@ -163,7 +164,7 @@ export class Fleet {
   }
 
   private open(plan: DevicePlan, i: number): Device {
-    const device = createDevice(this.protocol, this.client, plan.url, plan.account, {
+    const device = createDevice(this.protocol, this.client, plan, {
       ack: (id) => this.meter.ack(id),
       message: (_conversationId, _seq, text, own) => {
         this.received[i]!++;

@@ -15,6 +15,8 @@ export interface DevicePlan {
   sendTo: string[];
   /** When set, the device resumes from these cursors right after Ready, as a real client does. */
   cursors?: DeviceCursor[];
+  /** Marks every message it receives from others delivered and read, as the clients do (chat devices). */
+  receipts?: boolean;
 }
 
 /** Counters and encoded histograms of one traffic step on one agent. */

@@ -25,7 +25,7 @@ export async function directPlans(ctx: ScenarioContext): Promise<DevicePlan[]> {
     for (const [j, account] of [[i, a], [i + 1, b]] as const) {
       plans.push({
         url: nodeUrl(ctx, j), account: { userId: account.userId, token: account.token, conversationIds: [conversationId] },
-        sendTo: [conversationId], cursors: [{ conversationId, seq: 0 }],
+        sendTo: [conversationId], cursors: [{ conversationId, seq: 0 }], receipts: ctx.options.receipts,
       });
     }
   }

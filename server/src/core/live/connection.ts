@@ -41,7 +41,8 @@ export class Connection {
   lastSentAt = Date.now();
   private inFlight = 0;
   private admitted: (() => void) | undefined;
-  private ordered: Promise<void> = Promise.resolve();
+  /** The last ordered task (see inOrder); none until the client sends one. */
+  private ordered: Promise<void> | undefined;
   /** Whether each contact was last said to be online on this stream (created on first use). */
   private presenceSent: LruMap<string, boolean> | undefined;
   private readonly outbox: Outbox<ServerFrame>;
@@ -97,7 +98,7 @@ export class Connection {
    * order they came, while other frames (heartbeats above all) are handled beside them.
    */
   inOrder(task: () => Promise<void>): Promise<void> {
-    this.ordered = this.ordered.then(task);
+    this.ordered = (this.ordered ?? Promise.resolve()).then(task);
     return this.ordered;
   }
 

@@ -40,13 +40,14 @@ const settleMs = 50;
  * at the lowest seq offered within `settleMs`.
  */
 export class MessageSequencer {
-  private readonly tracks = new Map<string, Track>();
+  /** Made on first use, as is `early`: most streams of a node are idle and order nothing. */
+  private tracks: Map<string, Track> | undefined;
   private readonly options: SequencerOptions;
   private opened = false;
   /** True once the client resumed: conversations without a cursor then start at seq 0. */
   private resumed = false;
   /** Conversations not started yet: the lowest seq offered. */
-  private readonly early = new Map<string, bigint>();
+  private early: Map<string, bigint> | undefined;
 
   constructor(options: SequencerOptions) {
     this.options = options;
@@ -58,17 +59,17 @@ export class MessageSequencer {
    * `settleMs` later (or when the stream opens, if it has not yet; at seq 0 if that was a resume).
    */
   offer(message: Message): void {
-    let track = this.tracks.get(message.conversationId);
+    let track = this.tracks?.get(message.conversationId);
     if (!track && this.resumed && this.opened) {
-      this.tracks.set(message.conversationId, (track = { order: new SeqTrack(0n), catchingUp: undefined }));
+      (this.tracks ??= new Map()).set(message.conversationId, (track = { order: new SeqTrack(0n), catchingUp: undefined }));
     }
     if (track) {
       this.emit(track.order.offer(message));
       if (track.order.hasGap) void this.catchUp(message.conversationId, track);
       return;
     }
-    const first = this.early.get(message.conversationId);
-    if (first === undefined || message.seq < first) this.early.set(message.conversationId, message.seq);
+    const first = this.early?.get(message.conversationId);
+    if (first === undefined || message.seq < first) (this.early ??= new Map()).set(message.conversationId, message.seq);
     if (this.opened && first === undefined) {
       setTimeout(() => this.start(message.conversationId), settleMs).unref();
     }
@@ -84,8 +85,8 @@ export class MessageSequencer {
   async resume(cursors: readonly { conversationId: string; seq: bigint }[]): Promise<Map<string, bigint>> {
     this.resumed = true;
     const tracks = cursors.map(({ conversationId, seq }) => {
-      let track = this.tracks.get(conversationId);
-      if (!track) this.tracks.set(conversationId, (track = { order: new SeqTrack(seq), catchingUp: undefined }));
+      let track = this.tracks?.get(conversationId);
+      if (!track) (this.tracks ??= new Map()).set(conversationId, (track = { order: new SeqTrack(seq), catchingUp: undefined }));
       else if (seq < track.order.seq) track.order = new SeqTrack(seq); // a read in progress notices and starts over
       else this.emit(track.order.raise(seq));
       return [conversationId, track] as const;
@@ -106,22 +107,22 @@ export class MessageSequencer {
   open(): void {
     if (this.opened) return;
     this.opened = true;
-    for (const conversationId of [...this.early.keys()]) this.start(conversationId);
+    for (const conversationId of [...(this.early?.keys() ?? [])]) this.start(conversationId);
   }
 
   /** Forgets a conversation (the user left it). */
   forget(conversationId: string): void {
-    this.tracks.delete(conversationId);
-    this.early.delete(conversationId);
+    this.tracks?.delete(conversationId);
+    this.early?.delete(conversationId);
   }
 
   /** Starts a conversation at the lowest seq noted for it, unless a resume started it already. */
   private start(conversationId: string): void {
-    const first = this.early.get(conversationId);
-    this.early.delete(conversationId);
-    if (first === undefined || this.tracks.has(conversationId) || this.options.closed()) return;
+    const first = this.early?.get(conversationId);
+    this.early?.delete(conversationId);
+    if (first === undefined || this.tracks?.has(conversationId) || this.options.closed()) return;
     const track: Track = { order: new SeqTrack(this.resumed ? 0n : first - 1n), catchingUp: undefined };
-    this.tracks.set(conversationId, track);
+    (this.tracks ??= new Map()).set(conversationId, track);
     void this.catchUp(conversationId, track);
   }
 

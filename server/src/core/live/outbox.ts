@@ -13,7 +13,8 @@ export class Outbox<T> {
   private readonly overflow: () => void;
   private readonly stallMs: number;
   private wake: (() => void) | undefined;
-  private roomWaiters: (() => void)[] = [];
+  /** Bulk producers waiting for room; made on first use (an idle stream never has any). */
+  private roomWaiters: (() => void)[] | undefined;
   private closedWith: ConnectError | null | undefined;
 
   /**
@@ -56,7 +57,7 @@ export class Outbox<T> {
     if (!this.closed && this.items.length > this.capacity / 2) {
       await new Promise<void>((resolve) => {
         const stalled = setTimeout(() => { this.overflow(); resolve(); }, this.stallMs);
-        this.roomWaiters.push(() => { clearTimeout(stalled); resolve(); });
+        (this.roomWaiters ??= []).push(() => { clearTimeout(stalled); resolve(); });
       });
     }
     return this.capacity - this.items.length;
@@ -80,7 +81,7 @@ export class Outbox<T> {
       if (this.closedWith) throw this.closedWith;
       if (this.items.length > 0) {
         const batch = this.items.splice(0, Math.max(1, max()));
-        if (this.roomWaiters.length > 0 && this.items.length <= this.capacity / 2) this.releaseRoom();
+        if (this.roomWaiters !== undefined && this.items.length <= this.capacity / 2) this.releaseRoom();
         yield batch;
         continue;
       }
@@ -92,7 +93,7 @@ export class Outbox<T> {
 
   private releaseRoom(): void {
     const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const w of waiters) w();
+    this.roomWaiters = undefined;
+    for (const w of waiters ?? []) w();
   }
 }

@@ -1,15 +1,16 @@
 import { DatabaseSync } from "node:sqlite";
-import type { NewMessage, Store } from "../interface.ts";
-import { AppendWorker } from "./append-worker-client.ts";
+import type { Store } from "../interface.ts";
 import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
+import { WriteThread } from "./write-thread-client.ts";
+import { commitWrites, type Write, type Writer } from "./writes.ts";
 import type { MigrationReport } from "../migrations.ts";
 import {
-  type Appended, type Row, appendBatch, configureConnection, insertConversation, listMessages, prepareAll,
-  prepareTransactionControl, toConversation, toDevice, toMember, toReadState, toUser, transaction,
+  configureConnection, listMessages, prepareAll, prepareTransactionControl, toConversation, toDevice, toMember,
+  toReadState, toUser,
 } from "./statements.ts";
 
 /** Options of {@link createSqliteStore}. */
@@ -26,11 +27,13 @@ export interface SqliteStoreOptions {
  * The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so that a
  * resolved write survives a crash of the process and of the machine.
  *
- * Limits: one process owns the file (it is not a cluster store), and writes are serialized. Appends
- * are group-committed on a worker thread: while one batch commits (and fsyncs) there, the event loop
- * goes on serving and queues the next batch, so the fsync neither blocks the node nor costs one per
- * message. A ":memory:" store (tests) commits its batches in-thread. Opening applies the pending
- * schema migrations (migrations.ts).
+ * Limits: one process owns the file (it is not a cluster store), and writes are serialized. Every
+ * write (messages, receipts, members, accounts, bots) is group-committed on one writer thread
+ * (writes.ts): while one batch commits (and fsyncs) there, the event loop goes on serving and queues
+ * the next batch, so no fsync blocks the node and many writes share one. Writes commit in the order
+ * they were called; a write resolves once it is on disk, so a read after it sees it. Reads run on
+ * the main thread's own connection. A ":memory:" store (tests) commits its batches in-thread.
+ * Opening applies the pending schema migrations (migrations.ts).
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ":memory:") {
@@ -39,21 +42,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
   const db = new DatabaseSync(options.path);
   configureConnection(db);
-  // Before the append worker opens its connection: it expects the tables to be there.
+  // Before the writer thread opens its connection: it expects the tables to be there.
   const report = migrateSqlite(db);
   options.onMigrated?.(report);
   const q = prepareAll(db);
   const tx = prepareTransactionControl(db);
-  const worker = options.path === ":memory:" ? undefined : new AppendWorker(options.path);
-  const appends = new GroupCommit<NewMessage, Appended>(
-    worker ? (batch) => worker.append(batch) : async (batch) => appendBatch(q, tx, batch),
+  const thread = options.path === ":memory:" ? undefined : new WriteThread(options.path);
+  const writes = new GroupCommit<Write, unknown>(
+    thread ? (batch) => thread.commit(batch) : async (batch) => commitWrites(q, tx, batch),
   );
+  const write: Writer = (kind, ...args) => writes.submit({ kind, args } as Write) as Promise<never>;
 
   return {
-    async createUser(u) {
-      const r = q.insertUser.run(u.id, u.username, u.displayName, u.passwordHash, u.createdAt.getTime());
-      return r.changes === 1;
-    },
+    createUser: (u) => write("createUser", u),
     async getUsers(ids) {
       if (ids.length === 0) return [];
       return db.prepare(`SELECT * FROM users WHERE id IN (${ids.map(() => "?").join(",")})`)
@@ -64,9 +65,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return row ? toUser(row) : undefined;
     },
 
-    async createDevice(d) {
-      q.insertDevice.run(d.deviceId, d.userId, d.deviceName, d.tokenHash, d.createdAt.getTime(), (d.lastUsedAt ?? d.createdAt).getTime());
-    },
+    createDevice: (d) => write("createDevice", d),
     async getDeviceByTokenHash(hash) {
       const row = q.deviceByToken.get(hash);
       return row ? toDevice(row) : undefined;
@@ -74,36 +73,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listDevices(userId) {
       return q.devicesByUser.all(userId).map(toDevice);
     },
-    async deleteDevice(userId, deviceId) {
-      const row = q.deleteDevice.get(deviceId, userId);
-      return row ? toDevice(row) : undefined;
-    },
-    async touchDevice(userId, deviceId, at) {
-      q.touchDevice.run(at.getTime(), deviceId, userId);
-    },
-    async deleteDevicesUnusedSince(cutoff, limit) {
-      // Every device has a last use here (migration 3 gave the older ones one).
-      return q.deleteDevicesUnusedSince.all(cutoff.getTime(), limit).map(toDevice);
-    },
-    async setPasswordHash(user, passwordHash) {
-      q.setPasswordHash.run(passwordHash, user.id);
-    },
+    deleteDevice: (userId, deviceId) => write("deleteDevice", userId, deviceId),
+    touchDevice: (userId, deviceId, at) => write("touchDevice", userId, deviceId, at),
+    deleteDevicesUnusedSince: (cutoff, limit) => write("deleteDevicesUnusedSince", cutoff, limit),
+    setPasswordHash: (user, passwordHash) => write("setPasswordHash", user.id, passwordHash),
 
-    async getOrCreateDirect(conv, members) {
-      const pairKey = members.map((m) => m.userId).sort().join(":");
-      return transaction(tx, () => {
-        const existing = q.directByPair.get(pairKey) as Row | undefined;
-        if (existing) {
-          return { conversation: toConversation(q.conversationById.get(existing.conversation_id as string)!), created: false };
-        }
-        q.insertDirectPair.run(pairKey, conv.id);
-        insertConversation(q, conv, members);
-        return { conversation: { ...conv, lastSeq: 0 }, created: true };
-      });
-    },
-    async createGroup(conv, members) {
-      transaction(tx, () => insertConversation(q, conv, members));
-    },
+    getOrCreateDirect: (conv, members) => write("getOrCreateDirect", conv, members),
+    createGroup: (conv, members) => write("createGroup", conv, members),
     async getConversation(id) {
       const row = q.conversationById.get(id);
       return row ? toConversation(row) : undefined;
@@ -114,37 +90,25 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listConversationIds(userId) {
       return q.conversationIdsOf.all(userId).map((r) => r.conversation_id as string);
     },
-    async putMembers(members) {
-      transaction(tx, () => {
-        for (const m of members) q.upsertMember.run(m.conversationId, m.userId, m.role, m.joinedAt.getTime());
-      });
-    },
-    async removeMember(conversationId, userId, heir) {
-      transaction(tx, () => {
-        q.deleteMember.run(conversationId, userId);
-        q.deleteReadState.run(conversationId, userId);
-        if (heir) q.upsertMember.run(heir.conversationId, heir.userId, heir.role, heir.joinedAt.getTime());
-      });
-    },
+    putMembers: (members) => write("putMembers", members),
+    removeMember: (conversationId, userId, heir) => write("removeMember", conversationId, userId, heir),
 
-    appendMessage: (m) => appends.submit(m),
+    appendMessage: (m) => write("appendMessage", m),
     async listMessages(conversationId, range) {
       return listMessages(q, conversationId, range);
     },
 
-    async advanceReadState(s) {
-      return toReadState(q.advanceReadState.get(s.conversationId, s.userId, s.deliveredSeq, s.readSeq)!);
-    },
+    advanceReadState: (s) => write("advanceReadState", s),
     async listReadStates(conversationId) {
       return q.readStatesOf.all(conversationId).map(toReadState);
     },
 
-    ...createSqliteBotStore(db),
+    ...createSqliteBotStore(db, write),
     ...createSqliteUserSearch(db),
 
     async close() {
-      await appends.drain();
-      await worker?.close();
+      await writes.drain();
+      await thread?.close();
       db.close();
     },
   };

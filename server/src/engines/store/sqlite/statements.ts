@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type {
-  ConversationRecord, DeviceRecord, MemberRecord, MessageRange, MessageRecord, NewMessage,
+  ConversationRecord, DeviceRecord, MemberRecord, MessageRange, MessageRecord,
   ReadStateRecord, UserRecord,
 } from "../interface.ts";
 
@@ -9,19 +9,11 @@ export type Row = Record<string, unknown>;
 
 /**
  * Sets up a connection to the store's file: WAL, `synchronous=FULL` (a commit is on disk when it
- * returns), and a busy timeout, since the append worker and the main thread write the same file.
+ * returns), and a busy timeout, since the writer thread, backups and the main thread's reads share the file.
  * The tables are the migrations' business (migrations.ts), run once by the main thread.
  */
 export function configureConnection(db: DatabaseSync): void {
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-}
-
-/** The result of one append. */
-export type Appended = { message: MessageRecord; duplicate: boolean };
-
-/** Appends a batch in one transaction (one fsync); a failed append fails alone, as an Error in its place. */
-export function appendBatch(q: Statements, tx: TransactionControl, batch: readonly NewMessage[]): (Appended | Error)[] {
-  return transaction(tx, () => batch.map((m) => savepoint(tx, () => appendOne(q, m))));
 }
 
 /** Every statement of the store, prepared once per connection. */
@@ -63,21 +55,14 @@ export function prepareAll(db: DatabaseSync) {
         read_seq = max(read_seq, excluded.read_seq)
       RETURNING *`),
     readStatesOf: p("SELECT * FROM read_states WHERE conversation_id = ?"),
+    // The bot tables' writes (their reads are in bot-tables.ts).
+    insertBot: p("INSERT INTO bots VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+    putTokenScope: p(`INSERT INTO token_scopes VALUES (?, ?, ?)
+      ON CONFLICT (device_id) DO UPDATE SET conversation_ids = excluded.conversation_ids, can_write = excluded.can_write`),
   };
 }
 /** The prepared statements of one connection. */
 export type Statements = ReturnType<typeof prepareAll>;
-
-function appendOne(q: Statements, m: NewMessage): { message: MessageRecord; duplicate: boolean } {
-  const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
-  if (existing) return { message: toMessage(existing), duplicate: true };
-  const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
-  if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
-  const seq = Number(bumped.last_seq);
-  q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
-  q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
-  return { message: { ...m, seq }, duplicate: false };
-}
 
 /** A history read. */
 export function listMessages(q: Statements, conversationId: string, r: MessageRange): MessageRecord[] {
@@ -92,7 +77,7 @@ export function insertConversation(q: Statements, c: ConversationRecord, members
 }
 
 /**
- * The transaction statements, prepared once: every append runs a savepoint and a release, and
+ * The transaction statements, prepared once: every write runs a savepoint and a release, and
  * `db.exec` parsed those again each time (a measurable part of an append).
  */
 export function prepareTransactionControl(db: DatabaseSync) {
@@ -106,7 +91,7 @@ export function prepareTransactionControl(db: DatabaseSync) {
 export type TransactionControl = ReturnType<typeof prepareTransactionControl>;
 
 /** Runs `fn` inside a savepoint of the open transaction; on error rolls back `fn` alone and returns the error. */
-function savepoint<T>(tx: TransactionControl, fn: () => T): T | Error {
+export function savepoint<T>(tx: TransactionControl, fn: () => T): T | Error {
   tx.savepoint.run();
   try {
     const result = fn();

@@ -1,20 +1,19 @@
 import { Worker } from "node:worker_threads";
-import type { NewMessage } from "../interface.ts";
-import type { Appended } from "./statements.ts";
+import type { Write } from "./writes.ts";
 
-type Reply = { id: number; results?: ({ ok: Appended } | { error: string })[]; failed?: string };
+type Reply = { id: number; results?: ({ ok: unknown } | { error: string })[]; failed?: string };
 
-/** The main thread's side of the append thread (append-worker.ts): one request per batch. */
-export class AppendWorker {
+/** The main thread's side of the writer thread (write-thread.ts): one request per batch of writes. */
+export class WriteThread {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (r: (Appended | Error)[]) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (r: unknown[]) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private broken: Error | undefined;
 
   constructor(path: string) {
-    this.worker = new Worker(new URL("./append-worker.ts", import.meta.url), { workerData: { path } });
+    this.worker = new Worker(new URL("./write-thread.ts", import.meta.url), { workerData: { path } });
     this.worker.on("message", (reply: Reply) => this.settle(reply));
-    // A dead thread fails what it held and every later append: the node reports Unavailable-like
+    // A dead thread fails what it held and every later write: the node reports Unavailable-like
     // errors rather than hanging.
     const fail = (err: Error) => {
       this.broken = err;
@@ -22,11 +21,11 @@ export class AppendWorker {
       this.waiting.clear();
     };
     this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the store's append thread exited (${code})`)));
+    this.worker.on("exit", (code) => fail(new Error(`the store's writer thread exited (${code})`)));
   }
 
-  /** Commits one batch on the append thread. */
-  append(batch: NewMessage[]): Promise<(Appended | Error)[]> {
+  /** Commits one batch on the writer thread: one result (or Error) per write, in order. */
+  commit(batch: Write[]): Promise<unknown[]> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -35,7 +34,7 @@ export class AppendWorker {
     });
   }
 
-  /** Stops the thread (after the store drained its appends). */
+  /** Stops the thread (after the store drained its writes). */
   async close(): Promise<void> {
     this.worker.removeAllListeners("exit");
     await this.worker.terminate();

@@ -1,0 +1,97 @@
+import type {
+  BotRecord, ConversationRecord, DeviceRecord, MemberRecord, MessageRecord, NewMessage, ReadStateRecord,
+  TokenScopeRecord, UserRecord,
+} from "../interface.ts";
+import {
+  type Row, type Statements, type TransactionControl, insertConversation, savepoint, toConversation, toDevice,
+  toMessage, toReadState, transaction,
+} from "./statements.ts";
+
+/**
+ * Every write of the embedded store, by name. Each runs inside the open transaction of its batch
+ * (in a savepoint of its own), on whichever connection commits the batch: the writer thread's, or
+ * the main thread's for a ":memory:" store. Arguments and results cross a thread boundary, so they
+ * are plain structured-cloneable data (records with Dates), never statements or closures.
+ */
+const writes = {
+  createUser(q: Statements, u: UserRecord): boolean {
+    return q.insertUser.run(u.id, u.username, u.displayName, u.passwordHash, u.createdAt.getTime()).changes === 1;
+  },
+  createDevice(q: Statements, d: DeviceRecord): void {
+    q.insertDevice.run(d.deviceId, d.userId, d.deviceName, d.tokenHash, d.createdAt.getTime(), (d.lastUsedAt ?? d.createdAt).getTime());
+  },
+  deleteDevice(q: Statements, userId: string, deviceId: string): DeviceRecord | undefined {
+    const row = q.deleteDevice.get(deviceId, userId);
+    return row ? toDevice(row) : undefined;
+  },
+  touchDevice(q: Statements, userId: string, deviceId: string, at: Date): void {
+    q.touchDevice.run(at.getTime(), deviceId, userId);
+  },
+  deleteDevicesUnusedSince(q: Statements, cutoff: Date, limit: number): DeviceRecord[] {
+    // Every device has a last use here (migration 3 gave the older ones one).
+    return q.deleteDevicesUnusedSince.all(cutoff.getTime(), limit).map(toDevice);
+  },
+  setPasswordHash(q: Statements, userId: string, passwordHash: string): void {
+    q.setPasswordHash.run(passwordHash, userId);
+  },
+  getOrCreateDirect(q: Statements, conv: ConversationRecord, members: readonly MemberRecord[]): { conversation: ConversationRecord; created: boolean } {
+    const pairKey = members.map((m) => m.userId).sort().join(":");
+    const existing = q.directByPair.get(pairKey) as Row | undefined;
+    if (existing) return { conversation: toConversation(q.conversationById.get(existing.conversation_id as string)!), created: false };
+    q.insertDirectPair.run(pairKey, conv.id);
+    insertConversation(q, conv, members);
+    return { conversation: { ...conv, lastSeq: 0 }, created: true };
+  },
+  createGroup(q: Statements, conv: ConversationRecord, members: readonly MemberRecord[]): void {
+    insertConversation(q, conv, members);
+  },
+  putMembers(q: Statements, members: readonly MemberRecord[]): void {
+    for (const m of members) q.upsertMember.run(m.conversationId, m.userId, m.role, m.joinedAt.getTime());
+  },
+  removeMember(q: Statements, conversationId: string, userId: string, heir: MemberRecord | undefined): void {
+    q.deleteMember.run(conversationId, userId);
+    q.deleteReadState.run(conversationId, userId);
+    if (heir) q.upsertMember.run(heir.conversationId, heir.userId, heir.role, heir.joinedAt.getTime());
+  },
+  appendMessage(q: Statements, m: NewMessage): { message: MessageRecord; duplicate: boolean } {
+    const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
+    if (existing) return { message: toMessage(existing), duplicate: true };
+    const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
+    if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
+    const seq = Number(bumped.last_seq);
+    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
+    q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
+    return { message: { ...m, seq }, duplicate: false };
+  },
+  advanceReadState(q: Statements, s: ReadStateRecord): ReadStateRecord {
+    return toReadState(q.advanceReadState.get(s.conversationId, s.userId, s.deliveredSeq, s.readSeq)!);
+  },
+  createBot(q: Statements, b: BotRecord): void {
+    q.insertBot.run(b.botId, b.ownerId, b.createdAt.getTime());
+  },
+  putTokenScope(q: Statements, s: TokenScopeRecord): void {
+    q.putTokenScope.run(s.deviceId, JSON.stringify(s.conversationIds), s.canWrite ? 1 : 0);
+  },
+};
+
+type Writes = typeof writes;
+/** The name of a write. */
+export type WriteKind = keyof Writes;
+/** The arguments of a write, after the statements. */
+export type WriteArgs<K extends WriteKind> = Writes[K] extends (q: Statements, ...args: infer A) => unknown ? A : never;
+/** What a write resolves with. */
+export type WriteResult<K extends WriteKind> = ReturnType<Writes[K]>;
+/** One write as it is queued and sent to the writer thread. */
+export type Write = { [K in WriteKind]: { kind: K; args: WriteArgs<K> } }[WriteKind];
+
+/**
+ * Commits a batch of writes in one transaction (one fsync); a write that fails is rolled back alone
+ * (its savepoint) and its Error takes its place, the others commit.
+ */
+export function commitWrites(q: Statements, tx: TransactionControl, batch: readonly Write[]): unknown[] {
+  return transaction(tx, () => batch.map((w) => savepoint(tx, () =>
+    (writes[w.kind] as (q: Statements, ...args: unknown[]) => unknown)(q, ...w.args))));
+}
+
+/** Queues one write for the next committed batch; resolves with its result once the batch is on disk. */
+export type Writer = <K extends WriteKind>(kind: K, ...args: WriteArgs<K>) => Promise<WriteResult<K>>;
