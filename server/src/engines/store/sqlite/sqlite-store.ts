@@ -51,7 +51,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const writes = new GroupCommit<Write, unknown>(
     thread ? (batch) => thread.commit(batch) : async (batch) => commitWrites(q, tx, batch),
   );
-  const write: Writer = (kind, ...args) => writes.submit({ kind, args } as Write) as Promise<never>;
+  // TypeScript cannot correlate `kind` with `args` across the union: Writer's signature checks each call.
+  const write: Writer = (kind, ...args) => writes.submit({ kind, args } as unknown as Write) as Promise<never>;
 
   return {
     createUser: (u) => write("createUser", u),
