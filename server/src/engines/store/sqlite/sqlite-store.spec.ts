@@ -57,7 +57,7 @@ describe("embedded store: every write goes through the writer thread", () => {
   it("a write that fails alone is refused alone; the others of its batch commit", async () => {
     const at = new Date(1_000);
     const user = { id: "u1", username: "ann", displayName: "Ann", passwordHash: "h", createdAt: at };
-    const device = { deviceId: "d1", userId: "u1", deviceName: "phone", tokenHash: "t1", createdAt: at, lastUsedAt: undefined };
+    const device = { deviceId: "d1", userId: "u1", deviceName: "phone", tokenHash: "t1", createdAt: at, lastUsedAt: at };
     await store.createUser(user);
     const [again, first, clash] = await Promise.allSettled([
       store.createUser(user), store.createDevice(device), store.createDevice({ ...device, tokenHash: "t2" }),

@@ -51,7 +51,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const writes = new GroupCommit<Write, unknown>(
     thread ? (batch) => thread.commit(batch) : async (batch) => commitWrites(q, tx, batch),
   );
-  // TypeScript cannot correlate `kind` with `args` across the union: Writer's signature checks each call.
+  // TypeScript cannot tie a generic kind to its member of the Write union, nor the result back to the
+  // kind: Writer's signature is what keeps each call's arguments and result right.
   const write: Writer = (kind, ...args) => writes.submit({ kind, args } as unknown as Write) as Promise<never>;
 
   return {
