@@ -1,6 +1,7 @@
 import type { ServerFrame } from "@chat/gen/chat/v1/live_pb.js";
 import type { Broker, Delivery } from "../../engines/broker/interface.ts";
 import type { SessionMap } from "../../engines/sessions/interface.ts";
+import { TurnBatches } from "../../engines/turn-batches.ts";
 import { activeTracer, currentTraceparent, inRemoteSpan, inSpan } from "../../observability/tracing.ts";
 import type { Hub } from "./hub.ts";
 
@@ -14,8 +15,7 @@ export class Dispatcher {
   private readonly sessions: SessionMap;
   private readonly broker: Broker;
   private readonly hub: Hub;
-  private outgoing = new Map<string, Delivery[]>();
-  private flushScheduled = false;
+  private readonly outgoing = new TurnBatches<Delivery>((node, deliveries) => this.broker.publish(node, deliveries).catch(this.onError));
   /** Called for every frame delivered on this node, before the hub gets it (cache invalidation). */
   onDeliver: (frame: ServerFrame) => void = () => {};
   /** Called when a publish fails (the session map or the broker is unreachable). */
@@ -69,27 +69,13 @@ export class Dispatcher {
     }
     for (const [nodeId, users] of nodes) {
       if (nodeId === this.nodeId) this.deliverLocal(users, frame);
-      else this.enqueue(nodeId, withTrace({ userIds: users, frame }));
+      else this.outgoing.add(nodeId, withTrace({ userIds: users, frame }));
     }
   }
 
   private deliverLocal(userIds: readonly string[], frame: ServerFrame): void {
     this.onDeliver(frame);
     this.hub.deliver(userIds, frame);
-  }
-
-  private enqueue(nodeId: string, delivery: Delivery): void {
-    const list = this.outgoing.get(nodeId);
-    if (list) list.push(delivery);
-    else this.outgoing.set(nodeId, [delivery]);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      const batches = this.outgoing;
-      this.outgoing = new Map();
-      this.flushScheduled = false;
-      for (const [node, deliveries] of batches) this.broker.publish(node, deliveries).catch(this.onError);
-    });
   }
 }
 

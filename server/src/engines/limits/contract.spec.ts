@@ -49,6 +49,13 @@ describe.each(engines)("RateLimiter contract: $name", (engine) => {
     expect(waits.filter((w) => w === 0)).toHaveLength(5);
   });
 
+  it("takes of one moment on several buckets with their own rules each get their bucket's answer", async () => {
+    const [one, two] = [randomUUID(), randomUUID()];
+    const [r1, r2] = [{ burst: 1, perSecond: 0.01 }, { burst: 2, perSecond: 0.01 }];
+    const waits = await Promise.all([a.take(one, r1), a.take(two, r2), a.take(one, r1), a.take(two, r2), a.take(two, r2)]);
+    expect(waits.map((w) => w > 0)).toEqual([false, false, true, false, true]);
+  });
+
   it("locks out after the free failures, doubling, capped; a reset forgets", async () => {
     const key = randomUUID();
     expect(await a.fail(key, lockout)).toBe(0);

@@ -1,5 +1,6 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { FrameReader, FrameWriter } from "../../binary-frame.ts";
 import type { Delivery } from "../interface.ts";
 
 /**
@@ -24,47 +25,32 @@ const tracedMark = 0xffff_ffff;
  */
 export function encodeDeliveries(deliveries: readonly Delivery[]): Buffer {
   const traced = deliveries.some((d) => d.traceparent !== undefined);
-  const parts: Uint8Array[] = traced ? [u32(tracedMark), u32(deliveries.length)] : [u32(deliveries.length)];
+  const out = new FrameWriter();
+  if (traced) out.u32(tracedMark);
+  out.u32(deliveries.length);
   for (const d of deliveries) {
-    parts.push(u32(d.userIds.length));
-    for (const id of d.userIds) parts.push(...lengthPrefixed(Buffer.from(id, "utf8")));
-    parts.push(...lengthPrefixed(toBinary(ServerFrameSchema, d.frame)));
-    if (traced) parts.push(...lengthPrefixed(Buffer.from(d.traceparent ?? "", "latin1")));
+    out.u32(d.userIds.length);
+    for (const id of d.userIds) out.str(id);
+    out.bytes(toBinary(ServerFrameSchema, d.frame));
+    if (traced) out.str(d.traceparent ?? "");
   }
-  return Buffer.concat(parts);
+  return out.finish();
 }
 
 /** Reads what {@link encodeDeliveries} wrote; throws on truncated or malformed input. */
 export function decodeDeliveries(bytes: Uint8Array): Delivery[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  const take = (n: number): Buffer => {
-    if (at + n > buf.length) throw new Error(`broker envelope truncated at byte ${at} of ${buf.length}`);
-    at += n;
-    return buf.subarray(at - n, at);
-  };
-  const count = () => take(4).readUInt32BE(0);
+  const input = new FrameReader(bytes);
   const deliveries: Delivery[] = [];
-  let first = count();
+  let first = input.u32();
   const traced = first === tracedMark;
-  if (traced) first = count();
+  if (traced) first = input.u32();
   for (let i = first; i > 0; i--) {
     const userIds: string[] = [];
-    for (let j = count(); j > 0; j--) userIds.push(take(count()).toString("utf8"));
-    const delivery: Delivery = { userIds, frame: fromBinary(ServerFrameSchema, take(count())) };
-    const traceparent = traced ? take(count()).toString("latin1") : "";
+    for (let j = input.u32(); j > 0; j--) userIds.push(input.str());
+    const delivery: Delivery = { userIds, frame: fromBinary(ServerFrameSchema, input.bytes()) };
+    const traceparent = traced ? input.str() : "";
     deliveries.push(traceparent ? { ...delivery, traceparent } : delivery);
   }
-  if (at !== buf.length) throw new Error(`broker envelope has ${buf.length - at} bytes past its end`);
+  input.end();
   return deliveries;
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n, 0);
-  return b;
-}
-
-function lengthPrefixed(bytes: Uint8Array): [Buffer, Uint8Array] {
-  return [u32(bytes.length), bytes];
 }

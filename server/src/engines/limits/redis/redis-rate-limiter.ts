@@ -1,4 +1,5 @@
-import { closeRedis, createRedisClient, LuaScript, type RedisConnection } from "../../redis-client.ts";
+import { closeRedis, createRedisClient, isRedisCluster, LuaScript, type RedisConnection } from "../../redis-client.ts";
+import { TurnBatches } from "../../turn-batches.ts";
 import type { BucketRule, LockoutRule, RateLimiter } from "../interface.ts";
 
 /** Options of the Redis limiter. */
@@ -11,25 +12,41 @@ export interface RedisRateLimiterOptions {
   onError?: (error: unknown) => void;
 }
 
+/** A take waiting for its turn's script call. */
+interface Take {
+  key: string;
+  rule: BucketRule;
+  resolve(waitMs: number): void;
+  reject(err: unknown): void;
+}
+
 // Times come from Redis's clock (TIME), so that nodes with skewed clocks share one bucket correctly.
 const prelude = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-/** KEYS: bucket. ARGV: burst, per second. Returns 0 when a token was taken, else the ms until one is back. */
+/**
+ * KEYS: buckets. ARGV: burst, per second, for each bucket in turn. Returns per bucket 0 when a
+ * token was taken, else the ms until one is back. Buckets are taken in order, so a bucket named
+ * twice gives its second take what the first left.
+ */
 const takeScript = new LuaScript(`${prelude}
-local burst = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(b[1]) or burst
-local at = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return wait
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local burst = tonumber(ARGV[2 * i - 1])
+  local rate = tonumber(ARGV[2 * i])
+  local b = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(b[1]) or burst
+  local at = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
+  local wait = 0
+  if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
+  redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+  waits[i] = wait
+end
+return waits
 `);
 
 /** KEYS: lockout. ARGV: free, base ms, max ms, forget ms. Returns the lockout in ms. */
@@ -57,9 +74,19 @@ return u - now
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const redis: RedisConnection = createRedisClient(options.url, "chat-rate-limiter", (err) => options.onError?.(err));
   const prefix = options.keyPrefix ?? "chat:limit:";
+  const takeNow = async (takes: readonly Take[]): Promise<number[]> =>
+    ((await takeScript.run(redis, takes.map((t) => prefix + t.key), takes.flatMap((t) => [t.rule.burst, t.rule.perSecond]))) as unknown[]).map(Number);
+  // On one Redis the takes of one event-loop turn (two per message sent) share one script call; a
+  // Cluster's buckets live on different shards, so there each take is a call of its own.
+  const takes = isRedisCluster(options.url) ? undefined : new TurnBatches<Take>((_, batch) => {
+    takeNow(batch).then((waits) => batch.forEach((t, i) => t.resolve(waits[i]!)), (err: unknown) => {
+      for (const t of batch) t.reject(err);
+    });
+  });
   return {
     async take(key: string, rule: BucketRule): Promise<number> {
-      return Number(await takeScript.run(redis, [prefix + key], [rule.burst, rule.perSecond]));
+      if (!takes) return (await takeNow([{ key, rule, resolve: () => {}, reject: () => {} }]))[0]!;
+      return new Promise((resolve, reject) => takes.add("", { key, rule, resolve, reject }));
     },
     async fail(key: string, rule: LockoutRule): Promise<number> {
       return Number(await failScript.run(redis, [prefix + key], [rule.free, rule.baseMs, rule.maxMs, rule.forgetMs]));

@@ -1,5 +1,6 @@
 import { closeRedis, createRedisClient, isRedisCluster } from "../../redis-client.ts";
 import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
+import { TurnBatches } from "../../turn-batches.ts";
 import { spreadTags } from "./slot-groups.ts";
 import { addScript, expireScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
 
@@ -70,6 +71,38 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
       [indexKey(group[0]!.userId), ...group.flatMap((s) => [sessionsKey(s.userId), seenKey(s.userId)])],
       [options.ttlMs, ...group.flatMap((s) => [member(s), s.userId])]));
   };
+  /** The nodes of each of `userIds` (deduplicated): one script call per slot group. */
+  const locateNow = async (userIds: readonly string[]): Promise<Map<string, string[]>> => {
+    const nodesOf = new Map<string, string[]>();
+    const answers = await perGroup([...new Set(userIds)], (u) => u, async (users) =>
+      [users, (await locateScript.run(redis, users.map(sessionsKey), [])) as string[][]] as const);
+    for (const [users, found] of answers) {
+      users.forEach((userId, i) => nodesOf.set(userId, [...new Set(found[i]!.map((m) => m.slice(0, m.lastIndexOf("|"))))]));
+    }
+    return nodesOf;
+  };
+  /**
+   * The locates of one event-loop turn (every message a node fans out after one read of its
+   * sockets) are answered by one script call per slot group rather than one each: a Redis command
+   * per message saved on a busy node, a turn's wait at most on an idle one.
+   */
+  const locating = new TurnBatches<{ userIds: readonly string[]; resolve(nodes: Map<string, string[]>): void; reject(err: unknown): void }>((_, asks) => {
+    locateNow(asks.flatMap((a) => a.userIds)).then((nodesOf) => {
+      for (const ask of asks) {
+        const nodes = new Map<string, string[]>();
+        for (const userId of new Set(ask.userIds)) {
+          for (const nodeId of nodesOf.get(userId) ?? []) {
+            const list = nodes.get(nodeId);
+            if (list) list.push(userId);
+            else nodes.set(nodeId, [userId]);
+          }
+        }
+        ask.resolve(nodes);
+      }
+    }, (err: unknown) => {
+      for (const ask of asks) ask.reject(err);
+    });
+  });
   let connectedBefore = false;
   redis.on("ready", () => {
     if (connectedBefore) refreshNow([...local.values()]).catch((err) => options.onError?.(err));
@@ -98,20 +131,8 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
     async expire() {
       return (await Promise.all(groups.map(expireGroup))).flat();
     },
-    async locate(userIds) {
-      const nodes = new Map<string, string[]>();
-      const answers = await perGroup([...new Set(userIds)], (u) => u, async (users) =>
-        [users, (await locateScript.run(redis, users.map(sessionsKey), [])) as string[][]] as const);
-      for (const [users, found] of answers) {
-        users.forEach((userId, i) => {
-          for (const nodeId of new Set(found[i]!.map((m) => m.slice(0, m.lastIndexOf("|"))))) {
-            const list = nodes.get(nodeId);
-            if (list) list.push(userId);
-            else nodes.set(nodeId, [userId]);
-          }
-        });
-      }
-      return nodes;
+    locate(userIds) {
+      return new Promise((resolve, reject) => locating.add("", { userIds, resolve, reject }));
     },
     async presence(userIds) {
       const records = new Map<string, PresenceRecord>();

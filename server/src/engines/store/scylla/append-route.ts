@@ -4,6 +4,11 @@ import type { MessageRecord, NewMessage } from "../interface.ts";
 export interface Appended {
   message: MessageRecord;
   duplicate: boolean;
+  /**
+   * A forwarded append only: how long the owner could still act on its lease when it answered.
+   * The sender keeps routing the slot there that long without reading the lease row again.
+   */
+  leaseLeftMs?: number;
 }
 
 /** Serves appends forwarded to this node (it owns their conversation's slot, or says it does not). */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type NewMessage, type Store, StoreUnavailable } from "../interface.ts";
 import { createMemoryAppendRoute } from "./append-route.ts";
 import { createScyllaStore } from "./scylla-store.ts";
-import { Cql, type Params } from "./cql.ts";
+import { Cql, cqlRequests, type Params } from "./cql.ts";
 import { type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 
 /** Short leases, so that a lapse takes a second or two. */
@@ -87,6 +87,21 @@ describe("Scylla message log: one sequencer per conversation, by lease", () => {
     expect(await fresh.appendMessage(message(id, "m3"))).toMatchObject({ message: { seq: 3 }, duplicate: true });
     expect((await fresh.listMessages(id, { limit: 3, order: "desc" })).map((m) => m.seq)).toEqual([36, 35, 34]);
     expect(await lwtCount()).toBeGreaterThan(0);
+  });
+
+  it("a node forwarding to an owner routes from memory while the owner answers: no serial read of the lease row per lease", async () => {
+    const id = await conversation();
+    await store.appendMessage(message(id, "first")); // "a" owns the slot now
+    const sender = await open("c");
+    stores.push(sender);
+    await sender.appendMessage(message(id, "read the row")); // one read: the slot is a's
+    const before = cqlRequests.serialRead;
+    // Three lease lengths: the row read above ends after leaseMs + marginMs; answers extend it.
+    for (let i = 0, end = Date.now() + timings.leaseMs * 3; Date.now() < end; i++) {
+      await sender.appendMessage(message(id, `m${i}`));
+      await sleep(100);
+    }
+    expect(cqlRequests.serialRead - before).toBe(0);
   });
 
   it("a stale owner's late writes lose to the new owner's, above the head and at the seqs it reuses", async () => {

@@ -108,9 +108,14 @@ export class MessageLog {
     // batches all started at most at head + 1 and stay within one bucket: the head's next bucket.
     await this.cql.execute("DELETE FROM messages USING TIMESTAMP ? WHERE conversation_id = ? AND bucket = ? AND seq > ?",
       [this.leases.timestamp(lease), conversationId, this.bucketOf(head + 1), head]);
-    const newest = await this.list(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" });
+    // Without the texts: a takeover of every conversation at once (a node starting, an owner lost)
+    // reads a whole window per conversation, and the texts were most of its bytes.
+    const newest = await this.walk(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" },
+      "seq, sender_id, client_message_id, sent_at", (r) => r);
     const state: Sequenced = { lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map() };
-    for (const r of newest) state.recent.set(`${r.senderId}\u0000${r.clientMessageId}`, { seq: r.seq, sentAt: r.sentAt, done: undefined });
+    for (const r of newest) {
+      state.recent.set(`${r.get("sender_id")}\u0000${r.get("client_message_id")}`, { seq: Number(r.get("seq")), sentAt: r.get("sent_at"), done: undefined });
+    }
     if (!this.leases.stillValid(lease)) throw new NotOwner(`lease of slot ${lease.slot} lapsed during takeover`);
     this.sequenced.set(conversationId, state);
     this.evictIdle();
@@ -198,19 +203,24 @@ export class MessageLog {
   }
 
   /** Messages with afterSeq < seq < beforeSeq, walking bucket partitions in the asked order. */
-  async list(conversationId: string, range: MessageRange): Promise<MessageRecord[]> {
+  list(conversationId: string, range: MessageRange): Promise<MessageRecord[]> {
+    return this.walk(conversationId, range, "*", toMessage);
+  }
+
+  /** The rows of {@link list}, with only `columns` read. */
+  private async walk<T>(conversationId: string, range: MessageRange, columns: string, map: (r: types.Row) => T): Promise<T[]> {
     const after = Math.max(0, range.afterSeq ?? 0);
     const head = await this.headOrUndefined(conversationId);
     const top = Math.min((range.beforeSeq ?? Infinity) - 1, head ?? 0);
     if (top <= after || range.limit <= 0) return [];
     const [low, high] = [this.bucketOf(after + 1), this.bucketOf(top)];
     const desc = range.order === "desc";
-    const query = `SELECT * FROM messages WHERE conversation_id = ? AND bucket = ? AND seq > ? AND seq <= ?
+    const query = `SELECT ${columns} FROM messages WHERE conversation_id = ? AND bucket = ? AND seq > ? AND seq <= ?
       ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT ?`;
-    const out: MessageRecord[] = [];
+    const out: T[] = [];
     for (let b = desc ? high : low; b >= low && b <= high && out.length < range.limit; b += desc ? -1 : 1) {
       const page = await this.cql.execute(query, [conversationId, b, after, top, range.limit - out.length]);
-      out.push(...page.rows.map(toMessage));
+      out.push(...page.rows.map(map));
     }
     return out;
   }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type NewMessage, StoreUnavailable } from "../interface.ts";
 import { type Appended, type AppendRoute, ForwardedError, ForwardFailed, NotOwner } from "./append-route.ts";
@@ -44,7 +45,7 @@ export class OwnerRouter {
     return this.route.serve(nodeId, (m) => {
       const lease = this.leases.valid(slotOf(m.conversationId));
       if (!lease) return Promise.reject(new NotOwner(`this node does not sequence slot ${slotOf(m.conversationId)}`));
-      return this.log.append(m, lease);
+      return this.log.append(m, lease).then((a) => ({ ...a, leaseLeftMs: lease.validUntil - performance.now() }));
     });
   }
 
@@ -58,7 +59,7 @@ export class OwnerRouter {
       try {
         const holder = await this.leases.claim(slot);
         if ("epoch" in holder) return await this.log.append(m, holder);
-        return await this.forwarded(holder.owner, m);
+        return await this.forwarded(slot, holder.owner, m);
       } catch (err) {
         if (!(err instanceof NotOwner || err instanceof ForwardFailed)) throw err;
         this.leases.forget(slot);
@@ -68,9 +69,12 @@ export class OwnerRouter {
     throw new StoreUnavailable(`no node could sequence this conversation in ${this.deadlineMs} ms (${last?.message}); retry`);
   }
 
-  private async forwarded(owner: string, m: NewMessage): Promise<Appended> {
+  private async forwarded(slot: number, owner: string, m: NewMessage): Promise<Appended> {
     try {
-      return await this.route.forward(nodeOf(owner), m, this.forwardTimeoutMs);
+      const { message, duplicate, leaseLeftMs } = await this.route.forward(nodeOf(owner), m, this.forwardTimeoutMs);
+      // The owner proved its lease just now: no need to read the lease row when the cached one ends.
+      if (leaseLeftMs !== undefined) this.leases.confirm(slot, owner, leaseLeftMs);
+      return { message, duplicate };
     } catch (err) {
       if (!(err instanceof ForwardedError)) throw err;
       if (err.kind === "notOwner") throw new NotOwner(err.message);

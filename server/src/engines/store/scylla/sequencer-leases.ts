@@ -99,6 +99,19 @@ export class SequencerLeases {
     return claim;
   }
 
+  /**
+   * Notes that `owner` answered for `slot` with `leftMs` of its lease to run: routing to it goes on
+   * from memory that long (plus the margin) instead of reading the row when the last read ends.
+   * Without it every node read each foreign slot's row (a serial read, a Paxos round) once per
+   * lease, and the sends of that slot waited for it. Only routing depends on this: an owner that
+   * lost the slot meanwhile answers NotOwner, and the sender reads the row then.
+   */
+  confirm(slot: number, owner: string, leftMs: number): void {
+    const known = this.foreign.get(slot);
+    if (known?.owner !== owner) return;
+    known.expiresAt = Math.max(known.expiresAt, Date.now() + leftMs);
+  }
+
   /** Drops what this node believes about another owner's lease (it did not answer, or said no). */
   forget(slot: number): void {
     this.foreign.delete(slot);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { decodeReplies, decodeRequests, encodeReplies, encodeRequests, type ReplyBatch, type RequestBatch } from "./append-codec.ts";
+
+describe("append route codec", () => {
+  const message = { conversationId: "c1", senderId: "ü", clientMessageId: "m1", text: "hello 👋", sentAt: new Date(1_764_000_000_123) };
+  const requests: RequestBatch = { from: "node-1", incarnation: 4_000_000_000, requests: [
+    { id: 1, message, traceparent: "" },
+    { id: 4_294_967_295, message: { ...message, text: "" }, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+  ] };
+  const replies: ReplyBatch = { incarnation: 7, replies: [
+    { id: 1, ok: true, seq: 2 ** 40, sentAt: 1_764_000_000_123, duplicate: true, leaseLeftMs: 4_321 },
+    { id: 2, ok: false, kind: "notOwner", error: "not mine" },
+    { id: 3, ok: false, kind: "unavailable", error: "" },
+    { id: 4, ok: false, kind: "failed", error: "bad" },
+  ] };
+
+  it("round-trips request and reply batches", () => {
+    expect(decodeRequests(encodeRequests(requests))).toEqual(requests);
+    expect(decodeReplies(encodeReplies(replies))).toEqual(replies);
+    expect(decodeReplies(encodeReplies({ incarnation: 0, replies: [] }))).toEqual({ incarnation: 0, replies: [] });
+  });
+
+  it("refuses the other kind, JSON, truncated or overlong payloads rather than act on part of one", () => {
+    const bytes = encodeRequests(requests);
+    expect(() => decodeReplies(bytes)).toThrow(/not an append reply/);
+    expect(() => decodeRequests(encodeReplies(replies))).toThrow(/not an append request/);
+    expect(() => decodeRequests(Buffer.from(JSON.stringify({ id: "x" })))).toThrow(/not an append request/);
+    for (const cut of [1, 5, 20, bytes.length - 1]) expect(() => decodeRequests(bytes.subarray(0, cut))).toThrow(/truncated/);
+    expect(() => decodeRequests(Buffer.concat([bytes, Buffer.of(0)]))).toThrow(/past its end/);
+    const wrongKind = encodeReplies({ incarnation: 1, replies: [{ id: 1, ok: false, kind: "failed", error: "" }] });
+    wrongKind[13] = 9; // the kind byte
+    expect(() => decodeReplies(wrongKind)).toThrow(/unknown append reply kind 9/);
+  });
+});
