@@ -80,7 +80,7 @@ export class Accounts {
     // A bot has no password (an empty hash): it connects with API tokens only.
     const ok = await verifyPassword(user?.passwordHash || dummyHash, input.password);
     if (!user?.passwordHash || !ok) {
-      await this.throttle.loginFailed(username, origin.ip);
+      await this.throttle.loginFailed(origin.ip);
       throw unauthenticated("wrong username or password");
     }
     await this.throttle.loginSucceeded(username);
@@ -128,7 +128,7 @@ export class Accounts {
     if (!user.passwordHash) throw failedPrecondition("this account has no password: it connects with API tokens only");
     await this.beforePasswordCheck(user.username, origin);
     if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-      await this.throttle.loginFailed(user.username, origin.ip);
+      await this.throttle.loginFailed(origin.ip);
       // Not Unauthenticated: the calling device's token is fine, and clients log out on that code.
       throw permissionDenied("the current password is wrong");
     }

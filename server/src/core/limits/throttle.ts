@@ -112,20 +112,22 @@ export class Throttle {
     return this.take("registerPerIp", ip, "registrations from your address");
   }
 
-  /** Per account, before a password check: refuses an account locked out for wrong passwords. */
+  /**
+   * Per account, before a password check: refuses an account locked out for wrong passwords, else
+   * counts this attempt as a wrong password in advance (`loginSucceeded` forgets it). Counted before
+   * the check, so that attempts made at once from many addresses cannot all pass before any failed;
+   * a lockout thus runs from the start of the attempt that set it (one attempt per lockout period).
+   */
   async beforeLogin(username: string): Promise<void> {
     if (!this.rules) return;
-    const locked = await this.limiter.lockedFor(`loginFailuresPerAccount:${username}`);
+    const locked = await this.limiter.attempt(`loginFailuresPerAccount:${username}`, this.rules.loginFailuresPerAccount);
     if (locked > 0) throw rateLimited(`too many wrong passwords for this account; retry in ${Math.ceil(locked / 1000)} s`, locked);
   }
 
-  /** After a wrong password: counts it against the account and the address. */
-  async loginFailed(username: string, ip: string): Promise<void> {
+  /** After a wrong password: counts it against the address (the account's was counted in `beforeLogin`). */
+  async loginFailed(ip: string): Promise<void> {
     if (!this.rules) return;
-    await Promise.all([
-      this.limiter.fail(`loginFailuresPerAccount:${username}`, this.rules.loginFailuresPerAccount),
-      this.limiter.fail(`loginFailuresPerIp:${ip}`, this.rules.loginFailuresPerIp),
-    ]);
+    await this.limiter.fail(`loginFailuresPerIp:${ip}`, this.rules.loginFailuresPerIp);
   }
 
   /** After a correct password: the account's failures are forgotten (the address's are not). */

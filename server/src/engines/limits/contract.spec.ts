@@ -73,6 +73,18 @@ describe.each(engines)("RateLimiter contract: $name", (engine) => {
     expect(await a.fail(key, lockout)).toBe(0);
   });
 
+  it("an attempt counts as a failure in advance unless locked: of many at once, only the free ones and the one that locks go ahead", async () => {
+    const key = randomUUID();
+    // free = 2: attempts 1 and 2 go ahead unlocked, the 3rd goes ahead and starts the lockout, the rest are refused.
+    const waits = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).attempt(key, lockout)));
+    expect(waits.filter((w) => w === 0)).toHaveLength(3);
+    expect(waits.filter((w) => w > 0 && w <= 200)).toHaveLength(7);
+    expect(await a.lockedFor(key)).toBeGreaterThan(0);
+    await b.reset(key); // the attempt that succeeded
+    expect(await a.attempt(key, lockout)).toBe(0);
+    expect(await a.lockedFor(key)).toBe(0);
+  });
+
   it("keys are independent", async () => {
     const [k1, k2] = [randomUUID(), randomUUID()];
     for (let i = 0; i < 3; i++) await a.take(k1, bucket);

@@ -15,6 +15,14 @@ export interface RateLimiter {
    * forgotten `rule.forgetMs` after the last one.
    */
   fail(key: string, rule: LockoutRule): Promise<number>;
+  /**
+   * Counts an attempt under `key` as a failure in advance, atomically, unless `key` is locked out:
+   * resolves 0 when the attempt may go ahead (it then counts, with the lockout `fail` would give it,
+   * until a `reset` after a success), or the ms left of the lockout (nothing counted). Checking and
+   * counting in one step is what stops concurrent attempts from all passing a check that no failure
+   * has reached yet.
+   */
+  attempt(key: string, rule: LockoutRule): Promise<number>;
   /** Milliseconds left of `key`'s lockout, 0 when it has none. */
   lockedFor(key: string): Promise<number>;
   /** Forgets `key`'s failures (after a success). */

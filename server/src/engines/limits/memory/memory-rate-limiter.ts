@@ -34,6 +34,13 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     const e = entries.get(key);
     return e?.kind === "lockout" && e.forgetAt > t ? e : undefined;
   };
+  const lockedFor = (key: string, t: number) => Math.max(0, (lockout(key, t)?.lockedUntil ?? t) - t);
+  const fail = (key: string, rule: LockoutRule, t: number) => {
+    const failures = (lockout(key, t)?.failures ?? 0) + 1;
+    const ms = lockoutMs(failures, rule);
+    touch(key, { kind: "lockout", failures, lockedUntil: t + ms, forgetAt: t + Math.max(rule.forgetMs, ms) });
+    return ms;
+  };
   return {
     async take(key: string, rule: BucketRule): Promise<number> {
       const t = now();
@@ -49,15 +56,17 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       return Math.ceil(((1 - b.tokens) / rule.perSecond) * 1000);
     },
     async fail(key: string, rule: LockoutRule): Promise<number> {
+      return fail(key, rule, now());
+    },
+    // No await between the check and the count: concurrent attempts cannot both pass the check.
+    async attempt(key: string, rule: LockoutRule): Promise<number> {
       const t = now();
-      const failures = (lockout(key, t)?.failures ?? 0) + 1;
-      const ms = lockoutMs(failures, rule);
-      touch(key, { kind: "lockout", failures, lockedUntil: t + ms, forgetAt: t + Math.max(rule.forgetMs, ms) });
-      return ms;
+      const locked = lockedFor(key, t);
+      if (locked === 0) fail(key, rule, t);
+      return locked;
     },
     async lockedFor(key: string): Promise<number> {
-      const t = now();
-      return Math.max(0, (lockout(key, t)?.lockedUntil ?? t) - t);
+      return lockedFor(key, now());
     },
     async reset(key: string): Promise<void> {
       entries.delete(key);

@@ -49,15 +49,27 @@ end
 return waits
 `);
 
-/** KEYS: lockout. ARGV: free, base ms, max ms, forget ms. Returns the lockout in ms. */
-const failScript = new LuaScript(`${prelude}
+/** Counts a failure under KEYS[1] (ARGV: free, base ms, max ms, forget ms), leaving its lockout in `ms`. */
+const countFailure = `
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 local free = tonumber(ARGV[1])
 local ms = 0
 if failures > free then ms = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ math.min(40, failures - free - 1)) end
 redis.call('HSET', KEYS[1], 'until', now + ms)
 redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[4]), ms))
+`;
+
+/** KEYS: lockout. ARGV: free, base ms, max ms, forget ms. Returns the lockout in ms. */
+const failScript = new LuaScript(`${prelude}${countFailure}
 return ms
+`);
+
+/** KEYS: lockout. ARGV: as failScript's. Returns the ms left of its lockout, or 0 after counting a failure. */
+const attemptScript = new LuaScript(`${prelude}
+local u = tonumber(redis.call('HGET', KEYS[1], 'until'))
+if u and u > now then return u - now end
+${countFailure}
+return 0
 `);
 
 /** KEYS: lockout. Returns the ms left of its lockout. */
@@ -90,6 +102,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     },
     async fail(key: string, rule: LockoutRule): Promise<number> {
       return Number(await failScript.run(redis, [prefix + key], [rule.free, rule.baseMs, rule.maxMs, rule.forgetMs]));
+    },
+    async attempt(key: string, rule: LockoutRule): Promise<number> {
+      return Number(await attemptScript.run(redis, [prefix + key], [rule.free, rule.baseMs, rule.maxMs, rule.forgetMs]));
     },
     async lockedFor(key: string): Promise<number> {
       return Number(await lockedScript.run(redis, [prefix + key], []));
