@@ -105,7 +105,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const tls = config.tlsCertFile && config.tlsKeyFile
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
-  const gated = passwordGate(chat.throttle, (err) => logger.error({ err }, "password gate failed"))(adapter as Handler);
+  const gated = passwordGate(chat.throttle, {
+    onError: (err) => logger.error({ err }, "password gate failed"),
+    onRefused: (method, code) => metrics.countCall(method, code),
+  })(adapter as Handler);
   const server = createHttpServer(withCors(gated, config.corsOrigins), { ...config.transport, tls });
   transport = server;
   await new Promise<void>((resolve, reject) => {

@@ -53,4 +53,12 @@ describe("the password gate", () => {
     expect(refused?.code).toBe(Code.ResourceExhausted);
     expect(Number(refused?.metadata.get("retry-after-ms"))).toBeGreaterThan(0);
   });
+
+  it("counts its refusals in chat_rpc_total, as the router's calls are counted", async () => {
+    // The three protocol cases above had one refusal each, the registration case one.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const count = (method: string) => Number(metrics.match(new RegExp(`chat_rpc_total\\{method="${method}",code="ResourceExhausted"\\} (\\d+)`))?.[1] ?? 0);
+    expect(count("Login")).toBeGreaterThanOrEqual(3);
+    expect(count("Register")).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -9,6 +9,8 @@ export interface Metrics {
   registry: Registry;
   /** Counts and times every RPC by method and outcome. */
   interceptor: Interceptor;
+  /** Counts a call answered before the router (the password gate's refusals), as the interceptor would have. */
+  countCall(method: string, code: Code): void;
 }
 
 /**
@@ -68,7 +70,7 @@ export function createMetrics(chat: Chat, health: HealthMonitor): Metrics {
       end?.();
     }
   };
-  return { registry, interceptor };
+  return { registry, interceptor, countCall: (method, code) => calls.inc({ method, code: Code[code] }) };
 }
 
 /** Reads monotonic counts kept elsewhere and yields what each grew by since the last read (what a Counter adds). */
