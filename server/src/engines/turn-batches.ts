@@ -31,3 +31,17 @@ export class TurnBatches<T> {
     for (const [place, items] of batches) this.send(place, items);
   }
 }
+
+/**
+ * A call whose invocations during one event-loop turn are answered by one run over all of them:
+ * `run` gets the turn's inputs in order and resolves one output per input (or rejects them all).
+ */
+export function turnBatched<I, O>(run: (inputs: I[]) => Promise<O[]>): (input: I) => Promise<O> {
+  type Ask = { input: I; resolve(output: O): void; reject(err: unknown): void };
+  const asks = new TurnBatches<Ask>((_, batch) => {
+    run(batch.map((a) => a.input)).then((outputs) => batch.forEach((a, i) => a.resolve(outputs[i]!)), (err: unknown) => {
+      for (const a of batch) a.reject(err);
+    });
+  });
+  return (input) => new Promise((resolve, reject) => asks.add("", { input, resolve, reject }));
+}

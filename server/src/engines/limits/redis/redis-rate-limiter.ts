@@ -1,5 +1,5 @@
 import { closeRedis, createRedisClient, isRedisCluster, LuaScript, type RedisConnection } from "../../redis-client.ts";
-import { TurnBatches } from "../../turn-batches.ts";
+import { turnBatched } from "../../turn-batches.ts";
 import type { BucketRule, LockoutRule, RateLimiter } from "../interface.ts";
 
 /** Options of the Redis limiter. */
@@ -12,12 +12,10 @@ export interface RedisRateLimiterOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A take waiting for its turn's script call. */
+/** A take of one token from a bucket. */
 interface Take {
   key: string;
   rule: BucketRule;
-  resolve(waitMs: number): void;
-  reject(err: unknown): void;
 }
 
 // Times come from Redis's clock (TIME), so that nodes with skewed clocks share one bucket correctly.
@@ -90,15 +88,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     ((await takeScript.run(redis, takes.map((t) => prefix + t.key), takes.flatMap((t) => [t.rule.burst, t.rule.perSecond]))) as unknown[]).map(Number);
   // On one Redis the takes of one event-loop turn (two per message sent) share one script call; a
   // Cluster's buckets live on different shards, so there each take is a call of its own.
-  const takes = isRedisCluster(options.url) ? undefined : new TurnBatches<Take>((_, batch) => {
-    takeNow(batch).then((waits) => batch.forEach((t, i) => t.resolve(waits[i]!)), (err: unknown) => {
-      for (const t of batch) t.reject(err);
-    });
-  });
+  const take = isRedisCluster(options.url) ? async (t: Take) => (await takeNow([t]))[0]! : turnBatched(takeNow);
   return {
     async take(key: string, rule: BucketRule): Promise<number> {
-      if (!takes) return (await takeNow([{ key, rule, resolve: () => {}, reject: () => {} }]))[0]!;
-      return new Promise((resolve, reject) => takes.add("", { key, rule, resolve, reject }));
+      return take({ key, rule });
     },
     async fail(key: string, rule: LockoutRule): Promise<number> {
       return Number(await failScript.run(redis, [prefix + key], [rule.free, rule.baseMs, rule.maxMs, rule.forgetMs]));

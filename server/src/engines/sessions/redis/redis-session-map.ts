@@ -1,6 +1,6 @@
 import { closeRedis, createRedisClient, isRedisCluster } from "../../redis-client.ts";
 import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
-import { TurnBatches } from "../../turn-batches.ts";
+import { turnBatched } from "../../turn-batches.ts";
 import { spreadTags } from "./slot-groups.ts";
 import { addScript, expireScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
 
@@ -86,21 +86,18 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
    * sockets) are answered by one script call per slot group rather than one each: a Redis command
    * per message saved on a busy node, a turn's wait at most on an idle one.
    */
-  const locating = new TurnBatches<{ userIds: readonly string[]; resolve(nodes: Map<string, string[]>): void; reject(err: unknown): void }>((_, asks) => {
-    locateNow(asks.flatMap((a) => a.userIds)).then((nodesOf) => {
-      for (const ask of asks) {
-        const nodes = new Map<string, string[]>();
-        for (const userId of new Set(ask.userIds)) {
-          for (const nodeId of nodesOf.get(userId) ?? []) {
-            const list = nodes.get(nodeId);
-            if (list) list.push(userId);
-            else nodes.set(nodeId, [userId]);
-          }
+  const locate = turnBatched(async (asks: (readonly string[])[]) => {
+    const nodesOf = await locateNow(asks.flat());
+    return asks.map((userIds) => {
+      const nodes = new Map<string, string[]>();
+      for (const userId of new Set(userIds)) {
+        for (const nodeId of nodesOf.get(userId) ?? []) {
+          const list = nodes.get(nodeId);
+          if (list) list.push(userId);
+          else nodes.set(nodeId, [userId]);
         }
-        ask.resolve(nodes);
       }
-    }, (err: unknown) => {
-      for (const ask of asks) ask.reject(err);
+      return nodes;
     });
   });
   let connectedBefore = false;
@@ -131,9 +128,7 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
     async expire() {
       return (await Promise.all(groups.map(expireGroup))).flat();
     },
-    locate(userIds) {
-      return new Promise((resolve, reject) => locating.add("", { userIds, resolve, reject }));
-    },
+    locate,
     async presence(userIds) {
       const records = new Map<string, PresenceRecord>();
       await perGroup(userIds, (u) => u, async (users) => {
