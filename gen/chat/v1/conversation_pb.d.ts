@@ -122,14 +122,14 @@ export declare type Conversation = Message<"chat.v1.Conversation"> & {
   lastSeq: bigint;
 
   /**
-   * The newest message, when there is one.
+   * The newest message that is not an update entry, in its current state, when there is one.
    *
    * @generated from field: chat.v1.Message last_message = 6;
    */
   lastMessage?: Message$1 | undefined;
 
   /**
-   * Messages after the caller's read mark that others sent.
+   * Messages after the caller's read mark that others sent (system events and update entries excluded).
    *
    * @generated from field: uint64 unread_count = 7;
    */
@@ -148,6 +148,14 @@ export declare type Conversation = Message<"chat.v1.Conversation"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 9;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * Messages after the caller's read mark that mention the caller (or "@all"), counted apart from
+   * `unread_count` so that clients can highlight them.
+   *
+   * @generated from field: uint64 unread_mention_count = 10;
+   */
+  unreadMentionCount: bigint;
 };
 
 /**

@@ -5,8 +5,8 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Conversation, ReadState } from "./conversation_pb.js";
 import type { Message as Message$1 } from "./message_pb.js";
+import type { Conversation, ReadState } from "./conversation_pb.js";
 import type { Presence } from "./user_pb.js";
 
 /**
@@ -94,11 +94,27 @@ export declare type SendMessageRequest = Message<"chat.v1.SendMessageRequest"> &
   clientMessageId: string;
 
   /**
-   * 1 byte to 64 KiB of UTF-8, not only white space.
+   * 1 byte to 64 KiB of UTF-8, not only white space; may be empty when `attachment_ids` is set (it
+   * is then the caption). "@username" of a member and "@all" (group admins) become mentions.
    *
    * @generated from field: string text = 3;
    */
   text: string;
+
+  /**
+   * The seq of the message this one replies to, in the same conversation; 0 for none. NotFound when
+   * there is no such message.
+   *
+   * @generated from field: uint64 reply_to_seq = 4;
+   */
+  replyToSeq: bigint;
+
+  /**
+   * Up to 10 completed uploads of the caller (FileService) to attach; each can be sent once.
+   *
+   * @generated from field: repeated string attachment_ids = 5;
+   */
+  attachmentIds: string[];
 };
 
 /**
@@ -147,6 +163,210 @@ export declare type SendMessageResponse = Message<"chat.v1.SendMessageResponse">
  * Use `create(SendMessageResponseSchema)` to create a new message.
  */
 export declare const SendMessageResponseSchema: GenMessage<SendMessageResponse>;
+
+/**
+ * Request of LiveService.EditMessage, and the `edit` frame of the stream.
+ *
+ * @generated from message chat.v1.EditMessageRequest
+ */
+export declare type EditMessageRequest = Message<"chat.v1.EditMessageRequest"> & {
+  /**
+   * The conversation.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message to edit.
+   *
+   * @generated from field: uint64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * Chosen by the client, like a send's: a retry with the same id changes nothing twice.
+   *
+   * @generated from field: string client_message_id = 3;
+   */
+  clientMessageId: string;
+
+  /**
+   * The new text (same limits as a send's; may be empty only for a caption).
+   *
+   * @generated from field: string text = 4;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message chat.v1.EditMessageRequest.
+ * Use `create(EditMessageRequestSchema)` to create a new message.
+ */
+export declare const EditMessageRequestSchema: GenMessage<EditMessageRequest>;
+
+/**
+ * Response of LiveService.EditMessage.
+ *
+ * @generated from message chat.v1.EditMessageResponse
+ */
+export declare type EditMessageResponse = Message<"chat.v1.EditMessageResponse"> & {
+  /**
+   * The ACK of the update entry: its seq.
+   *
+   * @generated from field: chat.v1.SendMessageResponse ack = 1;
+   */
+  ack?: SendMessageResponse | undefined;
+
+  /**
+   * The edited message as it is now.
+   *
+   * @generated from field: chat.v1.Message message = 2;
+   */
+  message?: Message$1 | undefined;
+};
+
+/**
+ * Describes the message chat.v1.EditMessageResponse.
+ * Use `create(EditMessageResponseSchema)` to create a new message.
+ */
+export declare const EditMessageResponseSchema: GenMessage<EditMessageResponse>;
+
+/**
+ * Request of LiveService.DeleteMessage, and the `delete` frame of the stream.
+ *
+ * @generated from message chat.v1.DeleteMessageRequest
+ */
+export declare type DeleteMessageRequest = Message<"chat.v1.DeleteMessageRequest"> & {
+  /**
+   * The conversation.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message to delete.
+   *
+   * @generated from field: uint64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * Chosen by the client, like a send's.
+   *
+   * @generated from field: string client_message_id = 3;
+   */
+  clientMessageId: string;
+};
+
+/**
+ * Describes the message chat.v1.DeleteMessageRequest.
+ * Use `create(DeleteMessageRequestSchema)` to create a new message.
+ */
+export declare const DeleteMessageRequestSchema: GenMessage<DeleteMessageRequest>;
+
+/**
+ * Response of LiveService.DeleteMessage.
+ *
+ * @generated from message chat.v1.DeleteMessageResponse
+ */
+export declare type DeleteMessageResponse = Message<"chat.v1.DeleteMessageResponse"> & {
+  /**
+   * The ACK of the update entry: its seq.
+   *
+   * @generated from field: chat.v1.SendMessageResponse ack = 1;
+   */
+  ack?: SendMessageResponse | undefined;
+
+  /**
+   * The tombstone.
+   *
+   * @generated from field: chat.v1.Message message = 2;
+   */
+  message?: Message$1 | undefined;
+};
+
+/**
+ * Describes the message chat.v1.DeleteMessageResponse.
+ * Use `create(DeleteMessageResponseSchema)` to create a new message.
+ */
+export declare const DeleteMessageResponseSchema: GenMessage<DeleteMessageResponse>;
+
+/**
+ * Request of LiveService.SetReaction, and the `reaction` frame of the stream.
+ *
+ * @generated from message chat.v1.SetReactionRequest
+ */
+export declare type SetReactionRequest = Message<"chat.v1.SetReactionRequest"> & {
+  /**
+   * The conversation.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message to react to.
+   *
+   * @generated from field: uint64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * Chosen by the client, like a send's.
+   *
+   * @generated from field: string client_message_id = 3;
+   */
+  clientMessageId: string;
+
+  /**
+   * One emoji character or sequence, at most 32 bytes.
+   *
+   * @generated from field: string emoji = 4;
+   */
+  emoji: string;
+
+  /**
+   * True to add the caller's reaction, false to remove it. Setting what is already set is a no-op.
+   *
+   * @generated from field: bool reacted = 5;
+   */
+  reacted: boolean;
+};
+
+/**
+ * Describes the message chat.v1.SetReactionRequest.
+ * Use `create(SetReactionRequestSchema)` to create a new message.
+ */
+export declare const SetReactionRequestSchema: GenMessage<SetReactionRequest>;
+
+/**
+ * Response of LiveService.SetReaction.
+ *
+ * @generated from message chat.v1.SetReactionResponse
+ */
+export declare type SetReactionResponse = Message<"chat.v1.SetReactionResponse"> & {
+  /**
+   * The ACK of the update entry (for a no-op, the seq of the entry that made the current state).
+   *
+   * @generated from field: chat.v1.SendMessageResponse ack = 1;
+   */
+  ack?: SendMessageResponse | undefined;
+
+  /**
+   * The message as it is now.
+   *
+   * @generated from field: chat.v1.Message message = 2;
+   */
+  message?: Message$1 | undefined;
+};
+
+/**
+ * Describes the message chat.v1.SetReactionResponse.
+ * Use `create(SetReactionResponseSchema)` to create a new message.
+ */
+export declare const SetReactionResponseSchema: GenMessage<SetReactionResponse>;
 
 /**
  * Request of LiveService.MarkDelivered, and the `mark_delivered` frame of the stream.
@@ -425,6 +645,30 @@ export declare type StreamRequest = Message<"chat.v1.StreamRequest"> & {
      */
     value: HeartbeatRequest;
     case: "heartbeat";
+  } | {
+    /**
+     * Edit a message; answered by an `ack` of the update entry (or an `error`).
+     *
+     * @generated from field: chat.v1.EditMessageRequest edit = 8;
+     */
+    value: EditMessageRequest;
+    case: "edit";
+  } | {
+    /**
+     * Delete a message; answered by an `ack` (or an `error`).
+     *
+     * @generated from field: chat.v1.DeleteMessageRequest delete = 9;
+     */
+    value: DeleteMessageRequest;
+    case: "delete";
+  } | {
+    /**
+     * Add or remove a reaction; answered by an `ack` (or an `error`).
+     *
+     * @generated from field: chat.v1.SetReactionRequest reaction = 10;
+     */
+    value: SetReactionRequest;
+    case: "reaction";
   } | { case: undefined; value?: undefined };
 };
 
@@ -489,7 +733,7 @@ export declare type ServerFrame = Message<"chat.v1.ServerFrame"> & {
     case: "ready";
   } | {
     /**
-     * ACK of a send: durable, with its seq.
+     * ACK of a send, edit, delete or reaction: durable, with its seq.
      *
      * @generated from field: chat.v1.SendMessageResponse ack = 3;
      */
@@ -1064,6 +1308,41 @@ export declare const LiveService: GenService<{
     methodKind: "unary";
     input: typeof HeartbeatRequestSchema;
     output: typeof HeartbeatResponseSchema;
+  },
+  /**
+   * Changes the text (or caption) of one of the caller's own messages. PermissionDenied for anyone
+   * else's message, FailedPrecondition for a deleted one or one without text, ResourceExhausted past
+   * the edit rate limit. Writes an UPDATE_KIND_EDITED entry to the conversation's stream.
+   *
+   * @generated from rpc chat.v1.LiveService.EditMessage
+   */
+  editMessage: {
+    methodKind: "unary";
+    input: typeof EditMessageRequestSchema;
+    output: typeof EditMessageResponseSchema;
+  },
+  /**
+   * Deletes a message for everyone: its author may, and so may a group's admins and owners
+   * (PermissionDenied otherwise). Its body, attachments and reactions are erased; it keeps its seq.
+   * Deleting a deleted message again is a no-op that returns the tombstone.
+   *
+   * @generated from rpc chat.v1.LiveService.DeleteMessage
+   */
+  deleteMessage: {
+    methodKind: "unary";
+    input: typeof DeleteMessageRequestSchema;
+    output: typeof DeleteMessageResponseSchema;
+  },
+  /**
+   * Adds or removes the caller's reaction to a message (members only). ResourceExhausted past the
+   * number of distinct emoji a message may carry.
+   *
+   * @generated from rpc chat.v1.LiveService.SetReaction
+   */
+  setReaction: {
+    methodKind: "unary";
+    input: typeof SetReactionRequestSchema;
+    output: typeof SetReactionResponseSchema;
   },
 }>;
 

@@ -12,7 +12,7 @@ import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
  * Describes the file chat/v1/live.proto.
  */
 export const file_chat_v1_live = /*@__PURE__*/
-  fileDesc("ChJjaGF0L3YxL2xpdmUucHJvdG8SB2NoYXQudjEiLgoGQ3Vyc29yEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAQiRAoNUmVzdW1lUmVxdWVzdBIgCgdjdXJzb3JzGAEgAygLMg8uY2hhdC52MS5DdXJzb3ISEQoJbWF4X2JhdGNoGAIgASgNIlYKElNlbmRNZXNzYWdlUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYAiABKAkSDAoEdGV4dBgDIAEoCSKDAQoTU2VuZE1lc3NhZ2VSZXNwb25zZRIXCg9jb252ZXJzYXRpb25faWQYASABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYAiABKAkSCwoDc2VxGAMgASgEEisKB3NlbnRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjwKFE1hcmtEZWxpdmVyZWRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAQiOgoVTWFya0RlbGl2ZXJlZFJlc3BvbnNlEiEKBXN0YXRlGAEgASgLMhIuY2hhdC52MS5SZWFkU3RhdGUiNwoPTWFya1JlYWRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAQiNQoQTWFya1JlYWRSZXNwb25zZRIhCgVzdGF0ZRgBIAEoCzISLmNoYXQudjEuUmVhZFN0YXRlIjsKEFNldFR5cGluZ1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg4KBnR5cGluZxgCIAEoCCITChFTZXRUeXBpbmdSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IhMKEUhlYXJ0YmVhdFJlc3BvbnNlIjoKEFN1YnNjcmliZVJlcXVlc3QSJgoGcmVzdW1lGAEgASgLMhYuY2hhdC52MS5SZXN1bWVSZXF1ZXN0Il4KEVN1YnNjcmliZVJlc3BvbnNlEiMKBWZyYW1lGAEgASgLMhQuY2hhdC52MS5TZXJ2ZXJGcmFtZRIkCgZmcmFtZXMYAiADKAsyFC5jaGF0LnYxLlNlcnZlckZyYW1lIsgCCg1TdHJlYW1SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSKAoGcmVzdW1lGAIgASgLMhYuY2hhdC52MS5SZXN1bWVSZXF1ZXN0SAASKwoEc2VuZBgDIAEoCzIbLmNoYXQudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0SAASNwoObWFya19kZWxpdmVyZWQYBCABKAsyHS5jaGF0LnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASLQoJbWFya19yZWFkGAUgASgLMhguY2hhdC52MS5NYXJrUmVhZFJlcXVlc3RIABIrCgZ0eXBpbmcYBiABKAsyGS5jaGF0LnYxLlNldFR5cGluZ1JlcXVlc3RIABIuCgloZWFydGJlYXQYByABKAsyGS5jaGF0LnYxLkhlYXJ0YmVhdFJlcXVlc3RIAEIHCgVmcmFtZSJbCg5TdHJlYW1SZXNwb25zZRIjCgVmcmFtZRgBIAEoCzIULmNoYXQudjEuU2VydmVyRnJhbWUSJAoGZnJhbWVzGAIgAygLMhQuY2hhdC52MS5TZXJ2ZXJGcmFtZSLKAwoLU2VydmVyRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRIfCgVyZWFkeRgCIAEoCzIOLmNoYXQudjEuUmVhZHlIABIrCgNhY2sYAyABKAsyHC5jaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2VIABIjCgdtZXNzYWdlGAQgASgLMhAuY2hhdC52MS5NZXNzYWdlSAASKAoHcmVjZWlwdBgFIAEoCzIVLmNoYXQudjEuUmVjZWlwdEV2ZW50SAASJgoGdHlwaW5nGAYgASgLMhQuY2hhdC52MS5UeXBpbmdFdmVudEgAEiUKCHByZXNlbmNlGAcgASgLMhEuY2hhdC52MS5QcmVzZW5jZUgAEi4KCm1lbWJlcnNoaXAYCCABKAsyGC5jaGF0LnYxLk1lbWJlcnNoaXBFdmVudEgAEjIKD3Jlc3VtZV9jb21wbGV0ZRgJIAEoCzIXLmNoYXQudjEuUmVzdW1lQ29tcGxldGVIABIkCgVlcnJvchgKIAEoCzITLmNoYXQudjEuRnJhbWVFcnJvckgAEigKCmtlZXBfYWxpdmUYCyABKAsyEi5jaGF0LnYxLktlZXBBbGl2ZUgAQgcKBWZyYW1lIgsKCUtlZXBBbGl2ZSKZAQoFUmVhZHkSEQoJZGV2aWNlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgNEhwKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAQgASgNEi8KC3NlcnZlcl90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIyCg5SZXN1bWVDb21wbGV0ZRIgCgdjdXJzb3JzGAEgAygLMg8uY2hhdC52MS5DdXJzb3IiSgoMUmVjZWlwdEV2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIhCgVzdGF0ZRgCIAEoCzISLmNoYXQudjEuUmVhZFN0YXRlIl4KC1R5cGluZ0V2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnR5cGluZxgDIAEoCBIVCg1leHBpcmVzX2luX21zGAQgASgNIo0BCg9NZW1iZXJzaGlwRXZlbnQSKQoGY2hhbmdlGAEgASgOMhkuY2hhdC52MS5NZW1iZXJzaGlwQ2hhbmdlEhAKCGFjdG9yX2lkGAIgASgJEhAKCHVzZXJfaWRzGAMgAygJEisKDGNvbnZlcnNhdGlvbhgEIAEoCzIVLmNoYXQudjEuQ29udmVyc2F0aW9uIloKCkZyYW1lRXJyb3ISIAoEY29kZRgBIAEoDjISLmNoYXQudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYAyABKAkqsQEKEE1lbWJlcnNoaXBDaGFuZ2USIQodTUVNQkVSU0hJUF9DSEFOR0VfVU5TUEVDSUZJRUQQABIbChdNRU1CRVJTSElQX0NIQU5HRV9BRERFRBABEh0KGU1FTUJFUlNISVBfQ0hBTkdFX1JFTU9WRUQQAhIaChZNRU1CRVJTSElQX0NIQU5HRV9MRUZUEAMSIgoeTUVNQkVSU0hJUF9DSEFOR0VfUk9MRV9DSEFOR0VEEAQq/wMKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASFwoTRVJST1JfQ09ERV9DQU5DRUxFRBABEhYKEkVSUk9SX0NPREVfVU5LTk9XThACEh8KG0VSUk9SX0NPREVfSU5WQUxJRF9BUkdVTUVOVBADEiAKHEVSUk9SX0NPREVfREVBRExJTkVfRVhDRUVERUQQBBIYChRFUlJPUl9DT0RFX05PVF9GT1VORBAFEh0KGUVSUk9SX0NPREVfQUxSRUFEWV9FWElTVFMQBhIgChxFUlJPUl9DT0RFX1BFUk1JU1NJT05fREVOSUVEEAcSIQodRVJST1JfQ09ERV9SRVNPVVJDRV9FWEhBVVNURUQQCBIiCh5FUlJPUl9DT0RFX0ZBSUxFRF9QUkVDT05ESVRJT04QCRIWChJFUlJPUl9DT0RFX0FCT1JURUQQChIbChdFUlJPUl9DT0RFX09VVF9PRl9SQU5HRRALEhwKGEVSUk9SX0NPREVfVU5JTVBMRU1FTlRFRBAMEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQDRIaChZFUlJPUl9DT0RFX1VOQVZBSUxBQkxFEA4SGAoURVJST1JfQ09ERV9EQVRBX0xPU1MQDxIeChpFUlJPUl9DT0RFX1VOQVVUSEVOVElDQVRFRBAQMvUDCgtMaXZlU2VydmljZRI9CgZTdHJlYW0SFi5jaGF0LnYxLlN0cmVhbVJlcXVlc3QaFy5jaGF0LnYxLlN0cmVhbVJlc3BvbnNlKAEwARJECglTdWJzY3JpYmUSGS5jaGF0LnYxLlN1YnNjcmliZVJlcXVlc3QaGi5jaGF0LnYxLlN1YnNjcmliZVJlc3BvbnNlMAESSAoLU2VuZE1lc3NhZ2USGy5jaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdBocLmNoYXQudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRJOCg1NYXJrRGVsaXZlcmVkEh0uY2hhdC52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdBoeLmNoYXQudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlEj8KCE1hcmtSZWFkEhguY2hhdC52MS5NYXJrUmVhZFJlcXVlc3QaGS5jaGF0LnYxLk1hcmtSZWFkUmVzcG9uc2USQgoJU2V0VHlwaW5nEhkuY2hhdC52MS5TZXRUeXBpbmdSZXF1ZXN0GhouY2hhdC52MS5TZXRUeXBpbmdSZXNwb25zZRJCCglIZWFydGJlYXQSGS5jaGF0LnYxLkhlYXJ0YmVhdFJlcXVlc3QaGi5jaGF0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlYgZwcm90bzM", [file_chat_v1_conversation, file_chat_v1_message, file_chat_v1_user, file_google_protobuf_timestamp]);
+  fileDesc("ChJjaGF0L3YxL2xpdmUucHJvdG8SB2NoYXQudjEiLgoGQ3Vyc29yEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAQiRAoNUmVzdW1lUmVxdWVzdBIgCgdjdXJzb3JzGAEgAygLMg8uY2hhdC52MS5DdXJzb3ISEQoJbWF4X2JhdGNoGAIgASgNIoQBChJTZW5kTWVzc2FnZVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhkKEWNsaWVudF9tZXNzYWdlX2lkGAIgASgJEgwKBHRleHQYAyABKAkSFAoMcmVwbHlfdG9fc2VxGAQgASgEEhYKDmF0dGFjaG1lbnRfaWRzGAUgAygJIoMBChNTZW5kTWVzc2FnZVJlc3BvbnNlEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIZChFjbGllbnRfbWVzc2FnZV9pZBgCIAEoCRILCgNzZXEYAyABKAQSKwoHc2VudF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYwoSRWRpdE1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAQSGQoRY2xpZW50X21lc3NhZ2VfaWQYAyABKAkSDAoEdGV4dBgEIAEoCSJjChNFZGl0TWVzc2FnZVJlc3BvbnNlEikKA2FjaxgBIAEoCzIcLmNoYXQudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRIhCgdtZXNzYWdlGAIgASgLMhAuY2hhdC52MS5NZXNzYWdlIlcKFERlbGV0ZU1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAQSGQoRY2xpZW50X21lc3NhZ2VfaWQYAyABKAkiZQoVRGVsZXRlTWVzc2FnZVJlc3BvbnNlEikKA2FjaxgBIAEoCzIcLmNoYXQudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRIhCgdtZXNzYWdlGAIgASgLMhAuY2hhdC52MS5NZXNzYWdlInUKElNldFJlYWN0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgEEhkKEWNsaWVudF9tZXNzYWdlX2lkGAMgASgJEg0KBWVtb2ppGAQgASgJEg8KB3JlYWN0ZWQYBSABKAgiYwoTU2V0UmVhY3Rpb25SZXNwb25zZRIpCgNhY2sYASABKAsyHC5jaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USIQoHbWVzc2FnZRgCIAEoCzIQLmNoYXQudjEuTWVzc2FnZSI8ChRNYXJrRGVsaXZlcmVkUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgEIjoKFU1hcmtEZWxpdmVyZWRSZXNwb25zZRIhCgVzdGF0ZRgBIAEoCzISLmNoYXQudjEuUmVhZFN0YXRlIjcKD01hcmtSZWFkUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgEIjUKEE1hcmtSZWFkUmVzcG9uc2USIQoFc3RhdGUYASABKAsyEi5jaGF0LnYxLlJlYWRTdGF0ZSI7ChBTZXRUeXBpbmdSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIOCgZ0eXBpbmcYAiABKAgiEwoRU2V0VHlwaW5nUmVzcG9uc2UiEgoQSGVhcnRiZWF0UmVxdWVzdCITChFIZWFydGJlYXRSZXNwb25zZSI6ChBTdWJzY3JpYmVSZXF1ZXN0EiYKBnJlc3VtZRgBIAEoCzIWLmNoYXQudjEuUmVzdW1lUmVxdWVzdCJeChFTdWJzY3JpYmVSZXNwb25zZRIjCgVmcmFtZRgBIAEoCzIULmNoYXQudjEuU2VydmVyRnJhbWUSJAoGZnJhbWVzGAIgAygLMhQuY2hhdC52MS5TZXJ2ZXJGcmFtZSLXAwoNU3RyZWFtUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEigKBnJlc3VtZRgCIAEoCzIWLmNoYXQudjEuUmVzdW1lUmVxdWVzdEgAEisKBHNlbmQYAyABKAsyGy5jaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjcKDm1hcmtfZGVsaXZlcmVkGAQgASgLMh0uY2hhdC52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdEgAEi0KCW1hcmtfcmVhZBgFIAEoCzIYLmNoYXQudjEuTWFya1JlYWRSZXF1ZXN0SAASKwoGdHlwaW5nGAYgASgLMhkuY2hhdC52MS5TZXRUeXBpbmdSZXF1ZXN0SAASLgoJaGVhcnRiZWF0GAcgASgLMhkuY2hhdC52MS5IZWFydGJlYXRSZXF1ZXN0SAASKwoEZWRpdBgIIAEoCzIbLmNoYXQudjEuRWRpdE1lc3NhZ2VSZXF1ZXN0SAASLwoGZGVsZXRlGAkgASgLMh0uY2hhdC52MS5EZWxldGVNZXNzYWdlUmVxdWVzdEgAEi8KCHJlYWN0aW9uGAogASgLMhsuY2hhdC52MS5TZXRSZWFjdGlvblJlcXVlc3RIAEIHCgVmcmFtZSJbCg5TdHJlYW1SZXNwb25zZRIjCgVmcmFtZRgBIAEoCzIULmNoYXQudjEuU2VydmVyRnJhbWUSJAoGZnJhbWVzGAIgAygLMhQuY2hhdC52MS5TZXJ2ZXJGcmFtZSLKAwoLU2VydmVyRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoCRIfCgVyZWFkeRgCIAEoCzIOLmNoYXQudjEuUmVhZHlIABIrCgNhY2sYAyABKAsyHC5jaGF0LnYxLlNlbmRNZXNzYWdlUmVzcG9uc2VIABIjCgdtZXNzYWdlGAQgASgLMhAuY2hhdC52MS5NZXNzYWdlSAASKAoHcmVjZWlwdBgFIAEoCzIVLmNoYXQudjEuUmVjZWlwdEV2ZW50SAASJgoGdHlwaW5nGAYgASgLMhQuY2hhdC52MS5UeXBpbmdFdmVudEgAEiUKCHByZXNlbmNlGAcgASgLMhEuY2hhdC52MS5QcmVzZW5jZUgAEi4KCm1lbWJlcnNoaXAYCCABKAsyGC5jaGF0LnYxLk1lbWJlcnNoaXBFdmVudEgAEjIKD3Jlc3VtZV9jb21wbGV0ZRgJIAEoCzIXLmNoYXQudjEuUmVzdW1lQ29tcGxldGVIABIkCgVlcnJvchgKIAEoCzITLmNoYXQudjEuRnJhbWVFcnJvckgAEigKCmtlZXBfYWxpdmUYCyABKAsyEi5jaGF0LnYxLktlZXBBbGl2ZUgAQgcKBWZyYW1lIgsKCUtlZXBBbGl2ZSKZAQoFUmVhZHkSEQoJZGV2aWNlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgNEhwKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAQgASgNEi8KC3NlcnZlcl90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIyCg5SZXN1bWVDb21wbGV0ZRIgCgdjdXJzb3JzGAEgAygLMg8uY2hhdC52MS5DdXJzb3IiSgoMUmVjZWlwdEV2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIhCgVzdGF0ZRgCIAEoCzISLmNoYXQudjEuUmVhZFN0YXRlIl4KC1R5cGluZ0V2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnR5cGluZxgDIAEoCBIVCg1leHBpcmVzX2luX21zGAQgASgNIo0BCg9NZW1iZXJzaGlwRXZlbnQSKQoGY2hhbmdlGAEgASgOMhkuY2hhdC52MS5NZW1iZXJzaGlwQ2hhbmdlEhAKCGFjdG9yX2lkGAIgASgJEhAKCHVzZXJfaWRzGAMgAygJEisKDGNvbnZlcnNhdGlvbhgEIAEoCzIVLmNoYXQudjEuQ29udmVyc2F0aW9uIloKCkZyYW1lRXJyb3ISIAoEY29kZRgBIAEoDjISLmNoYXQudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYAyABKAkqsQEKEE1lbWJlcnNoaXBDaGFuZ2USIQodTUVNQkVSU0hJUF9DSEFOR0VfVU5TUEVDSUZJRUQQABIbChdNRU1CRVJTSElQX0NIQU5HRV9BRERFRBABEh0KGU1FTUJFUlNISVBfQ0hBTkdFX1JFTU9WRUQQAhIaChZNRU1CRVJTSElQX0NIQU5HRV9MRUZUEAMSIgoeTUVNQkVSU0hJUF9DSEFOR0VfUk9MRV9DSEFOR0VEEAQq/wMKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASFwoTRVJST1JfQ09ERV9DQU5DRUxFRBABEhYKEkVSUk9SX0NPREVfVU5LTk9XThACEh8KG0VSUk9SX0NPREVfSU5WQUxJRF9BUkdVTUVOVBADEiAKHEVSUk9SX0NPREVfREVBRExJTkVfRVhDRUVERUQQBBIYChRFUlJPUl9DT0RFX05PVF9GT1VORBAFEh0KGUVSUk9SX0NPREVfQUxSRUFEWV9FWElTVFMQBhIgChxFUlJPUl9DT0RFX1BFUk1JU1NJT05fREVOSUVEEAcSIQodRVJST1JfQ09ERV9SRVNPVVJDRV9FWEhBVVNURUQQCBIiCh5FUlJPUl9DT0RFX0ZBSUxFRF9QUkVDT05ESVRJT04QCRIWChJFUlJPUl9DT0RFX0FCT1JURUQQChIbChdFUlJPUl9DT0RFX09VVF9PRl9SQU5HRRALEhwKGEVSUk9SX0NPREVfVU5JTVBMRU1FTlRFRBAMEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQDRIaChZFUlJPUl9DT0RFX1VOQVZBSUxBQkxFEA4SGAoURVJST1JfQ09ERV9EQVRBX0xPU1MQDxIeChpFUlJPUl9DT0RFX1VOQVVUSEVOVElDQVRFRBAQMtkFCgtMaXZlU2VydmljZRI9CgZTdHJlYW0SFi5jaGF0LnYxLlN0cmVhbVJlcXVlc3QaFy5jaGF0LnYxLlN0cmVhbVJlc3BvbnNlKAEwARJECglTdWJzY3JpYmUSGS5jaGF0LnYxLlN1YnNjcmliZVJlcXVlc3QaGi5jaGF0LnYxLlN1YnNjcmliZVJlc3BvbnNlMAESSAoLU2VuZE1lc3NhZ2USGy5jaGF0LnYxLlNlbmRNZXNzYWdlUmVxdWVzdBocLmNoYXQudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRJOCg1NYXJrRGVsaXZlcmVkEh0uY2hhdC52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdBoeLmNoYXQudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlEj8KCE1hcmtSZWFkEhguY2hhdC52MS5NYXJrUmVhZFJlcXVlc3QaGS5jaGF0LnYxLk1hcmtSZWFkUmVzcG9uc2USQgoJU2V0VHlwaW5nEhkuY2hhdC52MS5TZXRUeXBpbmdSZXF1ZXN0GhouY2hhdC52MS5TZXRUeXBpbmdSZXNwb25zZRJCCglIZWFydGJlYXQSGS5jaGF0LnYxLkhlYXJ0YmVhdFJlcXVlc3QaGi5jaGF0LnYxLkhlYXJ0YmVhdFJlc3BvbnNlEkgKC0VkaXRNZXNzYWdlEhsuY2hhdC52MS5FZGl0TWVzc2FnZVJlcXVlc3QaHC5jaGF0LnYxLkVkaXRNZXNzYWdlUmVzcG9uc2USTgoNRGVsZXRlTWVzc2FnZRIdLmNoYXQudjEuRGVsZXRlTWVzc2FnZVJlcXVlc3QaHi5jaGF0LnYxLkRlbGV0ZU1lc3NhZ2VSZXNwb25zZRJICgtTZXRSZWFjdGlvbhIbLmNoYXQudjEuU2V0UmVhY3Rpb25SZXF1ZXN0GhwuY2hhdC52MS5TZXRSZWFjdGlvblJlc3BvbnNlYgZwcm90bzM", [file_chat_v1_conversation, file_chat_v1_message, file_chat_v1_user, file_google_protobuf_timestamp]);
 
 /**
  * Describes the message chat.v1.Cursor.
@@ -43,144 +43,186 @@ export const SendMessageResponseSchema = /*@__PURE__*/
   messageDesc(file_chat_v1_live, 3);
 
 /**
+ * Describes the message chat.v1.EditMessageRequest.
+ * Use `create(EditMessageRequestSchema)` to create a new message.
+ */
+export const EditMessageRequestSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_live, 4);
+
+/**
+ * Describes the message chat.v1.EditMessageResponse.
+ * Use `create(EditMessageResponseSchema)` to create a new message.
+ */
+export const EditMessageResponseSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_live, 5);
+
+/**
+ * Describes the message chat.v1.DeleteMessageRequest.
+ * Use `create(DeleteMessageRequestSchema)` to create a new message.
+ */
+export const DeleteMessageRequestSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_live, 6);
+
+/**
+ * Describes the message chat.v1.DeleteMessageResponse.
+ * Use `create(DeleteMessageResponseSchema)` to create a new message.
+ */
+export const DeleteMessageResponseSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_live, 7);
+
+/**
+ * Describes the message chat.v1.SetReactionRequest.
+ * Use `create(SetReactionRequestSchema)` to create a new message.
+ */
+export const SetReactionRequestSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_live, 8);
+
+/**
+ * Describes the message chat.v1.SetReactionResponse.
+ * Use `create(SetReactionResponseSchema)` to create a new message.
+ */
+export const SetReactionResponseSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_live, 9);
+
+/**
  * Describes the message chat.v1.MarkDeliveredRequest.
  * Use `create(MarkDeliveredRequestSchema)` to create a new message.
  */
 export const MarkDeliveredRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 4);
+  messageDesc(file_chat_v1_live, 10);
 
 /**
  * Describes the message chat.v1.MarkDeliveredResponse.
  * Use `create(MarkDeliveredResponseSchema)` to create a new message.
  */
 export const MarkDeliveredResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 5);
+  messageDesc(file_chat_v1_live, 11);
 
 /**
  * Describes the message chat.v1.MarkReadRequest.
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 6);
+  messageDesc(file_chat_v1_live, 12);
 
 /**
  * Describes the message chat.v1.MarkReadResponse.
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 7);
+  messageDesc(file_chat_v1_live, 13);
 
 /**
  * Describes the message chat.v1.SetTypingRequest.
  * Use `create(SetTypingRequestSchema)` to create a new message.
  */
 export const SetTypingRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 8);
+  messageDesc(file_chat_v1_live, 14);
 
 /**
  * Describes the message chat.v1.SetTypingResponse.
  * Use `create(SetTypingResponseSchema)` to create a new message.
  */
 export const SetTypingResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 9);
+  messageDesc(file_chat_v1_live, 15);
 
 /**
  * Describes the message chat.v1.HeartbeatRequest.
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export const HeartbeatRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 10);
+  messageDesc(file_chat_v1_live, 16);
 
 /**
  * Describes the message chat.v1.HeartbeatResponse.
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 11);
+  messageDesc(file_chat_v1_live, 17);
 
 /**
  * Describes the message chat.v1.SubscribeRequest.
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 12);
+  messageDesc(file_chat_v1_live, 18);
 
 /**
  * Describes the message chat.v1.SubscribeResponse.
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 13);
+  messageDesc(file_chat_v1_live, 19);
 
 /**
  * Describes the message chat.v1.StreamRequest.
  * Use `create(StreamRequestSchema)` to create a new message.
  */
 export const StreamRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 14);
+  messageDesc(file_chat_v1_live, 20);
 
 /**
  * Describes the message chat.v1.StreamResponse.
  * Use `create(StreamResponseSchema)` to create a new message.
  */
 export const StreamResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 15);
+  messageDesc(file_chat_v1_live, 21);
 
 /**
  * Describes the message chat.v1.ServerFrame.
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 16);
+  messageDesc(file_chat_v1_live, 22);
 
 /**
  * Describes the message chat.v1.KeepAlive.
  * Use `create(KeepAliveSchema)` to create a new message.
  */
 export const KeepAliveSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 17);
+  messageDesc(file_chat_v1_live, 23);
 
 /**
  * Describes the message chat.v1.Ready.
  * Use `create(ReadySchema)` to create a new message.
  */
 export const ReadySchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 18);
+  messageDesc(file_chat_v1_live, 24);
 
 /**
  * Describes the message chat.v1.ResumeComplete.
  * Use `create(ResumeCompleteSchema)` to create a new message.
  */
 export const ResumeCompleteSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 19);
+  messageDesc(file_chat_v1_live, 25);
 
 /**
  * Describes the message chat.v1.ReceiptEvent.
  * Use `create(ReceiptEventSchema)` to create a new message.
  */
 export const ReceiptEventSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 20);
+  messageDesc(file_chat_v1_live, 26);
 
 /**
  * Describes the message chat.v1.TypingEvent.
  * Use `create(TypingEventSchema)` to create a new message.
  */
 export const TypingEventSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 21);
+  messageDesc(file_chat_v1_live, 27);
 
 /**
  * Describes the message chat.v1.MembershipEvent.
  * Use `create(MembershipEventSchema)` to create a new message.
  */
 export const MembershipEventSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 22);
+  messageDesc(file_chat_v1_live, 28);
 
 /**
  * Describes the message chat.v1.FrameError.
  * Use `create(FrameErrorSchema)` to create a new message.
  */
 export const FrameErrorSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_live, 23);
+  messageDesc(file_chat_v1_live, 29);
 
 /**
  * Describes the enum chat.v1.MembershipChange.

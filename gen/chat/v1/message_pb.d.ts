@@ -46,7 +46,8 @@ export declare type Message = Message$1<"chat.v1.Message"> & {
   clientMessageId: string;
 
   /**
-   * The text, 1 byte to 64 KiB of UTF-8.
+   * The text of a text message or the caption of an attachment message (the same string as in
+   * `content`, kept for clients that predate it); empty for system events, updates and deleted messages.
    *
    * @generated from field: string text = 5;
    */
@@ -58,6 +59,83 @@ export declare type Message = Message$1<"chat.v1.Message"> & {
    * @generated from field: google.protobuf.Timestamp sent_at = 6;
    */
   sentAt?: Timestamp | undefined;
+
+  /**
+   * What the message carries. Unset only on a deleted message (a tombstone: see `deleted_at`).
+   *
+   * @generated from oneof chat.v1.Message.content
+   */
+  content: {
+    /**
+     * Text, with the mentions it makes.
+     *
+     * @generated from field: chat.v1.TextContent text_content = 7;
+     */
+    value: TextContent;
+    case: "textContent";
+  } | {
+    /**
+     * One or more files, with an optional caption.
+     *
+     * @generated from field: chat.v1.AttachmentContent attachment_content = 8;
+     */
+    value: AttachmentContent;
+    case: "attachmentContent";
+  } | {
+    /**
+     * Something that happened to the conversation ("alice added bob"), written by the server.
+     *
+     * @generated from field: chat.v1.SystemEvent system_event = 9;
+     */
+    value: SystemEvent;
+    case: "systemEvent";
+  } | {
+    /**
+     * An edit, delete or reaction of an earlier message. Clients show nothing for the entry itself and
+     * replace the earlier message with `MessageUpdate.target`.
+     *
+     * @generated from field: chat.v1.MessageUpdate update = 10;
+     */
+    value: MessageUpdate;
+    case: "update";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * When the author last edited the message; unset when never edited. Clients show "edited".
+   *
+   * @generated from field: google.protobuf.Timestamp edited_at = 11;
+   */
+  editedAt?: Timestamp | undefined;
+
+  /**
+   * When the message was deleted for everyone; unset otherwise. A deleted message keeps its seq, sender
+   * and times; its text, content, attachments and reactions are gone (erased from storage).
+   *
+   * @generated from field: google.protobuf.Timestamp deleted_at = 12;
+   */
+  deletedAt?: Timestamp | undefined;
+
+  /**
+   * The seq of the message this one replies to, in the same conversation; 0 for none.
+   *
+   * @generated from field: uint64 reply_to_seq = 13;
+   */
+  replyToSeq: bigint;
+
+  /**
+   * The parent as it is now, for a quoted preview, whenever `reply_to_seq` is set (also when the
+   * parent is older than anything the client has loaded).
+   *
+   * @generated from field: chat.v1.ReplyPreview reply_preview = 14;
+   */
+  replyPreview?: ReplyPreview | undefined;
+
+  /**
+   * Reactions, one entry per emoji, the first used first.
+   *
+   * @generated from field: repeated chat.v1.Reaction reactions = 15;
+   */
+  reactions: Reaction[];
 };
 
 /**
@@ -65,6 +143,328 @@ export declare type Message = Message$1<"chat.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export declare const MessageSchema: GenMessage<Message>;
+
+/**
+ * A user (or everyone) named in a text as "@username" or "@all".
+ *
+ * @generated from message chat.v1.Mention
+ */
+export declare type Mention = Message$1<"chat.v1.Mention"> & {
+  /**
+   * The mentioned member; empty for "@all".
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * True for "@all": every member of a group. Only a group's admins and owners may use it; from
+   * anyone else (or in a direct conversation) "@all" is plain text.
+   *
+   * @generated from field: bool all = 2;
+   */
+  all: boolean;
+};
+
+/**
+ * Describes the message chat.v1.Mention.
+ * Use `create(MentionSchema)` to create a new message.
+ */
+export declare const MentionSchema: GenMessage<Mention>;
+
+/**
+ * A text and the mentions found in it.
+ *
+ * @generated from message chat.v1.TextContent
+ */
+export declare type TextContent = Message$1<"chat.v1.TextContent"> & {
+  /**
+   * 1 byte to 64 KiB of UTF-8, not only white space (an attachment caption may be empty).
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * Set by the server: the members the text names as "@username" (each once, in order of first
+   * appearance) and "@all". Clients highlight those words; a mention of the reader counts apart from
+   * unread (Conversation.unread_mention_count).
+   *
+   * @generated from field: repeated chat.v1.Mention mentions = 2;
+   */
+  mentions: Mention[];
+};
+
+/**
+ * Describes the message chat.v1.TextContent.
+ * Use `create(TextContentSchema)` to create a new message.
+ */
+export declare const TextContentSchema: GenMessage<TextContent>;
+
+/**
+ * A file attached to a message. Its bytes are fetched over HTTP (see FileService).
+ *
+ * @generated from message chat.v1.Attachment
+ */
+export declare type Attachment = Message$1<"chat.v1.Attachment"> & {
+  /**
+   * The id given by FileService.CompleteUpload.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The file name given at upload, without any directory part, at most 255 bytes.
+   *
+   * @generated from field: string file_name = 2;
+   */
+  fileName: string;
+
+  /**
+   * The content type sniffed from the bytes (the declared one when the bytes tell nothing).
+   *
+   * @generated from field: string content_type = 3;
+   */
+  contentType: string;
+
+  /**
+   * Size in bytes.
+   *
+   * @generated from field: uint64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * Pixel width of an image; 0 for anything else.
+   *
+   * @generated from field: uint32 width = 5;
+   */
+  width: number;
+
+  /**
+   * Pixel height of an image; 0 for anything else.
+   *
+   * @generated from field: uint32 height = 6;
+   */
+  height: number;
+
+  /**
+   * True when a thumbnail can be fetched (images only).
+   *
+   * @generated from field: bool has_thumbnail = 7;
+   */
+  hasThumbnail: boolean;
+
+  /**
+   * SHA-256 of the bytes, lower-case hex.
+   *
+   * @generated from field: string sha256 = 8;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message chat.v1.Attachment.
+ * Use `create(AttachmentSchema)` to create a new message.
+ */
+export declare const AttachmentSchema: GenMessage<Attachment>;
+
+/**
+ * The content of a message carrying files.
+ *
+ * @generated from message chat.v1.AttachmentContent
+ */
+export declare type AttachmentContent = Message$1<"chat.v1.AttachmentContent"> & {
+  /**
+   * 1 to 10 files.
+   *
+   * @generated from field: repeated chat.v1.Attachment attachments = 1;
+   */
+  attachments: Attachment[];
+
+  /**
+   * The caption, possibly empty, with its mentions.
+   *
+   * @generated from field: chat.v1.TextContent caption = 2;
+   */
+  caption?: TextContent | undefined;
+};
+
+/**
+ * Describes the message chat.v1.AttachmentContent.
+ * Use `create(AttachmentContentSchema)` to create a new message.
+ */
+export declare const AttachmentContentSchema: GenMessage<AttachmentContent>;
+
+/**
+ * Something that happened to a conversation, written into its stream by the server so that every
+ * client renders it in place ("alice added bob"). Not counted as unread.
+ *
+ * @generated from message chat.v1.SystemEvent
+ */
+export declare type SystemEvent = Message$1<"chat.v1.SystemEvent"> & {
+  /**
+   * What happened.
+   *
+   * @generated from field: chat.v1.SystemEventKind kind = 1;
+   */
+  kind: SystemEventKind;
+
+  /**
+   * Who did it.
+   *
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+
+  /**
+   * Whom it concerns.
+   *
+   * @generated from field: repeated string user_ids = 3;
+   */
+  userIds: string[];
+
+  /**
+   * The group's name, for SYSTEM_EVENT_KIND_GROUP_CREATED.
+   *
+   * @generated from field: string group_name = 4;
+   */
+  groupName: string;
+};
+
+/**
+ * Describes the message chat.v1.SystemEvent.
+ * Use `create(SystemEventSchema)` to create a new message.
+ */
+export declare const SystemEventSchema: GenMessage<SystemEvent>;
+
+/**
+ * An entry of the conversation's stream that changed an earlier message. It has its own seq, so a
+ * device that resumes receives it like any message; it is not counted as unread and is never the
+ * conversation's `last_message`. Applying it is idempotent: replace the message at `target_seq`
+ * with `target`.
+ *
+ * @generated from message chat.v1.MessageUpdate
+ */
+export declare type MessageUpdate = Message$1<"chat.v1.MessageUpdate"> & {
+  /**
+   * What changed.
+   *
+   * @generated from field: chat.v1.UpdateKind kind = 1;
+   */
+  kind: UpdateKind;
+
+  /**
+   * The seq of the changed message.
+   *
+   * @generated from field: uint64 target_seq = 2;
+   */
+  targetSeq: bigint;
+
+  /**
+   * For UPDATE_KIND_REACTION: the emoji.
+   *
+   * @generated from field: string emoji = 3;
+   */
+  emoji: string;
+
+  /**
+   * For UPDATE_KIND_REACTION: true when the entry's sender added the reaction, false when removed.
+   *
+   * @generated from field: bool reacted = 4;
+   */
+  reacted: boolean;
+
+  /**
+   * The changed message as it is when this entry is served: a replayed old edit carries the newest
+   * text, and an entry about a message deleted since carries the tombstone.
+   *
+   * @generated from field: chat.v1.Message target = 5;
+   */
+  target?: Message | undefined;
+};
+
+/**
+ * Describes the message chat.v1.MessageUpdate.
+ * Use `create(MessageUpdateSchema)` to create a new message.
+ */
+export declare const MessageUpdateSchema: GenMessage<MessageUpdate>;
+
+/**
+ * How a reply shows the message it answers.
+ *
+ * @generated from message chat.v1.ReplyPreview
+ */
+export declare type ReplyPreview = Message$1<"chat.v1.ReplyPreview"> & {
+  /**
+   * The parent's author.
+   *
+   * @generated from field: string sender_id = 1;
+   */
+  senderId: string;
+
+  /**
+   * The start of the parent's text or caption, at most 200 characters; empty when deleted.
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * How many files the parent carries.
+   *
+   * @generated from field: uint32 attachment_count = 3;
+   */
+  attachmentCount: number;
+
+  /**
+   * True when the parent was deleted.
+   *
+   * @generated from field: bool deleted = 4;
+   */
+  deleted: boolean;
+};
+
+/**
+ * Describes the message chat.v1.ReplyPreview.
+ * Use `create(ReplyPreviewSchema)` to create a new message.
+ */
+export declare const ReplyPreviewSchema: GenMessage<ReplyPreview>;
+
+/**
+ * The users who reacted to a message with one emoji.
+ *
+ * @generated from message chat.v1.Reaction
+ */
+export declare type Reaction = Message$1<"chat.v1.Reaction"> & {
+  /**
+   * The emoji: one emoji character or sequence, at most 32 bytes.
+   *
+   * @generated from field: string emoji = 1;
+   */
+  emoji: string;
+
+  /**
+   * How many users reacted with it.
+   *
+   * @generated from field: uint32 count = 2;
+   */
+  count: number;
+
+  /**
+   * Who, in the order they reacted.
+   *
+   * @generated from field: repeated string user_ids = 3;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message chat.v1.Reaction.
+ * Use `create(ReactionSchema)` to create a new message.
+ */
+export declare const ReactionSchema: GenMessage<Reaction>;
 
 /**
  * Request of HistoryService.ListMessages.
@@ -135,6 +535,93 @@ export declare type ListMessagesResponse = Message$1<"chat.v1.ListMessagesRespon
 export declare const ListMessagesResponseSchema: GenMessage<ListMessagesResponse>;
 
 /**
+ * What a system event says happened.
+ *
+ * @generated from enum chat.v1.SystemEventKind
+ */
+export enum SystemEventKind {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: SYSTEM_EVENT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The actor created the group (`group_name`) with `user_ids` as first members.
+   *
+   * @generated from enum value: SYSTEM_EVENT_KIND_GROUP_CREATED = 1;
+   */
+  GROUP_CREATED = 1,
+
+  /**
+   * The actor added `user_ids`.
+   *
+   * @generated from enum value: SYSTEM_EVENT_KIND_MEMBERS_ADDED = 2;
+   */
+  MEMBERS_ADDED = 2,
+
+  /**
+   * The actor removed `user_ids`.
+   *
+   * @generated from enum value: SYSTEM_EVENT_KIND_MEMBER_REMOVED = 3;
+   */
+  MEMBER_REMOVED = 3,
+
+  /**
+   * The actor left.
+   *
+   * @generated from enum value: SYSTEM_EVENT_KIND_MEMBER_LEFT = 4;
+   */
+  MEMBER_LEFT = 4,
+}
+
+/**
+ * Describes the enum chat.v1.SystemEventKind.
+ */
+export declare const SystemEventKindSchema: GenEnum<SystemEventKind>;
+
+/**
+ * What an update entry did to an earlier message.
+ *
+ * @generated from enum chat.v1.UpdateKind
+ */
+export enum UpdateKind {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: UPDATE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The author changed its text (or caption).
+   *
+   * @generated from enum value: UPDATE_KIND_EDITED = 1;
+   */
+  EDITED = 1,
+
+  /**
+   * The author or a group admin deleted it for everyone.
+   *
+   * @generated from enum value: UPDATE_KIND_DELETED = 2;
+   */
+  DELETED = 2,
+
+  /**
+   * A member added or removed a reaction.
+   *
+   * @generated from enum value: UPDATE_KIND_REACTION = 3;
+   */
+  REACTION = 3,
+}
+
+/**
+ * Describes the enum chat.v1.UpdateKind.
+ */
+export declare const UpdateKindSchema: GenEnum<UpdateKind>;
+
+/**
  * Which way a history page goes from its anchor.
  *
  * @generated from enum chat.v1.Direction
@@ -174,7 +661,9 @@ export declare const DirectionSchema: GenEnum<Direction>;
  */
 export declare const HistoryService: GenService<{
   /**
-   * A page of messages. Members only; NotFound for anyone else.
+   * A page of messages, each in its current state (edited text, tombstones, reactions, reply
+   * previews); update entries are included (their seq is part of the stream) with their target.
+   * Members only; NotFound for anyone else.
    *
    * @generated from rpc chat.v1.HistoryService.ListMessages
    */

@@ -9,7 +9,7 @@ import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
  * Describes the file chat/v1/message.proto.
  */
 export const file_chat_v1_message = /*@__PURE__*/
-  fileDesc("ChVjaGF0L3YxL21lc3NhZ2UucHJvdG8SB2NoYXQudjEimAEKB01lc3NhZ2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoBBIRCglzZW5kZXJfaWQYAyABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYBCABKAkSDAoEdGV4dBgFIAEoCRIrCgdzZW50X2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4ChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgphbmNob3Jfc2VxGAIgASgEEiUKCWRpcmVjdGlvbhgDIAEoDjISLmNoYXQudjEuRGlyZWN0aW9uEg0KBWxpbWl0GAQgASgNIkwKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiIKCG1lc3NhZ2VzGAEgAygLMhAuY2hhdC52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIKlUKCURpcmVjdGlvbhIZChVESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIWChJESVJFQ1RJT05fQkFDS1dBUkQQARIVChFESVJFQ1RJT05fRk9SV0FSRBACMl0KDkhpc3RvcnlTZXJ2aWNlEksKDExpc3RNZXNzYWdlcxIcLmNoYXQudjEuTGlzdE1lc3NhZ2VzUmVxdWVzdBodLmNoYXQudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChVjaGF0L3YxL21lc3NhZ2UucHJvdG8SB2NoYXQudjEirAQKB01lc3NhZ2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoBBIRCglzZW5kZXJfaWQYAyABKAkSGQoRY2xpZW50X21lc3NhZ2VfaWQYBCABKAkSDAoEdGV4dBgFIAEoCRIrCgdzZW50X2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgx0ZXh0X2NvbnRlbnQYByABKAsyFC5jaGF0LnYxLlRleHRDb250ZW50SAASOAoSYXR0YWNobWVudF9jb250ZW50GAggASgLMhouY2hhdC52MS5BdHRhY2htZW50Q29udGVudEgAEiwKDHN5c3RlbV9ldmVudBgJIAEoCzIULmNoYXQudjEuU3lzdGVtRXZlbnRIABIoCgZ1cGRhdGUYCiABKAsyFi5jaGF0LnYxLk1lc3NhZ2VVcGRhdGVIABItCgllZGl0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGV0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHJlcGx5X3RvX3NlcRgNIAEoBBIsCg1yZXBseV9wcmV2aWV3GA4gASgLMhUuY2hhdC52MS5SZXBseVByZXZpZXcSJAoJcmVhY3Rpb25zGA8gAygLMhEuY2hhdC52MS5SZWFjdGlvbkIJCgdjb250ZW50IicKB01lbnRpb24SDwoHdXNlcl9pZBgBIAEoCRILCgNhbGwYAiABKAgiPwoLVGV4dENvbnRlbnQSDAoEdGV4dBgBIAEoCRIiCghtZW50aW9ucxgCIAMoCzIQLmNoYXQudjEuTWVudGlvbiKVAQoKQXR0YWNobWVudBIKCgJpZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSFAoMY29udGVudF90eXBlGAMgASgJEgwKBHNpemUYBCABKAQSDQoFd2lkdGgYBSABKA0SDgoGaGVpZ2h0GAYgASgNEhUKDWhhc190aHVtYm5haWwYByABKAgSDgoGc2hhMjU2GAggASgJImQKEUF0dGFjaG1lbnRDb250ZW50EigKC2F0dGFjaG1lbnRzGAEgAygLMhMuY2hhdC52MS5BdHRhY2htZW50EiUKB2NhcHRpb24YAiABKAsyFC5jaGF0LnYxLlRleHRDb250ZW50Im0KC1N5c3RlbUV2ZW50EiYKBGtpbmQYASABKA4yGC5jaGF0LnYxLlN5c3RlbUV2ZW50S2luZBIQCghhY3Rvcl9pZBgCIAEoCRIQCgh1c2VyX2lkcxgDIAMoCRISCgpncm91cF9uYW1lGAQgASgJIogBCg1NZXNzYWdlVXBkYXRlEiEKBGtpbmQYASABKA4yEy5jaGF0LnYxLlVwZGF0ZUtpbmQSEgoKdGFyZ2V0X3NlcRgCIAEoBBINCgVlbW9qaRgDIAEoCRIPCgdyZWFjdGVkGAQgASgIEiAKBnRhcmdldBgFIAEoCzIQLmNoYXQudjEuTWVzc2FnZSJaCgxSZXBseVByZXZpZXcSEQoJc2VuZGVyX2lkGAEgASgJEgwKBHRleHQYAiABKAkSGAoQYXR0YWNobWVudF9jb3VudBgDIAEoDRIPCgdkZWxldGVkGAQgASgIIjoKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEg0KBWNvdW50GAIgASgNEhAKCHVzZXJfaWRzGAMgAygJIngKE0xpc3RNZXNzYWdlc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhIKCmFuY2hvcl9zZXEYAiABKAQSJQoJZGlyZWN0aW9uGAMgASgOMhIuY2hhdC52MS5EaXJlY3Rpb24SDQoFbGltaXQYBCABKA0iTAoUTGlzdE1lc3NhZ2VzUmVzcG9uc2USIgoIbWVzc2FnZXMYASADKAsyEC5jaGF0LnYxLk1lc3NhZ2USEAoIaGFzX21vcmUYAiABKAgqxwEKD1N5c3RlbUV2ZW50S2luZBIhCh1TWVNURU1fRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEiMKH1NZU1RFTV9FVkVOVF9LSU5EX0dST1VQX0NSRUFURUQQARIjCh9TWVNURU1fRVZFTlRfS0lORF9NRU1CRVJTX0FEREVEEAISJAogU1lTVEVNX0VWRU5UX0tJTkRfTUVNQkVSX1JFTU9WRUQQAxIhCh1TWVNURU1fRVZFTlRfS0lORF9NRU1CRVJfTEVGVBAEKnQKClVwZGF0ZUtpbmQSGwoXVVBEQVRFX0tJTkRfVU5TUEVDSUZJRUQQABIWChJVUERBVEVfS0lORF9FRElURUQQARIXChNVUERBVEVfS0lORF9ERUxFVEVEEAISGAoUVVBEQVRFX0tJTkRfUkVBQ1RJT04QAypVCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFgoSRElSRUNUSU9OX0JBQ0tXQVJEEAESFQoRRElSRUNUSU9OX0ZPUldBUkQQAjJdCg5IaXN0b3J5U2VydmljZRJLCgxMaXN0TWVzc2FnZXMSHC5jaGF0LnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaHS5jaGF0LnYxLkxpc3RNZXNzYWdlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Describes the message chat.v1.Message.
@@ -19,24 +19,108 @@ export const MessageSchema = /*@__PURE__*/
   messageDesc(file_chat_v1_message, 0);
 
 /**
+ * Describes the message chat.v1.Mention.
+ * Use `create(MentionSchema)` to create a new message.
+ */
+export const MentionSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 1);
+
+/**
+ * Describes the message chat.v1.TextContent.
+ * Use `create(TextContentSchema)` to create a new message.
+ */
+export const TextContentSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 2);
+
+/**
+ * Describes the message chat.v1.Attachment.
+ * Use `create(AttachmentSchema)` to create a new message.
+ */
+export const AttachmentSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 3);
+
+/**
+ * Describes the message chat.v1.AttachmentContent.
+ * Use `create(AttachmentContentSchema)` to create a new message.
+ */
+export const AttachmentContentSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 4);
+
+/**
+ * Describes the message chat.v1.SystemEvent.
+ * Use `create(SystemEventSchema)` to create a new message.
+ */
+export const SystemEventSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 5);
+
+/**
+ * Describes the message chat.v1.MessageUpdate.
+ * Use `create(MessageUpdateSchema)` to create a new message.
+ */
+export const MessageUpdateSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 6);
+
+/**
+ * Describes the message chat.v1.ReplyPreview.
+ * Use `create(ReplyPreviewSchema)` to create a new message.
+ */
+export const ReplyPreviewSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 7);
+
+/**
+ * Describes the message chat.v1.Reaction.
+ * Use `create(ReactionSchema)` to create a new message.
+ */
+export const ReactionSchema = /*@__PURE__*/
+  messageDesc(file_chat_v1_message, 8);
+
+/**
  * Describes the message chat.v1.ListMessagesRequest.
  * Use `create(ListMessagesRequestSchema)` to create a new message.
  */
 export const ListMessagesRequestSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_message, 1);
+  messageDesc(file_chat_v1_message, 9);
 
 /**
  * Describes the message chat.v1.ListMessagesResponse.
  * Use `create(ListMessagesResponseSchema)` to create a new message.
  */
 export const ListMessagesResponseSchema = /*@__PURE__*/
-  messageDesc(file_chat_v1_message, 2);
+  messageDesc(file_chat_v1_message, 10);
+
+/**
+ * Describes the enum chat.v1.SystemEventKind.
+ */
+export const SystemEventKindSchema = /*@__PURE__*/
+  enumDesc(file_chat_v1_message, 0);
+
+/**
+ * What a system event says happened.
+ *
+ * @generated from enum chat.v1.SystemEventKind
+ */
+export const SystemEventKind = /*@__PURE__*/
+  tsEnum(SystemEventKindSchema);
+
+/**
+ * Describes the enum chat.v1.UpdateKind.
+ */
+export const UpdateKindSchema = /*@__PURE__*/
+  enumDesc(file_chat_v1_message, 1);
+
+/**
+ * What an update entry did to an earlier message.
+ *
+ * @generated from enum chat.v1.UpdateKind
+ */
+export const UpdateKind = /*@__PURE__*/
+  tsEnum(UpdateKindSchema);
 
 /**
  * Describes the enum chat.v1.Direction.
  */
 export const DirectionSchema = /*@__PURE__*/
-  enumDesc(file_chat_v1_message, 0);
+  enumDesc(file_chat_v1_message, 2);
 
 /**
  * Which way a history page goes from its anchor.

@@ -2,7 +2,7 @@
 // @generated from file chat/v1/user.proto (package chat.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
@@ -73,7 +73,8 @@ export declare type Presence = Message<"chat.v1.Presence"> & {
   userId: string;
 
   /**
-   * True while at least one device of the user is connected and heartbeating.
+   * True while at least one device of the user is connected and heartbeating (and the user is not
+   * invisible, as others see it).
    *
    * @generated from field: bool online = 2;
    */
@@ -85,6 +86,27 @@ export declare type Presence = Message<"chat.v1.Presence"> & {
    * @generated from field: google.protobuf.Timestamp last_seen = 3;
    */
   lastSeen?: Timestamp | undefined;
+
+  /**
+   * What the user chose (see Availability); others never see AVAILABILITY_INVISIBLE.
+   *
+   * @generated from field: chat.v1.Availability availability = 4;
+   */
+  availability: Availability;
+
+  /**
+   * The custom status text ("in a meeting"), at most 100 characters; empty when none or expired.
+   *
+   * @generated from field: string status_text = 5;
+   */
+  statusText: string;
+
+  /**
+   * When `status_text` clears by itself; unset when it does not.
+   *
+   * @generated from field: google.protobuf.Timestamp status_expires_at = 6;
+   */
+  statusExpiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -470,6 +492,68 @@ export declare type ChangePasswordResponse = Message<"chat.v1.ChangePasswordResp
 export declare const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse>;
 
 /**
+ * Request of UserService.SetStatus.
+ *
+ * @generated from message chat.v1.SetStatusRequest
+ */
+export declare type SetStatusRequest = Message<"chat.v1.SetStatusRequest"> & {
+  /**
+   * The availability; AVAILABILITY_UNSPECIFIED leaves it unchanged.
+   *
+   * @generated from field: chat.v1.Availability availability = 1;
+   */
+  availability: Availability;
+
+  /**
+   * The new status text; empty clears it (when `set_text` is true).
+   *
+   * @generated from field: string status_text = 2;
+   */
+  statusText: string;
+
+  /**
+   * When true, `status_text` and `status_expires_at` replace the current ones; when false they are
+   * left unchanged (to change the availability alone).
+   *
+   * @generated from field: bool set_text = 3;
+   */
+  setText: boolean;
+
+  /**
+   * When the text clears by itself; unset for never.
+   *
+   * @generated from field: google.protobuf.Timestamp status_expires_at = 4;
+   */
+  statusExpiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chat.v1.SetStatusRequest.
+ * Use `create(SetStatusRequestSchema)` to create a new message.
+ */
+export declare const SetStatusRequestSchema: GenMessage<SetStatusRequest>;
+
+/**
+ * Response of UserService.SetStatus.
+ *
+ * @generated from message chat.v1.SetStatusResponse
+ */
+export declare type SetStatusResponse = Message<"chat.v1.SetStatusResponse"> & {
+  /**
+   * The caller's presence after the change, as the caller's own devices see it.
+   *
+   * @generated from field: chat.v1.Presence presence = 1;
+   */
+  presence?: Presence | undefined;
+};
+
+/**
+ * Describes the message chat.v1.SetStatusResponse.
+ * Use `create(SetStatusResponseSchema)` to create a new message.
+ */
+export declare const SetStatusResponseSchema: GenMessage<SetStatusResponse>;
+
+/**
  * Request of UserService.GetUsers. At most 100 ids and usernames together.
  *
  * @generated from message chat.v1.GetUsersRequest
@@ -593,6 +677,54 @@ export declare type SearchUsersResponse = Message<"chat.v1.SearchUsersResponse">
 export declare const SearchUsersResponseSchema: GenMessage<SearchUsersResponse>;
 
 /**
+ * The availability a user chose, shown next to their presence.
+ *
+ * @generated from enum chat.v1.Availability
+ */
+export enum Availability {
+  /**
+   * Never set: treated as AVAILABILITY_ONLINE.
+   *
+   * @generated from enum value: AVAILABILITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Available (the default).
+   *
+   * @generated from enum value: AVAILABILITY_ONLINE = 1;
+   */
+  ONLINE = 1,
+
+  /**
+   * Idle: set by clients after some minutes without user activity, and back to online on activity.
+   *
+   * @generated from enum value: AVAILABILITY_AWAY = 2;
+   */
+  AWAY = 2,
+
+  /**
+   * Do not disturb: clients show it and do not notify.
+   *
+   * @generated from enum value: AVAILABILITY_BUSY = 3;
+   */
+  BUSY = 3,
+
+  /**
+   * Appear offline: others see `online` false, no availability and a `last_seen` frozen at the moment
+   * the user went invisible. Only the user's own devices see this value.
+   *
+   * @generated from enum value: AVAILABILITY_INVISIBLE = 4;
+   */
+  INVISIBLE = 4,
+}
+
+/**
+ * Describes the enum chat.v1.Availability.
+ */
+export declare const AvailabilitySchema: GenEnum<Availability>;
+
+/**
  * Registration, login and device management. Register and Login are the only calls in the whole API
  * that need no `authorization: Bearer <token>` header.
  *
@@ -701,6 +833,18 @@ export declare const UserService: GenService<{
     methodKind: "unary";
     input: typeof SearchUsersRequestSchema;
     output: typeof SearchUsersResponseSchema;
+  },
+  /**
+   * Sets the caller's availability and custom status text. Every device of the caller and every user
+   * sharing a conversation with the caller receives the new Presence. InvalidArgument for a status
+   * text over 100 characters or an expiry in the past.
+   *
+   * @generated from rpc chat.v1.UserService.SetStatus
+   */
+  setStatus: {
+    methodKind: "unary";
+    input: typeof SetStatusRequestSchema;
+    output: typeof SetStatusResponseSchema;
   },
 }>;
 

@@ -274,16 +274,19 @@ type Conversation struct {
 	Members []*Member `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
 	// Seq of the newest message; 0 when there is none yet.
 	LastSeq uint64 `protobuf:"varint,5,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
-	// The newest message, when there is one.
+	// The newest message that is not an update entry, in its current state, when there is one.
 	LastMessage *Message `protobuf:"bytes,6,opt,name=last_message,json=lastMessage,proto3" json:"last_message,omitempty"`
-	// Messages after the caller's read mark that others sent.
+	// Messages after the caller's read mark that others sent (system events and update entries excluded).
 	UnreadCount uint64 `protobuf:"varint,7,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	// The read and delivered marks of every member.
 	ReadStates []*ReadState `protobuf:"bytes,8,rep,name=read_states,json=readStates,proto3" json:"read_states,omitempty"`
 	// When the conversation was created.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Messages after the caller's read mark that mention the caller (or "@all"), counted apart from
+	// `unread_count` so that clients can highlight them.
+	UnreadMentionCount uint64 `protobuf:"varint,10,opt,name=unread_mention_count,json=unreadMentionCount,proto3" json:"unread_mention_count,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Conversation) Reset() {
@@ -377,6 +380,13 @@ func (x *Conversation) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *Conversation) GetUnreadMentionCount() uint64 {
+	if x != nil {
+		return x.UnreadMentionCount
+	}
+	return 0
 }
 
 // Request of ConversationService.GetOrCreateDirect. Exactly one of the two fields is set. Naming
@@ -1182,7 +1192,7 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"\tReadState\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12#\n" +
 	"\rdelivered_seq\x18\x02 \x01(\x04R\fdeliveredSeq\x12\x19\n" +
-	"\bread_seq\x18\x03 \x01(\x04R\areadSeq\"\xef\x02\n" +
+	"\bread_seq\x18\x03 \x01(\x04R\areadSeq\"\xa1\x03\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12-\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x19.chat.v1.ConversationKindR\x04kind\x12\x12\n" +
@@ -1194,7 +1204,9 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"\vread_states\x18\b \x03(\v2\x12.chat.v1.ReadStateR\n" +
 	"readStates\x129\n" +
 	"\n" +
-	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"O\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x120\n" +
+	"\x14unread_mention_count\x18\n" +
+	" \x01(\x04R\x12unreadMentionCount\"O\n" +
 	"\x18GetOrCreateDirectRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\"p\n" +

@@ -314,8 +314,14 @@ type SendMessageRequest struct {
 	// Chosen by the client (a UUID is best), 1 to 64 characters. Sending the same id again in the same
 	// conversation returns the first ACK and creates nothing.
 	ClientMessageId string `protobuf:"bytes,2,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
-	// 1 byte to 64 KiB of UTF-8, not only white space.
-	Text          string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// 1 byte to 64 KiB of UTF-8, not only white space; may be empty when `attachment_ids` is set (it
+	// is then the caption). "@username" of a member and "@all" (group admins) become mentions.
+	Text string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// The seq of the message this one replies to, in the same conversation; 0 for none. NotFound when
+	// there is no such message.
+	ReplyToSeq uint64 `protobuf:"varint,4,opt,name=reply_to_seq,json=replyToSeq,proto3" json:"reply_to_seq,omitempty"`
+	// Up to 10 completed uploads of the caller (FileService) to attach; each can be sent once.
+	AttachmentIds []string `protobuf:"bytes,5,rep,name=attachment_ids,json=attachmentIds,proto3" json:"attachment_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -369,6 +375,20 @@ func (x *SendMessageRequest) GetText() string {
 		return x.Text
 	}
 	return ""
+}
+
+func (x *SendMessageRequest) GetReplyToSeq() uint64 {
+	if x != nil {
+		return x.ReplyToSeq
+	}
+	return 0
+}
+
+func (x *SendMessageRequest) GetAttachmentIds() []string {
+	if x != nil {
+		return x.AttachmentIds
+	}
+	return nil
 }
 
 // Response of LiveService.SendMessage: the ACK of a send.
@@ -444,6 +464,390 @@ func (x *SendMessageResponse) GetSentAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// Request of LiveService.EditMessage, and the `edit` frame of the stream.
+type EditMessageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The conversation.
+	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The message to edit.
+	Seq uint64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Chosen by the client, like a send's: a retry with the same id changes nothing twice.
+	ClientMessageId string `protobuf:"bytes,3,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
+	// The new text (same limits as a send's; may be empty only for a caption).
+	Text          string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EditMessageRequest) Reset() {
+	*x = EditMessageRequest{}
+	mi := &file_chat_v1_live_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EditMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EditMessageRequest) ProtoMessage() {}
+
+func (x *EditMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EditMessageRequest.ProtoReflect.Descriptor instead.
+func (*EditMessageRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *EditMessageRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *EditMessageRequest) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *EditMessageRequest) GetClientMessageId() string {
+	if x != nil {
+		return x.ClientMessageId
+	}
+	return ""
+}
+
+func (x *EditMessageRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// Response of LiveService.EditMessage.
+type EditMessageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ACK of the update entry: its seq.
+	Ack *SendMessageResponse `protobuf:"bytes,1,opt,name=ack,proto3" json:"ack,omitempty"`
+	// The edited message as it is now.
+	Message       *Message `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EditMessageResponse) Reset() {
+	*x = EditMessageResponse{}
+	mi := &file_chat_v1_live_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EditMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EditMessageResponse) ProtoMessage() {}
+
+func (x *EditMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EditMessageResponse.ProtoReflect.Descriptor instead.
+func (*EditMessageResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *EditMessageResponse) GetAck() *SendMessageResponse {
+	if x != nil {
+		return x.Ack
+	}
+	return nil
+}
+
+func (x *EditMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+// Request of LiveService.DeleteMessage, and the `delete` frame of the stream.
+type DeleteMessageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The conversation.
+	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The message to delete.
+	Seq uint64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Chosen by the client, like a send's.
+	ClientMessageId string `protobuf:"bytes,3,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DeleteMessageRequest) Reset() {
+	*x = DeleteMessageRequest{}
+	mi := &file_chat_v1_live_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMessageRequest) ProtoMessage() {}
+
+func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DeleteMessageRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *DeleteMessageRequest) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *DeleteMessageRequest) GetClientMessageId() string {
+	if x != nil {
+		return x.ClientMessageId
+	}
+	return ""
+}
+
+// Response of LiveService.DeleteMessage.
+type DeleteMessageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ACK of the update entry: its seq.
+	Ack *SendMessageResponse `protobuf:"bytes,1,opt,name=ack,proto3" json:"ack,omitempty"`
+	// The tombstone.
+	Message       *Message `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMessageResponse) Reset() {
+	*x = DeleteMessageResponse{}
+	mi := &file_chat_v1_live_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMessageResponse) ProtoMessage() {}
+
+func (x *DeleteMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMessageResponse.ProtoReflect.Descriptor instead.
+func (*DeleteMessageResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DeleteMessageResponse) GetAck() *SendMessageResponse {
+	if x != nil {
+		return x.Ack
+	}
+	return nil
+}
+
+func (x *DeleteMessageResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+// Request of LiveService.SetReaction, and the `reaction` frame of the stream.
+type SetReactionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The conversation.
+	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The message to react to.
+	Seq uint64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Chosen by the client, like a send's.
+	ClientMessageId string `protobuf:"bytes,3,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
+	// One emoji character or sequence, at most 32 bytes.
+	Emoji string `protobuf:"bytes,4,opt,name=emoji,proto3" json:"emoji,omitempty"`
+	// True to add the caller's reaction, false to remove it. Setting what is already set is a no-op.
+	Reacted       bool `protobuf:"varint,5,opt,name=reacted,proto3" json:"reacted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetReactionRequest) Reset() {
+	*x = SetReactionRequest{}
+	mi := &file_chat_v1_live_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetReactionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetReactionRequest) ProtoMessage() {}
+
+func (x *SetReactionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetReactionRequest.ProtoReflect.Descriptor instead.
+func (*SetReactionRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SetReactionRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *SetReactionRequest) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *SetReactionRequest) GetClientMessageId() string {
+	if x != nil {
+		return x.ClientMessageId
+	}
+	return ""
+}
+
+func (x *SetReactionRequest) GetEmoji() string {
+	if x != nil {
+		return x.Emoji
+	}
+	return ""
+}
+
+func (x *SetReactionRequest) GetReacted() bool {
+	if x != nil {
+		return x.Reacted
+	}
+	return false
+}
+
+// Response of LiveService.SetReaction.
+type SetReactionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ACK of the update entry (for a no-op, the seq of the entry that made the current state).
+	Ack *SendMessageResponse `protobuf:"bytes,1,opt,name=ack,proto3" json:"ack,omitempty"`
+	// The message as it is now.
+	Message       *Message `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetReactionResponse) Reset() {
+	*x = SetReactionResponse{}
+	mi := &file_chat_v1_live_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetReactionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetReactionResponse) ProtoMessage() {}
+
+func (x *SetReactionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetReactionResponse.ProtoReflect.Descriptor instead.
+func (*SetReactionResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SetReactionResponse) GetAck() *SendMessageResponse {
+	if x != nil {
+		return x.Ack
+	}
+	return nil
+}
+
+func (x *SetReactionResponse) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
 // Request of LiveService.MarkDelivered, and the `mark_delivered` frame of the stream.
 type MarkDeliveredRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -457,7 +861,7 @@ type MarkDeliveredRequest struct {
 
 func (x *MarkDeliveredRequest) Reset() {
 	*x = MarkDeliveredRequest{}
-	mi := &file_chat_v1_live_proto_msgTypes[4]
+	mi := &file_chat_v1_live_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +873,7 @@ func (x *MarkDeliveredRequest) String() string {
 func (*MarkDeliveredRequest) ProtoMessage() {}
 
 func (x *MarkDeliveredRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[4]
+	mi := &file_chat_v1_live_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +886,7 @@ func (x *MarkDeliveredRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkDeliveredRequest.ProtoReflect.Descriptor instead.
 func (*MarkDeliveredRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{4}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MarkDeliveredRequest) GetConversationId() string {
@@ -510,7 +914,7 @@ type MarkDeliveredResponse struct {
 
 func (x *MarkDeliveredResponse) Reset() {
 	*x = MarkDeliveredResponse{}
-	mi := &file_chat_v1_live_proto_msgTypes[5]
+	mi := &file_chat_v1_live_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +926,7 @@ func (x *MarkDeliveredResponse) String() string {
 func (*MarkDeliveredResponse) ProtoMessage() {}
 
 func (x *MarkDeliveredResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[5]
+	mi := &file_chat_v1_live_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +939,7 @@ func (x *MarkDeliveredResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkDeliveredResponse.ProtoReflect.Descriptor instead.
 func (*MarkDeliveredResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{5}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MarkDeliveredResponse) GetState() *ReadState {
@@ -558,7 +962,7 @@ type MarkReadRequest struct {
 
 func (x *MarkReadRequest) Reset() {
 	*x = MarkReadRequest{}
-	mi := &file_chat_v1_live_proto_msgTypes[6]
+	mi := &file_chat_v1_live_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +974,7 @@ func (x *MarkReadRequest) String() string {
 func (*MarkReadRequest) ProtoMessage() {}
 
 func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[6]
+	mi := &file_chat_v1_live_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +987,7 @@ func (x *MarkReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadRequest.ProtoReflect.Descriptor instead.
 func (*MarkReadRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{6}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MarkReadRequest) GetConversationId() string {
@@ -611,7 +1015,7 @@ type MarkReadResponse struct {
 
 func (x *MarkReadResponse) Reset() {
 	*x = MarkReadResponse{}
-	mi := &file_chat_v1_live_proto_msgTypes[7]
+	mi := &file_chat_v1_live_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +1027,7 @@ func (x *MarkReadResponse) String() string {
 func (*MarkReadResponse) ProtoMessage() {}
 
 func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[7]
+	mi := &file_chat_v1_live_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +1040,7 @@ func (x *MarkReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReadResponse.ProtoReflect.Descriptor instead.
 func (*MarkReadResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{7}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MarkReadResponse) GetState() *ReadState {
@@ -660,7 +1064,7 @@ type SetTypingRequest struct {
 
 func (x *SetTypingRequest) Reset() {
 	*x = SetTypingRequest{}
-	mi := &file_chat_v1_live_proto_msgTypes[8]
+	mi := &file_chat_v1_live_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +1076,7 @@ func (x *SetTypingRequest) String() string {
 func (*SetTypingRequest) ProtoMessage() {}
 
 func (x *SetTypingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[8]
+	mi := &file_chat_v1_live_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +1089,7 @@ func (x *SetTypingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTypingRequest.ProtoReflect.Descriptor instead.
 func (*SetTypingRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{8}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SetTypingRequest) GetConversationId() string {
@@ -711,7 +1115,7 @@ type SetTypingResponse struct {
 
 func (x *SetTypingResponse) Reset() {
 	*x = SetTypingResponse{}
-	mi := &file_chat_v1_live_proto_msgTypes[9]
+	mi := &file_chat_v1_live_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -723,7 +1127,7 @@ func (x *SetTypingResponse) String() string {
 func (*SetTypingResponse) ProtoMessage() {}
 
 func (x *SetTypingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[9]
+	mi := &file_chat_v1_live_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -736,7 +1140,7 @@ func (x *SetTypingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTypingResponse.ProtoReflect.Descriptor instead.
 func (*SetTypingResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{9}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{15}
 }
 
 // Request of LiveService.Heartbeat, and the `heartbeat` frame of the stream.
@@ -748,7 +1152,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_chat_v1_live_proto_msgTypes[10]
+	mi := &file_chat_v1_live_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -760,7 +1164,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[10]
+	mi := &file_chat_v1_live_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -773,7 +1177,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{10}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{16}
 }
 
 // Response of LiveService.Heartbeat.
@@ -785,7 +1189,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_chat_v1_live_proto_msgTypes[11]
+	mi := &file_chat_v1_live_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +1201,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[11]
+	mi := &file_chat_v1_live_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,7 +1214,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{11}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{17}
 }
 
 // Request of LiveService.Subscribe.
@@ -824,7 +1228,7 @@ type SubscribeRequest struct {
 
 func (x *SubscribeRequest) Reset() {
 	*x = SubscribeRequest{}
-	mi := &file_chat_v1_live_proto_msgTypes[12]
+	mi := &file_chat_v1_live_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +1240,7 @@ func (x *SubscribeRequest) String() string {
 func (*SubscribeRequest) ProtoMessage() {}
 
 func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[12]
+	mi := &file_chat_v1_live_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +1253,7 @@ func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
 func (*SubscribeRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{12}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SubscribeRequest) GetResume() *ResumeRequest {
@@ -872,7 +1276,7 @@ type SubscribeResponse struct {
 
 func (x *SubscribeResponse) Reset() {
 	*x = SubscribeResponse{}
-	mi := &file_chat_v1_live_proto_msgTypes[13]
+	mi := &file_chat_v1_live_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1288,7 @@ func (x *SubscribeResponse) String() string {
 func (*SubscribeResponse) ProtoMessage() {}
 
 func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[13]
+	mi := &file_chat_v1_live_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1301,7 @@ func (x *SubscribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscribeResponse.ProtoReflect.Descriptor instead.
 func (*SubscribeResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{13}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SubscribeResponse) GetFrame() *ServerFrame {
@@ -929,6 +1333,9 @@ type StreamRequest struct {
 	//	*StreamRequest_MarkRead
 	//	*StreamRequest_Typing
 	//	*StreamRequest_Heartbeat
+	//	*StreamRequest_Edit
+	//	*StreamRequest_Delete
+	//	*StreamRequest_Reaction
 	Frame         isStreamRequest_Frame `protobuf_oneof:"frame"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -936,7 +1343,7 @@ type StreamRequest struct {
 
 func (x *StreamRequest) Reset() {
 	*x = StreamRequest{}
-	mi := &file_chat_v1_live_proto_msgTypes[14]
+	mi := &file_chat_v1_live_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1355,7 @@ func (x *StreamRequest) String() string {
 func (*StreamRequest) ProtoMessage() {}
 
 func (x *StreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[14]
+	mi := &file_chat_v1_live_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1368,7 @@ func (x *StreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamRequest.ProtoReflect.Descriptor instead.
 func (*StreamRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{14}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StreamRequest) GetRequestId() string {
@@ -1032,6 +1439,33 @@ func (x *StreamRequest) GetHeartbeat() *HeartbeatRequest {
 	return nil
 }
 
+func (x *StreamRequest) GetEdit() *EditMessageRequest {
+	if x != nil {
+		if x, ok := x.Frame.(*StreamRequest_Edit); ok {
+			return x.Edit
+		}
+	}
+	return nil
+}
+
+func (x *StreamRequest) GetDelete() *DeleteMessageRequest {
+	if x != nil {
+		if x, ok := x.Frame.(*StreamRequest_Delete); ok {
+			return x.Delete
+		}
+	}
+	return nil
+}
+
+func (x *StreamRequest) GetReaction() *SetReactionRequest {
+	if x != nil {
+		if x, ok := x.Frame.(*StreamRequest_Reaction); ok {
+			return x.Reaction
+		}
+	}
+	return nil
+}
+
 type isStreamRequest_Frame interface {
 	isStreamRequest_Frame()
 }
@@ -1066,6 +1500,21 @@ type StreamRequest_Heartbeat struct {
 	Heartbeat *HeartbeatRequest `protobuf:"bytes,7,opt,name=heartbeat,proto3,oneof"`
 }
 
+type StreamRequest_Edit struct {
+	// Edit a message; answered by an `ack` of the update entry (or an `error`).
+	Edit *EditMessageRequest `protobuf:"bytes,8,opt,name=edit,proto3,oneof"`
+}
+
+type StreamRequest_Delete struct {
+	// Delete a message; answered by an `ack` (or an `error`).
+	Delete *DeleteMessageRequest `protobuf:"bytes,9,opt,name=delete,proto3,oneof"`
+}
+
+type StreamRequest_Reaction struct {
+	// Add or remove a reaction; answered by an `ack` (or an `error`).
+	Reaction *SetReactionRequest `protobuf:"bytes,10,opt,name=reaction,proto3,oneof"`
+}
+
 func (*StreamRequest_Resume) isStreamRequest_Frame() {}
 
 func (*StreamRequest_Send) isStreamRequest_Frame() {}
@@ -1077,6 +1526,12 @@ func (*StreamRequest_MarkRead) isStreamRequest_Frame() {}
 func (*StreamRequest_Typing) isStreamRequest_Frame() {}
 
 func (*StreamRequest_Heartbeat) isStreamRequest_Frame() {}
+
+func (*StreamRequest_Edit) isStreamRequest_Frame() {}
+
+func (*StreamRequest_Delete) isStreamRequest_Frame() {}
+
+func (*StreamRequest_Reaction) isStreamRequest_Frame() {}
 
 // A server frame on LiveService.Stream, or a batch of them.
 type StreamResponse struct {
@@ -1091,7 +1546,7 @@ type StreamResponse struct {
 
 func (x *StreamResponse) Reset() {
 	*x = StreamResponse{}
-	mi := &file_chat_v1_live_proto_msgTypes[15]
+	mi := &file_chat_v1_live_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1558,7 @@ func (x *StreamResponse) String() string {
 func (*StreamResponse) ProtoMessage() {}
 
 func (x *StreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[15]
+	mi := &file_chat_v1_live_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1571,7 @@ func (x *StreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamResponse.ProtoReflect.Descriptor instead.
 func (*StreamResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{15}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *StreamResponse) GetFrame() *ServerFrame {
@@ -1159,7 +1614,7 @@ type ServerFrame struct {
 
 func (x *ServerFrame) Reset() {
 	*x = ServerFrame{}
-	mi := &file_chat_v1_live_proto_msgTypes[16]
+	mi := &file_chat_v1_live_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1626,7 @@ func (x *ServerFrame) String() string {
 func (*ServerFrame) ProtoMessage() {}
 
 func (x *ServerFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[16]
+	mi := &file_chat_v1_live_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,7 +1639,7 @@ func (x *ServerFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerFrame.ProtoReflect.Descriptor instead.
 func (*ServerFrame) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{16}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ServerFrame) GetRequestId() string {
@@ -1301,7 +1756,7 @@ type ServerFrame_Ready struct {
 }
 
 type ServerFrame_Ack struct {
-	// ACK of a send: durable, with its seq.
+	// ACK of a send, edit, delete or reaction: durable, with its seq.
 	Ack *SendMessageResponse `protobuf:"bytes,3,opt,name=ack,proto3,oneof"`
 }
 
@@ -1376,7 +1831,7 @@ type KeepAlive struct {
 
 func (x *KeepAlive) Reset() {
 	*x = KeepAlive{}
-	mi := &file_chat_v1_live_proto_msgTypes[17]
+	mi := &file_chat_v1_live_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1843,7 @@ func (x *KeepAlive) String() string {
 func (*KeepAlive) ProtoMessage() {}
 
 func (x *KeepAlive) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[17]
+	mi := &file_chat_v1_live_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1856,7 @@ func (x *KeepAlive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeepAlive.ProtoReflect.Descriptor instead.
 func (*KeepAlive) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{17}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{23}
 }
 
 // First frame of a stream.
@@ -1423,7 +1878,7 @@ type Ready struct {
 
 func (x *Ready) Reset() {
 	*x = Ready{}
-	mi := &file_chat_v1_live_proto_msgTypes[18]
+	mi := &file_chat_v1_live_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1890,7 @@ func (x *Ready) String() string {
 func (*Ready) ProtoMessage() {}
 
 func (x *Ready) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[18]
+	mi := &file_chat_v1_live_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1903,7 @@ func (x *Ready) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ready.ProtoReflect.Descriptor instead.
 func (*Ready) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{18}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Ready) GetDeviceId() string {
@@ -1497,7 +1952,7 @@ type ResumeComplete struct {
 
 func (x *ResumeComplete) Reset() {
 	*x = ResumeComplete{}
-	mi := &file_chat_v1_live_proto_msgTypes[19]
+	mi := &file_chat_v1_live_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1964,7 @@ func (x *ResumeComplete) String() string {
 func (*ResumeComplete) ProtoMessage() {}
 
 func (x *ResumeComplete) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[19]
+	mi := &file_chat_v1_live_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1977,7 @@ func (x *ResumeComplete) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeComplete.ProtoReflect.Descriptor instead.
 func (*ResumeComplete) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{19}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ResumeComplete) GetCursors() []*Cursor {
@@ -1545,7 +2000,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_chat_v1_live_proto_msgTypes[20]
+	mi := &file_chat_v1_live_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +2012,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[20]
+	mi := &file_chat_v1_live_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +2025,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{20}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReceiptEvent) GetConversationId() string {
@@ -1604,7 +2059,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_chat_v1_live_proto_msgTypes[21]
+	mi := &file_chat_v1_live_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1616,7 +2071,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[21]
+	mi := &file_chat_v1_live_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1629,7 +2084,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{21}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TypingEvent) GetConversationId() string {
@@ -1678,7 +2133,7 @@ type MembershipEvent struct {
 
 func (x *MembershipEvent) Reset() {
 	*x = MembershipEvent{}
-	mi := &file_chat_v1_live_proto_msgTypes[22]
+	mi := &file_chat_v1_live_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1690,7 +2145,7 @@ func (x *MembershipEvent) String() string {
 func (*MembershipEvent) ProtoMessage() {}
 
 func (x *MembershipEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[22]
+	mi := &file_chat_v1_live_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1703,7 +2158,7 @@ func (x *MembershipEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MembershipEvent.ProtoReflect.Descriptor instead.
 func (*MembershipEvent) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{22}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MembershipEvent) GetChange() MembershipChange {
@@ -1749,7 +2204,7 @@ type FrameError struct {
 
 func (x *FrameError) Reset() {
 	*x = FrameError{}
-	mi := &file_chat_v1_live_proto_msgTypes[23]
+	mi := &file_chat_v1_live_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1761,7 +2216,7 @@ func (x *FrameError) String() string {
 func (*FrameError) ProtoMessage() {}
 
 func (x *FrameError) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[23]
+	mi := &file_chat_v1_live_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1774,7 +2229,7 @@ func (x *FrameError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FrameError.ProtoReflect.Descriptor instead.
 func (*FrameError) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{23}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *FrameError) GetCode() ErrorCode {
@@ -1808,16 +2263,43 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\"W\n" +
 	"\rResumeRequest\x12)\n" +
 	"\acursors\x18\x01 \x03(\v2\x0f.chat.v1.CursorR\acursors\x12\x1b\n" +
-	"\tmax_batch\x18\x02 \x01(\rR\bmaxBatch\"}\n" +
+	"\tmax_batch\x18\x02 \x01(\rR\bmaxBatch\"\xc6\x01\n" +
 	"\x12SendMessageRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12*\n" +
 	"\x11client_message_id\x18\x02 \x01(\tR\x0fclientMessageId\x12\x12\n" +
-	"\x04text\x18\x03 \x01(\tR\x04text\"\xb1\x01\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x12 \n" +
+	"\freply_to_seq\x18\x04 \x01(\x04R\n" +
+	"replyToSeq\x12%\n" +
+	"\x0eattachment_ids\x18\x05 \x03(\tR\rattachmentIds\"\xb1\x01\n" +
 	"\x13SendMessageResponse\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12*\n" +
 	"\x11client_message_id\x18\x02 \x01(\tR\x0fclientMessageId\x12\x10\n" +
 	"\x03seq\x18\x03 \x01(\x04R\x03seq\x123\n" +
-	"\asent_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"Q\n" +
+	"\asent_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"\x8f\x01\n" +
+	"\x12EditMessageRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12*\n" +
+	"\x11client_message_id\x18\x03 \x01(\tR\x0fclientMessageId\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\"q\n" +
+	"\x13EditMessageResponse\x12.\n" +
+	"\x03ack\x18\x01 \x01(\v2\x1c.chat.v1.SendMessageResponseR\x03ack\x12*\n" +
+	"\amessage\x18\x02 \x01(\v2\x10.chat.v1.MessageR\amessage\"}\n" +
+	"\x14DeleteMessageRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12*\n" +
+	"\x11client_message_id\x18\x03 \x01(\tR\x0fclientMessageId\"s\n" +
+	"\x15DeleteMessageResponse\x12.\n" +
+	"\x03ack\x18\x01 \x01(\v2\x1c.chat.v1.SendMessageResponseR\x03ack\x12*\n" +
+	"\amessage\x18\x02 \x01(\v2\x10.chat.v1.MessageR\amessage\"\xab\x01\n" +
+	"\x12SetReactionRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12*\n" +
+	"\x11client_message_id\x18\x03 \x01(\tR\x0fclientMessageId\x12\x14\n" +
+	"\x05emoji\x18\x04 \x01(\tR\x05emoji\x12\x18\n" +
+	"\areacted\x18\x05 \x01(\bR\areacted\"q\n" +
+	"\x13SetReactionResponse\x12.\n" +
+	"\x03ack\x18\x01 \x01(\v2\x1c.chat.v1.SendMessageResponseR\x03ack\x12*\n" +
+	"\amessage\x18\x02 \x01(\v2\x10.chat.v1.MessageR\amessage\"Q\n" +
 	"\x14MarkDeliveredRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\"A\n" +
@@ -1838,7 +2320,7 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\x06resume\x18\x01 \x01(\v2\x16.chat.v1.ResumeRequestR\x06resume\"m\n" +
 	"\x11SubscribeResponse\x12*\n" +
 	"\x05frame\x18\x01 \x01(\v2\x14.chat.v1.ServerFrameR\x05frame\x12,\n" +
-	"\x06frames\x18\x02 \x03(\v2\x14.chat.v1.ServerFrameR\x06frames\"\x8d\x03\n" +
+	"\x06frames\x18\x02 \x03(\v2\x14.chat.v1.ServerFrameR\x06frames\"\xb4\x04\n" +
 	"\rStreamRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x120\n" +
@@ -1847,7 +2329,11 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\x0emark_delivered\x18\x04 \x01(\v2\x1d.chat.v1.MarkDeliveredRequestH\x00R\rmarkDelivered\x127\n" +
 	"\tmark_read\x18\x05 \x01(\v2\x18.chat.v1.MarkReadRequestH\x00R\bmarkRead\x123\n" +
 	"\x06typing\x18\x06 \x01(\v2\x19.chat.v1.SetTypingRequestH\x00R\x06typing\x129\n" +
-	"\theartbeat\x18\a \x01(\v2\x19.chat.v1.HeartbeatRequestH\x00R\theartbeatB\a\n" +
+	"\theartbeat\x18\a \x01(\v2\x19.chat.v1.HeartbeatRequestH\x00R\theartbeat\x121\n" +
+	"\x04edit\x18\b \x01(\v2\x1b.chat.v1.EditMessageRequestH\x00R\x04edit\x127\n" +
+	"\x06delete\x18\t \x01(\v2\x1d.chat.v1.DeleteMessageRequestH\x00R\x06delete\x129\n" +
+	"\breaction\x18\n" +
+	" \x01(\v2\x1b.chat.v1.SetReactionRequestH\x00R\breactionB\a\n" +
 	"\x05frame\"j\n" +
 	"\x0eStreamResponse\x12*\n" +
 	"\x05frame\x18\x01 \x01(\v2\x14.chat.v1.ServerFrameR\x05frame\x12,\n" +
@@ -1922,7 +2408,7 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\x13ERROR_CODE_INTERNAL\x10\r\x12\x1a\n" +
 	"\x16ERROR_CODE_UNAVAILABLE\x10\x0e\x12\x18\n" +
 	"\x14ERROR_CODE_DATA_LOSS\x10\x0f\x12\x1e\n" +
-	"\x1aERROR_CODE_UNAUTHENTICATED\x10\x102\xf5\x03\n" +
+	"\x1aERROR_CODE_UNAUTHENTICATED\x10\x102\xd9\x05\n" +
 	"\vLiveService\x12=\n" +
 	"\x06Stream\x12\x16.chat.v1.StreamRequest\x1a\x17.chat.v1.StreamResponse(\x010\x01\x12D\n" +
 	"\tSubscribe\x12\x19.chat.v1.SubscribeRequest\x1a\x1a.chat.v1.SubscribeResponse0\x01\x12H\n" +
@@ -1930,7 +2416,10 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\rMarkDelivered\x12\x1d.chat.v1.MarkDeliveredRequest\x1a\x1e.chat.v1.MarkDeliveredResponse\x12?\n" +
 	"\bMarkRead\x12\x18.chat.v1.MarkReadRequest\x1a\x19.chat.v1.MarkReadResponse\x12B\n" +
 	"\tSetTyping\x12\x19.chat.v1.SetTypingRequest\x1a\x1a.chat.v1.SetTypingResponse\x12B\n" +
-	"\tHeartbeat\x12\x19.chat.v1.HeartbeatRequest\x1a\x1a.chat.v1.HeartbeatResponseB}\n" +
+	"\tHeartbeat\x12\x19.chat.v1.HeartbeatRequest\x1a\x1a.chat.v1.HeartbeatResponse\x12H\n" +
+	"\vEditMessage\x12\x1b.chat.v1.EditMessageRequest\x1a\x1c.chat.v1.EditMessageResponse\x12N\n" +
+	"\rDeleteMessage\x12\x1d.chat.v1.DeleteMessageRequest\x1a\x1e.chat.v1.DeleteMessageResponse\x12H\n" +
+	"\vSetReaction\x12\x1b.chat.v1.SetReactionRequest\x1a\x1c.chat.v1.SetReactionResponseB}\n" +
 	"\vcom.chat.v1B\tLiveProtoP\x01Z&example.com/chatbot/gen/chat/v1;chatv1\xa2\x02\x03CXX\xaa\x02\aChat.V1\xca\x02\aChat\\V1\xe2\x02\x13Chat\\V1\\GPBMetadata\xea\x02\bChat::V1b\x06proto3"
 
 var (
@@ -1946,7 +2435,7 @@ func file_chat_v1_live_proto_rawDescGZIP() []byte {
 }
 
 var file_chat_v1_live_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chat_v1_live_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_chat_v1_live_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_chat_v1_live_proto_goTypes = []any{
 	(MembershipChange)(0),         // 0: chat.v1.MembershipChange
 	(ErrorCode)(0),                // 1: chat.v1.ErrorCode
@@ -1954,83 +2443,104 @@ var file_chat_v1_live_proto_goTypes = []any{
 	(*ResumeRequest)(nil),         // 3: chat.v1.ResumeRequest
 	(*SendMessageRequest)(nil),    // 4: chat.v1.SendMessageRequest
 	(*SendMessageResponse)(nil),   // 5: chat.v1.SendMessageResponse
-	(*MarkDeliveredRequest)(nil),  // 6: chat.v1.MarkDeliveredRequest
-	(*MarkDeliveredResponse)(nil), // 7: chat.v1.MarkDeliveredResponse
-	(*MarkReadRequest)(nil),       // 8: chat.v1.MarkReadRequest
-	(*MarkReadResponse)(nil),      // 9: chat.v1.MarkReadResponse
-	(*SetTypingRequest)(nil),      // 10: chat.v1.SetTypingRequest
-	(*SetTypingResponse)(nil),     // 11: chat.v1.SetTypingResponse
-	(*HeartbeatRequest)(nil),      // 12: chat.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),     // 13: chat.v1.HeartbeatResponse
-	(*SubscribeRequest)(nil),      // 14: chat.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),     // 15: chat.v1.SubscribeResponse
-	(*StreamRequest)(nil),         // 16: chat.v1.StreamRequest
-	(*StreamResponse)(nil),        // 17: chat.v1.StreamResponse
-	(*ServerFrame)(nil),           // 18: chat.v1.ServerFrame
-	(*KeepAlive)(nil),             // 19: chat.v1.KeepAlive
-	(*Ready)(nil),                 // 20: chat.v1.Ready
-	(*ResumeComplete)(nil),        // 21: chat.v1.ResumeComplete
-	(*ReceiptEvent)(nil),          // 22: chat.v1.ReceiptEvent
-	(*TypingEvent)(nil),           // 23: chat.v1.TypingEvent
-	(*MembershipEvent)(nil),       // 24: chat.v1.MembershipEvent
-	(*FrameError)(nil),            // 25: chat.v1.FrameError
-	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
-	(*ReadState)(nil),             // 27: chat.v1.ReadState
-	(*Message)(nil),               // 28: chat.v1.Message
-	(*Presence)(nil),              // 29: chat.v1.Presence
-	(*Conversation)(nil),          // 30: chat.v1.Conversation
+	(*EditMessageRequest)(nil),    // 6: chat.v1.EditMessageRequest
+	(*EditMessageResponse)(nil),   // 7: chat.v1.EditMessageResponse
+	(*DeleteMessageRequest)(nil),  // 8: chat.v1.DeleteMessageRequest
+	(*DeleteMessageResponse)(nil), // 9: chat.v1.DeleteMessageResponse
+	(*SetReactionRequest)(nil),    // 10: chat.v1.SetReactionRequest
+	(*SetReactionResponse)(nil),   // 11: chat.v1.SetReactionResponse
+	(*MarkDeliveredRequest)(nil),  // 12: chat.v1.MarkDeliveredRequest
+	(*MarkDeliveredResponse)(nil), // 13: chat.v1.MarkDeliveredResponse
+	(*MarkReadRequest)(nil),       // 14: chat.v1.MarkReadRequest
+	(*MarkReadResponse)(nil),      // 15: chat.v1.MarkReadResponse
+	(*SetTypingRequest)(nil),      // 16: chat.v1.SetTypingRequest
+	(*SetTypingResponse)(nil),     // 17: chat.v1.SetTypingResponse
+	(*HeartbeatRequest)(nil),      // 18: chat.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),     // 19: chat.v1.HeartbeatResponse
+	(*SubscribeRequest)(nil),      // 20: chat.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),     // 21: chat.v1.SubscribeResponse
+	(*StreamRequest)(nil),         // 22: chat.v1.StreamRequest
+	(*StreamResponse)(nil),        // 23: chat.v1.StreamResponse
+	(*ServerFrame)(nil),           // 24: chat.v1.ServerFrame
+	(*KeepAlive)(nil),             // 25: chat.v1.KeepAlive
+	(*Ready)(nil),                 // 26: chat.v1.Ready
+	(*ResumeComplete)(nil),        // 27: chat.v1.ResumeComplete
+	(*ReceiptEvent)(nil),          // 28: chat.v1.ReceiptEvent
+	(*TypingEvent)(nil),           // 29: chat.v1.TypingEvent
+	(*MembershipEvent)(nil),       // 30: chat.v1.MembershipEvent
+	(*FrameError)(nil),            // 31: chat.v1.FrameError
+	(*timestamppb.Timestamp)(nil), // 32: google.protobuf.Timestamp
+	(*Message)(nil),               // 33: chat.v1.Message
+	(*ReadState)(nil),             // 34: chat.v1.ReadState
+	(*Presence)(nil),              // 35: chat.v1.Presence
+	(*Conversation)(nil),          // 36: chat.v1.Conversation
 }
 var file_chat_v1_live_proto_depIdxs = []int32{
 	2,  // 0: chat.v1.ResumeRequest.cursors:type_name -> chat.v1.Cursor
-	26, // 1: chat.v1.SendMessageResponse.sent_at:type_name -> google.protobuf.Timestamp
-	27, // 2: chat.v1.MarkDeliveredResponse.state:type_name -> chat.v1.ReadState
-	27, // 3: chat.v1.MarkReadResponse.state:type_name -> chat.v1.ReadState
-	3,  // 4: chat.v1.SubscribeRequest.resume:type_name -> chat.v1.ResumeRequest
-	18, // 5: chat.v1.SubscribeResponse.frame:type_name -> chat.v1.ServerFrame
-	18, // 6: chat.v1.SubscribeResponse.frames:type_name -> chat.v1.ServerFrame
-	3,  // 7: chat.v1.StreamRequest.resume:type_name -> chat.v1.ResumeRequest
-	4,  // 8: chat.v1.StreamRequest.send:type_name -> chat.v1.SendMessageRequest
-	6,  // 9: chat.v1.StreamRequest.mark_delivered:type_name -> chat.v1.MarkDeliveredRequest
-	8,  // 10: chat.v1.StreamRequest.mark_read:type_name -> chat.v1.MarkReadRequest
-	10, // 11: chat.v1.StreamRequest.typing:type_name -> chat.v1.SetTypingRequest
-	12, // 12: chat.v1.StreamRequest.heartbeat:type_name -> chat.v1.HeartbeatRequest
-	18, // 13: chat.v1.StreamResponse.frame:type_name -> chat.v1.ServerFrame
-	18, // 14: chat.v1.StreamResponse.frames:type_name -> chat.v1.ServerFrame
-	20, // 15: chat.v1.ServerFrame.ready:type_name -> chat.v1.Ready
-	5,  // 16: chat.v1.ServerFrame.ack:type_name -> chat.v1.SendMessageResponse
-	28, // 17: chat.v1.ServerFrame.message:type_name -> chat.v1.Message
-	22, // 18: chat.v1.ServerFrame.receipt:type_name -> chat.v1.ReceiptEvent
-	23, // 19: chat.v1.ServerFrame.typing:type_name -> chat.v1.TypingEvent
-	29, // 20: chat.v1.ServerFrame.presence:type_name -> chat.v1.Presence
-	24, // 21: chat.v1.ServerFrame.membership:type_name -> chat.v1.MembershipEvent
-	21, // 22: chat.v1.ServerFrame.resume_complete:type_name -> chat.v1.ResumeComplete
-	25, // 23: chat.v1.ServerFrame.error:type_name -> chat.v1.FrameError
-	19, // 24: chat.v1.ServerFrame.keep_alive:type_name -> chat.v1.KeepAlive
-	26, // 25: chat.v1.Ready.server_time:type_name -> google.protobuf.Timestamp
-	2,  // 26: chat.v1.ResumeComplete.cursors:type_name -> chat.v1.Cursor
-	27, // 27: chat.v1.ReceiptEvent.state:type_name -> chat.v1.ReadState
-	0,  // 28: chat.v1.MembershipEvent.change:type_name -> chat.v1.MembershipChange
-	30, // 29: chat.v1.MembershipEvent.conversation:type_name -> chat.v1.Conversation
-	1,  // 30: chat.v1.FrameError.code:type_name -> chat.v1.ErrorCode
-	16, // 31: chat.v1.LiveService.Stream:input_type -> chat.v1.StreamRequest
-	14, // 32: chat.v1.LiveService.Subscribe:input_type -> chat.v1.SubscribeRequest
-	4,  // 33: chat.v1.LiveService.SendMessage:input_type -> chat.v1.SendMessageRequest
-	6,  // 34: chat.v1.LiveService.MarkDelivered:input_type -> chat.v1.MarkDeliveredRequest
-	8,  // 35: chat.v1.LiveService.MarkRead:input_type -> chat.v1.MarkReadRequest
-	10, // 36: chat.v1.LiveService.SetTyping:input_type -> chat.v1.SetTypingRequest
-	12, // 37: chat.v1.LiveService.Heartbeat:input_type -> chat.v1.HeartbeatRequest
-	17, // 38: chat.v1.LiveService.Stream:output_type -> chat.v1.StreamResponse
-	15, // 39: chat.v1.LiveService.Subscribe:output_type -> chat.v1.SubscribeResponse
-	5,  // 40: chat.v1.LiveService.SendMessage:output_type -> chat.v1.SendMessageResponse
-	7,  // 41: chat.v1.LiveService.MarkDelivered:output_type -> chat.v1.MarkDeliveredResponse
-	9,  // 42: chat.v1.LiveService.MarkRead:output_type -> chat.v1.MarkReadResponse
-	11, // 43: chat.v1.LiveService.SetTyping:output_type -> chat.v1.SetTypingResponse
-	13, // 44: chat.v1.LiveService.Heartbeat:output_type -> chat.v1.HeartbeatResponse
-	38, // [38:45] is the sub-list for method output_type
-	31, // [31:38] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	32, // 1: chat.v1.SendMessageResponse.sent_at:type_name -> google.protobuf.Timestamp
+	5,  // 2: chat.v1.EditMessageResponse.ack:type_name -> chat.v1.SendMessageResponse
+	33, // 3: chat.v1.EditMessageResponse.message:type_name -> chat.v1.Message
+	5,  // 4: chat.v1.DeleteMessageResponse.ack:type_name -> chat.v1.SendMessageResponse
+	33, // 5: chat.v1.DeleteMessageResponse.message:type_name -> chat.v1.Message
+	5,  // 6: chat.v1.SetReactionResponse.ack:type_name -> chat.v1.SendMessageResponse
+	33, // 7: chat.v1.SetReactionResponse.message:type_name -> chat.v1.Message
+	34, // 8: chat.v1.MarkDeliveredResponse.state:type_name -> chat.v1.ReadState
+	34, // 9: chat.v1.MarkReadResponse.state:type_name -> chat.v1.ReadState
+	3,  // 10: chat.v1.SubscribeRequest.resume:type_name -> chat.v1.ResumeRequest
+	24, // 11: chat.v1.SubscribeResponse.frame:type_name -> chat.v1.ServerFrame
+	24, // 12: chat.v1.SubscribeResponse.frames:type_name -> chat.v1.ServerFrame
+	3,  // 13: chat.v1.StreamRequest.resume:type_name -> chat.v1.ResumeRequest
+	4,  // 14: chat.v1.StreamRequest.send:type_name -> chat.v1.SendMessageRequest
+	12, // 15: chat.v1.StreamRequest.mark_delivered:type_name -> chat.v1.MarkDeliveredRequest
+	14, // 16: chat.v1.StreamRequest.mark_read:type_name -> chat.v1.MarkReadRequest
+	16, // 17: chat.v1.StreamRequest.typing:type_name -> chat.v1.SetTypingRequest
+	18, // 18: chat.v1.StreamRequest.heartbeat:type_name -> chat.v1.HeartbeatRequest
+	6,  // 19: chat.v1.StreamRequest.edit:type_name -> chat.v1.EditMessageRequest
+	8,  // 20: chat.v1.StreamRequest.delete:type_name -> chat.v1.DeleteMessageRequest
+	10, // 21: chat.v1.StreamRequest.reaction:type_name -> chat.v1.SetReactionRequest
+	24, // 22: chat.v1.StreamResponse.frame:type_name -> chat.v1.ServerFrame
+	24, // 23: chat.v1.StreamResponse.frames:type_name -> chat.v1.ServerFrame
+	26, // 24: chat.v1.ServerFrame.ready:type_name -> chat.v1.Ready
+	5,  // 25: chat.v1.ServerFrame.ack:type_name -> chat.v1.SendMessageResponse
+	33, // 26: chat.v1.ServerFrame.message:type_name -> chat.v1.Message
+	28, // 27: chat.v1.ServerFrame.receipt:type_name -> chat.v1.ReceiptEvent
+	29, // 28: chat.v1.ServerFrame.typing:type_name -> chat.v1.TypingEvent
+	35, // 29: chat.v1.ServerFrame.presence:type_name -> chat.v1.Presence
+	30, // 30: chat.v1.ServerFrame.membership:type_name -> chat.v1.MembershipEvent
+	27, // 31: chat.v1.ServerFrame.resume_complete:type_name -> chat.v1.ResumeComplete
+	31, // 32: chat.v1.ServerFrame.error:type_name -> chat.v1.FrameError
+	25, // 33: chat.v1.ServerFrame.keep_alive:type_name -> chat.v1.KeepAlive
+	32, // 34: chat.v1.Ready.server_time:type_name -> google.protobuf.Timestamp
+	2,  // 35: chat.v1.ResumeComplete.cursors:type_name -> chat.v1.Cursor
+	34, // 36: chat.v1.ReceiptEvent.state:type_name -> chat.v1.ReadState
+	0,  // 37: chat.v1.MembershipEvent.change:type_name -> chat.v1.MembershipChange
+	36, // 38: chat.v1.MembershipEvent.conversation:type_name -> chat.v1.Conversation
+	1,  // 39: chat.v1.FrameError.code:type_name -> chat.v1.ErrorCode
+	22, // 40: chat.v1.LiveService.Stream:input_type -> chat.v1.StreamRequest
+	20, // 41: chat.v1.LiveService.Subscribe:input_type -> chat.v1.SubscribeRequest
+	4,  // 42: chat.v1.LiveService.SendMessage:input_type -> chat.v1.SendMessageRequest
+	12, // 43: chat.v1.LiveService.MarkDelivered:input_type -> chat.v1.MarkDeliveredRequest
+	14, // 44: chat.v1.LiveService.MarkRead:input_type -> chat.v1.MarkReadRequest
+	16, // 45: chat.v1.LiveService.SetTyping:input_type -> chat.v1.SetTypingRequest
+	18, // 46: chat.v1.LiveService.Heartbeat:input_type -> chat.v1.HeartbeatRequest
+	6,  // 47: chat.v1.LiveService.EditMessage:input_type -> chat.v1.EditMessageRequest
+	8,  // 48: chat.v1.LiveService.DeleteMessage:input_type -> chat.v1.DeleteMessageRequest
+	10, // 49: chat.v1.LiveService.SetReaction:input_type -> chat.v1.SetReactionRequest
+	23, // 50: chat.v1.LiveService.Stream:output_type -> chat.v1.StreamResponse
+	21, // 51: chat.v1.LiveService.Subscribe:output_type -> chat.v1.SubscribeResponse
+	5,  // 52: chat.v1.LiveService.SendMessage:output_type -> chat.v1.SendMessageResponse
+	13, // 53: chat.v1.LiveService.MarkDelivered:output_type -> chat.v1.MarkDeliveredResponse
+	15, // 54: chat.v1.LiveService.MarkRead:output_type -> chat.v1.MarkReadResponse
+	17, // 55: chat.v1.LiveService.SetTyping:output_type -> chat.v1.SetTypingResponse
+	19, // 56: chat.v1.LiveService.Heartbeat:output_type -> chat.v1.HeartbeatResponse
+	7,  // 57: chat.v1.LiveService.EditMessage:output_type -> chat.v1.EditMessageResponse
+	9,  // 58: chat.v1.LiveService.DeleteMessage:output_type -> chat.v1.DeleteMessageResponse
+	11, // 59: chat.v1.LiveService.SetReaction:output_type -> chat.v1.SetReactionResponse
+	50, // [50:60] is the sub-list for method output_type
+	40, // [40:50] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_live_proto_init() }
@@ -2041,15 +2551,18 @@ func file_chat_v1_live_proto_init() {
 	file_chat_v1_conversation_proto_init()
 	file_chat_v1_message_proto_init()
 	file_chat_v1_user_proto_init()
-	file_chat_v1_live_proto_msgTypes[14].OneofWrappers = []any{
+	file_chat_v1_live_proto_msgTypes[20].OneofWrappers = []any{
 		(*StreamRequest_Resume)(nil),
 		(*StreamRequest_Send)(nil),
 		(*StreamRequest_MarkDelivered)(nil),
 		(*StreamRequest_MarkRead)(nil),
 		(*StreamRequest_Typing)(nil),
 		(*StreamRequest_Heartbeat)(nil),
+		(*StreamRequest_Edit)(nil),
+		(*StreamRequest_Delete)(nil),
+		(*StreamRequest_Reaction)(nil),
 	}
-	file_chat_v1_live_proto_msgTypes[16].OneofWrappers = []any{
+	file_chat_v1_live_proto_msgTypes[22].OneofWrappers = []any{
 		(*ServerFrame_Ready)(nil),
 		(*ServerFrame_Ack)(nil),
 		(*ServerFrame_Message)(nil),
@@ -2067,7 +2580,7 @@ func file_chat_v1_live_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_live_proto_rawDesc), len(file_chat_v1_live_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,9 @@ const (
 	LiveService_MarkRead_FullMethodName      = "/chat.v1.LiveService/MarkRead"
 	LiveService_SetTyping_FullMethodName     = "/chat.v1.LiveService/SetTyping"
 	LiveService_Heartbeat_FullMethodName     = "/chat.v1.LiveService/Heartbeat"
+	LiveService_EditMessage_FullMethodName   = "/chat.v1.LiveService/EditMessage"
+	LiveService_DeleteMessage_FullMethodName = "/chat.v1.LiveService/DeleteMessage"
+	LiveService_SetReaction_FullMethodName   = "/chat.v1.LiveService/SetReaction"
 )
 
 // LiveServiceClient is the client API for LiveService service.
@@ -63,6 +66,17 @@ type LiveServiceClient interface {
 	SetTyping(ctx context.Context, in *SetTypingRequest, opts ...grpc.CallOption) (*SetTypingResponse, error)
 	// Keeps the calling device's streams (and so its presence) alive.
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
+	// Changes the text (or caption) of one of the caller's own messages. PermissionDenied for anyone
+	// else's message, FailedPrecondition for a deleted one or one without text, ResourceExhausted past
+	// the edit rate limit. Writes an UPDATE_KIND_EDITED entry to the conversation's stream.
+	EditMessage(ctx context.Context, in *EditMessageRequest, opts ...grpc.CallOption) (*EditMessageResponse, error)
+	// Deletes a message for everyone: its author may, and so may a group's admins and owners
+	// (PermissionDenied otherwise). Its body, attachments and reactions are erased; it keeps its seq.
+	// Deleting a deleted message again is a no-op that returns the tombstone.
+	DeleteMessage(ctx context.Context, in *DeleteMessageRequest, opts ...grpc.CallOption) (*DeleteMessageResponse, error)
+	// Adds or removes the caller's reaction to a message (members only). ResourceExhausted past the
+	// number of distinct emoji a message may carry.
+	SetReaction(ctx context.Context, in *SetReactionRequest, opts ...grpc.CallOption) (*SetReactionResponse, error)
 }
 
 type liveServiceClient struct {
@@ -155,6 +169,36 @@ func (c *liveServiceClient) Heartbeat(ctx context.Context, in *HeartbeatRequest,
 	return out, nil
 }
 
+func (c *liveServiceClient) EditMessage(ctx context.Context, in *EditMessageRequest, opts ...grpc.CallOption) (*EditMessageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EditMessageResponse)
+	err := c.cc.Invoke(ctx, LiveService_EditMessage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *liveServiceClient) DeleteMessage(ctx context.Context, in *DeleteMessageRequest, opts ...grpc.CallOption) (*DeleteMessageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteMessageResponse)
+	err := c.cc.Invoke(ctx, LiveService_DeleteMessage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *liveServiceClient) SetReaction(ctx context.Context, in *SetReactionRequest, opts ...grpc.CallOption) (*SetReactionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetReactionResponse)
+	err := c.cc.Invoke(ctx, LiveService_SetReaction_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LiveServiceServer is the server API for LiveService service.
 // All implementations must embed UnimplementedLiveServiceServer
 // for forward compatibility.
@@ -190,6 +234,17 @@ type LiveServiceServer interface {
 	SetTyping(context.Context, *SetTypingRequest) (*SetTypingResponse, error)
 	// Keeps the calling device's streams (and so its presence) alive.
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
+	// Changes the text (or caption) of one of the caller's own messages. PermissionDenied for anyone
+	// else's message, FailedPrecondition for a deleted one or one without text, ResourceExhausted past
+	// the edit rate limit. Writes an UPDATE_KIND_EDITED entry to the conversation's stream.
+	EditMessage(context.Context, *EditMessageRequest) (*EditMessageResponse, error)
+	// Deletes a message for everyone: its author may, and so may a group's admins and owners
+	// (PermissionDenied otherwise). Its body, attachments and reactions are erased; it keeps its seq.
+	// Deleting a deleted message again is a no-op that returns the tombstone.
+	DeleteMessage(context.Context, *DeleteMessageRequest) (*DeleteMessageResponse, error)
+	// Adds or removes the caller's reaction to a message (members only). ResourceExhausted past the
+	// number of distinct emoji a message may carry.
+	SetReaction(context.Context, *SetReactionRequest) (*SetReactionResponse, error)
 	mustEmbedUnimplementedLiveServiceServer()
 }
 
@@ -220,6 +275,15 @@ func (UnimplementedLiveServiceServer) SetTyping(context.Context, *SetTypingReque
 }
 func (UnimplementedLiveServiceServer) Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Heartbeat not implemented")
+}
+func (UnimplementedLiveServiceServer) EditMessage(context.Context, *EditMessageRequest) (*EditMessageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EditMessage not implemented")
+}
+func (UnimplementedLiveServiceServer) DeleteMessage(context.Context, *DeleteMessageRequest) (*DeleteMessageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteMessage not implemented")
+}
+func (UnimplementedLiveServiceServer) SetReaction(context.Context, *SetReactionRequest) (*SetReactionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetReaction not implemented")
 }
 func (UnimplementedLiveServiceServer) mustEmbedUnimplementedLiveServiceServer() {}
 func (UnimplementedLiveServiceServer) testEmbeddedByValue()                     {}
@@ -350,6 +414,60 @@ func _LiveService_Heartbeat_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LiveService_EditMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EditMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LiveServiceServer).EditMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LiveService_EditMessage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LiveServiceServer).EditMessage(ctx, req.(*EditMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LiveService_DeleteMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LiveServiceServer).DeleteMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LiveService_DeleteMessage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LiveServiceServer).DeleteMessage(ctx, req.(*DeleteMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LiveService_SetReaction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetReactionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LiveServiceServer).SetReaction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LiveService_SetReaction_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LiveServiceServer).SetReaction(ctx, req.(*SetReactionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LiveService_ServiceDesc is the grpc.ServiceDesc for LiveService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -376,6 +494,18 @@ var LiveService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Heartbeat",
 			Handler:    _LiveService_Heartbeat_Handler,
+		},
+		{
+			MethodName: "EditMessage",
+			Handler:    _LiveService_EditMessage_Handler,
+		},
+		{
+			MethodName: "DeleteMessage",
+			Handler:    _LiveService_DeleteMessage_Handler,
+		},
+		{
+			MethodName: "SetReaction",
+			Handler:    _LiveService_SetReaction_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

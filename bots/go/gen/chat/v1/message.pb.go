@@ -22,6 +22,124 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What a system event says happened.
+type SystemEventKind int32
+
+const (
+	// Never sent.
+	SystemEventKind_SYSTEM_EVENT_KIND_UNSPECIFIED SystemEventKind = 0
+	// The actor created the group (`group_name`) with `user_ids` as first members.
+	SystemEventKind_SYSTEM_EVENT_KIND_GROUP_CREATED SystemEventKind = 1
+	// The actor added `user_ids`.
+	SystemEventKind_SYSTEM_EVENT_KIND_MEMBERS_ADDED SystemEventKind = 2
+	// The actor removed `user_ids`.
+	SystemEventKind_SYSTEM_EVENT_KIND_MEMBER_REMOVED SystemEventKind = 3
+	// The actor left.
+	SystemEventKind_SYSTEM_EVENT_KIND_MEMBER_LEFT SystemEventKind = 4
+)
+
+// Enum value maps for SystemEventKind.
+var (
+	SystemEventKind_name = map[int32]string{
+		0: "SYSTEM_EVENT_KIND_UNSPECIFIED",
+		1: "SYSTEM_EVENT_KIND_GROUP_CREATED",
+		2: "SYSTEM_EVENT_KIND_MEMBERS_ADDED",
+		3: "SYSTEM_EVENT_KIND_MEMBER_REMOVED",
+		4: "SYSTEM_EVENT_KIND_MEMBER_LEFT",
+	}
+	SystemEventKind_value = map[string]int32{
+		"SYSTEM_EVENT_KIND_UNSPECIFIED":    0,
+		"SYSTEM_EVENT_KIND_GROUP_CREATED":  1,
+		"SYSTEM_EVENT_KIND_MEMBERS_ADDED":  2,
+		"SYSTEM_EVENT_KIND_MEMBER_REMOVED": 3,
+		"SYSTEM_EVENT_KIND_MEMBER_LEFT":    4,
+	}
+)
+
+func (x SystemEventKind) Enum() *SystemEventKind {
+	p := new(SystemEventKind)
+	*p = x
+	return p
+}
+
+func (x SystemEventKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SystemEventKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_chat_v1_message_proto_enumTypes[0].Descriptor()
+}
+
+func (SystemEventKind) Type() protoreflect.EnumType {
+	return &file_chat_v1_message_proto_enumTypes[0]
+}
+
+func (x SystemEventKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SystemEventKind.Descriptor instead.
+func (SystemEventKind) EnumDescriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{0}
+}
+
+// What an update entry did to an earlier message.
+type UpdateKind int32
+
+const (
+	// Never sent.
+	UpdateKind_UPDATE_KIND_UNSPECIFIED UpdateKind = 0
+	// The author changed its text (or caption).
+	UpdateKind_UPDATE_KIND_EDITED UpdateKind = 1
+	// The author or a group admin deleted it for everyone.
+	UpdateKind_UPDATE_KIND_DELETED UpdateKind = 2
+	// A member added or removed a reaction.
+	UpdateKind_UPDATE_KIND_REACTION UpdateKind = 3
+)
+
+// Enum value maps for UpdateKind.
+var (
+	UpdateKind_name = map[int32]string{
+		0: "UPDATE_KIND_UNSPECIFIED",
+		1: "UPDATE_KIND_EDITED",
+		2: "UPDATE_KIND_DELETED",
+		3: "UPDATE_KIND_REACTION",
+	}
+	UpdateKind_value = map[string]int32{
+		"UPDATE_KIND_UNSPECIFIED": 0,
+		"UPDATE_KIND_EDITED":      1,
+		"UPDATE_KIND_DELETED":     2,
+		"UPDATE_KIND_REACTION":    3,
+	}
+)
+
+func (x UpdateKind) Enum() *UpdateKind {
+	p := new(UpdateKind)
+	*p = x
+	return p
+}
+
+func (x UpdateKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (UpdateKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_chat_v1_message_proto_enumTypes[1].Descriptor()
+}
+
+func (UpdateKind) Type() protoreflect.EnumType {
+	return &file_chat_v1_message_proto_enumTypes[1]
+}
+
+func (x UpdateKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use UpdateKind.Descriptor instead.
+func (UpdateKind) EnumDescriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{1}
+}
+
 // Which way a history page goes from its anchor.
 type Direction int32
 
@@ -59,11 +177,11 @@ func (x Direction) String() string {
 }
 
 func (Direction) Descriptor() protoreflect.EnumDescriptor {
-	return file_chat_v1_message_proto_enumTypes[0].Descriptor()
+	return file_chat_v1_message_proto_enumTypes[2].Descriptor()
 }
 
 func (Direction) Type() protoreflect.EnumType {
-	return &file_chat_v1_message_proto_enumTypes[0]
+	return &file_chat_v1_message_proto_enumTypes[2]
 }
 
 func (x Direction) Number() protoreflect.EnumNumber {
@@ -72,7 +190,7 @@ func (x Direction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Direction.Descriptor instead.
 func (Direction) EnumDescriptor() ([]byte, []int) {
-	return file_chat_v1_message_proto_rawDescGZIP(), []int{0}
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{2}
 }
 
 // A message in a conversation.
@@ -86,10 +204,32 @@ type Message struct {
 	SenderId string `protobuf:"bytes,3,opt,name=sender_id,json=senderId,proto3" json:"sender_id,omitempty"`
 	// The id the sending client chose; a retry with the same id never creates a second message.
 	ClientMessageId string `protobuf:"bytes,4,opt,name=client_message_id,json=clientMessageId,proto3" json:"client_message_id,omitempty"`
-	// The text, 1 byte to 64 KiB of UTF-8.
+	// The text of a text message or the caption of an attachment message (the same string as in
+	// `content`, kept for clients that predate it); empty for system events, updates and deleted messages.
 	Text string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
 	// When the server accepted the message (made it durable).
-	SentAt        *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	SentAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	// What the message carries. Unset only on a deleted message (a tombstone: see `deleted_at`).
+	//
+	// Types that are valid to be assigned to Content:
+	//
+	//	*Message_TextContent
+	//	*Message_AttachmentContent
+	//	*Message_SystemEvent
+	//	*Message_Update
+	Content isMessage_Content `protobuf_oneof:"content"`
+	// When the author last edited the message; unset when never edited. Clients show "edited".
+	EditedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=edited_at,json=editedAt,proto3" json:"edited_at,omitempty"`
+	// When the message was deleted for everyone; unset otherwise. A deleted message keeps its seq, sender
+	// and times; its text, content, attachments and reactions are gone (erased from storage).
+	DeletedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
+	// The seq of the message this one replies to, in the same conversation; 0 for none.
+	ReplyToSeq uint64 `protobuf:"varint,13,opt,name=reply_to_seq,json=replyToSeq,proto3" json:"reply_to_seq,omitempty"`
+	// The parent as it is now, for a quoted preview, whenever `reply_to_seq` is set (also when the
+	// parent is older than anything the client has loaded).
+	ReplyPreview *ReplyPreview `protobuf:"bytes,14,opt,name=reply_preview,json=replyPreview,proto3" json:"reply_preview,omitempty"`
+	// Reactions, one entry per emoji, the first used first.
+	Reactions     []*Reaction `protobuf:"bytes,15,rep,name=reactions,proto3" json:"reactions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -166,6 +306,691 @@ func (x *Message) GetSentAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Message) GetContent() isMessage_Content {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *Message) GetTextContent() *TextContent {
+	if x != nil {
+		if x, ok := x.Content.(*Message_TextContent); ok {
+			return x.TextContent
+		}
+	}
+	return nil
+}
+
+func (x *Message) GetAttachmentContent() *AttachmentContent {
+	if x != nil {
+		if x, ok := x.Content.(*Message_AttachmentContent); ok {
+			return x.AttachmentContent
+		}
+	}
+	return nil
+}
+
+func (x *Message) GetSystemEvent() *SystemEvent {
+	if x != nil {
+		if x, ok := x.Content.(*Message_SystemEvent); ok {
+			return x.SystemEvent
+		}
+	}
+	return nil
+}
+
+func (x *Message) GetUpdate() *MessageUpdate {
+	if x != nil {
+		if x, ok := x.Content.(*Message_Update); ok {
+			return x.Update
+		}
+	}
+	return nil
+}
+
+func (x *Message) GetEditedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EditedAt
+	}
+	return nil
+}
+
+func (x *Message) GetDeletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeletedAt
+	}
+	return nil
+}
+
+func (x *Message) GetReplyToSeq() uint64 {
+	if x != nil {
+		return x.ReplyToSeq
+	}
+	return 0
+}
+
+func (x *Message) GetReplyPreview() *ReplyPreview {
+	if x != nil {
+		return x.ReplyPreview
+	}
+	return nil
+}
+
+func (x *Message) GetReactions() []*Reaction {
+	if x != nil {
+		return x.Reactions
+	}
+	return nil
+}
+
+type isMessage_Content interface {
+	isMessage_Content()
+}
+
+type Message_TextContent struct {
+	// Text, with the mentions it makes.
+	TextContent *TextContent `protobuf:"bytes,7,opt,name=text_content,json=textContent,proto3,oneof"`
+}
+
+type Message_AttachmentContent struct {
+	// One or more files, with an optional caption.
+	AttachmentContent *AttachmentContent `protobuf:"bytes,8,opt,name=attachment_content,json=attachmentContent,proto3,oneof"`
+}
+
+type Message_SystemEvent struct {
+	// Something that happened to the conversation ("alice added bob"), written by the server.
+	SystemEvent *SystemEvent `protobuf:"bytes,9,opt,name=system_event,json=systemEvent,proto3,oneof"`
+}
+
+type Message_Update struct {
+	// An edit, delete or reaction of an earlier message. Clients show nothing for the entry itself and
+	// replace the earlier message with `MessageUpdate.target`.
+	Update *MessageUpdate `protobuf:"bytes,10,opt,name=update,proto3,oneof"`
+}
+
+func (*Message_TextContent) isMessage_Content() {}
+
+func (*Message_AttachmentContent) isMessage_Content() {}
+
+func (*Message_SystemEvent) isMessage_Content() {}
+
+func (*Message_Update) isMessage_Content() {}
+
+// A user (or everyone) named in a text as "@username" or "@all".
+type Mention struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mentioned member; empty for "@all".
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// True for "@all": every member of a group. Only a group's admins and owners may use it; from
+	// anyone else (or in a direct conversation) "@all" is plain text.
+	All           bool `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Mention) Reset() {
+	*x = Mention{}
+	mi := &file_chat_v1_message_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Mention) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Mention) ProtoMessage() {}
+
+func (x *Mention) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Mention.ProtoReflect.Descriptor instead.
+func (*Mention) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Mention) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Mention) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+// A text and the mentions found in it.
+type TextContent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 byte to 64 KiB of UTF-8, not only white space (an attachment caption may be empty).
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	// Set by the server: the members the text names as "@username" (each once, in order of first
+	// appearance) and "@all". Clients highlight those words; a mention of the reader counts apart from
+	// unread (Conversation.unread_mention_count).
+	Mentions      []*Mention `protobuf:"bytes,2,rep,name=mentions,proto3" json:"mentions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TextContent) Reset() {
+	*x = TextContent{}
+	mi := &file_chat_v1_message_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TextContent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TextContent) ProtoMessage() {}
+
+func (x *TextContent) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TextContent.ProtoReflect.Descriptor instead.
+func (*TextContent) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TextContent) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *TextContent) GetMentions() []*Mention {
+	if x != nil {
+		return x.Mentions
+	}
+	return nil
+}
+
+// A file attached to a message. Its bytes are fetched over HTTP (see FileService).
+type Attachment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id given by FileService.CompleteUpload.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The file name given at upload, without any directory part, at most 255 bytes.
+	FileName string `protobuf:"bytes,2,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	// The content type sniffed from the bytes (the declared one when the bytes tell nothing).
+	ContentType string `protobuf:"bytes,3,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// Size in bytes.
+	Size uint64 `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	// Pixel width of an image; 0 for anything else.
+	Width uint32 `protobuf:"varint,5,opt,name=width,proto3" json:"width,omitempty"`
+	// Pixel height of an image; 0 for anything else.
+	Height uint32 `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
+	// True when a thumbnail can be fetched (images only).
+	HasThumbnail bool `protobuf:"varint,7,opt,name=has_thumbnail,json=hasThumbnail,proto3" json:"has_thumbnail,omitempty"`
+	// SHA-256 of the bytes, lower-case hex.
+	Sha256        string `protobuf:"bytes,8,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attachment) Reset() {
+	*x = Attachment{}
+	mi := &file_chat_v1_message_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attachment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attachment) ProtoMessage() {}
+
+func (x *Attachment) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
+func (*Attachment) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Attachment) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Attachment) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *Attachment) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *Attachment) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *Attachment) GetWidth() uint32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *Attachment) GetHeight() uint32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Attachment) GetHasThumbnail() bool {
+	if x != nil {
+		return x.HasThumbnail
+	}
+	return false
+}
+
+func (x *Attachment) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+// The content of a message carrying files.
+type AttachmentContent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 10 files.
+	Attachments []*Attachment `protobuf:"bytes,1,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// The caption, possibly empty, with its mentions.
+	Caption       *TextContent `protobuf:"bytes,2,opt,name=caption,proto3" json:"caption,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachmentContent) Reset() {
+	*x = AttachmentContent{}
+	mi := &file_chat_v1_message_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachmentContent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachmentContent) ProtoMessage() {}
+
+func (x *AttachmentContent) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachmentContent.ProtoReflect.Descriptor instead.
+func (*AttachmentContent) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AttachmentContent) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
+}
+
+func (x *AttachmentContent) GetCaption() *TextContent {
+	if x != nil {
+		return x.Caption
+	}
+	return nil
+}
+
+// Something that happened to a conversation, written into its stream by the server so that every
+// client renders it in place ("alice added bob"). Not counted as unread.
+type SystemEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What happened.
+	Kind SystemEventKind `protobuf:"varint,1,opt,name=kind,proto3,enum=chat.v1.SystemEventKind" json:"kind,omitempty"`
+	// Who did it.
+	ActorId string `protobuf:"bytes,2,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	// Whom it concerns.
+	UserIds []string `protobuf:"bytes,3,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	// The group's name, for SYSTEM_EVENT_KIND_GROUP_CREATED.
+	GroupName     string `protobuf:"bytes,4,opt,name=group_name,json=groupName,proto3" json:"group_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SystemEvent) Reset() {
+	*x = SystemEvent{}
+	mi := &file_chat_v1_message_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SystemEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SystemEvent) ProtoMessage() {}
+
+func (x *SystemEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SystemEvent.ProtoReflect.Descriptor instead.
+func (*SystemEvent) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SystemEvent) GetKind() SystemEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return SystemEventKind_SYSTEM_EVENT_KIND_UNSPECIFIED
+}
+
+func (x *SystemEvent) GetActorId() string {
+	if x != nil {
+		return x.ActorId
+	}
+	return ""
+}
+
+func (x *SystemEvent) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *SystemEvent) GetGroupName() string {
+	if x != nil {
+		return x.GroupName
+	}
+	return ""
+}
+
+// An entry of the conversation's stream that changed an earlier message. It has its own seq, so a
+// device that resumes receives it like any message; it is not counted as unread and is never the
+// conversation's `last_message`. Applying it is idempotent: replace the message at `target_seq`
+// with `target`.
+type MessageUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What changed.
+	Kind UpdateKind `protobuf:"varint,1,opt,name=kind,proto3,enum=chat.v1.UpdateKind" json:"kind,omitempty"`
+	// The seq of the changed message.
+	TargetSeq uint64 `protobuf:"varint,2,opt,name=target_seq,json=targetSeq,proto3" json:"target_seq,omitempty"`
+	// For UPDATE_KIND_REACTION: the emoji.
+	Emoji string `protobuf:"bytes,3,opt,name=emoji,proto3" json:"emoji,omitempty"`
+	// For UPDATE_KIND_REACTION: true when the entry's sender added the reaction, false when removed.
+	Reacted bool `protobuf:"varint,4,opt,name=reacted,proto3" json:"reacted,omitempty"`
+	// The changed message as it is when this entry is served: a replayed old edit carries the newest
+	// text, and an entry about a message deleted since carries the tombstone.
+	Target        *Message `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageUpdate) Reset() {
+	*x = MessageUpdate{}
+	mi := &file_chat_v1_message_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageUpdate) ProtoMessage() {}
+
+func (x *MessageUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageUpdate.ProtoReflect.Descriptor instead.
+func (*MessageUpdate) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MessageUpdate) GetKind() UpdateKind {
+	if x != nil {
+		return x.Kind
+	}
+	return UpdateKind_UPDATE_KIND_UNSPECIFIED
+}
+
+func (x *MessageUpdate) GetTargetSeq() uint64 {
+	if x != nil {
+		return x.TargetSeq
+	}
+	return 0
+}
+
+func (x *MessageUpdate) GetEmoji() string {
+	if x != nil {
+		return x.Emoji
+	}
+	return ""
+}
+
+func (x *MessageUpdate) GetReacted() bool {
+	if x != nil {
+		return x.Reacted
+	}
+	return false
+}
+
+func (x *MessageUpdate) GetTarget() *Message {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+// How a reply shows the message it answers.
+type ReplyPreview struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent's author.
+	SenderId string `protobuf:"bytes,1,opt,name=sender_id,json=senderId,proto3" json:"sender_id,omitempty"`
+	// The start of the parent's text or caption, at most 200 characters; empty when deleted.
+	Text string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	// How many files the parent carries.
+	AttachmentCount uint32 `protobuf:"varint,3,opt,name=attachment_count,json=attachmentCount,proto3" json:"attachment_count,omitempty"`
+	// True when the parent was deleted.
+	Deleted       bool `protobuf:"varint,4,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplyPreview) Reset() {
+	*x = ReplyPreview{}
+	mi := &file_chat_v1_message_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplyPreview) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplyPreview) ProtoMessage() {}
+
+func (x *ReplyPreview) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplyPreview.ProtoReflect.Descriptor instead.
+func (*ReplyPreview) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReplyPreview) GetSenderId() string {
+	if x != nil {
+		return x.SenderId
+	}
+	return ""
+}
+
+func (x *ReplyPreview) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *ReplyPreview) GetAttachmentCount() uint32 {
+	if x != nil {
+		return x.AttachmentCount
+	}
+	return 0
+}
+
+func (x *ReplyPreview) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+// The users who reacted to a message with one emoji.
+type Reaction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The emoji: one emoji character or sequence, at most 32 bytes.
+	Emoji string `protobuf:"bytes,1,opt,name=emoji,proto3" json:"emoji,omitempty"`
+	// How many users reacted with it.
+	Count uint32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Who, in the order they reacted.
+	UserIds       []string `protobuf:"bytes,3,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reaction) Reset() {
+	*x = Reaction{}
+	mi := &file_chat_v1_message_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reaction) ProtoMessage() {}
+
+func (x *Reaction) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_message_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reaction.ProtoReflect.Descriptor instead.
+func (*Reaction) Descriptor() ([]byte, []int) {
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Reaction) GetEmoji() string {
+	if x != nil {
+		return x.Emoji
+	}
+	return ""
+}
+
+func (x *Reaction) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Reaction) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
 // Request of HistoryService.ListMessages.
 type ListMessagesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -183,7 +1008,7 @@ type ListMessagesRequest struct {
 
 func (x *ListMessagesRequest) Reset() {
 	*x = ListMessagesRequest{}
-	mi := &file_chat_v1_message_proto_msgTypes[1]
+	mi := &file_chat_v1_message_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -195,7 +1020,7 @@ func (x *ListMessagesRequest) String() string {
 func (*ListMessagesRequest) ProtoMessage() {}
 
 func (x *ListMessagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_message_proto_msgTypes[1]
+	mi := &file_chat_v1_message_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -208,7 +1033,7 @@ func (x *ListMessagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMessagesRequest.ProtoReflect.Descriptor instead.
 func (*ListMessagesRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_message_proto_rawDescGZIP(), []int{1}
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListMessagesRequest) GetConversationId() string {
@@ -252,7 +1077,7 @@ type ListMessagesResponse struct {
 
 func (x *ListMessagesResponse) Reset() {
 	*x = ListMessagesResponse{}
-	mi := &file_chat_v1_message_proto_msgTypes[2]
+	mi := &file_chat_v1_message_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -264,7 +1089,7 @@ func (x *ListMessagesResponse) String() string {
 func (*ListMessagesResponse) ProtoMessage() {}
 
 func (x *ListMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_message_proto_msgTypes[2]
+	mi := &file_chat_v1_message_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -277,7 +1102,7 @@ func (x *ListMessagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMessagesResponse.ProtoReflect.Descriptor instead.
 func (*ListMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_message_proto_rawDescGZIP(), []int{2}
+	return file_chat_v1_message_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListMessagesResponse) GetMessages() []*Message {
@@ -298,14 +1123,68 @@ var File_chat_v1_message_proto protoreflect.FileDescriptor
 
 const file_chat_v1_message_proto_rawDesc = "" +
 	"\n" +
-	"\x15chat/v1/message.proto\x12\achat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n" +
+	"\x15chat/v1/message.proto\x12\achat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x05\n" +
 	"\aMessage\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsender_id\x18\x03 \x01(\tR\bsenderId\x12*\n" +
 	"\x11client_message_id\x18\x04 \x01(\tR\x0fclientMessageId\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x123\n" +
-	"\asent_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"\xa5\x01\n" +
+	"\asent_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\x129\n" +
+	"\ftext_content\x18\a \x01(\v2\x14.chat.v1.TextContentH\x00R\vtextContent\x12K\n" +
+	"\x12attachment_content\x18\b \x01(\v2\x1a.chat.v1.AttachmentContentH\x00R\x11attachmentContent\x129\n" +
+	"\fsystem_event\x18\t \x01(\v2\x14.chat.v1.SystemEventH\x00R\vsystemEvent\x120\n" +
+	"\x06update\x18\n" +
+	" \x01(\v2\x16.chat.v1.MessageUpdateH\x00R\x06update\x127\n" +
+	"\tedited_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\beditedAt\x129\n" +
+	"\n" +
+	"deleted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x12 \n" +
+	"\freply_to_seq\x18\r \x01(\x04R\n" +
+	"replyToSeq\x12:\n" +
+	"\rreply_preview\x18\x0e \x01(\v2\x15.chat.v1.ReplyPreviewR\freplyPreview\x12/\n" +
+	"\treactions\x18\x0f \x03(\v2\x11.chat.v1.ReactionR\treactionsB\t\n" +
+	"\acontent\"4\n" +
+	"\aMention\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x10\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\"O\n" +
+	"\vTextContent\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x12,\n" +
+	"\bmentions\x18\x02 \x03(\v2\x10.chat.v1.MentionR\bmentions\"\xdb\x01\n" +
+	"\n" +
+	"Attachment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tfile_name\x18\x02 \x01(\tR\bfileName\x12!\n" +
+	"\fcontent_type\x18\x03 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x04R\x04size\x12\x14\n" +
+	"\x05width\x18\x05 \x01(\rR\x05width\x12\x16\n" +
+	"\x06height\x18\x06 \x01(\rR\x06height\x12#\n" +
+	"\rhas_thumbnail\x18\a \x01(\bR\fhasThumbnail\x12\x16\n" +
+	"\x06sha256\x18\b \x01(\tR\x06sha256\"z\n" +
+	"\x11AttachmentContent\x125\n" +
+	"\vattachments\x18\x01 \x03(\v2\x13.chat.v1.AttachmentR\vattachments\x12.\n" +
+	"\acaption\x18\x02 \x01(\v2\x14.chat.v1.TextContentR\acaption\"\x90\x01\n" +
+	"\vSystemEvent\x12,\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x18.chat.v1.SystemEventKindR\x04kind\x12\x19\n" +
+	"\bactor_id\x18\x02 \x01(\tR\aactorId\x12\x19\n" +
+	"\buser_ids\x18\x03 \x03(\tR\auserIds\x12\x1d\n" +
+	"\n" +
+	"group_name\x18\x04 \x01(\tR\tgroupName\"\xb1\x01\n" +
+	"\rMessageUpdate\x12'\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x13.chat.v1.UpdateKindR\x04kind\x12\x1d\n" +
+	"\n" +
+	"target_seq\x18\x02 \x01(\x04R\ttargetSeq\x12\x14\n" +
+	"\x05emoji\x18\x03 \x01(\tR\x05emoji\x12\x18\n" +
+	"\areacted\x18\x04 \x01(\bR\areacted\x12(\n" +
+	"\x06target\x18\x05 \x01(\v2\x10.chat.v1.MessageR\x06target\"\x84\x01\n" +
+	"\fReplyPreview\x12\x1b\n" +
+	"\tsender_id\x18\x01 \x01(\tR\bsenderId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12)\n" +
+	"\x10attachment_count\x18\x03 \x01(\rR\x0fattachmentCount\x12\x18\n" +
+	"\adeleted\x18\x04 \x01(\bR\adeleted\"Q\n" +
+	"\bReaction\x12\x14\n" +
+	"\x05emoji\x18\x01 \x01(\tR\x05emoji\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\rR\x05count\x12\x19\n" +
+	"\buser_ids\x18\x03 \x03(\tR\auserIds\"\xa5\x01\n" +
 	"\x13ListMessagesRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x1d\n" +
 	"\n" +
@@ -314,7 +1193,19 @@ const file_chat_v1_message_proto_rawDesc = "" +
 	"\x05limit\x18\x04 \x01(\rR\x05limit\"_\n" +
 	"\x14ListMessagesResponse\x12,\n" +
 	"\bmessages\x18\x01 \x03(\v2\x10.chat.v1.MessageR\bmessages\x12\x19\n" +
-	"\bhas_more\x18\x02 \x01(\bR\ahasMore*U\n" +
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore*\xc7\x01\n" +
+	"\x0fSystemEventKind\x12!\n" +
+	"\x1dSYSTEM_EVENT_KIND_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fSYSTEM_EVENT_KIND_GROUP_CREATED\x10\x01\x12#\n" +
+	"\x1fSYSTEM_EVENT_KIND_MEMBERS_ADDED\x10\x02\x12$\n" +
+	" SYSTEM_EVENT_KIND_MEMBER_REMOVED\x10\x03\x12!\n" +
+	"\x1dSYSTEM_EVENT_KIND_MEMBER_LEFT\x10\x04*t\n" +
+	"\n" +
+	"UpdateKind\x12\x1b\n" +
+	"\x17UPDATE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12UPDATE_KIND_EDITED\x10\x01\x12\x17\n" +
+	"\x13UPDATE_KIND_DELETED\x10\x02\x12\x18\n" +
+	"\x14UPDATE_KIND_REACTION\x10\x03*U\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_BACKWARD\x10\x01\x12\x15\n" +
@@ -335,26 +1226,50 @@ func file_chat_v1_message_proto_rawDescGZIP() []byte {
 	return file_chat_v1_message_proto_rawDescData
 }
 
-var file_chat_v1_message_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chat_v1_message_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chat_v1_message_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_chat_v1_message_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_chat_v1_message_proto_goTypes = []any{
-	(Direction)(0),                // 0: chat.v1.Direction
-	(*Message)(nil),               // 1: chat.v1.Message
-	(*ListMessagesRequest)(nil),   // 2: chat.v1.ListMessagesRequest
-	(*ListMessagesResponse)(nil),  // 3: chat.v1.ListMessagesResponse
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(SystemEventKind)(0),          // 0: chat.v1.SystemEventKind
+	(UpdateKind)(0),               // 1: chat.v1.UpdateKind
+	(Direction)(0),                // 2: chat.v1.Direction
+	(*Message)(nil),               // 3: chat.v1.Message
+	(*Mention)(nil),               // 4: chat.v1.Mention
+	(*TextContent)(nil),           // 5: chat.v1.TextContent
+	(*Attachment)(nil),            // 6: chat.v1.Attachment
+	(*AttachmentContent)(nil),     // 7: chat.v1.AttachmentContent
+	(*SystemEvent)(nil),           // 8: chat.v1.SystemEvent
+	(*MessageUpdate)(nil),         // 9: chat.v1.MessageUpdate
+	(*ReplyPreview)(nil),          // 10: chat.v1.ReplyPreview
+	(*Reaction)(nil),              // 11: chat.v1.Reaction
+	(*ListMessagesRequest)(nil),   // 12: chat.v1.ListMessagesRequest
+	(*ListMessagesResponse)(nil),  // 13: chat.v1.ListMessagesResponse
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_chat_v1_message_proto_depIdxs = []int32{
-	4, // 0: chat.v1.Message.sent_at:type_name -> google.protobuf.Timestamp
-	0, // 1: chat.v1.ListMessagesRequest.direction:type_name -> chat.v1.Direction
-	1, // 2: chat.v1.ListMessagesResponse.messages:type_name -> chat.v1.Message
-	2, // 3: chat.v1.HistoryService.ListMessages:input_type -> chat.v1.ListMessagesRequest
-	3, // 4: chat.v1.HistoryService.ListMessages:output_type -> chat.v1.ListMessagesResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	14, // 0: chat.v1.Message.sent_at:type_name -> google.protobuf.Timestamp
+	5,  // 1: chat.v1.Message.text_content:type_name -> chat.v1.TextContent
+	7,  // 2: chat.v1.Message.attachment_content:type_name -> chat.v1.AttachmentContent
+	8,  // 3: chat.v1.Message.system_event:type_name -> chat.v1.SystemEvent
+	9,  // 4: chat.v1.Message.update:type_name -> chat.v1.MessageUpdate
+	14, // 5: chat.v1.Message.edited_at:type_name -> google.protobuf.Timestamp
+	14, // 6: chat.v1.Message.deleted_at:type_name -> google.protobuf.Timestamp
+	10, // 7: chat.v1.Message.reply_preview:type_name -> chat.v1.ReplyPreview
+	11, // 8: chat.v1.Message.reactions:type_name -> chat.v1.Reaction
+	4,  // 9: chat.v1.TextContent.mentions:type_name -> chat.v1.Mention
+	6,  // 10: chat.v1.AttachmentContent.attachments:type_name -> chat.v1.Attachment
+	5,  // 11: chat.v1.AttachmentContent.caption:type_name -> chat.v1.TextContent
+	0,  // 12: chat.v1.SystemEvent.kind:type_name -> chat.v1.SystemEventKind
+	1,  // 13: chat.v1.MessageUpdate.kind:type_name -> chat.v1.UpdateKind
+	3,  // 14: chat.v1.MessageUpdate.target:type_name -> chat.v1.Message
+	2,  // 15: chat.v1.ListMessagesRequest.direction:type_name -> chat.v1.Direction
+	3,  // 16: chat.v1.ListMessagesResponse.messages:type_name -> chat.v1.Message
+	12, // 17: chat.v1.HistoryService.ListMessages:input_type -> chat.v1.ListMessagesRequest
+	13, // 18: chat.v1.HistoryService.ListMessages:output_type -> chat.v1.ListMessagesResponse
+	18, // [18:19] is the sub-list for method output_type
+	17, // [17:18] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_message_proto_init() }
@@ -362,13 +1277,19 @@ func file_chat_v1_message_proto_init() {
 	if File_chat_v1_message_proto != nil {
 		return
 	}
+	file_chat_v1_message_proto_msgTypes[0].OneofWrappers = []any{
+		(*Message_TextContent)(nil),
+		(*Message_AttachmentContent)(nil),
+		(*Message_SystemEvent)(nil),
+		(*Message_Update)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_message_proto_rawDesc), len(file_chat_v1_message_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   3,
+			NumEnums:      3,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

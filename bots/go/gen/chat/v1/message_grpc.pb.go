@@ -28,7 +28,9 @@ const (
 //
 // Reading the history of a conversation.
 type HistoryServiceClient interface {
-	// A page of messages. Members only; NotFound for anyone else.
+	// A page of messages, each in its current state (edited text, tombstones, reactions, reply
+	// previews); update entries are included (their seq is part of the stream) with their target.
+	// Members only; NotFound for anyone else.
 	ListMessages(ctx context.Context, in *ListMessagesRequest, opts ...grpc.CallOption) (*ListMessagesResponse, error)
 }
 
@@ -56,7 +58,9 @@ func (c *historyServiceClient) ListMessages(ctx context.Context, in *ListMessage
 //
 // Reading the history of a conversation.
 type HistoryServiceServer interface {
-	// A page of messages. Members only; NotFound for anyone else.
+	// A page of messages, each in its current state (edited text, tombstones, reactions, reply
+	// previews); update entries are included (their seq is part of the stream) with their target.
+	// Members only; NotFound for anyone else.
 	ListMessages(context.Context, *ListMessagesRequest) (*ListMessagesResponse, error)
 	mustEmbedUnimplementedHistoryServiceServer()
 }

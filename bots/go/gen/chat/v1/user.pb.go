@@ -22,6 +22,68 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// The availability a user chose, shown next to their presence.
+type Availability int32
+
+const (
+	// Never set: treated as AVAILABILITY_ONLINE.
+	Availability_AVAILABILITY_UNSPECIFIED Availability = 0
+	// Available (the default).
+	Availability_AVAILABILITY_ONLINE Availability = 1
+	// Idle: set by clients after some minutes without user activity, and back to online on activity.
+	Availability_AVAILABILITY_AWAY Availability = 2
+	// Do not disturb: clients show it and do not notify.
+	Availability_AVAILABILITY_BUSY Availability = 3
+	// Appear offline: others see `online` false, no availability and a `last_seen` frozen at the moment
+	// the user went invisible. Only the user's own devices see this value.
+	Availability_AVAILABILITY_INVISIBLE Availability = 4
+)
+
+// Enum value maps for Availability.
+var (
+	Availability_name = map[int32]string{
+		0: "AVAILABILITY_UNSPECIFIED",
+		1: "AVAILABILITY_ONLINE",
+		2: "AVAILABILITY_AWAY",
+		3: "AVAILABILITY_BUSY",
+		4: "AVAILABILITY_INVISIBLE",
+	}
+	Availability_value = map[string]int32{
+		"AVAILABILITY_UNSPECIFIED": 0,
+		"AVAILABILITY_ONLINE":      1,
+		"AVAILABILITY_AWAY":        2,
+		"AVAILABILITY_BUSY":        3,
+		"AVAILABILITY_INVISIBLE":   4,
+	}
+)
+
+func (x Availability) Enum() *Availability {
+	p := new(Availability)
+	*p = x
+	return p
+}
+
+func (x Availability) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Availability) Descriptor() protoreflect.EnumDescriptor {
+	return file_chat_v1_user_proto_enumTypes[0].Descriptor()
+}
+
+func (Availability) Type() protoreflect.EnumType {
+	return &file_chat_v1_user_proto_enumTypes[0]
+}
+
+func (x Availability) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Availability.Descriptor instead.
+func (Availability) EnumDescriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{0}
+}
+
 // A user as others see it.
 type User struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -109,12 +171,19 @@ type Presence struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The user this presence describes.
 	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// True while at least one device of the user is connected and heartbeating.
+	// True while at least one device of the user is connected and heartbeating (and the user is not
+	// invisible, as others see it).
 	Online bool `protobuf:"varint,2,opt,name=online,proto3" json:"online,omitempty"`
 	// When the user was last seen online. Unset when the user has never connected.
-	LastSeen      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LastSeen *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
+	// What the user chose (see Availability); others never see AVAILABILITY_INVISIBLE.
+	Availability Availability `protobuf:"varint,4,opt,name=availability,proto3,enum=chat.v1.Availability" json:"availability,omitempty"`
+	// The custom status text ("in a meeting"), at most 100 characters; empty when none or expired.
+	StatusText string `protobuf:"bytes,5,opt,name=status_text,json=statusText,proto3" json:"status_text,omitempty"`
+	// When `status_text` clears by itself; unset when it does not.
+	StatusExpiresAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=status_expires_at,json=statusExpiresAt,proto3" json:"status_expires_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Presence) Reset() {
@@ -164,6 +233,27 @@ func (x *Presence) GetOnline() bool {
 func (x *Presence) GetLastSeen() *timestamppb.Timestamp {
 	if x != nil {
 		return x.LastSeen
+	}
+	return nil
+}
+
+func (x *Presence) GetAvailability() Availability {
+	if x != nil {
+		return x.Availability
+	}
+	return Availability_AVAILABILITY_UNSPECIFIED
+}
+
+func (x *Presence) GetStatusText() string {
+	if x != nil {
+		return x.StatusText
+	}
+	return ""
+}
+
+func (x *Presence) GetStatusExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StatusExpiresAt
 	}
 	return nil
 }
@@ -949,6 +1039,126 @@ func (x *ChangePasswordResponse) GetRevokedSessions() uint32 {
 	return 0
 }
 
+// Request of UserService.SetStatus.
+type SetStatusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The availability; AVAILABILITY_UNSPECIFIED leaves it unchanged.
+	Availability Availability `protobuf:"varint,1,opt,name=availability,proto3,enum=chat.v1.Availability" json:"availability,omitempty"`
+	// The new status text; empty clears it (when `set_text` is true).
+	StatusText string `protobuf:"bytes,2,opt,name=status_text,json=statusText,proto3" json:"status_text,omitempty"`
+	// When true, `status_text` and `status_expires_at` replace the current ones; when false they are
+	// left unchanged (to change the availability alone).
+	SetText bool `protobuf:"varint,3,opt,name=set_text,json=setText,proto3" json:"set_text,omitempty"`
+	// When the text clears by itself; unset for never.
+	StatusExpiresAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=status_expires_at,json=statusExpiresAt,proto3" json:"status_expires_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SetStatusRequest) Reset() {
+	*x = SetStatusRequest{}
+	mi := &file_chat_v1_user_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetStatusRequest) ProtoMessage() {}
+
+func (x *SetStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_user_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetStatusRequest.ProtoReflect.Descriptor instead.
+func (*SetStatusRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SetStatusRequest) GetAvailability() Availability {
+	if x != nil {
+		return x.Availability
+	}
+	return Availability_AVAILABILITY_UNSPECIFIED
+}
+
+func (x *SetStatusRequest) GetStatusText() string {
+	if x != nil {
+		return x.StatusText
+	}
+	return ""
+}
+
+func (x *SetStatusRequest) GetSetText() bool {
+	if x != nil {
+		return x.SetText
+	}
+	return false
+}
+
+func (x *SetStatusRequest) GetStatusExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StatusExpiresAt
+	}
+	return nil
+}
+
+// Response of UserService.SetStatus.
+type SetStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's presence after the change, as the caller's own devices see it.
+	Presence      *Presence `protobuf:"bytes,1,opt,name=presence,proto3" json:"presence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetStatusResponse) Reset() {
+	*x = SetStatusResponse{}
+	mi := &file_chat_v1_user_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetStatusResponse) ProtoMessage() {}
+
+func (x *SetStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_user_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetStatusResponse.ProtoReflect.Descriptor instead.
+func (*SetStatusResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SetStatusResponse) GetPresence() *Presence {
+	if x != nil {
+		return x.Presence
+	}
+	return nil
+}
+
 // Request of UserService.GetUsers. At most 100 ids and usernames together.
 type GetUsersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -962,7 +1172,7 @@ type GetUsersRequest struct {
 
 func (x *GetUsersRequest) Reset() {
 	*x = GetUsersRequest{}
-	mi := &file_chat_v1_user_proto_msgTypes[17]
+	mi := &file_chat_v1_user_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1184,7 @@ func (x *GetUsersRequest) String() string {
 func (*GetUsersRequest) ProtoMessage() {}
 
 func (x *GetUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_user_proto_msgTypes[17]
+	mi := &file_chat_v1_user_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1197,7 @@ func (x *GetUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUsersRequest.ProtoReflect.Descriptor instead.
 func (*GetUsersRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_user_proto_rawDescGZIP(), []int{17}
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetUsersRequest) GetUserIds() []string {
@@ -1018,7 +1228,7 @@ type GetUsersResponse struct {
 
 func (x *GetUsersResponse) Reset() {
 	*x = GetUsersResponse{}
-	mi := &file_chat_v1_user_proto_msgTypes[18]
+	mi := &file_chat_v1_user_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1030,7 +1240,7 @@ func (x *GetUsersResponse) String() string {
 func (*GetUsersResponse) ProtoMessage() {}
 
 func (x *GetUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_user_proto_msgTypes[18]
+	mi := &file_chat_v1_user_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1043,7 +1253,7 @@ func (x *GetUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUsersResponse.ProtoReflect.Descriptor instead.
 func (*GetUsersResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_user_proto_rawDescGZIP(), []int{18}
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetUsersResponse) GetUsers() []*User {
@@ -1075,7 +1285,7 @@ type SearchUsersRequest struct {
 
 func (x *SearchUsersRequest) Reset() {
 	*x = SearchUsersRequest{}
-	mi := &file_chat_v1_user_proto_msgTypes[19]
+	mi := &file_chat_v1_user_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1087,7 +1297,7 @@ func (x *SearchUsersRequest) String() string {
 func (*SearchUsersRequest) ProtoMessage() {}
 
 func (x *SearchUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_user_proto_msgTypes[19]
+	mi := &file_chat_v1_user_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1100,7 +1310,7 @@ func (x *SearchUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUsersRequest.ProtoReflect.Descriptor instead.
 func (*SearchUsersRequest) Descriptor() ([]byte, []int) {
-	return file_chat_v1_user_proto_rawDescGZIP(), []int{19}
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SearchUsersRequest) GetQuery() string {
@@ -1139,7 +1349,7 @@ type SearchUsersResponse struct {
 
 func (x *SearchUsersResponse) Reset() {
 	*x = SearchUsersResponse{}
-	mi := &file_chat_v1_user_proto_msgTypes[20]
+	mi := &file_chat_v1_user_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +1361,7 @@ func (x *SearchUsersResponse) String() string {
 func (*SearchUsersResponse) ProtoMessage() {}
 
 func (x *SearchUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_user_proto_msgTypes[20]
+	mi := &file_chat_v1_user_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +1374,7 @@ func (x *SearchUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchUsersResponse.ProtoReflect.Descriptor instead.
 func (*SearchUsersResponse) Descriptor() ([]byte, []int) {
-	return file_chat_v1_user_proto_rawDescGZIP(), []int{20}
+	return file_chat_v1_user_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SearchUsersResponse) GetUsers() []*User {
@@ -1199,11 +1409,15 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x10\n" +
 	"\x03bot\x18\x04 \x01(\bR\x03bot\x12 \n" +
 	"\fbot_owner_id\x18\x05 \x01(\tR\n" +
-	"botOwnerId\"t\n" +
+	"botOwnerId\"\x98\x02\n" +
 	"\bPresence\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x16\n" +
 	"\x06online\x18\x02 \x01(\bR\x06online\x127\n" +
-	"\tlast_seen\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\"\xda\x01\n" +
+	"\tlast_seen\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x129\n" +
+	"\favailability\x18\x04 \x01(\x0e2\x15.chat.v1.AvailabilityR\favailability\x12\x1f\n" +
+	"\vstatus_text\x18\x05 \x01(\tR\n" +
+	"statusText\x12F\n" +
+	"\x11status_expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fstatusExpiresAt\"\xda\x01\n" +
 	"\aSession\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x12\x1f\n" +
 	"\vdevice_name\x18\x02 \x01(\tR\n" +
@@ -1248,7 +1462,15 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\x10current_password\x18\x01 \x01(\tR\x0fcurrentPassword\x12!\n" +
 	"\fnew_password\x18\x02 \x01(\tR\vnewPassword\"C\n" +
 	"\x16ChangePasswordResponse\x12)\n" +
-	"\x10revoked_sessions\x18\x01 \x01(\rR\x0frevokedSessions\"J\n" +
+	"\x10revoked_sessions\x18\x01 \x01(\rR\x0frevokedSessions\"\xd1\x01\n" +
+	"\x10SetStatusRequest\x129\n" +
+	"\favailability\x18\x01 \x01(\x0e2\x15.chat.v1.AvailabilityR\favailability\x12\x1f\n" +
+	"\vstatus_text\x18\x02 \x01(\tR\n" +
+	"statusText\x12\x19\n" +
+	"\bset_text\x18\x03 \x01(\bR\asetText\x12F\n" +
+	"\x11status_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x0fstatusExpiresAt\"B\n" +
+	"\x11SetStatusResponse\x12-\n" +
+	"\bpresence\x18\x01 \x01(\v2\x11.chat.v1.PresenceR\bpresence\"J\n" +
 	"\x0fGetUsersRequest\x12\x19\n" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12\x1c\n" +
 	"\tusernames\x18\x02 \x03(\tR\tusernames\"f\n" +
@@ -1263,7 +1485,13 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\x13SearchUsersResponse\x12#\n" +
 	"\x05users\x18\x01 \x03(\v2\r.chat.v1.UserR\x05users\x12-\n" +
 	"\bpresence\x18\x02 \x03(\v2\x11.chat.v1.PresenceR\bpresence\x12&\n" +
-	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken2\xec\x03\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken*\x8f\x01\n" +
+	"\fAvailability\x12\x1c\n" +
+	"\x18AVAILABILITY_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13AVAILABILITY_ONLINE\x10\x01\x12\x15\n" +
+	"\x11AVAILABILITY_AWAY\x10\x02\x12\x15\n" +
+	"\x11AVAILABILITY_BUSY\x10\x03\x12\x1a\n" +
+	"\x16AVAILABILITY_INVISIBLE\x10\x042\xec\x03\n" +
 	"\vAuthService\x12?\n" +
 	"\bRegister\x12\x18.chat.v1.RegisterRequest\x1a\x19.chat.v1.RegisterResponse\x126\n" +
 	"\x05Login\x12\x15.chat.v1.LoginRequest\x1a\x16.chat.v1.LoginResponse\x129\n" +
@@ -1271,10 +1499,11 @@ const file_chat_v1_user_proto_rawDesc = "" +
 	"\x06WhoAmI\x12\x16.chat.v1.WhoAmIRequest\x1a\x17.chat.v1.WhoAmIResponse\x12K\n" +
 	"\fListSessions\x12\x1c.chat.v1.ListSessionsRequest\x1a\x1d.chat.v1.ListSessionsResponse\x12Q\n" +
 	"\x0eChangePassword\x12\x1e.chat.v1.ChangePasswordRequest\x1a\x1f.chat.v1.ChangePasswordResponse\x12N\n" +
-	"\rRevokeSession\x12\x1d.chat.v1.RevokeSessionRequest\x1a\x1e.chat.v1.RevokeSessionResponse2\x98\x01\n" +
+	"\rRevokeSession\x12\x1d.chat.v1.RevokeSessionRequest\x1a\x1e.chat.v1.RevokeSessionResponse2\xdc\x01\n" +
 	"\vUserService\x12?\n" +
 	"\bGetUsers\x12\x18.chat.v1.GetUsersRequest\x1a\x19.chat.v1.GetUsersResponse\x12H\n" +
-	"\vSearchUsers\x12\x1b.chat.v1.SearchUsersRequest\x1a\x1c.chat.v1.SearchUsersResponseB}\n" +
+	"\vSearchUsers\x12\x1b.chat.v1.SearchUsersRequest\x1a\x1c.chat.v1.SearchUsersResponse\x12B\n" +
+	"\tSetStatus\x12\x19.chat.v1.SetStatusRequest\x1a\x1a.chat.v1.SetStatusResponseB}\n" +
 	"\vcom.chat.v1B\tUserProtoP\x01Z&example.com/chatbot/gen/chat/v1;chatv1\xa2\x02\x03CXX\xaa\x02\aChat.V1\xca\x02\aChat\\V1\xe2\x02\x13Chat\\V1\\GPBMetadata\xea\x02\bChat::V1b\x06proto3"
 
 var (
@@ -1289,66 +1518,77 @@ func file_chat_v1_user_proto_rawDescGZIP() []byte {
 	return file_chat_v1_user_proto_rawDescData
 }
 
-var file_chat_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_chat_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_chat_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_chat_v1_user_proto_goTypes = []any{
-	(*User)(nil),                   // 0: chat.v1.User
-	(*Presence)(nil),               // 1: chat.v1.Presence
-	(*Session)(nil),                // 2: chat.v1.Session
-	(*RegisterRequest)(nil),        // 3: chat.v1.RegisterRequest
-	(*RegisterResponse)(nil),       // 4: chat.v1.RegisterResponse
-	(*LoginRequest)(nil),           // 5: chat.v1.LoginRequest
-	(*LoginResponse)(nil),          // 6: chat.v1.LoginResponse
-	(*LogoutRequest)(nil),          // 7: chat.v1.LogoutRequest
-	(*LogoutResponse)(nil),         // 8: chat.v1.LogoutResponse
-	(*WhoAmIRequest)(nil),          // 9: chat.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),         // 10: chat.v1.WhoAmIResponse
-	(*ListSessionsRequest)(nil),    // 11: chat.v1.ListSessionsRequest
-	(*ListSessionsResponse)(nil),   // 12: chat.v1.ListSessionsResponse
-	(*RevokeSessionRequest)(nil),   // 13: chat.v1.RevokeSessionRequest
-	(*RevokeSessionResponse)(nil),  // 14: chat.v1.RevokeSessionResponse
-	(*ChangePasswordRequest)(nil),  // 15: chat.v1.ChangePasswordRequest
-	(*ChangePasswordResponse)(nil), // 16: chat.v1.ChangePasswordResponse
-	(*GetUsersRequest)(nil),        // 17: chat.v1.GetUsersRequest
-	(*GetUsersResponse)(nil),       // 18: chat.v1.GetUsersResponse
-	(*SearchUsersRequest)(nil),     // 19: chat.v1.SearchUsersRequest
-	(*SearchUsersResponse)(nil),    // 20: chat.v1.SearchUsersResponse
-	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
+	(Availability)(0),              // 0: chat.v1.Availability
+	(*User)(nil),                   // 1: chat.v1.User
+	(*Presence)(nil),               // 2: chat.v1.Presence
+	(*Session)(nil),                // 3: chat.v1.Session
+	(*RegisterRequest)(nil),        // 4: chat.v1.RegisterRequest
+	(*RegisterResponse)(nil),       // 5: chat.v1.RegisterResponse
+	(*LoginRequest)(nil),           // 6: chat.v1.LoginRequest
+	(*LoginResponse)(nil),          // 7: chat.v1.LoginResponse
+	(*LogoutRequest)(nil),          // 8: chat.v1.LogoutRequest
+	(*LogoutResponse)(nil),         // 9: chat.v1.LogoutResponse
+	(*WhoAmIRequest)(nil),          // 10: chat.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),         // 11: chat.v1.WhoAmIResponse
+	(*ListSessionsRequest)(nil),    // 12: chat.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),   // 13: chat.v1.ListSessionsResponse
+	(*RevokeSessionRequest)(nil),   // 14: chat.v1.RevokeSessionRequest
+	(*RevokeSessionResponse)(nil),  // 15: chat.v1.RevokeSessionResponse
+	(*ChangePasswordRequest)(nil),  // 16: chat.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil), // 17: chat.v1.ChangePasswordResponse
+	(*SetStatusRequest)(nil),       // 18: chat.v1.SetStatusRequest
+	(*SetStatusResponse)(nil),      // 19: chat.v1.SetStatusResponse
+	(*GetUsersRequest)(nil),        // 20: chat.v1.GetUsersRequest
+	(*GetUsersResponse)(nil),       // 21: chat.v1.GetUsersResponse
+	(*SearchUsersRequest)(nil),     // 22: chat.v1.SearchUsersRequest
+	(*SearchUsersResponse)(nil),    // 23: chat.v1.SearchUsersResponse
+	(*timestamppb.Timestamp)(nil),  // 24: google.protobuf.Timestamp
 }
 var file_chat_v1_user_proto_depIdxs = []int32{
-	21, // 0: chat.v1.Presence.last_seen:type_name -> google.protobuf.Timestamp
-	21, // 1: chat.v1.Session.created_at:type_name -> google.protobuf.Timestamp
-	21, // 2: chat.v1.Session.last_used_at:type_name -> google.protobuf.Timestamp
-	0,  // 3: chat.v1.RegisterResponse.user:type_name -> chat.v1.User
-	0,  // 4: chat.v1.LoginResponse.user:type_name -> chat.v1.User
-	0,  // 5: chat.v1.WhoAmIResponse.user:type_name -> chat.v1.User
-	2,  // 6: chat.v1.ListSessionsResponse.sessions:type_name -> chat.v1.Session
-	0,  // 7: chat.v1.GetUsersResponse.users:type_name -> chat.v1.User
-	1,  // 8: chat.v1.GetUsersResponse.presence:type_name -> chat.v1.Presence
-	0,  // 9: chat.v1.SearchUsersResponse.users:type_name -> chat.v1.User
-	1,  // 10: chat.v1.SearchUsersResponse.presence:type_name -> chat.v1.Presence
-	3,  // 11: chat.v1.AuthService.Register:input_type -> chat.v1.RegisterRequest
-	5,  // 12: chat.v1.AuthService.Login:input_type -> chat.v1.LoginRequest
-	7,  // 13: chat.v1.AuthService.Logout:input_type -> chat.v1.LogoutRequest
-	9,  // 14: chat.v1.AuthService.WhoAmI:input_type -> chat.v1.WhoAmIRequest
-	11, // 15: chat.v1.AuthService.ListSessions:input_type -> chat.v1.ListSessionsRequest
-	15, // 16: chat.v1.AuthService.ChangePassword:input_type -> chat.v1.ChangePasswordRequest
-	13, // 17: chat.v1.AuthService.RevokeSession:input_type -> chat.v1.RevokeSessionRequest
-	17, // 18: chat.v1.UserService.GetUsers:input_type -> chat.v1.GetUsersRequest
-	19, // 19: chat.v1.UserService.SearchUsers:input_type -> chat.v1.SearchUsersRequest
-	4,  // 20: chat.v1.AuthService.Register:output_type -> chat.v1.RegisterResponse
-	6,  // 21: chat.v1.AuthService.Login:output_type -> chat.v1.LoginResponse
-	8,  // 22: chat.v1.AuthService.Logout:output_type -> chat.v1.LogoutResponse
-	10, // 23: chat.v1.AuthService.WhoAmI:output_type -> chat.v1.WhoAmIResponse
-	12, // 24: chat.v1.AuthService.ListSessions:output_type -> chat.v1.ListSessionsResponse
-	16, // 25: chat.v1.AuthService.ChangePassword:output_type -> chat.v1.ChangePasswordResponse
-	14, // 26: chat.v1.AuthService.RevokeSession:output_type -> chat.v1.RevokeSessionResponse
-	18, // 27: chat.v1.UserService.GetUsers:output_type -> chat.v1.GetUsersResponse
-	20, // 28: chat.v1.UserService.SearchUsers:output_type -> chat.v1.SearchUsersResponse
-	20, // [20:29] is the sub-list for method output_type
-	11, // [11:20] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	24, // 0: chat.v1.Presence.last_seen:type_name -> google.protobuf.Timestamp
+	0,  // 1: chat.v1.Presence.availability:type_name -> chat.v1.Availability
+	24, // 2: chat.v1.Presence.status_expires_at:type_name -> google.protobuf.Timestamp
+	24, // 3: chat.v1.Session.created_at:type_name -> google.protobuf.Timestamp
+	24, // 4: chat.v1.Session.last_used_at:type_name -> google.protobuf.Timestamp
+	1,  // 5: chat.v1.RegisterResponse.user:type_name -> chat.v1.User
+	1,  // 6: chat.v1.LoginResponse.user:type_name -> chat.v1.User
+	1,  // 7: chat.v1.WhoAmIResponse.user:type_name -> chat.v1.User
+	3,  // 8: chat.v1.ListSessionsResponse.sessions:type_name -> chat.v1.Session
+	0,  // 9: chat.v1.SetStatusRequest.availability:type_name -> chat.v1.Availability
+	24, // 10: chat.v1.SetStatusRequest.status_expires_at:type_name -> google.protobuf.Timestamp
+	2,  // 11: chat.v1.SetStatusResponse.presence:type_name -> chat.v1.Presence
+	1,  // 12: chat.v1.GetUsersResponse.users:type_name -> chat.v1.User
+	2,  // 13: chat.v1.GetUsersResponse.presence:type_name -> chat.v1.Presence
+	1,  // 14: chat.v1.SearchUsersResponse.users:type_name -> chat.v1.User
+	2,  // 15: chat.v1.SearchUsersResponse.presence:type_name -> chat.v1.Presence
+	4,  // 16: chat.v1.AuthService.Register:input_type -> chat.v1.RegisterRequest
+	6,  // 17: chat.v1.AuthService.Login:input_type -> chat.v1.LoginRequest
+	8,  // 18: chat.v1.AuthService.Logout:input_type -> chat.v1.LogoutRequest
+	10, // 19: chat.v1.AuthService.WhoAmI:input_type -> chat.v1.WhoAmIRequest
+	12, // 20: chat.v1.AuthService.ListSessions:input_type -> chat.v1.ListSessionsRequest
+	16, // 21: chat.v1.AuthService.ChangePassword:input_type -> chat.v1.ChangePasswordRequest
+	14, // 22: chat.v1.AuthService.RevokeSession:input_type -> chat.v1.RevokeSessionRequest
+	20, // 23: chat.v1.UserService.GetUsers:input_type -> chat.v1.GetUsersRequest
+	22, // 24: chat.v1.UserService.SearchUsers:input_type -> chat.v1.SearchUsersRequest
+	18, // 25: chat.v1.UserService.SetStatus:input_type -> chat.v1.SetStatusRequest
+	5,  // 26: chat.v1.AuthService.Register:output_type -> chat.v1.RegisterResponse
+	7,  // 27: chat.v1.AuthService.Login:output_type -> chat.v1.LoginResponse
+	9,  // 28: chat.v1.AuthService.Logout:output_type -> chat.v1.LogoutResponse
+	11, // 29: chat.v1.AuthService.WhoAmI:output_type -> chat.v1.WhoAmIResponse
+	13, // 30: chat.v1.AuthService.ListSessions:output_type -> chat.v1.ListSessionsResponse
+	17, // 31: chat.v1.AuthService.ChangePassword:output_type -> chat.v1.ChangePasswordResponse
+	15, // 32: chat.v1.AuthService.RevokeSession:output_type -> chat.v1.RevokeSessionResponse
+	21, // 33: chat.v1.UserService.GetUsers:output_type -> chat.v1.GetUsersResponse
+	23, // 34: chat.v1.UserService.SearchUsers:output_type -> chat.v1.SearchUsersResponse
+	19, // 35: chat.v1.UserService.SetStatus:output_type -> chat.v1.SetStatusResponse
+	26, // [26:36] is the sub-list for method output_type
+	16, // [16:26] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_user_proto_init() }
@@ -1361,13 +1601,14 @@ func file_chat_v1_user_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_user_proto_rawDesc), len(file_chat_v1_user_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   21,
+			NumEnums:      1,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
 		GoTypes:           file_chat_v1_user_proto_goTypes,
 		DependencyIndexes: file_chat_v1_user_proto_depIdxs,
+		EnumInfos:         file_chat_v1_user_proto_enumTypes,
 		MessageInfos:      file_chat_v1_user_proto_msgTypes,
 	}.Build()
 	File_chat_v1_user_proto = out.File

@@ -375,6 +375,7 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 const (
 	UserService_GetUsers_FullMethodName    = "/chat.v1.UserService/GetUsers"
 	UserService_SearchUsers_FullMethodName = "/chat.v1.UserService/SearchUsers"
+	UserService_SetStatus_FullMethodName   = "/chat.v1.UserService/SetStatus"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -390,6 +391,10 @@ type UserServiceClient interface {
 	// directory (as GetUsers by username already tells), so every caller sees the same results.
 	// InvalidArgument for an empty or over-long query, a page size over 50 or a malformed page token.
 	SearchUsers(ctx context.Context, in *SearchUsersRequest, opts ...grpc.CallOption) (*SearchUsersResponse, error)
+	// Sets the caller's availability and custom status text. Every device of the caller and every user
+	// sharing a conversation with the caller receives the new Presence. InvalidArgument for a status
+	// text over 100 characters or an expiry in the past.
+	SetStatus(ctx context.Context, in *SetStatusRequest, opts ...grpc.CallOption) (*SetStatusResponse, error)
 }
 
 type userServiceClient struct {
@@ -420,6 +425,16 @@ func (c *userServiceClient) SearchUsers(ctx context.Context, in *SearchUsersRequ
 	return out, nil
 }
 
+func (c *userServiceClient) SetStatus(ctx context.Context, in *SetStatusRequest, opts ...grpc.CallOption) (*SetStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetStatusResponse)
+	err := c.cc.Invoke(ctx, UserService_SetStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -433,6 +448,10 @@ type UserServiceServer interface {
 	// directory (as GetUsers by username already tells), so every caller sees the same results.
 	// InvalidArgument for an empty or over-long query, a page size over 50 or a malformed page token.
 	SearchUsers(context.Context, *SearchUsersRequest) (*SearchUsersResponse, error)
+	// Sets the caller's availability and custom status text. Every device of the caller and every user
+	// sharing a conversation with the caller receives the new Presence. InvalidArgument for a status
+	// text over 100 characters or an expiry in the past.
+	SetStatus(context.Context, *SetStatusRequest) (*SetStatusResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -448,6 +467,9 @@ func (UnimplementedUserServiceServer) GetUsers(context.Context, *GetUsersRequest
 }
 func (UnimplementedUserServiceServer) SearchUsers(context.Context, *SearchUsersRequest) (*SearchUsersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SearchUsers not implemented")
+}
+func (UnimplementedUserServiceServer) SetStatus(context.Context, *SetStatusRequest) (*SetStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetStatus not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -506,6 +528,24 @@ func _UserService_SearchUsers_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_SetStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).SetStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_SetStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).SetStatus(ctx, req.(*SetStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -520,6 +560,10 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SearchUsers",
 			Handler:    _UserService_SearchUsers_Handler,
+		},
+		{
+			MethodName: "SetStatus",
+			Handler:    _UserService_SetStatus_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -26,55 +26,55 @@ from chat.v1 import message_pb2 as chat_dot_v1_dot_message__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63hat/v1/conversation.proto\x12\x07\x63hat.v1\x1a\x15\x63hat/v1/message.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\x06Member\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12!\n\x04role\x18\x02 \x01(\x0e\x32\r.chat.v1.RoleR\x04role\x12\x37\n\tjoined_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08joinedAt\"d\n\tReadState\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12#\n\rdelivered_seq\x18\x02 \x01(\x04R\x0c\x64\x65liveredSeq\x12\x19\n\x08read_seq\x18\x03 \x01(\x04R\x07readSeq\"\xef\x02\n\x0c\x43onversation\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12-\n\x04kind\x18\x02 \x01(\x0e\x32\x19.chat.v1.ConversationKindR\x04kind\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12)\n\x07members\x18\x04 \x03(\x0b\x32\x0f.chat.v1.MemberR\x07members\x12\x19\n\x08last_seq\x18\x05 \x01(\x04R\x07lastSeq\x12\x33\n\x0clast_message\x18\x06 \x01(\x0b\x32\x10.chat.v1.MessageR\x0blastMessage\x12!\n\x0cunread_count\x18\x07 \x01(\x04R\x0bunreadCount\x12\x33\n\x0bread_states\x18\x08 \x03(\x0b\x32\x12.chat.v1.ReadStateR\nreadStates\x12\x39\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\"O\n\x18GetOrCreateDirectRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n\x08username\x18\x02 \x01(\tR\x08username\"p\n\x19GetOrCreateDirectResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"r\n\x12\x43reateGroupRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\x12)\n\x10member_usernames\x18\x03 \x03(\tR\x0fmemberUsernames\"P\n\x13\x43reateGroupResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"A\n\x16GetConversationRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\"T\n\x17GetConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"\x1a\n\x18ListConversationsRequest\"X\n\x19ListConversationsResponse\x12;\n\rconversations\x18\x01 \x03(\x0b\x32\x15.chat.v1.ConversationR\rconversations\"u\n\x11\x41\x64\x64MembersRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x19\n\x08user_ids\x18\x02 \x03(\tR\x07userIds\x12\x1c\n\tusernames\x18\x03 \x03(\tR\tusernames\"O\n\x12\x41\x64\x64MembersResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"W\n\x13RemoveMemberRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\"\x16\n\x14RemoveMemberResponse\"u\n\x0eSetRoleRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12!\n\x04role\x18\x03 \x01(\x0e\x32\r.chat.v1.RoleR\x04role\"L\n\x0fSetRoleResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"C\n\x18LeaveConversationRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\"\x1b\n\x19LeaveConversationResponse*p\n\x10\x43onversationKind\x12!\n\x1d\x43ONVERSATION_KIND_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43ONVERSATION_KIND_DIRECT\x10\x01\x12\x1b\n\x17\x43ONVERSATION_KIND_GROUP\x10\x02*M\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_MEMBER\x10\x01\x12\x0e\n\nROLE_ADMIN\x10\x02\x12\x0e\n\nROLE_OWNER\x10\x03\x32\x9b\x05\n\x13\x43onversationService\x12Z\n\x11GetOrCreateDirect\x12!.chat.v1.GetOrCreateDirectRequest\x1a\".chat.v1.GetOrCreateDirectResponse\x12H\n\x0b\x43reateGroup\x12\x1b.chat.v1.CreateGroupRequest\x1a\x1c.chat.v1.CreateGroupResponse\x12T\n\x0fGetConversation\x12\x1f.chat.v1.GetConversationRequest\x1a .chat.v1.GetConversationResponse\x12Z\n\x11ListConversations\x12!.chat.v1.ListConversationsRequest\x1a\".chat.v1.ListConversationsResponse\x12\x45\n\nAddMembers\x12\x1a.chat.v1.AddMembersRequest\x1a\x1b.chat.v1.AddMembersResponse\x12K\n\x0cRemoveMember\x12\x1c.chat.v1.RemoveMemberRequest\x1a\x1d.chat.v1.RemoveMemberResponse\x12<\n\x07SetRole\x12\x17.chat.v1.SetRoleRequest\x1a\x18.chat.v1.SetRoleResponse\x12Z\n\x11LeaveConversation\x12!.chat.v1.LeaveConversationRequest\x1a\".chat.v1.LeaveConversationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63hat/v1/conversation.proto\x12\x07\x63hat.v1\x1a\x15\x63hat/v1/message.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\x06Member\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12!\n\x04role\x18\x02 \x01(\x0e\x32\r.chat.v1.RoleR\x04role\x12\x37\n\tjoined_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08joinedAt\"d\n\tReadState\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12#\n\rdelivered_seq\x18\x02 \x01(\x04R\x0c\x64\x65liveredSeq\x12\x19\n\x08read_seq\x18\x03 \x01(\x04R\x07readSeq\"\xa1\x03\n\x0c\x43onversation\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12-\n\x04kind\x18\x02 \x01(\x0e\x32\x19.chat.v1.ConversationKindR\x04kind\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12)\n\x07members\x18\x04 \x03(\x0b\x32\x0f.chat.v1.MemberR\x07members\x12\x19\n\x08last_seq\x18\x05 \x01(\x04R\x07lastSeq\x12\x33\n\x0clast_message\x18\x06 \x01(\x0b\x32\x10.chat.v1.MessageR\x0blastMessage\x12!\n\x0cunread_count\x18\x07 \x01(\x04R\x0bunreadCount\x12\x33\n\x0bread_states\x18\x08 \x03(\x0b\x32\x12.chat.v1.ReadStateR\nreadStates\x12\x39\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x30\n\x14unread_mention_count\x18\n \x01(\x04R\x12unreadMentionCount\"O\n\x18GetOrCreateDirectRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n\x08username\x18\x02 \x01(\tR\x08username\"p\n\x19GetOrCreateDirectResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"r\n\x12\x43reateGroupRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\x12)\n\x10member_usernames\x18\x03 \x03(\tR\x0fmemberUsernames\"P\n\x13\x43reateGroupResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"A\n\x16GetConversationRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\"T\n\x17GetConversationResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"\x1a\n\x18ListConversationsRequest\"X\n\x19ListConversationsResponse\x12;\n\rconversations\x18\x01 \x03(\x0b\x32\x15.chat.v1.ConversationR\rconversations\"u\n\x11\x41\x64\x64MembersRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x19\n\x08user_ids\x18\x02 \x03(\tR\x07userIds\x12\x1c\n\tusernames\x18\x03 \x03(\tR\tusernames\"O\n\x12\x41\x64\x64MembersResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"W\n\x13RemoveMemberRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\"\x16\n\x14RemoveMemberResponse\"u\n\x0eSetRoleRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12!\n\x04role\x18\x03 \x01(\x0e\x32\r.chat.v1.RoleR\x04role\"L\n\x0fSetRoleResponse\x12\x39\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x15.chat.v1.ConversationR\x0c\x63onversation\"C\n\x18LeaveConversationRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\"\x1b\n\x19LeaveConversationResponse*p\n\x10\x43onversationKind\x12!\n\x1d\x43ONVERSATION_KIND_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43ONVERSATION_KIND_DIRECT\x10\x01\x12\x1b\n\x17\x43ONVERSATION_KIND_GROUP\x10\x02*M\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_MEMBER\x10\x01\x12\x0e\n\nROLE_ADMIN\x10\x02\x12\x0e\n\nROLE_OWNER\x10\x03\x32\x9b\x05\n\x13\x43onversationService\x12Z\n\x11GetOrCreateDirect\x12!.chat.v1.GetOrCreateDirectRequest\x1a\".chat.v1.GetOrCreateDirectResponse\x12H\n\x0b\x43reateGroup\x12\x1b.chat.v1.CreateGroupRequest\x1a\x1c.chat.v1.CreateGroupResponse\x12T\n\x0fGetConversation\x12\x1f.chat.v1.GetConversationRequest\x1a .chat.v1.GetConversationResponse\x12Z\n\x11ListConversations\x12!.chat.v1.ListConversationsRequest\x1a\".chat.v1.ListConversationsResponse\x12\x45\n\nAddMembers\x12\x1a.chat.v1.AddMembersRequest\x1a\x1b.chat.v1.AddMembersResponse\x12K\n\x0cRemoveMember\x12\x1c.chat.v1.RemoveMemberRequest\x1a\x1d.chat.v1.RemoveMemberResponse\x12<\n\x07SetRole\x12\x17.chat.v1.SetRoleRequest\x1a\x18.chat.v1.SetRoleResponse\x12Z\n\x11LeaveConversation\x12!.chat.v1.LeaveConversationRequest\x1a\".chat.v1.LeaveConversationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'chat.v1.conversation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONVERSATIONKIND']._serialized_start=1966
-  _globals['_CONVERSATIONKIND']._serialized_end=2078
-  _globals['_ROLE']._serialized_start=2080
-  _globals['_ROLE']._serialized_end=2157
+  _globals['_CONVERSATIONKIND']._serialized_start=2016
+  _globals['_CONVERSATIONKIND']._serialized_end=2128
+  _globals['_ROLE']._serialized_start=2130
+  _globals['_ROLE']._serialized_end=2207
   _globals['_MEMBER']._serialized_start=95
   _globals['_MEMBER']._serialized_end=220
   _globals['_READSTATE']._serialized_start=222
   _globals['_READSTATE']._serialized_end=322
   _globals['_CONVERSATION']._serialized_start=325
-  _globals['_CONVERSATION']._serialized_end=692
-  _globals['_GETORCREATEDIRECTREQUEST']._serialized_start=694
-  _globals['_GETORCREATEDIRECTREQUEST']._serialized_end=773
-  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_start=775
-  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_end=887
-  _globals['_CREATEGROUPREQUEST']._serialized_start=889
-  _globals['_CREATEGROUPREQUEST']._serialized_end=1003
-  _globals['_CREATEGROUPRESPONSE']._serialized_start=1005
-  _globals['_CREATEGROUPRESPONSE']._serialized_end=1085
-  _globals['_GETCONVERSATIONREQUEST']._serialized_start=1087
-  _globals['_GETCONVERSATIONREQUEST']._serialized_end=1152
-  _globals['_GETCONVERSATIONRESPONSE']._serialized_start=1154
-  _globals['_GETCONVERSATIONRESPONSE']._serialized_end=1238
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=1240
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=1266
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=1268
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=1356
-  _globals['_ADDMEMBERSREQUEST']._serialized_start=1358
-  _globals['_ADDMEMBERSREQUEST']._serialized_end=1475
-  _globals['_ADDMEMBERSRESPONSE']._serialized_start=1477
-  _globals['_ADDMEMBERSRESPONSE']._serialized_end=1556
-  _globals['_REMOVEMEMBERREQUEST']._serialized_start=1558
-  _globals['_REMOVEMEMBERREQUEST']._serialized_end=1645
-  _globals['_REMOVEMEMBERRESPONSE']._serialized_start=1647
-  _globals['_REMOVEMEMBERRESPONSE']._serialized_end=1669
-  _globals['_SETROLEREQUEST']._serialized_start=1671
-  _globals['_SETROLEREQUEST']._serialized_end=1788
-  _globals['_SETROLERESPONSE']._serialized_start=1790
-  _globals['_SETROLERESPONSE']._serialized_end=1866
-  _globals['_LEAVECONVERSATIONREQUEST']._serialized_start=1868
-  _globals['_LEAVECONVERSATIONREQUEST']._serialized_end=1935
-  _globals['_LEAVECONVERSATIONRESPONSE']._serialized_start=1937
-  _globals['_LEAVECONVERSATIONRESPONSE']._serialized_end=1964
-  _globals['_CONVERSATIONSERVICE']._serialized_start=2160
-  _globals['_CONVERSATIONSERVICE']._serialized_end=2827
+  _globals['_CONVERSATION']._serialized_end=742
+  _globals['_GETORCREATEDIRECTREQUEST']._serialized_start=744
+  _globals['_GETORCREATEDIRECTREQUEST']._serialized_end=823
+  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_start=825
+  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_end=937
+  _globals['_CREATEGROUPREQUEST']._serialized_start=939
+  _globals['_CREATEGROUPREQUEST']._serialized_end=1053
+  _globals['_CREATEGROUPRESPONSE']._serialized_start=1055
+  _globals['_CREATEGROUPRESPONSE']._serialized_end=1135
+  _globals['_GETCONVERSATIONREQUEST']._serialized_start=1137
+  _globals['_GETCONVERSATIONREQUEST']._serialized_end=1202
+  _globals['_GETCONVERSATIONRESPONSE']._serialized_start=1204
+  _globals['_GETCONVERSATIONRESPONSE']._serialized_end=1288
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=1290
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=1316
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=1318
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=1406
+  _globals['_ADDMEMBERSREQUEST']._serialized_start=1408
+  _globals['_ADDMEMBERSREQUEST']._serialized_end=1525
+  _globals['_ADDMEMBERSRESPONSE']._serialized_start=1527
+  _globals['_ADDMEMBERSRESPONSE']._serialized_end=1606
+  _globals['_REMOVEMEMBERREQUEST']._serialized_start=1608
+  _globals['_REMOVEMEMBERREQUEST']._serialized_end=1695
+  _globals['_REMOVEMEMBERRESPONSE']._serialized_start=1697
+  _globals['_REMOVEMEMBERRESPONSE']._serialized_end=1719
+  _globals['_SETROLEREQUEST']._serialized_start=1721
+  _globals['_SETROLEREQUEST']._serialized_end=1838
+  _globals['_SETROLERESPONSE']._serialized_start=1840
+  _globals['_SETROLERESPONSE']._serialized_end=1916
+  _globals['_LEAVECONVERSATIONREQUEST']._serialized_start=1918
+  _globals['_LEAVECONVERSATIONREQUEST']._serialized_end=1985
+  _globals['_LEAVECONVERSATIONRESPONSE']._serialized_start=1987
+  _globals['_LEAVECONVERSATIONRESPONSE']._serialized_end=2014
+  _globals['_CONVERSATIONSERVICE']._serialized_start=2210
+  _globals['_CONVERSATIONSERVICE']._serialized_end=2877
 # @@protoc_insertion_point(module_scope)

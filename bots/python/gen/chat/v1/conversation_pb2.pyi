@@ -52,7 +52,7 @@ class ReadState(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., delivered_seq: _Optional[int] = ..., read_seq: _Optional[int] = ...) -> None: ...
 
 class Conversation(_message.Message):
-    __slots__ = ("id", "kind", "name", "members", "last_seq", "last_message", "unread_count", "read_states", "created_at")
+    __slots__ = ("id", "kind", "name", "members", "last_seq", "last_message", "unread_count", "read_states", "created_at", "unread_mention_count")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -62,6 +62,7 @@ class Conversation(_message.Message):
     UNREAD_COUNT_FIELD_NUMBER: _ClassVar[int]
     READ_STATES_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_MENTION_COUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: ConversationKind
     name: str
@@ -71,7 +72,8 @@ class Conversation(_message.Message):
     unread_count: int
     read_states: _containers.RepeatedCompositeFieldContainer[ReadState]
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ConversationKind, str]] = ..., name: _Optional[str] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., last_seq: _Optional[int] = ..., last_message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., unread_count: _Optional[int] = ..., read_states: _Optional[_Iterable[_Union[ReadState, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    unread_mention_count: int
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ConversationKind, str]] = ..., name: _Optional[str] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., last_seq: _Optional[int] = ..., last_message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., unread_count: _Optional[int] = ..., read_states: _Optional[_Iterable[_Union[ReadState, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unread_mention_count: _Optional[int] = ...) -> None: ...
 
 class GetOrCreateDirectRequest(_message.Message):
     __slots__ = ("user_id", "username")

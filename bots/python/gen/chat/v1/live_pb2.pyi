@@ -80,14 +80,18 @@ class ResumeRequest(_message.Message):
     def __init__(self, cursors: _Optional[_Iterable[_Union[Cursor, _Mapping]]] = ..., max_batch: _Optional[int] = ...) -> None: ...
 
 class SendMessageRequest(_message.Message):
-    __slots__ = ("conversation_id", "client_message_id", "text")
+    __slots__ = ("conversation_id", "client_message_id", "text", "reply_to_seq", "attachment_ids")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    REPLY_TO_SEQ_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     client_message_id: str
     text: str
-    def __init__(self, conversation_id: _Optional[str] = ..., client_message_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+    reply_to_seq: int
+    attachment_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, conversation_id: _Optional[str] = ..., client_message_id: _Optional[str] = ..., text: _Optional[str] = ..., reply_to_seq: _Optional[int] = ..., attachment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SendMessageResponse(_message.Message):
     __slots__ = ("conversation_id", "client_message_id", "seq", "sent_at")
@@ -100,6 +104,66 @@ class SendMessageResponse(_message.Message):
     seq: int
     sent_at: _timestamp_pb2.Timestamp
     def __init__(self, conversation_id: _Optional[str] = ..., client_message_id: _Optional[str] = ..., seq: _Optional[int] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EditMessageRequest(_message.Message):
+    __slots__ = ("conversation_id", "seq", "client_message_id", "text")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    seq: int
+    client_message_id: str
+    text: str
+    def __init__(self, conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., client_message_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class EditMessageResponse(_message.Message):
+    __slots__ = ("ack", "message")
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ack: SendMessageResponse
+    message: _message_pb2.Message
+    def __init__(self, ack: _Optional[_Union[SendMessageResponse, _Mapping]] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
+
+class DeleteMessageRequest(_message.Message):
+    __slots__ = ("conversation_id", "seq", "client_message_id")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    seq: int
+    client_message_id: str
+    def __init__(self, conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., client_message_id: _Optional[str] = ...) -> None: ...
+
+class DeleteMessageResponse(_message.Message):
+    __slots__ = ("ack", "message")
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ack: SendMessageResponse
+    message: _message_pb2.Message
+    def __init__(self, ack: _Optional[_Union[SendMessageResponse, _Mapping]] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
+
+class SetReactionRequest(_message.Message):
+    __slots__ = ("conversation_id", "seq", "client_message_id", "emoji", "reacted")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    EMOJI_FIELD_NUMBER: _ClassVar[int]
+    REACTED_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    seq: int
+    client_message_id: str
+    emoji: str
+    reacted: bool
+    def __init__(self, conversation_id: _Optional[str] = ..., seq: _Optional[int] = ..., client_message_id: _Optional[str] = ..., emoji: _Optional[str] = ..., reacted: _Optional[bool] = ...) -> None: ...
+
+class SetReactionResponse(_message.Message):
+    __slots__ = ("ack", "message")
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ack: SendMessageResponse
+    message: _message_pb2.Message
+    def __init__(self, ack: _Optional[_Union[SendMessageResponse, _Mapping]] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ...) -> None: ...
 
 class MarkDeliveredRequest(_message.Message):
     __slots__ = ("conversation_id", "seq")
@@ -164,7 +228,7 @@ class SubscribeResponse(_message.Message):
     def __init__(self, frame: _Optional[_Union[ServerFrame, _Mapping]] = ..., frames: _Optional[_Iterable[_Union[ServerFrame, _Mapping]]] = ...) -> None: ...
 
 class StreamRequest(_message.Message):
-    __slots__ = ("request_id", "resume", "send", "mark_delivered", "mark_read", "typing", "heartbeat")
+    __slots__ = ("request_id", "resume", "send", "mark_delivered", "mark_read", "typing", "heartbeat", "edit", "delete", "reaction")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESUME_FIELD_NUMBER: _ClassVar[int]
     SEND_FIELD_NUMBER: _ClassVar[int]
@@ -172,6 +236,9 @@ class StreamRequest(_message.Message):
     MARK_READ_FIELD_NUMBER: _ClassVar[int]
     TYPING_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    EDIT_FIELD_NUMBER: _ClassVar[int]
+    DELETE_FIELD_NUMBER: _ClassVar[int]
+    REACTION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     resume: ResumeRequest
     send: SendMessageRequest
@@ -179,7 +246,10 @@ class StreamRequest(_message.Message):
     mark_read: MarkReadRequest
     typing: SetTypingRequest
     heartbeat: HeartbeatRequest
-    def __init__(self, request_id: _Optional[str] = ..., resume: _Optional[_Union[ResumeRequest, _Mapping]] = ..., send: _Optional[_Union[SendMessageRequest, _Mapping]] = ..., mark_delivered: _Optional[_Union[MarkDeliveredRequest, _Mapping]] = ..., mark_read: _Optional[_Union[MarkReadRequest, _Mapping]] = ..., typing: _Optional[_Union[SetTypingRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ...) -> None: ...
+    edit: EditMessageRequest
+    delete: DeleteMessageRequest
+    reaction: SetReactionRequest
+    def __init__(self, request_id: _Optional[str] = ..., resume: _Optional[_Union[ResumeRequest, _Mapping]] = ..., send: _Optional[_Union[SendMessageRequest, _Mapping]] = ..., mark_delivered: _Optional[_Union[MarkDeliveredRequest, _Mapping]] = ..., mark_read: _Optional[_Union[MarkReadRequest, _Mapping]] = ..., typing: _Optional[_Union[SetTypingRequest, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., edit: _Optional[_Union[EditMessageRequest, _Mapping]] = ..., delete: _Optional[_Union[DeleteMessageRequest, _Mapping]] = ..., reaction: _Optional[_Union[SetReactionRequest, _Mapping]] = ...) -> None: ...
 
 class StreamResponse(_message.Message):
     __slots__ = ("frame", "frames")

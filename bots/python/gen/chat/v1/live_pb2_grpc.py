@@ -79,6 +79,21 @@ class LiveServiceStub:
                 request_serializer=chat_dot_v1_dot_live__pb2.HeartbeatRequest.SerializeToString,
                 response_deserializer=chat_dot_v1_dot_live__pb2.HeartbeatResponse.FromString,
                 _registered_method=True)
+        self.EditMessage = channel.unary_unary(
+                '/chat.v1.LiveService/EditMessage',
+                request_serializer=chat_dot_v1_dot_live__pb2.EditMessageRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_live__pb2.EditMessageResponse.FromString,
+                _registered_method=True)
+        self.DeleteMessage = channel.unary_unary(
+                '/chat.v1.LiveService/DeleteMessage',
+                request_serializer=chat_dot_v1_dot_live__pb2.DeleteMessageRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_live__pb2.DeleteMessageResponse.FromString,
+                _registered_method=True)
+        self.SetReaction = channel.unary_unary(
+                '/chat.v1.LiveService/SetReaction',
+                request_serializer=chat_dot_v1_dot_live__pb2.SetReactionRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_live__pb2.SetReactionResponse.FromString,
+                _registered_method=True)
 
 
 class LiveServiceServicer:
@@ -149,6 +164,32 @@ class LiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EditMessage(self, request, context):
+        """Changes the text (or caption) of one of the caller's own messages. PermissionDenied for anyone
+        else's message, FailedPrecondition for a deleted one or one without text, ResourceExhausted past
+        the edit rate limit. Writes an UPDATE_KIND_EDITED entry to the conversation's stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMessage(self, request, context):
+        """Deletes a message for everyone: its author may, and so may a group's admins and owners
+        (PermissionDenied otherwise). Its body, attachments and reactions are erased; it keeps its seq.
+        Deleting a deleted message again is a no-op that returns the tombstone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetReaction(self, request, context):
+        """Adds or removes the caller's reaction to a message (members only). ResourceExhausted past the
+        number of distinct emoji a message may carry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -186,6 +227,21 @@ def add_LiveServiceServicer_to_server(servicer, server):
                     servicer.Heartbeat,
                     request_deserializer=chat_dot_v1_dot_live__pb2.HeartbeatRequest.FromString,
                     response_serializer=chat_dot_v1_dot_live__pb2.HeartbeatResponse.SerializeToString,
+            ),
+            'EditMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.EditMessage,
+                    request_deserializer=chat_dot_v1_dot_live__pb2.EditMessageRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_live__pb2.EditMessageResponse.SerializeToString,
+            ),
+            'DeleteMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMessage,
+                    request_deserializer=chat_dot_v1_dot_live__pb2.DeleteMessageRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_live__pb2.DeleteMessageResponse.SerializeToString,
+            ),
+            'SetReaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetReaction,
+                    request_deserializer=chat_dot_v1_dot_live__pb2.SetReactionRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_live__pb2.SetReactionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -387,6 +443,87 @@ class LiveService:
             '/chat.v1.LiveService/Heartbeat',
             chat_dot_v1_dot_live__pb2.HeartbeatRequest.SerializeToString,
             chat_dot_v1_dot_live__pb2.HeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EditMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.LiveService/EditMessage',
+            chat_dot_v1_dot_live__pb2.EditMessageRequest.SerializeToString,
+            chat_dot_v1_dot_live__pb2.EditMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.LiveService/DeleteMessage',
+            chat_dot_v1_dot_live__pb2.DeleteMessageRequest.SerializeToString,
+            chat_dot_v1_dot_live__pb2.DeleteMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetReaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.LiveService/SetReaction',
+            chat_dot_v1_dot_live__pb2.SetReactionRequest.SerializeToString,
+            chat_dot_v1_dot_live__pb2.SetReactionResponse.FromString,
             options,
             channel_credentials,
             insecure,

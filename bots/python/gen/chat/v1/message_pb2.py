@@ -25,21 +25,41 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63hat/v1/message.proto\x12\x07\x63hat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n\x07Message\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n\tsender_id\x18\x03 \x01(\tR\x08senderId\x12*\n\x11\x63lient_message_id\x18\x04 \x01(\tR\x0f\x63lientMessageId\x12\x12\n\x04text\x18\x05 \x01(\tR\x04text\x12\x33\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x06sentAt\"\xa5\x01\n\x13ListMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nanchor_seq\x18\x02 \x01(\x04R\tanchorSeq\x12\x30\n\tdirection\x18\x03 \x01(\x0e\x32\x12.chat.v1.DirectionR\tdirection\x12\x14\n\x05limit\x18\x04 \x01(\rR\x05limit\"_\n\x14ListMessagesResponse\x12,\n\x08messages\x18\x01 \x03(\x0b\x32\x10.chat.v1.MessageR\x08messages\x12\x19\n\x08has_more\x18\x02 \x01(\x08R\x07hasMore*U\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_BACKWARD\x10\x01\x12\x15\n\x11\x44IRECTION_FORWARD\x10\x02\x32]\n\x0eHistoryService\x12K\n\x0cListMessages\x12\x1c.chat.v1.ListMessagesRequest\x1a\x1d.chat.v1.ListMessagesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63hat/v1/message.proto\x12\x07\x63hat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x05\n\x07Message\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n\tsender_id\x18\x03 \x01(\tR\x08senderId\x12*\n\x11\x63lient_message_id\x18\x04 \x01(\tR\x0f\x63lientMessageId\x12\x12\n\x04text\x18\x05 \x01(\tR\x04text\x12\x33\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x06sentAt\x12\x39\n\x0ctext_content\x18\x07 \x01(\x0b\x32\x14.chat.v1.TextContentH\x00R\x0btextContent\x12K\n\x12\x61ttachment_content\x18\x08 \x01(\x0b\x32\x1a.chat.v1.AttachmentContentH\x00R\x11\x61ttachmentContent\x12\x39\n\x0csystem_event\x18\t \x01(\x0b\x32\x14.chat.v1.SystemEventH\x00R\x0bsystemEvent\x12\x30\n\x06update\x18\n \x01(\x0b\x32\x16.chat.v1.MessageUpdateH\x00R\x06update\x12\x37\n\tedited_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x65\x64itedAt\x12\x39\n\ndeleted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tdeletedAt\x12 \n\x0creply_to_seq\x18\r \x01(\x04R\nreplyToSeq\x12:\n\rreply_preview\x18\x0e \x01(\x0b\x32\x15.chat.v1.ReplyPreviewR\x0creplyPreview\x12/\n\treactions\x18\x0f \x03(\x0b\x32\x11.chat.v1.ReactionR\treactionsB\t\n\x07\x63ontent\"4\n\x07Mention\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x10\n\x03\x61ll\x18\x02 \x01(\x08R\x03\x61ll\"O\n\x0bTextContent\x12\x12\n\x04text\x18\x01 \x01(\tR\x04text\x12,\n\x08mentions\x18\x02 \x03(\x0b\x32\x10.chat.v1.MentionR\x08mentions\"\xdb\x01\n\nAttachment\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n\tfile_name\x18\x02 \x01(\tR\x08\x66ileName\x12!\n\x0c\x63ontent_type\x18\x03 \x01(\tR\x0b\x63ontentType\x12\x12\n\x04size\x18\x04 \x01(\x04R\x04size\x12\x14\n\x05width\x18\x05 \x01(\rR\x05width\x12\x16\n\x06height\x18\x06 \x01(\rR\x06height\x12#\n\rhas_thumbnail\x18\x07 \x01(\x08R\x0chasThumbnail\x12\x16\n\x06sha256\x18\x08 \x01(\tR\x06sha256\"z\n\x11\x41ttachmentContent\x12\x35\n\x0b\x61ttachments\x18\x01 \x03(\x0b\x32\x13.chat.v1.AttachmentR\x0b\x61ttachments\x12.\n\x07\x63\x61ption\x18\x02 \x01(\x0b\x32\x14.chat.v1.TextContentR\x07\x63\x61ption\"\x90\x01\n\x0bSystemEvent\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x18.chat.v1.SystemEventKindR\x04kind\x12\x19\n\x08\x61\x63tor_id\x18\x02 \x01(\tR\x07\x61\x63torId\x12\x19\n\x08user_ids\x18\x03 \x03(\tR\x07userIds\x12\x1d\n\ngroup_name\x18\x04 \x01(\tR\tgroupName\"\xb1\x01\n\rMessageUpdate\x12\'\n\x04kind\x18\x01 \x01(\x0e\x32\x13.chat.v1.UpdateKindR\x04kind\x12\x1d\n\ntarget_seq\x18\x02 \x01(\x04R\ttargetSeq\x12\x14\n\x05\x65moji\x18\x03 \x01(\tR\x05\x65moji\x12\x18\n\x07reacted\x18\x04 \x01(\x08R\x07reacted\x12(\n\x06target\x18\x05 \x01(\x0b\x32\x10.chat.v1.MessageR\x06target\"\x84\x01\n\x0cReplyPreview\x12\x1b\n\tsender_id\x18\x01 \x01(\tR\x08senderId\x12\x12\n\x04text\x18\x02 \x01(\tR\x04text\x12)\n\x10\x61ttachment_count\x18\x03 \x01(\rR\x0f\x61ttachmentCount\x12\x18\n\x07\x64\x65leted\x18\x04 \x01(\x08R\x07\x64\x65leted\"Q\n\x08Reaction\x12\x14\n\x05\x65moji\x18\x01 \x01(\tR\x05\x65moji\x12\x14\n\x05\x63ount\x18\x02 \x01(\rR\x05\x63ount\x12\x19\n\x08user_ids\x18\x03 \x03(\tR\x07userIds\"\xa5\x01\n\x13ListMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nanchor_seq\x18\x02 \x01(\x04R\tanchorSeq\x12\x30\n\tdirection\x18\x03 \x01(\x0e\x32\x12.chat.v1.DirectionR\tdirection\x12\x14\n\x05limit\x18\x04 \x01(\rR\x05limit\"_\n\x14ListMessagesResponse\x12,\n\x08messages\x18\x01 \x03(\x0b\x32\x10.chat.v1.MessageR\x08messages\x12\x19\n\x08has_more\x18\x02 \x01(\x08R\x07hasMore*\xc7\x01\n\x0fSystemEventKind\x12!\n\x1dSYSTEM_EVENT_KIND_UNSPECIFIED\x10\x00\x12#\n\x1fSYSTEM_EVENT_KIND_GROUP_CREATED\x10\x01\x12#\n\x1fSYSTEM_EVENT_KIND_MEMBERS_ADDED\x10\x02\x12$\n SYSTEM_EVENT_KIND_MEMBER_REMOVED\x10\x03\x12!\n\x1dSYSTEM_EVENT_KIND_MEMBER_LEFT\x10\x04*t\n\nUpdateKind\x12\x1b\n\x17UPDATE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12UPDATE_KIND_EDITED\x10\x01\x12\x17\n\x13UPDATE_KIND_DELETED\x10\x02\x12\x18\n\x14UPDATE_KIND_REACTION\x10\x03*U\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IRECTION_BACKWARD\x10\x01\x12\x15\n\x11\x44IRECTION_FORWARD\x10\x02\x32]\n\x0eHistoryService\x12K\n\x0cListMessages\x12\x1c.chat.v1.ListMessagesRequest\x1a\x1d.chat.v1.ListMessagesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'chat.v1.message_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DIRECTION']._serialized_start=549
-  _globals['_DIRECTION']._serialized_end=634
+  _globals['_SYSTEMEVENTKIND']._serialized_start=2091
+  _globals['_SYSTEMEVENTKIND']._serialized_end=2290
+  _globals['_UPDATEKIND']._serialized_start=2292
+  _globals['_UPDATEKIND']._serialized_end=2408
+  _globals['_DIRECTION']._serialized_start=2410
+  _globals['_DIRECTION']._serialized_end=2495
   _globals['_MESSAGE']._serialized_start=68
-  _globals['_MESSAGE']._serialized_end=282
-  _globals['_LISTMESSAGESREQUEST']._serialized_start=285
-  _globals['_LISTMESSAGESREQUEST']._serialized_end=450
-  _globals['_LISTMESSAGESRESPONSE']._serialized_start=452
-  _globals['_LISTMESSAGESRESPONSE']._serialized_end=547
-  _globals['_HISTORYSERVICE']._serialized_start=636
-  _globals['_HISTORYSERVICE']._serialized_end=729
+  _globals['_MESSAGE']._serialized_end=797
+  _globals['_MENTION']._serialized_start=799
+  _globals['_MENTION']._serialized_end=851
+  _globals['_TEXTCONTENT']._serialized_start=853
+  _globals['_TEXTCONTENT']._serialized_end=932
+  _globals['_ATTACHMENT']._serialized_start=935
+  _globals['_ATTACHMENT']._serialized_end=1154
+  _globals['_ATTACHMENTCONTENT']._serialized_start=1156
+  _globals['_ATTACHMENTCONTENT']._serialized_end=1278
+  _globals['_SYSTEMEVENT']._serialized_start=1281
+  _globals['_SYSTEMEVENT']._serialized_end=1425
+  _globals['_MESSAGEUPDATE']._serialized_start=1428
+  _globals['_MESSAGEUPDATE']._serialized_end=1605
+  _globals['_REPLYPREVIEW']._serialized_start=1608
+  _globals['_REPLYPREVIEW']._serialized_end=1740
+  _globals['_REACTION']._serialized_start=1742
+  _globals['_REACTION']._serialized_end=1823
+  _globals['_LISTMESSAGESREQUEST']._serialized_start=1826
+  _globals['_LISTMESSAGESREQUEST']._serialized_end=1991
+  _globals['_LISTMESSAGESRESPONSE']._serialized_start=1993
+  _globals['_LISTMESSAGESRESPONSE']._serialized_end=2088
+  _globals['_HISTORYSERVICE']._serialized_start=2497
+  _globals['_HISTORYSERVICE']._serialized_end=2590
 # @@protoc_insertion_point(module_scope)

@@ -47,7 +47,9 @@ class HistoryServiceServicer:
     """
 
     def ListMessages(self, request, context):
-        """A page of messages. Members only; NotFound for anyone else.
+        """A page of messages, each in its current state (edited text, tombstones, reactions, reply
+        previews); update entries are included (their seq is part of the stream) with their target.
+        Members only; NotFound for anyone else.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

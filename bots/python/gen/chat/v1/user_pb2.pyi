@@ -2,12 +2,26 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Availability(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AVAILABILITY_UNSPECIFIED: _ClassVar[Availability]
+    AVAILABILITY_ONLINE: _ClassVar[Availability]
+    AVAILABILITY_AWAY: _ClassVar[Availability]
+    AVAILABILITY_BUSY: _ClassVar[Availability]
+    AVAILABILITY_INVISIBLE: _ClassVar[Availability]
+AVAILABILITY_UNSPECIFIED: Availability
+AVAILABILITY_ONLINE: Availability
+AVAILABILITY_AWAY: Availability
+AVAILABILITY_BUSY: Availability
+AVAILABILITY_INVISIBLE: Availability
 
 class User(_message.Message):
     __slots__ = ("id", "username", "display_name", "bot", "bot_owner_id")
@@ -24,14 +38,20 @@ class User(_message.Message):
     def __init__(self, id: _Optional[str] = ..., username: _Optional[str] = ..., display_name: _Optional[str] = ..., bot: _Optional[bool] = ..., bot_owner_id: _Optional[str] = ...) -> None: ...
 
 class Presence(_message.Message):
-    __slots__ = ("user_id", "online", "last_seen")
+    __slots__ = ("user_id", "online", "last_seen", "availability", "status_text", "status_expires_at")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     ONLINE_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_TEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     online: bool
     last_seen: _timestamp_pb2.Timestamp
-    def __init__(self, user_id: _Optional[str] = ..., online: _Optional[bool] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    availability: Availability
+    status_text: str
+    status_expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., online: _Optional[bool] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., availability: _Optional[_Union[Availability, str]] = ..., status_text: _Optional[str] = ..., status_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("device_id", "device_name", "created_at", "current", "last_used_at")
@@ -142,6 +162,24 @@ class ChangePasswordResponse(_message.Message):
     REVOKED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
     revoked_sessions: int
     def __init__(self, revoked_sessions: _Optional[int] = ...) -> None: ...
+
+class SetStatusRequest(_message.Message):
+    __slots__ = ("availability", "status_text", "set_text", "status_expires_at")
+    AVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_TEXT_FIELD_NUMBER: _ClassVar[int]
+    SET_TEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    availability: Availability
+    status_text: str
+    set_text: bool
+    status_expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, availability: _Optional[_Union[Availability, str]] = ..., status_text: _Optional[str] = ..., set_text: _Optional[bool] = ..., status_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetStatusResponse(_message.Message):
+    __slots__ = ("presence",)
+    PRESENCE_FIELD_NUMBER: _ClassVar[int]
+    presence: Presence
+    def __init__(self, presence: _Optional[_Union[Presence, _Mapping]] = ...) -> None: ...
 
 class GetUsersRequest(_message.Message):
     __slots__ = ("user_ids", "usernames")

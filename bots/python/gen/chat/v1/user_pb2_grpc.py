@@ -390,6 +390,11 @@ class UserServiceStub:
                 request_serializer=chat_dot_v1_dot_user__pb2.SearchUsersRequest.SerializeToString,
                 response_deserializer=chat_dot_v1_dot_user__pb2.SearchUsersResponse.FromString,
                 _registered_method=True)
+        self.SetStatus = channel.unary_unary(
+                '/chat.v1.UserService/SetStatus',
+                request_serializer=chat_dot_v1_dot_user__pb2.SetStatusRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_user__pb2.SetStatusResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer:
@@ -413,6 +418,15 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetStatus(self, request, context):
+        """Sets the caller's availability and custom status text. Every device of the caller and every user
+        sharing a conversation with the caller receives the new Presence. InvalidArgument for a status
+        text over 100 characters or an expiry in the past.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UserServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -425,6 +439,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.SearchUsers,
                     request_deserializer=chat_dot_v1_dot_user__pb2.SearchUsersRequest.FromString,
                     response_serializer=chat_dot_v1_dot_user__pb2.SearchUsersResponse.SerializeToString,
+            ),
+            'SetStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStatus,
+                    request_deserializer=chat_dot_v1_dot_user__pb2.SetStatusRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_user__pb2.SetStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -482,6 +501,33 @@ class UserService:
             '/chat.v1.UserService/SearchUsers',
             chat_dot_v1_dot_user__pb2.SearchUsersRequest.SerializeToString,
             chat_dot_v1_dot_user__pb2.SearchUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.UserService/SetStatus',
+            chat_dot_v1_dot_user__pb2.SetStatusRequest.SerializeToString,
+            chat_dot_v1_dot_user__pb2.SetStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
