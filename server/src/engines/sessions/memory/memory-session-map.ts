@@ -26,21 +26,23 @@ export function createMemorySessionMap(): SessionMap {
     if (status.availability === "online" && status.text === "") statuses.delete(userId);
     else statuses.set(userId, status);
   };
+  /** The user's presence record now. */
   const presenceOf = (userId: string, now: Date): PresenceRecord => {
     const status = statusOf(userId, now);
     return { userId, online: (byUser.get(userId)?.size ?? 0) > 0, lastSeen: lastSeen.get(userId), ...(status ? { status } : {}) };
   };
+  /** The status `change` makes of the one in `before` (what the Redis map's setStatusScript does). */
   const changed = (before: PresenceRecord, change: StatusChange, now: Date): UserStatus => {
     const current = before.status ?? { availability: "online", text: "", textExpiresAt: undefined, hiddenLastSeen: undefined };
     const availability = change.availability ?? current.availability;
     const text = change.text ?? { text: current.text, expiresAt: current.textExpiresAt };
-    const goesInvisible = availability === "invisible" && current.availability !== "invisible";
-    return {
-      availability,
-      text: text.text,
-      textExpiresAt: text.text === "" ? undefined : text.expiresAt,
-      hiddenLastSeen: availability !== "invisible" ? undefined : goesInvisible ? (before.online ? now : before.lastSeen) : current.hiddenLastSeen,
-    };
+    let hiddenLastSeen: Date | undefined;
+    if (availability === "invisible") {
+      // Frozen when the user goes invisible: now if online, else when last seen; kept while invisible.
+      const frozenNow = before.online ? now : before.lastSeen;
+      hiddenLastSeen = current.availability === "invisible" ? current.hiddenLastSeen : frozenNow;
+    }
+    return { availability, text: text.text, textExpiresAt: text.text === "" ? undefined : text.expiresAt, hiddenLastSeen };
   };
 
   return {
