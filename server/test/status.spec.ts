@@ -166,6 +166,7 @@ describe("user status (embedded engine)", () => {
     await refused({ setText: true, statusText: "late", statusExpiresAt: timestampFromDate(new Date(Date.now() - 1_000)) }, /in the past/);
     await refused({ setText: true, statusText: "", statusExpiresAt: clearsIn(60_000) }, /needs a status_text/);
     await refused({ setText: true, statusText: "far", statusExpiresAt: clearsIn(400 * 86_400_000) }, /more than a year/);
+    await refused({ setText: true, statusText: "never", statusExpiresAt: { seconds: 2n ** 62n, nanos: 0 } }, /not a valid time/);
     await refused({ statusText: "forgot set_text" }, /set_text/);
     await refused({}, /nothing to change/);
     await refused({ availability: 9 as Availability }, /not one of/);
