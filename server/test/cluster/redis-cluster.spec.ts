@@ -96,7 +96,11 @@ describe("two nodes over a 3-master Redis Cluster, traced over OTLP", () => {
       forwarded = receiver.spans.slice(after).find((s) => s.name === "store.appendForwarded");
     }
     expect(forwarded, "a store.appendForwarded span within 10 s").toBeDefined();
-    const trace = receiver.spans.filter((s) => s.traceId === forwarded!.traceId);
+    // The owner's span can reach the collector before the forwarding node exports its own batch
+    // (the RPC span ends only after the ACK): wait for the whole trace, not for its first part.
+    const traceOf = () => receiver.spans.filter((s) => s.traceId === forwarded!.traceId);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !traceOf().some((s) => s.name === "chat.v1.LiveService/SendMessage"); await sleep(50));
+    const trace = traceOf();
     expect(roots(trace)).toEqual(["chat.v1.LiveService/SendMessage"]);
     expect(new Set(trace.map((s) => s.node))).toEqual(new Set(["traced-a", "traced-b"]));
   });
