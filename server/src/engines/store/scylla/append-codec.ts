@@ -34,7 +34,9 @@ export interface ReplyBatch {
  * First byte of each payload: the layout's version. The JSON of the previous release starts with
  * `{` (0x7b), so either side tells the two apart from the first byte (see redis-append-route.ts).
  */
-const requestMark = 0xa1;
+const legacyRequestMark = 0xa1;
+/** Requests that carry countability and mentions after each traceparent (see {@link encodeRequests}). */
+const requestMark = 0xa3;
 const replyMark = 0xa2;
 const kinds: readonly ForwardedKind[] = ["notOwner", "unavailable", "failed"];
 
@@ -42,8 +44,11 @@ const kinds: readonly ForwardedKind[] = ["notOwner", "unavailable", "failed"];
  * The bytes of a request batch. Lengths and ids are unsigned 32-bit big-endian, times and seqs
  * doubles, strings length-prefixed UTF-8:
  *
- *     0xa1, from, incarnation, count, then per request:
- *       id, conversation id, sender id, client message id, text, sent at (ms), traceparent
+ *     0xa3, from, incarnation, count, then per request:
+ *       id, conversation id, sender id, client message id, text, sent at (ms), traceparent,
+ *       flags (1: not countable, 2: mentions "@all"), count of mentioned user ids, those ids
+ *
+ * (0xa1, the previous release's layout, ends each request at its traceparent: still read.)
  *
  * Binary rather than JSON: on three nodes most sends cross Redis twice, and the JSON encode and
  * parse on each side was a visible share of a node's CPU per message.
@@ -52,6 +57,9 @@ export function encodeRequests(batch: RequestBatch): Buffer {
   const out = new FrameWriter().u8(requestMark).str(batch.from).u32(batch.incarnation).u32(batch.requests.length);
   for (const { id, message: m, traceparent } of batch.requests) {
     out.u32(id).str(m.conversationId).str(m.senderId).str(m.clientMessageId).str(m.text).f64(m.sentAt.getTime()).str(traceparent);
+    const mentioned = m.mentions?.userIds ?? [];
+    out.u8((m.countable === false ? 1 : 0) | (m.mentions?.all ? 2 : 0)).u32(mentioned.length);
+    for (const userId of mentioned) out.str(userId);
   }
   return out.finish();
 }
@@ -59,17 +67,29 @@ export function encodeRequests(batch: RequestBatch): Buffer {
 /** Reads what {@link encodeRequests} wrote; throws on anything else. */
 export function decodeRequests(payload: Uint8Array): RequestBatch {
   const input = new FrameReader(payload);
-  if (input.u8() !== requestMark) throw new Error("not an append request batch");
+  const mark = input.u8();
+  if (mark !== requestMark && mark !== legacyRequestMark) throw new Error("not an append request batch");
   const from = input.str();
   const incarnation = input.u32();
   const requests: AppendRequest[] = [];
   for (let n = input.u32(); n > 0; n--) {
     const id = input.u32();
     const message: NewMessage = { conversationId: input.str(), senderId: input.str(), clientMessageId: input.str(), text: input.str(), sentAt: new Date(input.f64()) };
-    requests.push({ id, message, traceparent: input.str() });
+    const traceparent = input.str();
+    if (mark === requestMark) readCountsAndMentions(input, message);
+    requests.push({ id, message, traceparent });
   }
   input.end();
   return { from, incarnation, requests };
+}
+
+/** Reads a request's flags and mentions into its message, leaving the defaults unset. */
+function readCountsAndMentions(input: FrameReader, message: NewMessage): void {
+  const flags = input.u8();
+  const userIds: string[] = [];
+  for (let n = input.u32(); n > 0; n--) userIds.push(input.str());
+  if (flags & 1) message.countable = false;
+  if (userIds.length > 0 || flags & 2) message.mentions = { userIds, all: (flags & 2) !== 0 };
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { types } from "cassandra-driver";
-import { type MessageRange, type MessageRecord, type NewMessage, StoreUnavailable } from "../interface.ts";
+import { type MessageRange, type MessageRecord, type NewMessage, type SeqCount, StoreUnavailable } from "../interface.ts";
 import { type Appended, NotOwner } from "./append-route.ts";
 import type { Cql, Statement } from "./cql.ts";
 import { markStatements, membershipOf } from "./read-marks.ts";
+import { mentionStatements } from "./unread-counts.ts";
 import type { Lease, SequencerLeases } from "./sequencer-leases.ts";
 
 /** Conversations whose head this node remembers; beyond it the oldest are forgotten (and re-read). */
@@ -22,9 +23,12 @@ interface Sequenced {
   lease: Lease;
   /** Highest seq handed out (stored, in flight, or waiting). */
   head: number;
+  /** The running counts at `head` (see UnreadStore): countable messages, and the newest one's seq. */
+  counted: number;
+  lastCountedSeq: number;
   /** Recent sends by sender and client message id: their seq, and the promise of their outcome. */
   recent: Map<string, { seq: number; sentAt: Date; done: Promise<Appended> | undefined }>;
-  waiting: { message: MessageRecord; resolve(a: Appended): void; reject(e: Error): void }[];
+  waiting: { message: MessageRecord; counts: Omit<SeqCount, "seq">; resolve(a: Appended): void; reject(e: Error): void }[];
   writing: boolean;
   /** Senders' joinedAt (which keys their marks), read once per takeover; null for a non-member. */
   joined: Map<string, Date | null>;
@@ -77,7 +81,12 @@ export class MessageLog {
       return { message: { ...m, seq: seen.seq, sentAt: seen.sentAt }, duplicate: true };
     }
     const message: MessageRecord = { ...m, seq: ++state.head };
-    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, resolve, reject }));
+    if (m.countable !== false) {
+      state.counted++;
+      state.lastCountedSeq = message.seq;
+    }
+    const counts = { counted: state.counted, lastCountedSeq: state.lastCountedSeq };
+    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, counts, resolve, reject }));
     state.recent.set(key, { seq: message.seq, sentAt: message.sentAt, done });
     if (state.recent.size > idempotencyWindow) state.recent.delete(state.recent.keys().next().value!);
     this.flush(m.conversationId, state);
@@ -111,8 +120,13 @@ export class MessageLog {
     // Without the texts: a takeover of every conversation at once (a node starting, an owner lost)
     // reads a whole window per conversation, and the texts were most of its bytes.
     const newest = await this.walk(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" },
-      "seq, sender_id, client_message_id, sent_at", (r) => r);
-    const state: Sequenced = { lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map() };
+      "seq, sender_id, client_message_id, sent_at, counted, last_counted_seq", (r) => r);
+    const top = newest.at(-1);
+    const state: Sequenced = {
+      lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map(),
+      // A row from before the counts existed: every message up to it was countable.
+      counted: top ? Number(top.get("counted") ?? head) : 0, lastCountedSeq: top ? Number(top.get("last_counted_seq") ?? head) : 0,
+    };
     for (const r of newest) {
       state.recent.set(`${r.get("sender_id")}\u0000${r.get("client_message_id")}`, { seq: Number(r.get("seq")), sentAt: r.get("sent_at"), done: undefined });
     }
@@ -167,11 +181,11 @@ export class MessageLog {
     const { lease } = state;
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
     const ts = this.leases.timestamp(lease);
-    const statements: Statement[] = batch.map(({ message: m }) => ({
-      query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-      params: [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt, ts],
-    }));
+    const statements: Statement[] = batch.flatMap(({ message: m, counts }) => [{
+      query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at, counted, last_counted_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      params: [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt, counts.counted, counts.lastCountedSeq, ts],
+    }, ...mentionStatements(m, ts)]);
     statements.push(...(await this.senderMarks(conversationId, state, batch)));
     // One request: the messages' partition (atomic) and the marks' partition (one has read what one wrote).
     await this.cql.unloggedBatch(statements);

@@ -13,6 +13,7 @@ import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
 import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
+import { createScyllaUnreadStore } from "./unread-counts.ts";
 import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
 /** Options of {@link createScyllaStore}. */
@@ -189,6 +190,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
     },
 
+    ...createScyllaUnreadStore(cql, bucketSize),
     ...createScyllaBotStore(cql),
     ...createScyllaUserSearch(cql, getUsers),
     ...createScyllaDeviceStore(cql),

@@ -100,6 +100,24 @@ ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
 UPDATE devices SET last_used_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE last_used_at IS NULL;
 CREATE INDEX IF NOT EXISTS devices_by_last_use ON devices (last_used_at);
 ` },
+  // Unread and mention counts (UnreadStore): each message's running count of countable messages
+  // (not system events or update entries) and the newest countable seq up to it, null on older rows
+  // (all countable: read as the seq itself); the conversation's current ones; and the mentions by
+  // member ("*" for "@all"), read from a member's read mark on.
+  { version: 4, name: "add_unread_counts", up: `
+ALTER TABLE messages ADD COLUMN counted INTEGER;
+ALTER TABLE messages ADD COLUMN last_counted_seq INTEGER;
+ALTER TABLE conversations ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN last_counted_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET counted = last_seq, last_counted_seq = last_seq;
+CREATE TABLE IF NOT EXISTS mentions_by_member (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sender_id TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, user_id, seq)
+) WITHOUT ROWID;
+` },
 ];
 
 /**

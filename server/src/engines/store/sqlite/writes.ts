@@ -6,6 +6,7 @@ import {
   type Row, type Statements, type TransactionControl, insertConversation, savepoint, toConversation, toDevice,
   toMessage, toReadState, transaction,
 } from "./statements.ts";
+import { mentionKeys } from "../mention-keys.ts";
 
 /**
  * Every write of the embedded store, by name. Each runs inside the open transaction of its batch
@@ -56,10 +57,12 @@ const writes = {
   appendMessage(q: Statements, m: NewMessage): { message: MessageRecord; duplicate: boolean } {
     const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
     if (existing) return { message: toMessage(existing), duplicate: true };
-    const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
+    const bumped = q.bumpSeq.get(m.conversationId, m.countable === false ? 0 : 1) as Row | undefined;
     if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
     const seq = Number(bumped.last_seq);
-    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
+    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(),
+      Number(bumped.counted), Number(bumped.last_counted_seq));
+    for (const userId of mentionKeys(m)) q.insertMention.run(m.conversationId, userId, seq, m.senderId);
     q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
     return { message: { ...m, seq }, duplicate: false };
   },
