@@ -5,8 +5,9 @@ import {
   type Conversation, ConversationKind, ConversationSchema, MemberSchema, type Role,
 } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { SystemEventKind } from "@chat/gen/chat/v1/message_pb.js";
 import type { ControlPlane } from "../../engines/control/interface.ts";
-import type { ConversationRecord, MemberRecord, MessageRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
+import type { ConversationRecord, MemberRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
 import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -16,6 +17,8 @@ import { limits, requireLength } from "../validate.ts";
 import type { Membership } from "./membership.ts";
 import type { Directory } from "./directory.ts";
 import { canChangeRole, canRemove, lastOwner, nextOwner } from "./roles.ts";
+import { type ConversationCounts, countUnread } from "./unread.ts";
+import { SystemEvents } from "./system-events.ts";
 
 /**
  * Direct conversations and groups: creation, membership, roles and the caller's view of each.
@@ -27,6 +30,7 @@ export class Conversations {
   private readonly directory: Directory;
   private readonly dispatcher: Dispatcher;
   private readonly control: ControlPlane;
+  private readonly events: SystemEvents;
 
   /** `control` tells every node's membership cache and streams about a change. */
   constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher, control: ControlPlane) {
@@ -35,6 +39,7 @@ export class Conversations {
     this.directory = directory;
     this.dispatcher = dispatcher;
     this.control = control;
+    this.events = new SystemEvents(store, dispatcher);
   }
 
   /** The one direct conversation between the caller and another user. */
@@ -61,6 +66,9 @@ export class Conversations {
     await this.store.createGroup(record, userIds.map((userId, i) => ({
       conversationId: record.id, userId, role: i === 0 ? "owner" : "member", joinedAt: now,
     })));
+    this.membership.invalidate(record.id);
+    await this.events.record(record.id, { kind: SystemEventKind.GROUP_CREATED, actorId: caller.userId, userIds: userIds.slice(1), groupName: record.name },
+      "created", userIds);
     await this.announce(record.id, caller.userId, MembershipChange.ADDED, userIds, []);
     return this.view(record.id, caller.userId);
   }
@@ -91,6 +99,10 @@ export class Conversations {
     if (added.length > 0) {
       const now = new Date();
       await this.store.putMembers(added.map((userId) => ({ conversationId, userId, role: "member", joinedAt: now })));
+      // After the write, so that the added hear it; keyed by the new memberships (see the docs:
+      // a failure between the two leaves the members added without the event).
+      await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added },
+        `${[...added].sort().join(",")}@${now.getTime()}`, [...present, ...added]);
       await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
     }
     return this.view(conversationId, caller.userId);
@@ -104,6 +116,10 @@ export class Conversations {
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`user ${userId} is not a member of this conversation`);
     if (!canRemove(me.role, target.role)) throw permissionDenied(`a ${me.role} cannot remove a ${target.role}`);
+    // Before the removal, so that the removed member hears it too, and a retry after a failed
+    // removal finds the same membership (joinedAt) and so the same event.
+    await this.events.record(conversationId, { kind: SystemEventKind.MEMBER_REMOVED, actorId: caller.userId, userIds: [userId] },
+      `${userId}@${target.joinedAt.getTime()}`, members.map((m) => m.userId));
     await this.store.removeMember(conversationId, userId);
     await this.announce(conversationId, caller.userId, MembershipChange.REMOVED, [userId], [userId]);
   }
@@ -134,23 +150,31 @@ export class Conversations {
   async leave(caller: Caller, conversationId: string): Promise<void> {
     const members = await this.requireGroup(caller, conversationId);
     const heir = lastOwner(members, caller.userId) ? nextOwner(members.filter((m) => m.userId !== caller.userId)) : undefined;
+    const me = members.find((m) => m.userId === caller.userId)!;
+    await this.events.record(conversationId, { kind: SystemEventKind.MEMBER_LEFT, actorId: caller.userId, userIds: [caller.userId] },
+      `${caller.userId}@${me.joinedAt.getTime()}`, members.map((m) => m.userId));
     await this.store.removeMember(conversationId, caller.userId, heir && { ...heir, role: "owner" });
     await this.announce(conversationId, caller.userId, MembershipChange.LEFT, [caller.userId], [caller.userId]);
   }
 
   /** A conversation as `userId` sees it: members, last message, marks and unread count. */
   async view(conversationId: string, userId: string): Promise<Conversation> {
-    return project(await this.load(conversationId), userId);
+    return project(await this.load(conversationId, userId), userId);
   }
 
-  /** What every member's view of a conversation is made of (four reads). */
-  private async load(conversationId: string): Promise<Snapshot> {
+  /**
+   * What the views of a conversation are made of: its rows, and the counts of `readers` (the
+   * caller, or every member for a membership event); see unread.ts for what those read.
+   */
+  private async load(conversationId: string, readers?: string): Promise<Snapshot> {
     const [record, members, states] = await Promise.all([
       this.store.getConversation(conversationId), this.store.listMembers(conversationId), this.store.listReadStates(conversationId),
     ]);
     if (!record) throw notFound(`conversation ${conversationId} not found`);
-    const [last] = record.lastSeq > 0 ? await this.store.listMessages(conversationId, { limit: 1, order: "desc" }) : [];
-    return { record, members, states, last };
+    const marks = new Map(states.map((s) => [s.userId, s.readSeq]));
+    const who = readers === undefined ? members.map((m) => m.userId) : [readers];
+    const counts = await countUnread(this.store, record, who.map((userId) => ({ userId, readSeq: marks.get(userId) ?? 0 })));
+    return { record, members, states, ...counts };
   }
 
   private async requireGroup(caller: Caller, conversationId: string): Promise<MemberRecord[]> {
@@ -183,16 +207,15 @@ export class Conversations {
 }
 
 /** The reads a conversation's views are made of. */
-interface Snapshot {
+interface Snapshot extends ConversationCounts {
   record: ConversationRecord;
   members: MemberRecord[];
   states: ReadStateRecord[];
-  last: MessageRecord | undefined;
 }
 
 /** A conversation as `userId` sees it: the shared parts, and the user's own unread count. */
-function project({ record, members, states, last }: Snapshot, userId: string): Conversation {
-  const mine = states.find((s) => s.userId === userId);
+function project({ record, members, states, last, unread }: Snapshot, userId: string): Conversation {
+  const mine = unread.get(userId);
   return create(ConversationSchema, {
     id: record.id,
     kind: record.kind === "direct" ? ConversationKind.DIRECT : ConversationKind.GROUP,
@@ -200,7 +223,8 @@ function project({ record, members, states, last }: Snapshot, userId: string): C
     members: members.map((m) => create(MemberSchema, { userId: m.userId, role: toRole(m.role), joinedAt: timestampFromDate(m.joinedAt) })),
     lastSeq: BigInt(record.lastSeq),
     ...(last ? { lastMessage: toMessage(last) } : {}),
-    unreadCount: BigInt(Math.max(0, record.lastSeq - (mine?.readSeq ?? 0))),
+    unreadCount: BigInt(mine?.messages ?? 0),
+    unreadMentionCount: BigInt(mine?.mentions ?? 0),
     readStates: states.map(toReadState),
     createdAt: timestampFromDate(record.createdAt),
   });

@@ -10,6 +10,7 @@ import { toMessage } from "../convert.ts";
 import { invalidArgument, unavailable } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
 import { limits, requireClientMessageId, requireText } from "../validate.ts";
+import { findMentions, mentionRecord } from "../mentions/mentions.ts";
 import { activeTracer, inSpanUntil } from "../../observability/tracing.ts";
 
 /** A send that passed validation and is queued for the store, in the order it was accepted. */
@@ -60,9 +61,10 @@ export class Messages {
     // Members only: a stranger's sends must not drain a conversation's bucket.
     await this.throttle.take("sendPerUser", caller.userId, "messages from you");
     await this.throttle.take("sendPerConversation", req.conversationId, "messages in this conversation");
+    const mentions = mentionRecord(await findMentions(this.store, req.text, caller.userId, members));
     const stored = this.store.appendMessage({
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
-      text: req.text, sentAt: new Date(),
+      text: req.text, sentAt: new Date(), ...(mentions ? { mentions } : {}),
     }).catch((err: unknown) => {
       // Not stored, or not provably: the client retries with the same id, which the store dedupes.
       if (err instanceof StoreUnavailable) this.counts.unavailable++;

@@ -329,6 +329,11 @@ describe.each(engines)("Store contract: $name", ({ make }) => {
     await b.appendMessage({ ...retried, text: "e again" });
     expect(await a.countsAt(id, [8, 9])).toEqual([{ seq: 8, counted: 5, lastCountedSeq: 8 }]);
     expect(await a.countsAt(id, [])).toEqual([]);
+    // An uncountable message (an event, an update entry) reads nothing for its sender.
+    const marks = async () => (await b.listReadStates(id)).find((s) => s.userId === "s2")?.readSeq;
+    await a.appendMessage(message(id, "read up to here", "s2")); // 9
+    await a.appendMessage({ ...message(id, "event", "s2"), countable: false }); // 10
+    expect(await marks()).toBe(9);
   });
 
   it("mentions: indexed per member and for @all, read after a mark, newest first, bounded; never one's own", async () => {

@@ -69,7 +69,8 @@ export interface Store extends BotStore, UserSearchStore, UnreadStore {
    * Appends a message with the next seq, durably, before resolving. A second call with the same
    * (conversationId, senderId, clientMessageId) returns the first message with `duplicate: true`.
    * The sender's delivered and read marks rise to the new seq (one has read what one wrote), so that
-   * a member's unread count is simply `lastSeq - readSeq`.
+   * one's own messages are never unread; not for an uncountable message (a system event, an update
+   * entry: reacting to an old message reads nothing). The row records the running counts of UnreadStore.
    */
   appendMessage(message: NewMessage): Promise<{ message: MessageRecord; duplicate: boolean }>;
   /** Messages of one conversation with `afterSeq < seq < beforeSeq`, in the given order. */

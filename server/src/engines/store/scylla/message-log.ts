@@ -139,7 +139,8 @@ export class MessageLog {
   /** The writes raising each sender's marks to their newest message of the batch. */
   private async senderMarks(conversationId: string, state: Sequenced, batch: Sequenced["waiting"]): Promise<Statement[]> {
     const newest = new Map<string, number>();
-    for (const { message } of batch) newest.set(message.senderId, message.seq);
+    // Only what one wrote oneself is read by writing it: an event or an update entry reads nothing.
+    for (const { message } of batch) if (message.countable !== false) newest.set(message.senderId, message.seq);
     await Promise.all([...newest.keys()].filter((s) => !state.joined.has(s)).map(async (sender) => {
       state.joined.set(sender, (await membershipOf(this.cql, conversationId, sender)) ?? null);
     }));

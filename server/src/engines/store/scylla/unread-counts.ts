@@ -15,16 +15,22 @@ export function mentionStatements(m: NewMessage & { seq: number }, timestamp: ty
   }));
 }
 
+/** Seqs in one `IN` list at most: Cassandra's guardrails warn past 100 clustering keys in one. */
+const maxInList = 100;
+
 /** The reads of unread and mention counts on the cluster store: one query per bucket or member partition. */
 export function createScyllaUnreadStore(cql: Cql, bucketSize: number): UnreadStore {
   return {
     async countsAt(conversationId, seqs) {
+      // One query per bucket and per {@link maxInList} seqs (the marks of a large group's members).
       const byBucket = new Map<number, number[]>();
       for (const seq of new Set(seqs.filter((s) => s > 0))) {
         const bucket = Math.floor(seq / bucketSize);
         byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), seq]);
       }
-      const pages = await Promise.all([...byBucket].map(([bucket, inBucket]) => cql.execute(
+      const queries = [...byBucket].flatMap(([bucket, inBucket]) =>
+        Array.from({ length: Math.ceil(inBucket.length / maxInList) }, (_, i) => [bucket, inBucket.slice(i * maxInList, (i + 1) * maxInList)] as const));
+      const pages = await Promise.all(queries.map(([bucket, inBucket]) => cql.execute(
         "SELECT seq, counted, last_counted_seq FROM messages WHERE conversation_id = ? AND bucket = ? AND seq IN ?",
         [conversationId, bucket, inBucket])));
       // Rows from before the counts existed have none: every message then was countable.

@@ -63,7 +63,7 @@ const writes = {
     q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(),
       Number(bumped.counted), Number(bumped.last_counted_seq));
     for (const userId of mentionKeys(m)) q.insertMention.run(m.conversationId, userId, seq, m.senderId);
-    q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
+    if (m.countable !== false) q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
     return { message: { ...m, seq }, duplicate: false };
   },
   advanceReadState(q: Statements, s: ReadStateRecord): ReadStateRecord {
