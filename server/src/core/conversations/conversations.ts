@@ -5,11 +5,12 @@ import {
   type Conversation, ConversationKind, ConversationSchema, MemberSchema, type Role,
 } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
-import { SystemEventKind } from "@chat/gen/chat/v1/message_pb.js";
+import { type Message, SystemEventKind } from "@chat/gen/chat/v1/message_pb.js";
 import type { ControlPlane } from "../../engines/control/interface.ts";
 import type { ConversationRecord, MemberRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
-import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
+import { fromRole, toReadState, toRole } from "../convert.ts";
+import type { Messages } from "../messages/messages.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
@@ -32,14 +33,20 @@ export class Conversations {
   private readonly control: ControlPlane;
   private readonly events: SystemEvents;
 
-  /** `control` tells every node's membership cache and streams about a change. */
-  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher, control: ControlPlane) {
+  private readonly messages: Messages;
+
+  /**
+   * `control` tells every node's membership cache and streams about a change; `messages` writes the
+   * system events of groups and serves a conversation's last message.
+   */
+  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher, control: ControlPlane, messages: Messages) {
     this.store = store;
     this.membership = membership;
     this.directory = directory;
     this.dispatcher = dispatcher;
     this.control = control;
-    this.events = new SystemEvents(store, dispatcher);
+    this.messages = messages;
+    this.events = new SystemEvents(messages);
   }
 
   /** The one direct conversation between the caller and another user. */
@@ -173,8 +180,8 @@ export class Conversations {
     if (!record) throw notFound(`conversation ${conversationId} not found`);
     const marks = new Map(states.map((s) => [s.userId, s.readSeq]));
     const who = readers === undefined ? members.map((m) => m.userId) : [readers];
-    const counts = await countUnread(this.store, record, who.map((userId) => ({ userId, readSeq: marks.get(userId) ?? 0 })));
-    return { record, members, states, ...counts };
+    const { last, unread } = await countUnread(this.store, record, who.map((userId) => ({ userId, readSeq: marks.get(userId) ?? 0 })));
+    return { record, members, states, unread, last: last && (await this.messages.current.one(last)) };
   }
 
   private async requireGroup(caller: Caller, conversationId: string): Promise<MemberRecord[]> {
@@ -207,10 +214,13 @@ export class Conversations {
 }
 
 /** The reads a conversation's views are made of. */
-interface Snapshot extends ConversationCounts {
+interface Snapshot {
   record: ConversationRecord;
   members: MemberRecord[];
   states: ReadStateRecord[];
+  /** The newest countable message, as served. */
+  last: Message | undefined;
+  unread: ConversationCounts["unread"];
 }
 
 /** A conversation as `userId` sees it: the shared parts, and the user's own unread count. */
@@ -222,7 +232,7 @@ function project({ record, members, states, last, unread }: Snapshot, userId: st
     name: record.name,
     members: members.map((m) => create(MemberSchema, { userId: m.userId, role: toRole(m.role), joinedAt: timestampFromDate(m.joinedAt) })),
     lastSeq: BigInt(record.lastSeq),
-    ...(last ? { lastMessage: toMessage(last) } : {}),
+    ...(last ? { lastMessage: last } : {}),
     unreadCount: BigInt(mine?.messages ?? 0),
     unreadMentionCount: BigInt(mine?.mentions ?? 0),
     readStates: states.map(toReadState),

@@ -1,11 +1,7 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
-import type { SystemEventKind } from "@chat/gen/chat/v1/message_pb.js";
-import { type Store, StoreUnavailable } from "../../engines/store/interface.ts";
-import { toMessage } from "../convert.ts";
-import { unavailable } from "../errors.ts";
-import type { Dispatcher } from "../live/dispatcher.ts";
+import { type SystemEventKind, SystemEventSchema } from "@chat/gen/chat/v1/message_pb.js";
+import type { Messages } from "../messages/messages.ts";
 
 /** What happened to a group, as its stream records it (chat.v1.SystemEvent). */
 export interface GroupEvent {
@@ -20,32 +16,30 @@ export interface GroupEvent {
 
 /**
  * Writes what happens to a group (created, members added, removed, left) into its stream as system
- * event messages: each gets a seq, reaches live streams and resuming devices like any message, and
- * is never unread (`countable: false`) nor a conversation's last message.
+ * event messages, through the append path of every message (Messages.append): each gets a seq,
+ * reaches live streams and resuming devices like any message, and is never unread nor a
+ * conversation's last message (see unreadIndexOf).
  *
  * An event's client message id is derived from `key`, which names the change itself (the members
  * and the joinedAt of their membership), so that a change recorded twice (a retried call that
- * reaches the append again, two nodes racing on the same change) is one message: the store's
+ * reaches the append again, two calls racing on the same change) is one message: the store's
  * dedupe returns the first.
  */
 export class SystemEvents {
-  private readonly store: Store;
-  private readonly dispatcher: Dispatcher;
+  private readonly messages: Messages;
 
-  constructor(store: Store, dispatcher: Dispatcher) {
-    this.store = store;
-    this.dispatcher = dispatcher;
+  constructor(messages: Messages) {
+    this.messages = messages;
   }
 
   /** Appends `event` to the conversation (once per `key`) and publishes it to `audience`. */
   async record(conversationId: string, event: GroupEvent, key: string, audience: readonly string[]): Promise<void> {
-    const { message } = await this.store.appendMessage({
+    await this.messages.append({
       conversationId, senderId: event.actorId, clientMessageId: systemMessageId(event.kind, key),
-      text: "", sentAt: new Date(), countable: false,
-    }).catch((err: unknown) => {
-      throw err instanceof StoreUnavailable ? unavailable(err.message) : err;
-    });
-    await this.dispatcher.publish(audience, create(ServerFrameSchema, { frame: { case: "message", value: toMessage(message) } }));
+      content: { case: "systemEvent", value: create(SystemEventSchema, {
+        kind: event.kind, actorId: event.actorId, userIds: [...event.userIds], groupName: event.groupName ?? "",
+      }) },
+    }, audience);
   }
 }
 

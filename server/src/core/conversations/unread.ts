@@ -1,4 +1,6 @@
+import type { Mention } from "@chat/gen/chat/v1/message_pb.js";
 import type { ConversationRecord, MessageRecord, Store } from "../../engines/store/interface.ts";
+import { type Content, decodeContent } from "../messages/content.ts";
 
 /**
  * Mentions counted per member at most: a member far behind reads this many mention rows, no more,
@@ -31,16 +33,11 @@ export interface Reader {
 /**
  * Counts, for each reader, what is unread and what mentions them, in point reads: the running
  * counts at the newest seq and at each distinct read mark (one read per bucket), the newest
- * countable message, and the mention index of each reader with unread messages (two bounded reads
- * at most). Nothing scans the conversation.
- *
- * `stillMentions` checks indexed mentions against the messages as they are now (an edit may have
- * removed a mention, a delete erased it); it receives the seqs of one reader, newest first.
+ * countable message, and for each reader with unread messages the mention index after their mark
+ * (bounded) and the messages it names, which decide (see {@link stillMentioned}). Nothing scans
+ * the conversation.
  */
-export async function countUnread(
-  store: Store, record: ConversationRecord, readers: readonly Reader[],
-  stillMentions: (userId: string, seqs: number[]) => Promise<number> = async (_, seqs) => seqs.length,
-): Promise<ConversationCounts> {
+export async function countUnread(store: Store, record: ConversationRecord, readers: readonly Reader[]): Promise<ConversationCounts> {
   const unread = new Map<string, UnreadCounts>();
   if (record.lastSeq === 0) {
     for (const r of readers) unread.set(r.userId, { messages: 0, mentions: 0 });
@@ -51,15 +48,32 @@ export async function countUnread(
   // A seq whose row is missing (none should be) counts as if every message up to it were countable.
   const countedAt = (seq: number) => (seq === 0 ? 0 : (counts.get(seq)?.counted ?? seq));
   const lastCountedSeq = counts.get(record.lastSeq)?.lastCountedSeq ?? record.lastSeq;
-  const [last] = lastCountedSeq > 0
-    ? await store.listMessages(record.id, { afterSeq: lastCountedSeq - 1, beforeSeq: lastCountedSeq + 1, limit: 1, order: "asc" })
-    : [];
+  const [last] = lastCountedSeq > 0 ? await store.getMessages(record.id, [lastCountedSeq]) : [];
   await Promise.all(readers.map(async (r, i) => {
     const messages = Math.max(0, countedAt(record.lastSeq) - countedAt(marks[i]!));
     // A mention is in a countable message: with none unread, there is nothing to read.
-    const mentions = messages === 0 ? 0
-      : await stillMentions(r.userId, await store.mentionSeqs(record.id, r.userId, marks[i]!, maxCountedMentions));
+    const mentions = messages === 0 ? 0 : await stillMentioned(store, record.id, r.userId, marks[i]!);
     unread.set(r.userId, { messages, mentions: Math.min(mentions, messages) });
   }));
   return { last, unread };
+}
+
+/**
+ * How many of the messages the mention index names after `afterSeq` mention `userId` as they are
+ * now: the index is written with each message, but an edit may have dropped a mention, a delete
+ * erased it, and (in the cluster store) a row may outlive a write the sequencer fenced. One read
+ * of those messages (batched by partition), only when the index names any.
+ */
+async function stillMentioned(store: Store, conversationId: string, userId: string, afterSeq: number): Promise<number> {
+  const seqs = await store.mentionSeqs(conversationId, userId, afterSeq, maxCountedMentions);
+  if (seqs.length === 0) return 0;
+  const messages = await store.getMessages(conversationId, seqs);
+  return messages.filter((m) => m.senderId !== userId && mentionsOf(decodeContent(m)).some((x) => x.all || x.userId === userId)).length;
+}
+
+/** The mentions a content makes (its text's, or its caption's); none for anything else or a tombstone. */
+function mentionsOf(content: Content): readonly Mention[] {
+  if (content.case === "textContent") return content.value.mentions;
+  if (content.case === "attachmentContent") return content.value.caption?.mentions ?? [];
+  return [];
 }

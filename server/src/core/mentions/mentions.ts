@@ -1,4 +1,5 @@
-import type { MemberRecord, MentionRecord, Store } from "../../engines/store/interface.ts";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { MemberRecord, NewMessage, Store } from "../../engines/store/interface.ts";
 
 /**
  * "@name" tokens: an "@" at the start or after a character that cannot end a name (so that
@@ -46,8 +47,14 @@ export async function findMentions(store: Pick<Store, "getUserByUsername">, text
   return resolved.filter((m): m is Mention => m !== undefined);
 }
 
-/** What the store indexes of a message's mentions, to count them per reader (see Store.countMentions). */
-export function mentionRecord(mentions: readonly Mention[]): MentionRecord | undefined {
-  if (mentions.length === 0) return undefined;
-  return { userIds: mentions.flatMap((m) => (m.all ? [] : [m.userId])), all: mentions.some((m) => m.all) };
+/**
+ * What the store indexes of a new message for unread counts (see UnreadStore): system events and
+ * update entries are not countable, and the mentions of a text or caption are indexed.
+ */
+export function unreadIndexOf(content: Message["content"]): Pick<NewMessage, "countable" | "mentions"> {
+  if (content.case === "systemEvent" || content.case === "update") return { countable: false };
+  const text = content.case === "textContent" ? content.value : content.case === "attachmentContent" ? content.value.caption : undefined;
+  const mentions = text?.mentions ?? [];
+  if (mentions.length === 0) return {};
+  return { mentions: { userIds: mentions.filter((m) => !m.all).map((m) => m.userId), all: mentions.some((m) => m.all) } };
 }

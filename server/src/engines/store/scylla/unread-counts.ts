@@ -1,17 +1,17 @@
 import type { types } from "cassandra-driver";
 import type { NewMessage, SeqCount, UnreadStore } from "../interface.ts";
-import { everyoneKey, mentionKeys } from "../mention-keys.ts";
+import { everyoneKey, mentionKeys } from "../unread-index.ts";
 import type { Cql, Statement } from "./cql.ts";
 
 /**
- * The mention rows of a message, written by its sequencer in the message's batch and with its
+ * The mention rows of a message (at `seq`: its own, or an edited message's), written by its sequencer in the message's batch and with its
  * timestamp (message-log.ts). Not fenced like the message rows: a row of a batch whose message a
  * takeover shadowed may stay, which is why readers check the messages (see UnreadStore.mentionSeqs).
  */
-export function mentionStatements(m: NewMessage & { seq: number }, timestamp: types.Long): Statement[] {
+export function mentionStatements(m: NewMessage, seq: number, timestamp: types.Long): Statement[] {
   return mentionKeys(m).map((userId) => ({
     query: "INSERT INTO mentions_by_member (conversation_id, user_id, seq, sender_id) VALUES (?, ?, ?, ?) USING TIMESTAMP ?",
-    params: [m.conversationId, userId, m.seq, m.senderId, timestamp],
+    params: [m.conversationId, userId, seq, m.senderId, timestamp],
   }));
 }
 

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { SeqCount, UnreadStore } from "../interface.ts";
-import { everyoneKey } from "../mention-keys.ts";
+import { everyoneKey } from "../unread-index.ts";
 import type { Statements } from "./statements.ts";
 
 /** The reads of unread and mention counts (UnreadStore) on the main thread's connection. */
