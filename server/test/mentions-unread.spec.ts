@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Role } from "@chat/gen/chat/v1/conversation_pb.js";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { type TestUser, newId, openStream, registerUser, startNode } from "./harness.ts";
 
 /** The embedded node, and one node on Redis and Cassandra (the cluster's stores). */
@@ -60,5 +61,22 @@ describe.each(engines)("mentions and unread counts ($name)", ({ args }) => {
     // A mention after the mark counts again; an earlier one does not come back.
     await send(bob, `@${carol.username} one more`);
     expect(await counts(carol)).toEqual({ unread: 1, mentions: 1 });
+  });
+
+  it("serves the mentions with the text, live and in history: members once each in order, @all from admins only", async () => {
+    const stream = await openStream(carol);
+    const frank = await registerUser(server, "frank"); // no member
+    const text = `@${dave.username} @ALL @${frank.username} @${dave.username.toUpperCase()} @${carol.username}`;
+    const fromAdmin = await send(bob, text);
+    const fromMember = await send(carol, text);
+    const live = await stream.until(() => stream.of("message").find((m) => m.seq === fromAdmin.seq), 5_000, "the admin's message");
+    const page = (await dave.clients.history.listMessages({ conversationId: group, limit: 2 })).messages;
+    const mentions = (m: Message) => (m.content.case === "textContent" ? m.content.value.mentions.map((x) => (x.all ? "@all" : x.userId)) : []);
+    // frank is no member: plain text. Names are case-insensitive and count once, in order of first appearance.
+    expect(mentions(live)).toEqual([dave.id, "@all", carol.id]);
+    expect(page.map((m) => Number(m.seq))).toEqual([Number(fromMember.seq), Number(fromAdmin.seq)]);
+    expect(page.map(mentions)).toEqual([[dave.id, carol.id], [dave.id, "@all", carol.id]]); // carol is no admin: her @all is plain
+    expect(page[0]!.text).toBe(text);
+    stream.close();
   });
 });

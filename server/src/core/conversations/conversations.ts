@@ -14,7 +14,7 @@ import type { Messages } from "../messages/messages.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
-import { limits, requireLength } from "../validate.ts";
+import { limits, requireId, requireLength } from "../validate.ts";
 import type { Membership } from "./membership.ts";
 import type { Directory } from "./directory.ts";
 import { canChangeRole, canRemove, lastOwner, nextOwner } from "./roles.ts";
@@ -97,7 +97,7 @@ export class Conversations {
 
   /** Adds users to a group (admins and owners). */
   async addMembers(caller: Caller, conversationId: string, userIds: string[], usernames: string[]): Promise<Conversation> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members, record } = await this.requireGroup(caller, conversationId);
     const me = members.find((m) => m.userId === caller.userId)!;
     if (me.role === "member") throw permissionDenied("only admins and owners add members");
     const present = new Set(members.map((m) => m.userId));
@@ -106,10 +106,12 @@ export class Conversations {
     if (added.length > 0) {
       const now = new Date();
       await this.store.putMembers(added.map((userId) => ({ conversationId, userId, role: "member", joinedAt: now })));
-      // After the write, so that the added hear it; keyed by the new memberships (see the docs:
-      // a failure between the two leaves the members added without the event).
+      // After the write, so that the added hear it. Keyed by the stream's position read before the
+      // members, so that two calls racing on the same change (both read the group before either
+      // wrote) write one event, while adding someone again after a removal (an event) is a new one.
+      // A failure between the write and the event leaves the members added without it (docs/protocol.md).
       await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added },
-        `${[...added].sort().join(",")}@${now.getTime()}`, [...present, ...added]);
+        `${[...added].sort().join(",")}@${record.lastSeq}`, [...present, ...added]);
       await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
     }
     return this.view(conversationId, caller.userId);
@@ -117,7 +119,7 @@ export class Conversations {
 
   /** Removes a member from a group. */
   async removeMember(caller: Caller, conversationId: string, userId: string): Promise<void> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members } = await this.requireGroup(caller, conversationId);
     if (userId === caller.userId) throw invalidArgument("use LeaveConversation to leave");
     const me = members.find((m) => m.userId === caller.userId)!;
     const target = members.find((m) => m.userId === userId);
@@ -133,7 +135,7 @@ export class Conversations {
 
   /** Changes a member's role (owners only); giving "owner" hands ownership over. */
   async setRole(caller: Caller, conversationId: string, userId: string, role: Role): Promise<Conversation> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members } = await this.requireGroup(caller, conversationId);
     const roleName = fromRole(role);
     if (!roleName) throw invalidArgument("role must be ROLE_MEMBER, ROLE_ADMIN or ROLE_OWNER");
     const me = members.find((m) => m.userId === caller.userId)!;
@@ -155,7 +157,7 @@ export class Conversations {
    * same atomic write as the leaving, so that a crash between the two never leaves a group ownerless.
    */
   async leave(caller: Caller, conversationId: string): Promise<void> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members } = await this.requireGroup(caller, conversationId);
     const heir = lastOwner(members, caller.userId) ? nextOwner(members.filter((m) => m.userId !== caller.userId)) : undefined;
     const me = members.find((m) => m.userId === caller.userId)!;
     await this.events.record(conversationId, { kind: SystemEventKind.MEMBER_LEFT, actorId: caller.userId, userIds: [caller.userId] },
@@ -184,12 +186,14 @@ export class Conversations {
     return { record, members, states, unread, last: last && (await this.messages.current.one(last)) };
   }
 
-  private async requireGroup(caller: Caller, conversationId: string): Promise<MemberRecord[]> {
+  private async requireGroup(caller: Caller, conversationId: string): Promise<{ members: MemberRecord[]; record: ConversationRecord }> {
     this.membership.invalidate(conversationId); // decisions on roles read fresh members
+    // The conversation (its lastSeq) before the members: a change read after another call's member
+    // write reads its event too, which keeps the events' keys apart (see addMembers).
+    const record = await this.store.getConversation(requireId(conversationId, "conversation_id"));
     const members = await this.membership.require(conversationId, caller.userId);
-    const record = await this.store.getConversation(conversationId);
     if (record?.kind !== "group") throw failedPrecondition("direct conversations have fixed members");
-    return members;
+    return { members, record };
   }
 
   /**
