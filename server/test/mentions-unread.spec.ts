@@ -79,4 +79,22 @@ describe.each(engines)("mentions and unread counts ($name)", ({ args }) => {
     expect(page[0]!.text).toBe(text);
     stream.close();
   });
+  it("an edit that adds a mention counts it; a deleted message's mention stops counting (the message stays unread)", async () => {
+    const last = (await dave.clients.conversations.getConversation({ conversationId: group })).conversation!.lastSeq;
+    await dave.clients.live.markRead({ conversationId: group, seq: last });
+    const first = await send(bob, "hello");
+    expect(await counts(dave)).toEqual({ unread: 1, mentions: 0 });
+    await bob.clients.live.editMessage({ conversationId: group, seq: first.seq, clientMessageId: newId(), text: `hello @${dave.username}` });
+    expect(await counts(dave)).toEqual({ unread: 1, mentions: 1 });
+    const second = await send(bob, `@${dave.username} again`);
+    expect(await counts(dave)).toEqual({ unread: 2, mentions: 2 });
+    await bob.clients.live.deleteMessage({ conversationId: group, seq: second.seq, clientMessageId: newId() });
+    expect(await counts(dave)).toEqual({ unread: 2, mentions: 1 });
+    await bob.clients.live.editMessage({ conversationId: group, seq: first.seq, clientMessageId: newId(), text: "hello, nobody" });
+    expect(await counts(dave)).toEqual({ unread: 2, mentions: 0 });
+    // Edits and deletes are update entries: never unread, never the last message.
+    const view = (await dave.clients.conversations.getConversation({ conversationId: group })).conversation!;
+    expect(view.lastMessage?.seq).toBe(second.seq);
+    expect(view.lastSeq).toBeGreaterThan(second.seq);
+  });
 });
