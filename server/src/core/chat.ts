@@ -16,6 +16,7 @@ import { Dispatcher } from "./live/dispatcher.ts";
 import { Hub } from "./live/hub.ts";
 import { Live, type LiveOptions } from "./live/live.ts";
 import { Messages } from "./messages/messages.ts";
+import { MessageUpdates } from "./messages/updates.ts";
 import { PresenceService } from "./presence/presence.ts";
 import { Receipts } from "./receipts/receipts.ts";
 import { Typing } from "./typing/typing.ts";
@@ -53,6 +54,8 @@ export interface Chat {
   readonly directory: Directory;
   readonly conversations: Conversations;
   readonly messages: Messages;
+  /** Edits, deletes and reactions. */
+  readonly updates: MessageUpdates;
   readonly receipts: Receipts;
   readonly typing: Typing;
   readonly presence: PresenceService;
@@ -76,8 +79,9 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const tokens = new TokenLifetime(store, { idleExpiryMs: options.tokenIdleExpiryMs ?? 30 * 86_400_000, onError });
   const accounts = new Accounts(store, control, throttle, tokens);
   const bots = new Bots(store, accounts, throttle);
-  const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle);
+  const conversations = new Conversations(store, membership, directory, dispatcher, control, messages);
+  const updates = new MessageUpdates(store, membership, messages, throttle);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);
@@ -87,7 +91,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 45_000,
     outboxCapacity: options.outboxCapacity ?? 4_096,
     typingRate: options.typingRate ?? 5,
-  }, { hub, sessions, control, membership, messages, receipts, typing, presence, tokens, onError });
+  }, { hub, sessions, control, membership, messages, updates, receipts, typing, presence, tokens, onError });
 
   messages.onSent = (caller, conversationId) => typing.sent(caller, conversationId);
   dispatcher.onError = onError;
@@ -103,7 +107,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await control.subscribe(nodeId, (command) => live.onControl(command));
 
   return {
-    nodeId, hub, accounts, bots, directory, conversations, messages, receipts, typing, presence, live, throttle,
+    nodeId, hub, accounts, bots, directory, conversations, messages, updates, receipts, typing, presence, live, throttle,
     close() {
       live.close();
       typing.close();

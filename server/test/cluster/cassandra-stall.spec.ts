@@ -19,6 +19,8 @@ describe("Cassandra paused 10 s under a cluster", () => {
   const nodes: NodeProcess[] = [];
   let alice: TestUser, bob: TestUser;
   let group: string;
+  /** The group's seq before any send: its system events ("alice created the group") come first. */
+  let base: number;
 
   beforeAll(async () => {
     cassandra = await startCassandra();
@@ -33,7 +35,8 @@ describe("Cassandra paused 10 s under a cluster", () => {
     alice = await registerUser({ url: nodes[0]!.url }, "stalla");
     const b = await registerUser({ url: nodes[1]!.url }, "stallb");
     bob = { ...b, clients: clientsFor(transportFor(nodes[1]!.url, "grpc", b.token)) };
-    group = (await alice.clients.conversations.createGroup({ name: "stall", memberIds: [bob.id] })).conversation!.id;
+    const created = (await alice.clients.conversations.createGroup({ name: "stall", memberIds: [bob.id] })).conversation!;
+    [group, base] = [created.id, Number(created.lastSeq)];
   }, 240_000);
   afterAll(async () => {
     cassandra?.resume();
@@ -92,7 +95,7 @@ describe("Cassandra paused 10 s under a cluster", () => {
       for (const id of during) await retryUntilAcked(id);
       await b.until(() => during.every((id) => b.of("message").some((m) => m.clientMessageId === id)), 30_000, "every retried send delivered");
       const seqs = b.of("message").map((m) => Number(m.seq));
-      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => base + i + 1));
       expect(new Set(b.of("message").map((m) => m.clientMessageId)).size).toBe(seqs.length);
       // No flap: nobody went offline and came back.
       expect(a.of("presence").slice(presenceBefore).filter((p) => p.userId === bob.id && !p.online)).toEqual([]);

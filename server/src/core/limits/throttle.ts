@@ -20,6 +20,8 @@ export interface LimitRules {
   streamOpenPerUser: BucketRule;
   /** Conversation changes per user: create direct or group, add or remove members, roles, leave. */
   groupOpPerUser: BucketRule;
+  /** Message edits per user (each is also a send: an update entry of the conversation). */
+  editPerUser: BucketRule;
   /**
    * Status changes per user (UserService.SetStatus): each one is a frame to every contact, so a
    * client flipping its status in a loop must not flood them. A client that sets away when idle
@@ -44,6 +46,7 @@ export const defaultLimitRules: LimitRules = {
   sendPerConversation: { burst: 2_000, perSecond: 1_000 },
   streamOpenPerUser: { burst: 30, perSecond: 2 },
   groupOpPerUser: { burst: 60, perSecond: 5 },
+  editPerUser: { burst: 10, perSecond: 10 / 60 },
   statusPerUser: { burst: 20, perSecond: 0.2 },
   loginFailuresPerAccount: { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
   loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },

@@ -110,4 +110,31 @@ export const cqlMigrations: readonly CqlMigration[] = [
     // during a rolling update are not indexed (re-run the step with migrate.ts after the update).
     indexExistingUsers,
   ] },
+  { version: 6, name: "add_rich_messages", up: [
+    // Rich messages (message-rows.ts): the encoded content (null for a plain text, whose content is
+    // its text, and for older rows), the parent of a reply, edit and delete times, and the newest
+    // update entry that changed the row.
+    "ALTER TABLE messages ADD content blob",
+    "ALTER TABLE messages ADD reply_to_seq bigint",
+    "ALTER TABLE messages ADD edited_at timestamp",
+    "ALTER TABLE messages ADD deleted_at timestamp",
+    "ALTER TABLE messages ADD last_update_seq bigint",
+    // Reactions, partitioned like the messages they belong to, so that a page's reactions are one
+    // partition read: a row per user and emoji, with the seq of the entry that added it (their order).
+    `CREATE TABLE IF NOT EXISTS reactions_by_message (
+      conversation_id text, bucket bigint, seq bigint, emoji text, user_id text, reacted_seq bigint,
+      PRIMARY KEY ((conversation_id, bucket), seq, emoji, user_id))`,
+  ] },
+  { version: 7, name: "add_unread_counts", up: [
+    // Unread counts (UnreadStore): each message's running count of countable messages (not system
+    // events or update entries) and the newest countable seq up to it; null on older rows, which
+    // were all countable and read as their own seq. Written by the sequencer (message-log.ts).
+    "ALTER TABLE messages ADD counted bigint",
+    "ALTER TABLE messages ADD last_counted_seq bigint",
+    // Mentions by member ("*" for "@all"), newest first, so that the mentions after a read mark are
+    // one partition read from its start, bounded by a limit.
+    `CREATE TABLE IF NOT EXISTS mentions_by_member (
+      conversation_id text, user_id text, seq bigint, sender_id text,
+      PRIMARY KEY ((conversation_id, user_id), seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
+  ] },
 ];

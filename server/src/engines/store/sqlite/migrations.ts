@@ -100,6 +100,42 @@ ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
 UPDATE devices SET last_used_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE last_used_at IS NULL;
 CREATE INDEX IF NOT EXISTS devices_by_last_use ON devices (last_used_at);
 ` },
+  // Rich messages: the encoded content (NULL for a plain text, whose content is its text, and for
+  // older rows), the parent of a reply, edit and delete times, the newest update entry that changed
+  // the row; and the reactions, a row per user and emoji with the seq of the entry that added it.
+  { version: 4, name: "add_rich_messages", up: `
+ALTER TABLE messages ADD COLUMN content BLOB;
+ALTER TABLE messages ADD COLUMN reply_to_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+ALTER TABLE messages ADD COLUMN last_update_seq INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS reactions_by_message (
+  conversation_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  emoji TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  reacted_seq INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq, emoji, user_id)
+) WITHOUT ROWID;
+` },
+  // Unread and mention counts (UnreadStore): each message's running count of countable messages
+  // (not system events or update entries) and the newest countable seq up to it, null on older rows
+  // (all countable: read as the seq itself); the conversation's current ones; and the mentions by
+  // member ("*" for "@all"), read from a member's read mark on.
+  { version: 5, name: "add_unread_counts", up: `
+ALTER TABLE messages ADD COLUMN counted INTEGER;
+ALTER TABLE messages ADD COLUMN last_counted_seq INTEGER;
+ALTER TABLE conversations ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN last_counted_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET counted = last_seq, last_counted_seq = last_seq;
+CREATE TABLE IF NOT EXISTS mentions_by_member (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sender_id TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, user_id, seq)
+) WITHOUT ROWID;
+` },
 ];
 
 /**

@@ -1,11 +1,13 @@
 import type {
-  BotRecord, ConversationRecord, DeviceRecord, MemberRecord, MessageRecord, NewMessage, ReadStateRecord,
-  TokenScopeRecord, UserRecord,
+  AppendResult, BotRecord, ConversationRecord, DeviceRecord, MemberRecord, NewMessage, ReadStateRecord,
+  TargetChange, TokenScopeRecord, UserRecord,
 } from "../interface.ts";
+import { refusalOf } from "../target-change.ts";
 import {
-  type Row, type Statements, type TransactionControl, insertConversation, savepoint, toConversation, toDevice,
-  toMessage, toReadState, transaction,
+  type Row, type Statements, type TransactionControl, insertConversation, messageBySeq, savepoint, toConversation,
+  toDevice, toMessage, toReadState, transaction,
 } from "./statements.ts";
+import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
 
 /**
  * Every write of the embedded store, by name. Each runs inside the open transaction of its batch
@@ -53,15 +55,25 @@ const writes = {
     q.deleteReadState.run(conversationId, userId);
     if (heir) q.upsertMember.run(heir.conversationId, heir.userId, heir.role, heir.joinedAt.getTime());
   },
-  appendMessage(q: Statements, m: NewMessage): { message: MessageRecord; duplicate: boolean } {
+  appendMessage(q: Statements, m: NewMessage): AppendResult {
     const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
     if (existing) return { message: toMessage(existing), duplicate: true };
-    const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
+    if (m.change) {
+      // Judged inside the transaction that writes it: the target as every earlier update left it.
+      const refused = refusalOf(messageBySeq(q, m.conversationId, m.change.targetSeq), m.senderId, m.change);
+      if (refused) return { refused };
+    }
+    const countable = isCountable(m);
+    const bumped = q.bumpSeq.get(m.conversationId, countable ? 1 : 0) as Row | undefined;
     if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
     const seq = Number(bumped.last_seq);
-    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
-    q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
-    return { message: { ...m, seq }, duplicate: false };
+    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(), m.content ?? null, m.replyToSeq ?? 0,
+      Number(bumped.counted), Number(bumped.last_counted_seq));
+    if (m.change) applyChange(q, m.conversationId, m.senderId, seq, m.change);
+    for (const userId of mentionKeys(m)) q.insertMention.run(m.conversationId, userId, mentionSeq(m, seq), m.senderId);
+    if (countable) q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
+    const { change: _change, ...message } = m;
+    return { message: { ...message, seq }, duplicate: false };
   },
   advanceReadState(q: Statements, s: ReadStateRecord): ReadStateRecord {
     return toReadState(q.advanceReadState.get(s.conversationId, s.userId, s.deliveredSeq, s.readSeq)!);
@@ -73,6 +85,30 @@ const writes = {
     q.putTokenScope.run(s.deviceId, JSON.stringify(s.conversationIds), s.canWrite ? 1 : 0);
   },
 };
+
+/** Applies an update entry (at `seq`, by `senderId`) to its target, in the entry's transaction. */
+function applyChange(q: Statements, conversationId: string, senderId: string, seq: number, c: TargetChange): void {
+  switch (c.kind) {
+    case "edit":
+      q.editMessage.run(c.text, c.content ?? null, c.at.getTime(), seq, conversationId, c.targetSeq);
+      return;
+    case "delete":
+      // The body goes from the row (zeroed on disk: secure_delete) and its reactions with it.
+      q.eraseMessage.run(c.at.getTime(), seq, conversationId, c.targetSeq);
+      q.removeReactions.run(conversationId, c.targetSeq);
+      return;
+    case "reaction":
+      if (c.reacted) q.putReaction.run(conversationId, c.targetSeq, c.emoji, senderId, seq);
+      else q.removeReaction.run(conversationId, c.targetSeq, c.emoji, senderId);
+      q.markUpdated.run(seq, conversationId, c.targetSeq);
+      return;
+  }
+}
+
+/** Whether a batch erased a message body (the writer thread then checkpoints the WAL, see write-thread.ts). */
+export function erasesBodies(batch: readonly Write[]): boolean {
+  return batch.some((w) => w.kind === "appendMessage" && w.args[0].change?.kind === "delete");
+}
 
 type Writes = typeof writes;
 /** The name of a write. */
