@@ -13,6 +13,7 @@ import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
 import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
+import { createScyllaUploadStore } from "./upload-tables.ts";
 import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
 /** Options of {@link createScyllaStore}. */
@@ -192,6 +193,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     ...createScyllaBotStore(cql),
     ...createScyllaUserSearch(cql, getUsers),
     ...createScyllaDeviceStore(cql),
+    ...createScyllaUploadStore(cql),
     async setPasswordHash(user, passwordHash) {
       await cql.batch([
         { query: "UPDATE users SET password_hash = ? WHERE id = ?", params: [passwordHash, user.id] },

@@ -4,6 +4,7 @@ import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
+import { createSqliteUploadStore } from "./upload-tables.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
 import { WriteThread } from "./write-thread-client.ts";
 import { commitWrites, type Write, type Writer } from "./writes.ts";
@@ -107,6 +108,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     ...createSqliteBotStore(db, write),
     ...createSqliteUserSearch(db),
+    ...createSqliteUploadStore(db, write),
 
     async close() {
       await writes.drain();

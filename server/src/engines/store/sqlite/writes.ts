@@ -6,6 +6,7 @@ import {
   type Row, type Statements, type TransactionControl, insertConversation, savepoint, toConversation, toDevice,
   toMessage, toReadState, transaction,
 } from "./statements.ts";
+import { uploadWrites } from "./upload-tables.ts";
 
 /**
  * Every write of the embedded store, by name. Each runs inside the open transaction of its batch
@@ -72,6 +73,7 @@ const writes = {
   putTokenScope(q: Statements, s: TokenScopeRecord): void {
     q.putTokenScope.run(s.deviceId, JSON.stringify(s.conversationIds), s.canWrite ? 1 : 0);
   },
+  ...uploadWrites,
 };
 
 type Writes = typeof writes;
