@@ -5,11 +5,19 @@ import { type User, UserSchema, type Presence, PresenceSchema } from "@chat/gen/
 import { type ReadState, ReadStateSchema, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { MessageRecord, ReadStateRecord, Role as RoleName, UserRecord } from "../engines/store/interface.ts";
 import type { PresenceRecord } from "../engines/sessions/interface.ts";
+import { decodeContent } from "./messages/content.ts";
 
-/** Store records to API messages: one place, so that every handler shows the same thing. */
+/**
+ * Store records to API messages: one place, so that every handler shows the same thing. What needs
+ * other rows (an update's target, a reply's preview) is filled by core/messages/current-state.ts.
+ */
 export const toMessage = (m: MessageRecord): Message => create(MessageSchema, {
   conversationId: m.conversationId, seq: BigInt(m.seq), senderId: m.senderId,
   clientMessageId: m.clientMessageId, text: m.text, sentAt: timestampFromDate(m.sentAt),
+  content: decodeContent(m), replyToSeq: BigInt(m.replyToSeq ?? 0),
+  ...(m.editedAt ? { editedAt: timestampFromDate(m.editedAt) } : {}),
+  ...(m.deletedAt ? { deletedAt: timestampFromDate(m.deletedAt) } : {}),
+  reactions: (m.reactions ?? []).map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
 });
 
 /** A user as others see it (never the password hash); `botOwnerId` is set for a bot (see Bots.ownersOf). */

@@ -26,3 +26,5 @@ export const failedPrecondition = (message: string) => new ConnectError(message,
 export const alreadyExists = (message: string) => new ConnectError(message, Code.AlreadyExists);
 /** A dependency is down; the call may succeed later. */
 export const unavailable = (message: string) => new ConnectError(message, Code.Unavailable);
+/** The server does not do this (yet). */
+export const unimplemented = (message: string) => new ConnectError(message, Code.Unimplemented);

@@ -1,21 +1,47 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type SendMessageRequest, type SendMessageResponse, SendMessageResponseSchema, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
-import { Direction, type ListMessagesRequest, type Message } from "@chat/gen/chat/v1/message_pb.js";
-import { type Store, StoreUnavailable } from "../../engines/store/interface.ts";
+import { Direction, type ListMessagesRequest, type Message, type TextContent, TextContentSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { type MemberRecord, type MessageRecord, type Store, StoreUnavailable } from "../../engines/store/interface.ts";
 import type { Throttle } from "../limits/throttle.ts";
 import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
-import { toMessage } from "../convert.ts";
-import { invalidArgument, unavailable } from "../errors.ts";
+import { failedPrecondition, invalidArgument, notFound, unavailable, unimplemented } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
 import { limits, requireClientMessageId, requireText } from "../validate.ts";
 import { activeTracer, inSpanUntil } from "../../observability/tracing.ts";
+import { type Content, decodeContent, encodeContent, mirroredText } from "./content.ts";
+import { CurrentState } from "./current-state.ts";
 
 /** A send that passed validation and is queued for the store, in the order it was accepted. */
 export interface AcceptedSend {
   /** Resolves with the ACK once the message is durable and published. */
   ack: Promise<SendMessageResponse>;
+}
+
+/**
+ * A new message of any kind but an update entry (those are MessageUpdates'): what {@link Messages.append}
+ * takes from sends, system events and attachment messages alike.
+ */
+export interface NewEntry {
+  conversationId: string;
+  /** The author; for a system event, the actor. */
+  senderId: string;
+  /** Makes the append idempotent per sender: a retry with the same id stores nothing new. */
+  clientMessageId: string;
+  /** `textContent`, `attachmentContent` or `systemEvent`. */
+  content: Content;
+  /** The seq replied to, already checked to exist ({@link Messages.parentOf}); 0 or unset for none. */
+  replyToSeq?: number;
+}
+
+/** A message once durable and published. */
+export interface AppendedEntry {
+  ack: SendMessageResponse;
+  /** The message as it was published. */
+  message: Message;
+  /** True when an earlier append with its client id had stored it. */
+  duplicate: boolean;
 }
 
 /**
@@ -27,6 +53,8 @@ export class Messages {
   private readonly membership: Membership;
   private readonly dispatcher: Dispatcher;
   private readonly throttle: Throttle;
+  /** Messages as served (update targets, reply previews). */
+  readonly current: CurrentState;
   /** Sends since start by outcome (for /metrics): stored new, a retry of a stored one, refused as unavailable. */
   readonly counts = { stored: 0, duplicate: 0, unavailable: 0 };
   /** Called after a message is stored (typing indicators end when their author sends). */
@@ -37,6 +65,7 @@ export class Messages {
     this.membership = membership;
     this.dispatcher = dispatcher;
     this.throttle = throttle;
+    this.current = new CurrentState(store);
   }
 
   /**
@@ -55,31 +84,20 @@ export class Messages {
 
   private async acceptNow(caller: Caller, req: SendMessageRequest): Promise<AcceptedSend> {
     requireClientMessageId(req.clientMessageId);
-    requireText(req.text);
+    if (req.attachmentIds.length === 0) requireText(req.text);
     const members = await this.membership.require(req.conversationId, caller.userId);
     // Members only: a stranger's sends must not drain a conversation's bucket.
-    await this.throttle.take("sendPerUser", caller.userId, "messages from you");
-    await this.throttle.take("sendPerConversation", req.conversationId, "messages in this conversation");
-    const stored = this.store.appendMessage({
+    await this.takeSend(caller, req.conversationId);
+    const content = await this.compose(caller, req, members);
+    // Read only for a reply: a plain send reads nothing more than it did.
+    const parent = req.replyToSeq > 0n ? await this.parentOf(req.conversationId, req.replyToSeq) : undefined;
+    const appended = this.append({
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
-      text: req.text, sentAt: new Date(),
-    }).catch((err: unknown) => {
-      // Not stored, or not provably: the client retries with the same id, which the store dedupes.
-      if (err instanceof StoreUnavailable) this.counts.unavailable++;
-      throw err instanceof StoreUnavailable ? unavailable(err.message) : err;
-    });
-    const ack = stored.then(async ({ message, duplicate }) => {
-      this.counts[duplicate ? "duplicate" : "stored"]++;
-      if (!duplicate) this.onSent(caller, message.conversationId);
-      // A retry publishes again: the first try may have been stored by a node that died, or whose
-      // answer was lost, before it published. Devices drop a seq they already have.
-      await this.dispatcher.publish(members.map((m) => m.userId), create(ServerFrameSchema, {
-        frame: { case: "message", value: toMessage(message) },
-      }));
-      return create(SendMessageResponseSchema, {
-        conversationId: message.conversationId, clientMessageId: message.clientMessageId,
-        seq: BigInt(message.seq), sentAt: timestampFromDate(message.sentAt),
-      });
+      content, replyToSeq: parent?.seq ?? 0,
+    }, members.map((m) => m.userId), parent);
+    const ack = appended.then(({ ack, duplicate }) => {
+      if (!duplicate) this.onSent(caller, req.conversationId);
+      return ack;
     });
     return { ack };
   }
@@ -89,7 +107,75 @@ export class Messages {
     return (await this.accept(caller, req)).ack;
   }
 
-  /** A page of history, backward from the newest by default. */
+  /** Takes a send's tokens (every new seq, update entries included, costs one). */
+  async takeSend(caller: Caller, conversationId: string): Promise<void> {
+    await this.throttle.take("sendPerUser", caller.userId, "messages from you");
+    await this.throttle.take("sendPerConversation", conversationId, "messages in this conversation");
+  }
+
+  /**
+   * What a send carries: its text with the mentions it makes, or (with attachment_ids) its files
+   * with the text as caption. The place where mentions (parsed against `members`) and attachments
+   * (resolved from the caller's uploads) are filled in.
+   */
+  private async compose(_caller: Caller, req: SendMessageRequest, members: readonly MemberRecord[]): Promise<Content> {
+    if (req.attachmentIds.length > 0) throw unimplemented("attachment_ids: this server does not take attachments yet");
+    return { case: "textContent", value: this.textContent(req.text, members) };
+  }
+
+  /** A text with the mentions it makes of `members` (sends, and edits of texts and captions). */
+  textContent(text: string, _members: readonly MemberRecord[]): TextContent {
+    return create(TextContentSchema, { text });
+  }
+
+  /**
+   * The message a reply answers, checked: NotFound when the conversation has no such seq, and
+   * InvalidArgument for an update entry (never shown, so not answerable).
+   */
+  async parentOf(conversationId: string, replyToSeq: bigint): Promise<MessageRecord> {
+    const [parent] = await this.store.getMessages(conversationId, [Number(replyToSeq)]);
+    if (!parent) throw notFound(`reply_to_seq: message ${replyToSeq} not found in this conversation`);
+    if (isUpdateEntry(parent)) throw invalidArgument(`reply_to_seq: ${replyToSeq} is an edit, delete or reaction entry, not a message`);
+    if (parent.deletedAt) throw failedPrecondition(`reply_to_seq: message ${replyToSeq} was deleted`);
+    return parent;
+  }
+
+  /**
+   * Appends a message as `entry.senderId`, durably, then publishes it to `memberIds`: the one path
+   * of every new message but update entries (sends; system events; attachment messages). The store
+   * call is made before this returns, so calls made in an order are stored in that order. A retry
+   * with the same (senderId, clientMessageId) stores nothing and publishes the first message again
+   * (the first try may have been stored by a node that died before it published). `parent` is the
+   * replied-to message when the caller has read it; a reply's preview is read otherwise.
+   */
+  append(entry: NewEntry, memberIds: readonly string[], parent?: MessageRecord): Promise<AppendedEntry> {
+    const stored = this.stored(this.store.appendMessage({
+      conversationId: entry.conversationId, senderId: entry.senderId, clientMessageId: entry.clientMessageId,
+      text: mirroredText(entry.content), sentAt: new Date(), content: encodeContent(entry.content),
+      ...(entry.replyToSeq ? { replyToSeq: entry.replyToSeq } : {}),
+    }));
+    return stored.then(async ({ message: record, duplicate }) => {
+      this.counts[duplicate ? "duplicate" : "stored"]++;
+      const message = await (parent ? this.current.one(record, parent) : this.current.one(record));
+      await this.publish(memberIds, message);
+      return { ack: ackOf(record), message, duplicate };
+    });
+  }
+
+  /** Publishes a stored message (or update entry) to the devices of `memberIds`. */
+  publish(memberIds: readonly string[], message: Message): Promise<void> {
+    return this.dispatcher.publish(memberIds, create(ServerFrameSchema, { frame: { case: "message", value: message } }));
+  }
+
+  /** A store write, with the store's "maybe not stored" turned into Unavailable (a retry with the same id is safe). */
+  stored<T>(write: Promise<T>): Promise<T> {
+    return write.catch((err: unknown) => {
+      if (err instanceof StoreUnavailable) this.counts.unavailable++;
+      throw err instanceof StoreUnavailable ? unavailable(err.message) : err;
+    });
+  }
+
+  /** A page of history, backward from the newest by default, each message in its current state. */
   async history(caller: Caller, req: ListMessagesRequest): Promise<{ messages: Message[]; hasMore: boolean }> {
     await this.membership.require(req.conversationId, caller.userId);
     if (req.limit > limits.maxHistoryPage) throw invalidArgument(`limit must be at most ${limits.maxHistoryPage}`);
@@ -99,11 +185,23 @@ export class Messages {
     const page = await this.store.listMessages(req.conversationId, forward
       ? { afterSeq: anchor, limit: limit + 1, order: "asc" }
       : { ...(anchor > 0 ? { beforeSeq: anchor } : {}), limit: limit + 1, order: "desc" });
-    return { messages: page.slice(0, limit).map(toMessage), hasMore: page.length > limit };
+    return { messages: await this.current.serve(page.slice(0, limit)), hasMore: page.length > limit };
   }
 
-  /** Stored messages after a seq, oldest first: what a resuming stream replays. */
+  /** Stored messages after a seq, oldest first, in their current state: what a resuming stream replays. */
   async after(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]> {
-    return (await this.store.listMessages(conversationId, { afterSeq: Number(afterSeq), limit, order: "asc" })).map(toMessage);
+    return this.current.serve(await this.store.listMessages(conversationId, { afterSeq: Number(afterSeq), limit, order: "asc" }));
   }
+}
+
+/** The ACK of a stored message or update entry. */
+export function ackOf(m: MessageRecord): SendMessageResponse {
+  return create(SendMessageResponseSchema, {
+    conversationId: m.conversationId, clientMessageId: m.clientMessageId, seq: BigInt(m.seq), sentAt: timestampFromDate(m.sentAt),
+  });
+}
+
+/** Whether a stored message is an edit, delete or reaction entry. */
+export function isUpdateEntry(m: MessageRecord): boolean {
+  return m.content !== undefined && decodeContent(m).case === "update";
 }

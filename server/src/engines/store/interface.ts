@@ -72,10 +72,24 @@ export interface Store extends BotStore, UserSearchStore, UploadStore {
    * (conversationId, senderId, clientMessageId) returns the first message with `duplicate: true`.
    * The sender's delivered and read marks rise to the new seq (one has read what one wrote), so that
    * a member's unread count is simply `lastSeq - readSeq`.
+   *
+   * `change` must be unset: update entries go through {@link appendUpdate}.
    */
-  appendMessage(message: NewMessage): Promise<{ message: MessageRecord; duplicate: boolean }>;
-  /** Messages of one conversation with `afterSeq < seq < beforeSeq`, in the given order. */
+  appendMessage(message: NewMessage): Promise<Stored>;
+  /**
+   * Appends an update entry like {@link appendMessage}, and applies its change to its target in the
+   * same durable write (SQLite: one transaction; Scylla: one logged batch), in seq order with the
+   * conversation's other updates. When the target's current state refuses the change (see
+   * {@link UpdateRefusal}) nothing is written and no seq is used: the result is `{ refused }`.
+   */
+  appendUpdate(entry: NewMessage & { change: TargetChange }): Promise<AppendResult>;
+  /**
+   * Messages of one conversation with `afterSeq < seq < beforeSeq`, in the given order, each in its
+   * current state (edits, tombstones, reactions).
+   */
   listMessages(conversationId: string, range: MessageRange): Promise<MessageRecord[]>;
+  /** Messages of one conversation by seq, in their current state, in no particular order; missing seqs are left out. */
+  getMessages(conversationId: string, seqs: readonly number[]): Promise<MessageRecord[]>;
 
   /** Raises a member's marks to at least the given values; resolves the marks after the change. */
   advanceReadState(state: ReadStateRecord): Promise<ReadStateRecord>;
@@ -142,13 +156,65 @@ export interface NewMessage {
   conversationId: string;
   senderId: string;
   clientMessageId: string;
+  /** The text, or an attachment message's caption (mirrored for old clients); "" for events and update entries. */
   text: string;
   sentAt: Date;
+  /**
+   * What the message carries, encoded by the domain (core/messages/content.ts) and opaque here.
+   * Unset for a plain text without mentions, whose content is `text` alone (and for rows from before
+   * content existed): the common send stores nothing more than it did.
+   */
+  content?: Uint8Array | undefined;
+  /** The seq of the message this one replies to; 0 or unset for none. */
+  replyToSeq?: number | undefined;
+  /** Set on an update entry: what it does to an earlier message, in the same durable write. */
+  change?: TargetChange | undefined;
 }
 
-/** A stored message. */
+/**
+ * What an update entry does to its target (an earlier message of the same conversation). Every
+ * change is refused when the target does not exist ("missing") or is deleted ("deleted").
+ */
+export type TargetChange =
+  /** Replaces the text and content; only by the target's sender ("notAuthor"). Sets editedAt. */
+  | { kind: "edit"; targetSeq: number; text: string; content: Uint8Array | undefined; at: Date }
+  /** Erases text, content and reactions, keeping seq, sender and times; sets deletedAt. */
+  | { kind: "delete"; targetSeq: number; at: Date }
+  /**
+   * Adds or removes the entry sender's reaction; adding an emoji the target does not carry yet is
+   * refused when it carries `maxEmoji` distinct ones already ("tooManyReactions").
+   */
+  | { kind: "reaction"; targetSeq: number; emoji: string; reacted: boolean; maxEmoji: number };
+
+/** Why the store refused an update entry (nothing was written). */
+export type UpdateRefusal = "missing" | "deleted" | "notAuthor" | "tooManyReactions";
+
+/** A stored message, and whether an earlier append with its id stored it (then it is that one). */
+export interface Stored {
+  message: MessageRecord;
+  duplicate: boolean;
+}
+
+/** What an append resolves: the stored message, or why an update entry was refused. */
+export type AppendResult = (Stored & { refused?: undefined }) | { refused: UpdateRefusal };
+
+/** A stored message, in its current state. */
 export interface MessageRecord extends NewMessage {
   seq: number;
+  /** When its text was last edited. */
+  editedAt?: Date | undefined;
+  /** When it was deleted: then `text` is "", `content` unset and `reactions` empty. */
+  deletedAt?: Date | undefined;
+  /** The seq of the newest update entry that changed it; 0 when none. */
+  lastUpdateSeq?: number | undefined;
+  /** Its reactions, by emoji in the order first used; filled by reads. */
+  reactions?: ReactionRecord[] | undefined;
+}
+
+/** The users who reacted to a message with one emoji, in the order they reacted. */
+export interface ReactionRecord {
+  emoji: string;
+  userIds: string[];
 }
 
 /** Bounds (both exclusive) and order of a history read. */

@@ -12,12 +12,35 @@ describe("append route codec", () => {
     { id: 2, ok: false, kind: "notOwner", error: "not mine" },
     { id: 3, ok: false, kind: "unavailable", error: "" },
     { id: 4, ok: false, kind: "failed", error: "bad" },
+    { id: 5, ok: false, kind: "refused", error: "deleted" },
   ] };
 
   it("round-trips request and reply batches", () => {
     expect(decodeRequests(encodeRequests(requests))).toEqual(requests);
     expect(decodeReplies(encodeReplies(replies))).toEqual(replies);
     expect(decodeReplies(encodeReplies({ incarnation: 0, replies: [] }))).toEqual({ incarnation: 0, replies: [] });
+  });
+
+  it("round-trips the rich fields: content, reply, and each kind of change", () => {
+    const at = new Date(1_764_000_000_456);
+    const content = Uint8Array.of(1, 2, 3);
+    const rich: RequestBatch = { from: "n", incarnation: 1, requests: [
+      { id: 1, message: { ...message, content, replyToSeq: 7 }, traceparent: "" },
+      { id: 2, message: { ...message, text: "", change: { kind: "edit", targetSeq: 3, text: "new", content, at } }, traceparent: "" },
+      { id: 3, message: { ...message, text: "", change: { kind: "edit", targetSeq: 3, text: "new", content: undefined, at } }, traceparent: "" },
+      { id: 4, message: { ...message, text: "", change: { kind: "delete", targetSeq: 2 ** 40, at } }, traceparent: "" },
+      { id: 5, message: { ...message, text: "", change: { kind: "reaction", targetSeq: 1, emoji: "👍🏽", reacted: true, maxEmoji: 20 } }, traceparent: "" },
+    ] };
+    expect(decodeRequests(encodeRequests(rich))).toEqual(rich);
+  });
+
+  it("still reads the layout of the release before (0xa1, no rich fields)", () => {
+    const bytes = encodeRequests(requests);
+    // The old layout is the new one without the three trailing fields per request.
+    const old = Buffer.from(encodeRequests({ ...requests, requests: [] }));
+    old[0] = 0xa1;
+    expect(decodeRequests(old)).toEqual({ ...requests, requests: [] });
+    expect(bytes[0]).toBe(0xa3);
   });
 
   it("refuses the other kind, JSON, truncated or overlong payloads rather than act on part of one", () => {

@@ -1,15 +1,16 @@
-import type { MessageRecord, NewMessage } from "../interface.ts";
+import type { AppendResult, NewMessage } from "../interface.ts";
 
-/** What an append resolves: the stored message, and whether an earlier send with its id stored it. */
-export interface Appended {
-  message: MessageRecord;
-  duplicate: boolean;
+/**
+ * What an append resolves: the stored message and whether an earlier send with its id stored it,
+ * or why an update entry was refused.
+ */
+export type Appended = AppendResult & {
   /**
    * A forwarded append only: how long the owner could still act on its lease when it answered.
    * The sender keeps routing the slot there that long without reading the lease row again.
    */
   leaseLeftMs?: number;
-}
+};
 
 /** Serves appends forwarded to this node (it owns their conversation's slot, or says it does not). */
 export type AppendHandler = (message: NewMessage) => Promise<Appended>;
@@ -40,8 +41,8 @@ export class NotOwner extends Error {
   override readonly name = "NotOwner";
 }
 
-/** What kind of failure an owner answered a forward with. */
-export type ForwardedKind = "notOwner" | "unavailable" | "failed";
+/** What kind of failure an owner answered a forward with ("refused": an update entry its target refused, the reason as message). */
+export type ForwardedKind = "notOwner" | "unavailable" | "failed" | "refused";
 
 /**
  * An error the owner answered with, carried back to the sender's node: `notOwner` sends it back to

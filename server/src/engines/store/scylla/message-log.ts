@@ -1,7 +1,9 @@
 import type { types } from "cassandra-driver";
 import { type MessageRange, type MessageRecord, type NewMessage, StoreUnavailable } from "../interface.ts";
+import { refusalOf } from "../target-change.ts";
 import { type Appended, NotOwner } from "./append-route.ts";
 import type { Cql, Statement } from "./cql.ts";
+import { MessageRows, toMessage } from "./message-rows.ts";
 import { markStatements, membershipOf } from "./read-marks.ts";
 import type { Lease, SequencerLeases } from "./sequencer-leases.ts";
 
@@ -24,10 +26,23 @@ interface Sequenced {
   head: number;
   /** Recent sends by sender and client message id: their seq, and the promise of their outcome. */
   recent: Map<string, { seq: number; sentAt: Date; done: Promise<Appended> | undefined }>;
-  waiting: { message: MessageRecord; resolve(a: Appended): void; reject(e: Error): void }[];
+  waiting: Waiting[];
   writing: boolean;
+  /** The outcome of the newest queued message: once it settles, every earlier one has too. */
+  tail: Promise<unknown>;
+  /** The update entries of the conversation, judged and queued one at a time (see {@link MessageLog.appendUpdate}). */
+  updates: Promise<unknown>;
   /** Senders' joinedAt (which keys their marks), read once per takeover; null for a non-member. */
   joined: Map<string, Date | null>;
+}
+
+/** A message waiting for its batch write. */
+interface Waiting {
+  message: MessageRecord;
+  /** An update entry's change to its target: it makes the batch a logged one. */
+  change?: NewMessage["change"];
+  resolve(a: Appended): void;
+  reject(e: Error): void;
 }
 
 /**
@@ -49,6 +64,7 @@ interface Sequenced {
  */
 export class MessageLog {
   private readonly cql: Cql;
+  private readonly rows: MessageRows;
   private readonly bucketSize: number;
   private readonly leases: SequencerLeases;
   /** Highest seq this node saw stored, per conversation: where the next head read starts. */
@@ -58,6 +74,7 @@ export class MessageLog {
 
   constructor(cql: Cql, bucketSize: number, leases: SequencerLeases) {
     this.cql = cql;
+    this.rows = new MessageRows(cql, bucketSize);
     this.bucketSize = bucketSize;
     this.leases = leases;
   }
@@ -69,17 +86,48 @@ export class MessageLog {
    */
   async append(m: NewMessage, lease: Lease): Promise<Appended> {
     const state = await this.stateOf(m.conversationId, lease);
-    const key = `${m.senderId}\u0000${m.clientMessageId}`;
-    const seen = state.recent.get(key);
-    if (seen) {
-      // A retry: the first send's outcome (read back from the store at takeover, it is stored).
-      if (seen.done !== undefined) return seen.done.then((a) => ({ message: a.message, duplicate: true }));
-      return { message: { ...m, seq: seen.seq, sentAt: seen.sentAt }, duplicate: true };
-    }
-    const message: MessageRecord = { ...m, seq: ++state.head };
-    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, resolve, reject }));
-    state.recent.set(key, { seq: message.seq, sentAt: message.sentAt, done });
+    if (m.change) return this.appendUpdate(m, state);
+    return this.retried(m, state) ?? this.enqueue(m, state);
+  }
+
+  /**
+   * An update entry, judged against its target as every earlier update left it: the conversation's
+   * updates take turns, each reading its target once everything queued before it is durable, so
+   * that two racing (a delete and an edit, two reactions past the limit) are decided in seq order.
+   */
+  private appendUpdate(m: NewMessage, state: Sequenced): Promise<Appended> {
+    const judged = state.updates.then(async (): Promise<Appended> => {
+      await Promise.allSettled([state.tail]); // settled either way: a failure is its own sender's answer
+      if (this.sequenced.get(m.conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
+      const retry = this.retried(m, state);
+      if (retry !== undefined) return retry;
+      const change = m.change!;
+      const [target] = await this.rows.get(m.conversationId, [change.targetSeq]);
+      const refused = refusalOf(target, m.senderId, change);
+      return refused ? { refused } : this.enqueue(m, state);
+    });
+    state.updates = Promise.allSettled([judged]); // the next update waits for this one, whatever its outcome
+    return judged;
+  }
+
+  /** The outcome of an earlier send with the same sender and client id, if the window holds one. */
+  private retried(m: NewMessage, state: Sequenced): Promise<Appended> | undefined {
+    const seen = state.recent.get(`${m.senderId}\u0000${m.clientMessageId}`);
+    if (!seen) return undefined;
+    // A retry: the first send's outcome (read back from the store at takeover, it is stored).
+    if (seen.done !== undefined) return seen.done.then((a) => (a.refused ? a : { message: a.message, duplicate: true }));
+    const { change: _change, ...fields } = m;
+    return Promise.resolve({ message: { ...fields, seq: seen.seq, sentAt: seen.sentAt }, duplicate: true });
+  }
+
+  /** Gives a message the next seq and queues it for the conversation's next batch write. */
+  private enqueue(m: NewMessage, state: Sequenced): Promise<Appended> {
+    const { change, ...fields } = m;
+    const message: MessageRecord = { ...fields, seq: ++state.head };
+    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, change, resolve, reject }));
+    state.recent.set(`${m.senderId}\u0000${m.clientMessageId}`, { seq: message.seq, sentAt: message.sentAt, done });
     if (state.recent.size > idempotencyWindow) state.recent.delete(state.recent.keys().next().value!);
+    state.tail = done;
     this.flush(m.conversationId, state);
     return done;
   }
@@ -112,7 +160,9 @@ export class MessageLog {
     // reads a whole window per conversation, and the texts were most of its bytes.
     const newest = await this.walk(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" },
       "seq, sender_id, client_message_id, sent_at", (r) => r);
-    const state: Sequenced = { lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map() };
+    const state: Sequenced = {
+      lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map(), tail: Promise.resolve(), updates: Promise.resolve(),
+    };
     for (const r of newest) {
       state.recent.set(`${r.get("sender_id")}\u0000${r.get("client_message_id")}`, { seq: Number(r.get("seq")), sentAt: r.get("sent_at"), done: undefined });
     }
@@ -167,14 +217,16 @@ export class MessageLog {
     const { lease } = state;
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
     const ts = this.leases.timestamp(lease);
-    const statements: Statement[] = batch.map(({ message: m }) => ({
-      query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-      params: [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt, ts],
-    }));
-    statements.push(...(await this.senderMarks(conversationId, state, batch)));
-    // One request: the messages' partition (atomic) and the marks' partition (one has read what one wrote).
-    await this.cql.unloggedBatch(statements);
+    const statements: Statement[] = batch.map(({ message }) => this.rows.insert(message, ts));
+    // An update entry's change to its target, each with a timestamp of its own: two updates of one
+    // target in one batch apply in seq order.
+    const changes = batch.flatMap(({ message: m, change }) =>
+      change ? this.rows.change(conversationId, m.senderId, m.seq, change, this.leases.timestamp(lease)) : []);
+    statements.push(...changes, ...(await this.senderMarks(conversationId, state, batch)));
+    // One request: the messages' partition (atomic) and the marks' partition (one has read what one
+    // wrote). With an update's change it is a logged batch: the entry and its target's row (possibly
+    // in another bucket) and reactions land together or not at all, even if this node dies midway.
+    await (changes.length > 0 ? this.cql.batch(statements) : this.cql.unloggedBatch(statements));
     // Proven only if the lease held until the batch was durable, and no takeover (which fences
     // what was in flight) began meanwhile (see docs/cluster.md).
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the lease of this conversation lapsed while storing; retry");
@@ -202,9 +254,14 @@ export class MessageLog {
     return this.probe(conversationId, from);
   }
 
-  /** Messages with afterSeq < seq < beforeSeq, walking bucket partitions in the asked order. */
-  list(conversationId: string, range: MessageRange): Promise<MessageRecord[]> {
-    return this.walk(conversationId, range, "*", toMessage);
+  /** Messages with afterSeq < seq < beforeSeq, walking bucket partitions in the asked order, in their current state. */
+  async list(conversationId: string, range: MessageRange): Promise<MessageRecord[]> {
+    return this.rows.withReactions(await this.walk(conversationId, range, "*", toMessage));
+  }
+
+  /** Messages by seq, in their current state. */
+  get(conversationId: string, seqs: readonly number[]): Promise<MessageRecord[]> {
+    return this.rows.get(conversationId, seqs);
   }
 
   /** The rows of {@link list}, with only `columns` read. */
@@ -267,13 +324,6 @@ export class MessageLog {
   }
 
   private bucketOf(seq: number): number {
-    return Math.floor(seq / this.bucketSize);
+    return this.rows.bucketOf(seq);
   }
-}
-
-function toMessage(r: types.Row): MessageRecord {
-  return {
-    conversationId: r.get("conversation_id"), seq: Number(r.get("seq")), senderId: r.get("sender_id"),
-    clientMessageId: r.get("client_message_id"), text: r.get("text"), sentAt: r.get("sent_at"),
-  };
 }

@@ -110,7 +110,22 @@ export const cqlMigrations: readonly CqlMigration[] = [
     // during a rolling update are not indexed (re-run the step with migrate.ts after the update).
     indexExistingUsers,
   ] },
-  { version: 6, name: "add_uploads", up: [
+  { version: 6, name: "add_rich_messages", up: [
+    // Rich messages (message-rows.ts): the encoded content (null for a plain text, whose content is
+    // its text, and for older rows), the parent of a reply, edit and delete times, and the newest
+    // update entry that changed the row.
+    "ALTER TABLE messages ADD content blob",
+    "ALTER TABLE messages ADD reply_to_seq bigint",
+    "ALTER TABLE messages ADD edited_at timestamp",
+    "ALTER TABLE messages ADD deleted_at timestamp",
+    "ALTER TABLE messages ADD last_update_seq bigint",
+    // Reactions, partitioned like the messages they belong to, so that a page's reactions are one
+    // partition read: a row per user and emoji, with the seq of the entry that added it (their order).
+    `CREATE TABLE IF NOT EXISTS reactions_by_message (
+      conversation_id text, bucket bigint, seq bigint, emoji text, user_id text, reacted_seq bigint,
+      PRIMARY KEY ((conversation_id, bucket), seq, emoji, user_id))`,
+  ] },
+  { version: 7, name: "add_uploads", up: [
     // File uploads (upload-tables.ts): the upload by id (progress, the finished file, the message it
     // was claimed by and its seq); the unsent ones by owner (the per-user bound; the expiry scan);
     // the files of a message (removed with it).

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type NewMessage, StoreUnavailable } from "../interface.ts";
+import { type NewMessage, StoreUnavailable, type UpdateRefusal } from "../interface.ts";
 import { type Appended, type AppendRoute, ForwardedError, ForwardFailed, NotOwner } from "./append-route.ts";
 import type { MessageLog } from "./message-log.ts";
 import type { LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
@@ -71,12 +71,13 @@ export class OwnerRouter {
 
   private async forwarded(slot: number, owner: string, m: NewMessage): Promise<Appended> {
     try {
-      const { message, duplicate, leaseLeftMs } = await this.route.forward(nodeOf(owner), m, this.forwardTimeoutMs);
+      const { leaseLeftMs, ...result } = await this.route.forward(nodeOf(owner), m, this.forwardTimeoutMs);
       // The owner proved its lease just now: no need to read the lease row when the cached one ends.
       if (leaseLeftMs !== undefined) this.leases.confirm(slot, owner, leaseLeftMs);
-      return { message, duplicate };
+      return result;
     } catch (err) {
       if (!(err instanceof ForwardedError)) throw err;
+      if (err.kind === "refused") return { refused: err.message as UpdateRefusal };
       if (err.kind === "notOwner") throw new NotOwner(err.message);
       throw err.kind === "unavailable" ? new StoreUnavailable(err.message) : new Error(err.message);
     }

@@ -82,7 +82,9 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
     const place = `${batch.incarnation}:${batch.from}`;
     for (const r of batch.requests) {
       serveOne(r.message, r.traceparent || undefined).then(
-        (a) => answering.add(place, { id: r.id, ok: true, seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate, leaseLeftMs: a.leaseLeftMs ?? 0 }),
+        (a) => answering.add(place, a.refused
+          ? { id: r.id, ok: false, kind: "refused", error: a.refused }
+          : { id: r.id, ok: true, seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate, leaseLeftMs: a.leaseLeftMs ?? 0 }),
         (err: Error) => answering.add(place, { id: r.id, ok: false, kind: kindOf(err), error: err.message }),
       );
     }
@@ -90,7 +92,7 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
   const serveLegacy = (request: LegacyRequest) => {
     const reply = (r: object) => pubsub.publish(answersOf(request.from), JSON.stringify({ id: request.id, ...r }));
     serveOne({ ...request.message, sentAt: new Date(request.message.sentAt) }, request.traceparent).then(
-      (a) => reply({ seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate }),
+      (a) => reply(a.refused ? { error: a.refused, kind: "refused" } : { seq: a.message.seq, sentAt: a.message.sentAt.getTime(), duplicate: a.duplicate }),
       (err: Error) => reply({ error: err.message, kind: kindOf(err) }),
     ).catch(options.onError);
   };
@@ -102,7 +104,7 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
       const w = waiting.get(r.id);
       if (!w) continue; // answered after its deadline
       if (!r.ok) w.reject(new ForwardedError(r.error, r.kind));
-      else w.resolve({ message: { ...w.message, seq: r.seq, sentAt: new Date(r.sentAt) }, duplicate: r.duplicate, leaseLeftMs: r.leaseLeftMs });
+      else w.resolve({ message: { ...storedFields(w.message), seq: r.seq, sentAt: new Date(r.sentAt) }, duplicate: r.duplicate, leaseLeftMs: r.leaseLeftMs });
     }
   };
   const subscribed = pubsub.subscribe(answersOf(options.nodeId), onAnswers);
@@ -136,6 +138,12 @@ export function createRedisAppendRoute(options: RedisAppendRouteOptions): Append
       await pubsub.close();
     },
   };
+}
+
+/** A forwarded message as stored: without an update's change, which lives in its target. */
+function storedFields(m: NewMessage): NewMessage {
+  const { change: _change, ...fields } = m;
+  return fields;
 }
 
 function kindOf(err: Error): ForwardedKind {

@@ -8,6 +8,7 @@ import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
 import { createScyllaBotStore } from "./bot-tables.ts";
 import { createScyllaDeviceStore } from "./device-tables.ts";
 import { MessageLog } from "./message-log.ts";
+import { storedOf } from "../target-change.ts";
 import type { MigrationReport } from "../migrations.ts";
 import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
 import { OwnerRouter } from "./owner-router.ts";
@@ -177,9 +178,14 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     },
 
     async appendMessage(m) {
-      return router.append(m); // the sender's marks rise in the same batch (message-log.ts)
+      return storedOf(await router.append(m)); // the sender's marks rise in the same batch (message-log.ts)
+    },
+    async appendUpdate(m) {
+      const { leaseLeftMs: _left, ...result } = await router.append(m);
+      return result;
     },
     listMessages: (conversationId, range) => log.list(conversationId, range),
+    getMessages: (conversationId, seqs) => log.get(conversationId, seqs),
 
     async advanceReadState(s) {
       const where = await raiseMarks(cql, s);

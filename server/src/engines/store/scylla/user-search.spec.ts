@@ -29,7 +29,7 @@ describe("Scylla user search: the migration indexes existing accounts", () => {
     const id = randomUUID();
     await cql.execute("INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
       [id, "old.timer", "Ada Lovelace", "", new Date()]);
-    expect((await migrate(cql, { bucketSize: 10 })).applied.map((m) => m.name)).toEqual(["add_user_search"]);
+    expect((await migrate(cql, { bucketSize: 10, migrations: cqlMigrations.slice(0, 5) })).applied.map((m) => m.name)).toEqual(["add_user_search"]);
     await cql.close();
     const store = await createScyllaStore({ ...cluster, keyspace, bucketSize: 10 });
     try {

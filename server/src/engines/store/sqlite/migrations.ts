@@ -100,10 +100,28 @@ ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
 UPDATE devices SET last_used_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE last_used_at IS NULL;
 CREATE INDEX IF NOT EXISTS devices_by_last_use ON devices (last_used_at);
 ` },
+  // Rich messages: the encoded content (NULL for a plain text, whose content is its text, and for
+  // older rows), the parent of a reply, edit and delete times, the newest update entry that changed
+  // the row; and the reactions, a row per user and emoji with the seq of the entry that added it.
+  { version: 4, name: "add_rich_messages", up: `
+ALTER TABLE messages ADD COLUMN content BLOB;
+ALTER TABLE messages ADD COLUMN reply_to_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+ALTER TABLE messages ADD COLUMN last_update_seq INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS reactions_by_message (
+  conversation_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  emoji TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  reacted_seq INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq, emoji, user_id)
+) WITHOUT ROWID;
+` },
   // File uploads (FileService, upload-tables.ts): progress, the finished file, and the message it was
   // sent in (conversation_id … NULL until claimed by a send; seq once stored). Unsent ones are counted
   // per owner and expire by age, hence the partial indexes.
-  { version: 4, name: "add_uploads", up: `
+  { version: 5, name: "add_uploads", up: `
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY,
   owner_id TEXT NOT NULL,

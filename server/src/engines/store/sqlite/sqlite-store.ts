@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import type { Store } from "../interface.ts";
+import { storedOf } from "../target-change.ts";
 import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -11,7 +12,7 @@ import { commitWrites, type Write, type Writer } from "./writes.ts";
 import type { MigrationReport } from "../migrations.ts";
 import {
   configureConnection, listMessages, prepareAll, prepareTransactionControl, toConversation, toDevice, toMember,
-  toReadState, toUser,
+  toMessage, toReadState, toUser, withReactions,
 } from "./statements.ts";
 
 /** Options of {@link createSqliteStore}. */
@@ -96,9 +97,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     putMembers: (members) => write("putMembers", members),
     removeMember: (conversationId, userId, heir) => write("removeMember", conversationId, userId, heir),
 
-    appendMessage: (m) => write("appendMessage", m),
+    appendMessage: async (m) => storedOf(await write("appendMessage", m)),
+    appendUpdate: (m) => write("appendMessage", m),
     async listMessages(conversationId, range) {
       return listMessages(q, conversationId, range);
+    },
+    async getMessages(conversationId, seqs) {
+      if (seqs.length === 0) return [];
+      const rows = db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq IN (${seqs.map(() => "?").join(",")}) ORDER BY seq`)
+        .all(conversationId, ...seqs).map(toMessage);
+      return withReactions(q, rows);
     },
 
     advanceReadState: (s) => write("advanceReadState", s),

@@ -3,6 +3,7 @@ import type {
   ConversationRecord, DeviceRecord, MemberRecord, MessageRange, MessageRecord,
   ReadStateRecord, UserRecord,
 } from "../interface.ts";
+import { groupReactions, type ReactionRow, withRichColumns } from "../target-change.ts";
 
 import { prepareUploadStatements } from "./upload-tables.ts";
 
@@ -15,7 +16,9 @@ export type Row = Record<string, unknown>;
  * The tables are the migrations' business (migrations.ts), run once by the main thread.
  */
 export function configureConnection(db: DatabaseSync): void {
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+  // secure_delete: the bytes of a deleted message's text are zeroed in the page, not left in free
+  // space, so that a delete for everyone leaves no trace in the file (see the deleteBody write).
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;");
 }
 
 /** Every statement of the store, prepared once per connection. */
@@ -46,7 +49,16 @@ export function prepareAll(db: DatabaseSync) {
     deleteReadState: p("DELETE FROM read_states WHERE conversation_id = ? AND user_id = ?"),
     messageByClientId: p("SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?"),
     bumpSeq: p("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq"),
-    insertMessage: p("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)"),
+    insertMessage: p(`INSERT INTO messages (conversation_id, seq, sender_id, client_message_id, text, sent_at, content, reply_to_seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    messageBySeq: p("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?"),
+    editMessage: p("UPDATE messages SET text = ?, content = ?, edited_at = ?, last_update_seq = ? WHERE conversation_id = ? AND seq = ?"),
+    eraseMessage: p("UPDATE messages SET text = '', content = NULL, deleted_at = ?, last_update_seq = ? WHERE conversation_id = ? AND seq = ?"),
+    markUpdated: p("UPDATE messages SET last_update_seq = ? WHERE conversation_id = ? AND seq = ?"),
+    reactionsInRange: p("SELECT * FROM reactions_by_message WHERE conversation_id = ? AND seq >= ? AND seq <= ?"),
+    putReaction: p("INSERT INTO reactions_by_message VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+    removeReaction: p("DELETE FROM reactions_by_message WHERE conversation_id = ? AND seq = ? AND emoji = ? AND user_id = ?"),
+    removeReactions: p("DELETE FROM reactions_by_message WHERE conversation_id = ? AND seq = ?"),
     messagesAsc: p(`SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?
       ORDER BY seq ASC LIMIT ?`),
     messagesDesc: p(`SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?
@@ -67,10 +79,32 @@ export function prepareAll(db: DatabaseSync) {
 /** The prepared statements of one connection. */
 export type Statements = ReturnType<typeof prepareAll>;
 
-/** A history read. */
+/** A history read, each message with its reactions. */
 export function listMessages(q: Statements, conversationId: string, r: MessageRange): MessageRecord[] {
   const stmt = r.order === "asc" ? q.messagesAsc : q.messagesDesc;
-  return stmt.all(conversationId, r.afterSeq ?? 0, r.beforeSeq ?? Number.MAX_SAFE_INTEGER, r.limit).map(toMessage);
+  return withReactions(q, stmt.all(conversationId, r.afterSeq ?? 0, r.beforeSeq ?? Number.MAX_SAFE_INTEGER, r.limit).map(toMessage));
+}
+
+/** One message in its current state (with its reactions). */
+export function messageBySeq(q: Statements, conversationId: string, seq: number): MessageRecord | undefined {
+  const row = q.messageBySeq.get(conversationId, seq);
+  return row ? withReactions(q, [toMessage(row)])[0] : undefined;
+}
+
+/**
+ * Fills the reactions of a page with one read over its seq range, and only when one of its
+ * messages was ever updated (reactions mark their target): a page of plain messages costs nothing more.
+ */
+export function withReactions(q: Statements, messages: MessageRecord[]): MessageRecord[] {
+  const updated = messages.filter((m) => (m.lastUpdateSeq ?? 0) > 0 && !m.deletedAt);
+  if (updated.length === 0) return messages;
+  const seqs = updated.map((m) => m.seq);
+  const rows = q.reactionsInRange.all(messages[0]!.conversationId, Math.min(...seqs), Math.max(...seqs)).map((r): ReactionRow => ({
+    seq: Number(r.seq), emoji: r.emoji as string, userId: r.user_id as string, reactedSeq: Number(r.reacted_seq),
+  }));
+  const grouped = groupReactions(rows);
+  for (const m of updated) m.reactions = grouped.get(m.seq) ?? [];
+  return messages;
 }
 
 /** Inserts a conversation and its first members (inside the caller's transaction). */
@@ -142,10 +176,13 @@ export const toMember = (r: Row): MemberRecord => ({
   conversationId: r.conversation_id as string, userId: r.user_id as string,
   role: r.role as MemberRecord["role"], joinedAt: date(r.joined_at),
 });
-/** Row to record. */
-export const toMessage = (r: Row): MessageRecord => ({
+/** Row to record (reactions are filled by {@link withReactions}). */
+export const toMessage = (r: Row): MessageRecord => withRichColumns({
   conversationId: r.conversation_id as string, seq: Number(r.seq), senderId: r.sender_id as string,
   clientMessageId: r.client_message_id as string, text: r.text as string, sentAt: date(r.sent_at),
+}, {
+  content: r.content as Uint8Array | null, replyToSeq: Number(r.reply_to_seq ?? 0), lastUpdateSeq: Number(r.last_update_seq ?? 0),
+  editedAt: r.edited_at == null ? undefined : date(r.edited_at), deletedAt: r.deleted_at == null ? undefined : date(r.deleted_at),
 });
 /** Row to record. */
 export const toReadState = (r: Row): ReadStateRecord => ({

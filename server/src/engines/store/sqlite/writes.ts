@@ -1,10 +1,11 @@
 import type {
-  BotRecord, ConversationRecord, DeviceRecord, MemberRecord, MessageRecord, NewMessage, ReadStateRecord,
-  TokenScopeRecord, UserRecord,
+  AppendResult, BotRecord, ConversationRecord, DeviceRecord, MemberRecord, NewMessage, ReadStateRecord,
+  TargetChange, TokenScopeRecord, UserRecord,
 } from "../interface.ts";
+import { refusalOf } from "../target-change.ts";
 import {
-  type Row, type Statements, type TransactionControl, insertConversation, savepoint, toConversation, toDevice,
-  toMessage, toReadState, transaction,
+  type Row, type Statements, type TransactionControl, insertConversation, messageBySeq, savepoint, toConversation,
+  toDevice, toMessage, toReadState, transaction,
 } from "./statements.ts";
 import { uploadWrites } from "./upload-tables.ts";
 
@@ -54,15 +55,22 @@ const writes = {
     q.deleteReadState.run(conversationId, userId);
     if (heir) q.upsertMember.run(heir.conversationId, heir.userId, heir.role, heir.joinedAt.getTime());
   },
-  appendMessage(q: Statements, m: NewMessage): { message: MessageRecord; duplicate: boolean } {
+  appendMessage(q: Statements, m: NewMessage): AppendResult {
     const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
     if (existing) return { message: toMessage(existing), duplicate: true };
+    if (m.change) {
+      // Judged inside the transaction that writes it: the target as every earlier update left it.
+      const refused = refusalOf(messageBySeq(q, m.conversationId, m.change.targetSeq), m.senderId, m.change);
+      if (refused) return { refused };
+    }
     const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
     if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
     const seq = Number(bumped.last_seq);
-    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime());
+    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(), m.content ?? null, m.replyToSeq ?? 0);
+    if (m.change) applyChange(q, m.conversationId, m.senderId, seq, m.change);
     q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
-    return { message: { ...m, seq }, duplicate: false };
+    const { change: _change, ...message } = m;
+    return { message: { ...message, seq }, duplicate: false };
   },
   advanceReadState(q: Statements, s: ReadStateRecord): ReadStateRecord {
     return toReadState(q.advanceReadState.get(s.conversationId, s.userId, s.deliveredSeq, s.readSeq)!);
@@ -75,6 +83,30 @@ const writes = {
   },
   ...uploadWrites,
 };
+
+/** Applies an update entry (at `seq`, by `senderId`) to its target, in the entry's transaction. */
+function applyChange(q: Statements, conversationId: string, senderId: string, seq: number, c: TargetChange): void {
+  switch (c.kind) {
+    case "edit":
+      q.editMessage.run(c.text, c.content ?? null, c.at.getTime(), seq, conversationId, c.targetSeq);
+      return;
+    case "delete":
+      // The body goes from the row (zeroed on disk: secure_delete) and its reactions with it.
+      q.eraseMessage.run(c.at.getTime(), seq, conversationId, c.targetSeq);
+      q.removeReactions.run(conversationId, c.targetSeq);
+      return;
+    case "reaction":
+      if (c.reacted) q.putReaction.run(conversationId, c.targetSeq, c.emoji, senderId, seq);
+      else q.removeReaction.run(conversationId, c.targetSeq, c.emoji, senderId);
+      q.markUpdated.run(seq, conversationId, c.targetSeq);
+      return;
+  }
+}
+
+/** Whether a batch erased a message body (the writer thread then checkpoints the WAL, see write-thread.ts). */
+export function erasesBodies(batch: readonly Write[]): boolean {
+  return batch.some((w) => w.kind === "appendMessage" && w.args[0].change?.kind === "delete");
+}
 
 type Writes = typeof writes;
 /** The name of a write. */
