@@ -26,6 +26,7 @@ import { answerUnimplemented } from "./transport/unimplemented.ts";
 import { bearerToken } from "./auth/token.ts";
 import { withDeadlines } from "./core/deadlines.ts";
 import { unauthenticated } from "./core/errors.ts";
+import { createDownloads } from "./files/downloads.ts";
 import { createFiles, type Files } from "./files/files.ts";
 import { defaultFileLimits } from "./files/limits.ts";
 import { registerFileService } from "./rpc/file-service.ts";
@@ -62,7 +63,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   });
   const engines = tracer ? tracedEngines(untraced, tracer) : untraced;
+  const fileStore = withDeadlines(engines.store, config.storeDeadlineMs, "the database", onError);
+  const files = createFiles({
+    store: fileStore, blobs: engines.blobs,
+    limits: { ...defaultFileLimits, ...config.files }, onError,
+  });
   const chat = await createChat({
+    attachments: files.attachments,
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     storeDeadlineMs: config.storeDeadlineMs,
@@ -71,9 +78,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
   });
-  const files = createFiles({
-    store: withDeadlines(engines.store, config.storeDeadlineMs, "the database", onError), blobs: engines.blobs,
-    limits: { ...defaultFileLimits, ...config.files },
+  const download = createDownloads({
+    store: fileStore, blobs: engines.blobs, onError,
     async authenticate(req) {
       const token = bearerToken(req.headers.authorization ?? null);
       if (!token) throw unauthenticated("missing \"authorization: Bearer <token>\" header");
@@ -81,7 +87,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       transport?.authenticate(req);
       return caller;
     },
-    onError,
   });
   const health = new HealthMonitor({
     probes: engineProbes(engines),
@@ -107,7 +112,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {
-      if (files.download(req, res)) return;
+      if (download(req, res)) return;
       if (answerUnimplemented(req, res)) return;
       endpoint(req.url, metrics, health).then(async ([status, type, body]) => {
         // Any other GET may be the web client (the desktop app's renderer), when it is built.

@@ -15,6 +15,7 @@ import { Membership } from "./conversations/membership.ts";
 import { Dispatcher } from "./live/dispatcher.ts";
 import { Hub } from "./live/hub.ts";
 import { Live, type LiveOptions } from "./live/live.ts";
+import type { AttachmentClaims } from "./messages/attachment-claims.ts";
 import { Messages } from "./messages/messages.ts";
 import { PresenceService } from "./presence/presence.ts";
 import { Receipts } from "./receipts/receipts.ts";
@@ -42,6 +43,8 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   limits?: LimitRules | undefined;
   /** A device token unused this long expires; 30 days by default. */
   tokenIdleExpiryMs?: number;
+  /** Turns a send's attachment_ids into files (files/attachments.ts); unset refuses attachments. */
+  attachments?: AttachmentClaims;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -77,7 +80,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const accounts = new Accounts(store, control, throttle, tokens);
   const bots = new Bots(store, accounts, throttle);
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
-  const messages = new Messages(store, membership, dispatcher, throttle);
+  const messages = new Messages(store, membership, dispatcher, throttle, options.attachments);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);

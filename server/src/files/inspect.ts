@@ -8,12 +8,18 @@ export const sniffBytes = 4100;
 const imageTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif", "image/tiff"]);
 
 /**
- * The content type the bytes show (magic numbers, via `file-type`), else the declared one: a client
- * cannot make an executable pass for a picture, and text formats (which have no magic) keep their name.
+ * The content type the bytes show (magic numbers, via `file-type`). Bytes with no magic keep a
+ * declared text type (text formats have none); any other declared type is not believed and becomes
+ * `application/octet-stream`: a client cannot make arbitrary bytes pass for a picture or a PDF.
  */
 export async function sniffContentType(head: Uint8Array, declared: string): Promise<string> {
-  return (await fileTypeFromBuffer(head))?.mime ?? declared;
+  const found = (await fileTypeFromBuffer(head))?.mime;
+  if (found) return found;
+  return declared.startsWith("text/") || textLike.has(declared) ? declared : "application/octet-stream";
 }
+
+/** Declared types kept for bytes without magic numbers, besides `text/*`. */
+const textLike = new Set(["application/json", "application/xml"]);
 
 /** Whether a content type is an image this server makes thumbnails of. */
 export const isThumbnailable = (contentType: string) => imageTypes.has(contentType);

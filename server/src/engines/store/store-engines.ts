@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "cassandra-driver";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import type { Store } from "./interface.ts";
 import { createMemoryAppendRoute } from "./scylla/append-route.ts";
 import { createScyllaStore } from "./scylla/scylla-store.ts";
@@ -44,3 +44,25 @@ export const storeEngines: { name: string; make: () => StoreEngine }[] = [
     };
   } },
 ];
+
+/** Two stores on the same data (two nodes), open for the tests of the enclosing `describe`. */
+export interface TwoNodes {
+  a: Store;
+  b: Store;
+}
+
+/** Opens two nodes of an engine before the enclosing `describe`'s tests, and closes and destroys them after. */
+export function twoNodesOf(make: () => StoreEngine): TwoNodes {
+  const nodes = {} as TwoNodes;
+  let engine: StoreEngine | undefined;
+  beforeAll(async () => {
+    engine = make();
+    nodes.a = await engine.open();
+    nodes.b = await engine.open();
+  });
+  afterAll(async () => {
+    await Promise.all([nodes.a?.close(), nodes.b?.close()]);
+    await engine?.destroy();
+  });
+  return nodes;
+}
