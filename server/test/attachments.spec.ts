@@ -91,12 +91,19 @@ describe.each(blobSetups())("attachments in messages ($name blobs)", (setup) => 
     const ack = await owner.clients.live.sendMessage({ conversationId, clientMessageId: newId(), text: "", attachmentIds: [image.id] });
     expect(await blobs.stat(`thumbnails/${image.id}`)).toBeDefined();
 
-    await server.files.attachments.erase(conversationId, Number(ack.seq));
+    // A group admin's delete (the owner's here) of the message erases its files.
+    await member.clients.live.sendMessage({ conversationId, clientMessageId: newId(), text: "nice" });
+    const deletion = { conversationId, seq: ack.seq, clientMessageId: newId() };
+    await owner.clients.live.deleteMessage(deletion);
     expect(await blobs.stat(`files/${image.id}`)).toBeUndefined();
     expect(await blobs.stat(`thumbnails/${image.id}`)).toBeUndefined();
     const gone = await fetchFile(server.url, image.id, member.token);
     expect(gone.status).toBe(404);
     await gone.body?.cancel();
+    expect(await server.engines.store.getUpload(image.id)).toBeUndefined();
+    const { messages } = await member.clients.history.listMessages({ conversationId });
+    expect(messages.find((m) => m.seq === ack.seq)).toMatchObject({ text: "", content: { case: undefined } });
+    expect(await codeOf(owner.clients.live.deleteMessage(deletion))).toBe("ok"); // a retry finds nothing left to erase
 
     const half = await owner.clients.files.createUpload({ fileName: "half.bin", size: 10n });
     await owner.clients.files.uploadChunk({ uploadId: half.uploadId, offset: 0n, data: new Uint8Array(5) });

@@ -1,18 +1,8 @@
 import http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ErrorCode } from "@chat/gen/chat/v1/live_pb.js";
-import { type TestUser, clientsFor, newId, openStream, registerUser, startNode, transportFor } from "./harness.ts";
-
-/** The Connect code a call fails with (or "ok"). */
-async function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
-  try {
-    await call;
-    return "ok";
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-}
+import { type TestUser, clientsFor, codeOf, newId, openStream, registerUser, startNode, transportFor } from "./harness.ts";
 
 describe("bad input gets a precise error and harms nobody else", () => {
   let server: Awaited<ReturnType<typeof startNode>>;

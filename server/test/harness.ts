@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import { type Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { type ChatClients, bearer, createChatClients } from "@chat/client";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { pino } from "pino";
@@ -159,3 +159,13 @@ export async function openStream(user: { clients: Clients }, options: { heartbea
 
 /** A fresh client message id. */
 export const newId = () => crypto.randomUUID();
+
+/** The Connect code a call fails with (or "ok"). */
+export async function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
+  try {
+    await call;
+    return "ok";
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+}

@@ -17,6 +17,7 @@ import { Hub } from "./live/hub.ts";
 import { Live, type LiveOptions } from "./live/live.ts";
 import type { AttachmentClaims } from "./messages/attachment-claims.ts";
 import { Messages } from "./messages/messages.ts";
+import { MessageUpdates } from "./messages/updates.ts";
 import { PresenceService } from "./presence/presence.ts";
 import { Receipts } from "./receipts/receipts.ts";
 import { Typing } from "./typing/typing.ts";
@@ -43,7 +44,7 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   limits?: LimitRules | undefined;
   /** A device token unused this long expires; 30 days by default. */
   tokenIdleExpiryMs?: number;
-  /** Turns a send's attachment_ids into files (files/attachments.ts); unset refuses attachments. */
+  /** Turns a send's attachment_ids into files, and erases a deleted message's (files/attachments.ts); unset refuses attachments. */
   attachments?: AttachmentClaims;
 }
 
@@ -56,6 +57,8 @@ export interface Chat {
   readonly directory: Directory;
   readonly conversations: Conversations;
   readonly messages: Messages;
+  /** Edits, deletes and reactions. */
+  readonly updates: MessageUpdates;
   readonly receipts: Receipts;
   readonly typing: Typing;
   readonly presence: PresenceService;
@@ -81,6 +84,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const bots = new Bots(store, accounts, throttle);
   const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle, options.attachments);
+  const updates = new MessageUpdates(store, membership, messages, throttle, options.attachments);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);
@@ -90,7 +94,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 45_000,
     outboxCapacity: options.outboxCapacity ?? 4_096,
     typingRate: options.typingRate ?? 5,
-  }, { hub, sessions, control, membership, messages, receipts, typing, presence, tokens, onError });
+  }, { hub, sessions, control, membership, messages, updates, receipts, typing, presence, tokens, onError });
 
   messages.onSent = (caller, conversationId) => typing.sent(caller, conversationId);
   dispatcher.onError = onError;
@@ -106,7 +110,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await control.subscribe(nodeId, (command) => live.onControl(command));
 
   return {
-    nodeId, hub, accounts, bots, directory, conversations, messages, receipts, typing, presence, live, throttle,
+    nodeId, hub, accounts, bots, directory, conversations, messages, updates, receipts, typing, presence, live, throttle,
     close() {
       live.close();
       typing.close();

@@ -14,6 +14,7 @@ const path = (m: DescMethod) => `${m.parent.typeName}/${m.name}`;
 /** Calls that change what others see: a read-only bot token may not make them. */
 const writeMethods = new Set<string>([
   LiveService.method.sendMessage, LiveService.method.setTyping,
+  LiveService.method.editMessage, LiveService.method.deleteMessage, LiveService.method.setReaction,
   ...ConversationService.methods.filter((m) => !["getConversation", "listConversations"].includes(m.localName)),
   ...FileService.methods.filter((m) => m.localName !== "getUpload"),
 ].map(path));
@@ -56,8 +57,9 @@ export async function frameRefusal(caller: Caller, req: StreamRequest, bots: Bot
   if (!scope) return undefined;
   try {
     const f = req.frame;
-    if ((f.case === "send" || f.case === "typing") && !scope.canWrite) throw readOnly();
-    if (f.case === "send" || f.case === "typing" || f.case === "markRead" || f.case === "markDelivered") {
+    const writes = f.case === "send" || f.case === "typing" || f.case === "edit" || f.case === "delete" || f.case === "reaction";
+    if (writes && !scope.canWrite) throw readOnly();
+    if (writes || f.case === "markRead" || f.case === "markDelivered") {
       requireConversation(scope, f.value.conversationId);
     }
     if (f.case === "resume") for (const c of f.value.cursors) requireConversation(scope, c.conversationId);

@@ -5,7 +5,7 @@ import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
 import { rawRequestKey, resetRequest } from "../transport/raw-request.ts";
-import { frameError } from "../core/live/live.ts";
+import { clientMessageIdOf, frameError } from "../core/live/live.ts";
 import { frameRefusal, frameVisible } from "./bot-scope.ts";
 import { type FrameResponseSchema, frameResponse } from "./frame-encoding.ts";
 
@@ -30,6 +30,18 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
     async sendMessage(req, ctx) {
       touch(chat, ctx);
       return chat.messages.send(callerOf(ctx), req);
+    },
+    async editMessage(req, ctx) {
+      touch(chat, ctx);
+      return chat.updates.edit(callerOf(ctx), req);
+    },
+    async deleteMessage(req, ctx) {
+      touch(chat, ctx);
+      return chat.updates.delete(callerOf(ctx), req);
+    },
+    async setReaction(req, ctx) {
+      touch(chat, ctx);
+      return chat.updates.react(callerOf(ctx), req);
     },
     async markDelivered(req, ctx) {
       touch(chat, ctx);
@@ -65,7 +77,7 @@ async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Co
   try {
     for await (const req of requests) {
       const refused = connection.caller.scope ? await frameRefusal(connection.caller, req, chat.bots) : undefined;
-      if (refused) connection.send(frameError(req.requestId, refused, req.frame.case === "send" ? req.frame.value.clientMessageId : ""));
+      if (refused) connection.send(frameError(req.requestId, refused, clientMessageIdOf(req)));
       else await chat.live.receive(connection, req);
     }
   } catch (err) {

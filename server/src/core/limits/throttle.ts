@@ -20,6 +20,8 @@ export interface LimitRules {
   streamOpenPerUser: BucketRule;
   /** Conversation changes per user: create direct or group, add or remove members, roles, leave. */
   groupOpPerUser: BucketRule;
+  /** Message edits per user (each is also a send: an update entry of the conversation). */
+  editPerUser: BucketRule;
   /** Wrong passwords per account before it is locked out, doubling. */
   loginFailuresPerAccount: LockoutRule;
   /** Wrong passwords per client address before it is locked out, doubling. */
@@ -38,6 +40,7 @@ export const defaultLimitRules: LimitRules = {
   sendPerConversation: { burst: 2_000, perSecond: 1_000 },
   streamOpenPerUser: { burst: 30, perSecond: 2 },
   groupOpPerUser: { burst: 60, perSecond: 5 },
+  editPerUser: { burst: 10, perSecond: 10 / 60 },
   loginFailuresPerAccount: { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
   loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
 };

@@ -8,6 +8,7 @@ import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
 import { invalidArgument, resourceExhausted } from "../errors.ts";
 import type { Messages } from "../messages/messages.ts";
+import type { MessageUpdates } from "../messages/updates.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { Receipts } from "../receipts/receipts.ts";
 import type { Typing } from "../typing/typing.ts";
@@ -29,6 +30,18 @@ const maxFramesInFlight = 64;
 
 /** Devices whose last unary heartbeat time this node remembers (for throttling broadcasts). */
 const touchedDevices = 100_000;
+
+/**
+ * Frames handled one after another on a stream: sends and changes of messages (an edit, then a
+ * delete, must land in that order), and typing (on, off must not end on).
+ */
+const orderedFrames = new Set<StreamRequest["frame"]["case"]>(["send", "edit", "delete", "reaction", "typing"]);
+
+/** The client message id of a frame that stores something, for the FrameError that refuses it. */
+export function clientMessageIdOf(req: StreamRequest): string {
+  const f = req.frame;
+  return f.case === "send" || f.case === "edit" || f.case === "delete" || f.case === "reaction" ? f.value.clientMessageId : "";
+}
 
 /** A FrameError answering one client frame. */
 export function frameError(requestId: string, err: unknown, clientMessageId = "") {
@@ -54,6 +67,7 @@ export interface LiveParts {
   control: ControlPlane;
   membership: Membership;
   messages: Messages;
+  updates: MessageUpdates;
   receipts: Receipts;
   typing: Typing;
   presence: PresenceService;
@@ -115,7 +129,7 @@ export class Live {
    */
   receive(connection: Connection, req: StreamRequest): Promise<void> {
     connection.lastHeartbeat = Date.now(); // any frame proves the client is there
-    const ordered = req.frame.case === "send" || req.frame.case === "typing";
+    const ordered = orderedFrames.has(req.frame.case);
     const handling = ordered ? connection.inOrder(() => this.handle(connection, req)) : this.handle(connection, req);
     return connection.admit(handling, maxFramesInFlight);
   }
@@ -138,6 +152,12 @@ export class Live {
           ack.then((value) => reply({ case: "ack", value }), (err) => fail(err, f.value.clientMessageId));
           return;
         }
+        case "edit":
+          return reply({ case: "ack", value: (await this.parts.updates.edit(caller, f.value)).ack });
+        case "delete":
+          return reply({ case: "ack", value: (await this.parts.updates.delete(caller, f.value)).ack });
+        case "reaction":
+          return reply({ case: "ack", value: (await this.parts.updates.react(caller, f.value)).ack });
         case "markDelivered":
         case "markRead":
           await this.parts.receipts.mark(caller, f.case === "markRead" ? "read" : "delivered", f.value.conversationId, f.value.seq);
@@ -152,10 +172,10 @@ export class Live {
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
         default:
-          throw invalidArgument("empty frame: set one of resume, send, mark_delivered, mark_read, typing, heartbeat");
+          throw invalidArgument("empty frame: set one of resume, send, edit, delete, reaction, mark_delivered, mark_read, typing, heartbeat");
       }
     } catch (err) {
-      fail(err, req.frame.case === "send" ? req.frame.value.clientMessageId : "");
+      fail(err, clientMessageIdOf(req));
     }
   }
 

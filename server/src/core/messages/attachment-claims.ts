@@ -9,7 +9,8 @@ export interface ClaimingMessage {
 
 /**
  * How a send's `attachment_ids` become files (files/attachments.ts implements it): claimed before
- * the message is stored, so that no two messages carry one file; bound to the seq it got after.
+ * the message is stored, so that no two messages carry one file; bound to the seq it got after;
+ * erased (bytes and records) when the message is deleted.
  */
 export interface AttachmentClaims {
   /** The caller's completed, unsent uploads as attachments, claimed for `message` (a retry of it claims them again). */
@@ -18,4 +19,6 @@ export interface AttachmentClaims {
   bind(message: ClaimingMessage, ids: readonly string[], seq: number): Promise<void>;
   /** Undoes the claims of a send that was refused. */
   release(message: ClaimingMessage, ids: readonly string[]): Promise<void>;
+  /** Deletes the files of a deleted message (none: nothing to do); idempotent. */
+  erase(conversationId: string, seq: number): Promise<void>;
 }
