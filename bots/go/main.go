@@ -187,7 +187,9 @@ func (b *echoBot) handle(ctx context.Context, m *chatv1.Message, send func(*chat
 	if m.GetSeq() <= b.cursors.get(m.GetConversationId()) {
 		return nil // handled before (a replay overlapping what arrived live)
 	}
-	if m.GetSenderId() != b.me.GetId() {
+	// System events ("alice added bob") and update entries (edits, deletes, reactions) get no answer.
+	spoken := m.GetSystemEvent() == nil && m.GetUpdate() == nil
+	if spoken && m.GetSenderId() != b.me.GetId() {
 		sender, err := b.lookup(ctx, m.GetSenderId())
 		if err != nil {
 			return err

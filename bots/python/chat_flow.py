@@ -182,7 +182,7 @@ def main() -> None:
 
     # Bob drops off; what is said meanwhile is replayed on resume, once, in order, then it goes on live.
     hello = alice.live.SendMessage(live_pb2.SendMessageRequest(conversation_id=grp, client_message_id=str(uuid.uuid4()), text="hello group"), metadata=alice.md, timeout=10)
-    b.wait(lambda: b.first("message", lambda m: m.conversation_id == grp), "the group message")
+    b.wait(lambda: b.first("message", lambda m: m.conversation_id == grp and m.text == "hello group"), "the group message")
     b.close()
     for i in (1, 2):
         alice.live.SendMessage(live_pb2.SendMessageRequest(conversation_id=grp, client_message_id=str(uuid.uuid4()), text=f"missed {i}"), metadata=alice.md, timeout=10)
@@ -197,7 +197,10 @@ def main() -> None:
     ok("resume: bob gets exactly what he missed, then live, with no gap and no duplicate")
 
     page = bob.history.ListMessages(message_pb2.ListMessagesRequest(conversation_id=grp, direction=message_pb2.DIRECTION_FORWARD), metadata=bob.md, timeout=10)
-    assert [m.text for m in page.messages] == ["hello group", "missed 1", "missed 2", "live again"] and not page.has_more
+    # The group's stream starts with its system event ("alice created the group"), then the messages.
+    assert [m.WhichOneof("content") for m in page.messages][:1] == ["system_event"], page.messages[:1]
+    assert page.messages[0].system_event.kind == message_pb2.SYSTEM_EVENT_KIND_GROUP_CREATED
+    assert [m.text for m in page.messages[1:]] == ["hello group", "missed 1", "missed 2", "live again"] and not page.has_more
     newest = bob.history.ListMessages(message_pb2.ListMessagesRequest(conversation_id=grp, limit=1), metadata=bob.md, timeout=10)
     assert [m.text for m in newest.messages] == ["live again"] and newest.has_more
     ok("history: forward from the start, and the newest page backward")

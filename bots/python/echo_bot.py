@@ -124,7 +124,9 @@ class EchoBot:
     def handle(self, message, outgoing: queue.Queue) -> None:
         if message.seq <= self.cursors.seqs.get(message.conversation_id, 0):
             return  # handled before (a replay overlapping what arrived live)
-        if message.sender_id != self.me.id:
+        # System events ("alice added bob") and update entries (edits, deletes, reactions) get no answer.
+        spoken = message.WhichOneof("content") not in ("system_event", "update")
+        if spoken and message.sender_id != self.me.id:
             sender = self.lookup(message.sender_id)
             if not sender.bot or self.listen_to_bots:
                 self.reply(message, f"echo: {message.text}")

@@ -175,11 +175,13 @@ describe.each(variants)("LiveSession over $name", (v) => {
       await alice.clients.live.sendMessage({ conversationId, clientMessageId: text, text });
     }
     await alice.clients.conversations.addMembers({ conversationId, userIds: [bob.userId] });
-    await until("bob has the group's history", () => b.messages.length === 2);
+    // The history includes the group's system events: created (seq 1) and bob added (seq 4).
+    await until("bob has the group's history", () => b.messages.length === 4);
     await alice.clients.live.sendMessage({ conversationId, clientMessageId: "after", text: "after bob joined" });
-    await until("and what follows", () => b.messages.length === 3);
-    expect(b.texts()).toEqual(["before bob 1", "before bob 2", "after bob joined"]);
-    expectExactlyOnceInOrder(b.messages, 3);
+    await until("and what follows", () => b.messages.length === 5);
+    expect(b.messages.map((m) => m.content.case)).toEqual(["systemEvent", "textContent", "textContent", "systemEvent", "textContent"]);
+    expect(b.texts().filter(Boolean)).toEqual(["before bob 1", "before bob 2", "after bob joined"]);
+    expectExactlyOnceInOrder(b.messages, 5);
   });
 
   it("fails a send the server refuses for good, and closes on a revoked token", async () => {

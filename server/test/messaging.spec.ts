@@ -19,13 +19,15 @@ describe("messaging on one node", () => {
 
   it("assigns gap-free, strictly increasing seqs and every member sees the same order", async () => {
     const streams = await Promise.all([alice, bob, carol].map((u) => openStream(u)));
+    // The group's stream starts with its system events ("alice created the group"): sends follow them.
+    const base = Number((await alice.clients.conversations.getConversation({ conversationId: group })).conversation!.lastSeq);
     const perSender = 20;
     await Promise.all([alice, bob, carol].map((u) => Promise.all(Array.from({ length: perSender }, (_, i) =>
       u.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: `${u.username} ${i}` })))));
     const total = perSender * 3;
     for (const s of streams) {
       const seen = await s.until(() => { const m = s.of("message"); return m.length >= total && m; }, 10_000, "all messages");
-      expect(seen.map((m) => Number(m.seq))).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(seen.map((m) => Number(m.seq))).toEqual(Array.from({ length: total }, (_, i) => base + i + 1));
     }
     const texts = streams.map((s) => s.of("message").map((m) => m.text).join("|"));
     expect(new Set(texts).size).toBe(1);
@@ -57,7 +59,10 @@ describe("messaging on one node", () => {
   });
 
   it("packs queued frames into one response for a client that asks (max_batch), in order", async () => {
-    const conv = (await alice.clients.conversations.createGroup({ name: "batched", memberIds: [bob.id] })).conversation!.id;
+    const created = (await alice.clients.conversations.createGroup({ name: "batched", memberIds: [bob.id] })).conversation!;
+    const conv = created.id;
+    // The replay from seq 0 starts with the group's system events, then the 60 messages.
+    const total = Number(created.lastSeq) + 60;
     const abort = new AbortController();
     const requests = (async function* () {
       yield create(StreamRequestSchema, { frame: { case: "resume", value: { cursors: [{ conversationId: conv, seq: 0n }], maxBatch: 16 } } });
@@ -76,26 +81,29 @@ describe("messaging on one node", () => {
           await Promise.all(Array.from({ length: 60 }, (_, i) =>
             alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `b${i}` })));
         }
-        if (seqs.length >= 60) break;
+        if (seqs.length >= total) break;
       }
     })().catch(() => {});
     await reading;
     abort.abort();
-    expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(Math.max(...sizes)).toBeGreaterThan(1);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
   });
 
   it("pages history backward and forward by seq", async () => {
-    const conv = (await alice.clients.conversations.createGroup({ name: "history", memberIds: [bob.id] })).conversation!.id;
+    const created = (await alice.clients.conversations.createGroup({ name: "history", memberIds: [bob.id] })).conversation!;
+    const conv = created.id;
+    const base = Number(created.lastSeq); // the group's system events come first: m1 is at base + 1
     for (let i = 1; i <= 12; i++) await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `m${i}` });
     const newest = await bob.clients.history.listMessages({ conversationId: conv, limit: 5 });
     expect(newest.messages.map((m) => m.text)).toEqual(["m12", "m11", "m10", "m9", "m8"]);
     expect(newest.hasMore).toBe(true);
-    const older = await bob.clients.history.listMessages({ conversationId: conv, anchorSeq: 8n, limit: 10 });
-    expect(older.messages.map((m) => Number(m.seq))).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    const older = await bob.clients.history.listMessages({ conversationId: conv, anchorSeq: BigInt(base + 8), limit: 20 });
+    expect(older.messages.map((m) => Number(m.seq))).toEqual(Array.from({ length: base + 7 }, (_, i) => base + 7 - i));
+    expect(older.messages.slice(0, 7).map((m) => m.text)).toEqual(["m7", "m6", "m5", "m4", "m3", "m2", "m1"]);
     expect(older.hasMore).toBe(false);
-    const forward = await bob.clients.history.listMessages({ conversationId: conv, anchorSeq: 10n, direction: Direction.FORWARD });
+    const forward = await bob.clients.history.listMessages({ conversationId: conv, anchorSeq: BigInt(base + 10), direction: Direction.FORWARD });
     expect(forward.messages.map((m) => m.text)).toEqual(["m11", "m12"]);
   });
 

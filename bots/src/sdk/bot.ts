@@ -170,6 +170,9 @@ export class Bot {
       this.session?.markRead(message.conversationId, message.seq);
     };
     if (message.senderId === this.me?.id) return done();
+    // System events ("alice added bob") and update entries (edits, deletes, reactions) are no one
+    // speaking to the bot: no handler hears them (a bot that answered each would echo every change).
+    if (message.content.case === "systemEvent" || message.content.case === "update") return done();
     const sender = await this.lookup(message.senderId);
     if (!sender) return; // not saved: the lookup failed (logged); a restart handles the message again
     if (sender.bot && !this.options.listenToBots) return done();

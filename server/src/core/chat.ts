@@ -82,8 +82,8 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const tokens = new TokenLifetime(store, { idleExpiryMs: options.tokenIdleExpiryMs ?? 30 * 86_400_000, onError });
   const accounts = new Accounts(store, control, throttle, tokens);
   const bots = new Bots(store, accounts, throttle);
-  const conversations = new Conversations(store, membership, directory, dispatcher, control);
   const messages = new Messages(store, membership, dispatcher, throttle, options.attachments);
+  const conversations = new Conversations(store, membership, directory, dispatcher, control, messages);
   const updates = new MessageUpdates(store, membership, messages, throttle, options.attachments);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);

@@ -48,14 +48,17 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
 
   it("delivers live across nodes, in one order, with receipts back to the sender", async () => {
     const [a, b, c] = await Promise.all([openStream(alice), openStream(bob), openStream(carol)]);
+    // The group's system events ("alice created the group") come before the sends.
+    const base = Number((await alice.clients.conversations.getConversation({ conversationId: group })).conversation!.lastSeq);
     await Promise.all([alice, bob, carol].flatMap((u) => [1, 2, 3, 4, 5].map((i) =>
       u.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: `${u.username}-${i}` }))));
     const orders = await Promise.all([a, b, c].map((s) => s.until(() => { const m = s.of("message"); return m.length >= 15 && m; }, 10_000, "15 messages")));
-    for (const order of orders) expect(order.map((m) => Number(m.seq))).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    for (const order of orders) expect(order.map((m) => Number(m.seq))).toEqual(Array.from({ length: 15 }, (_, i) => base + i + 1));
     expect(new Set(orders.map((o) => o.map((m) => m.text).join()))).toHaveProperty("size", 1);
 
-    c.send({ frame: { case: "markRead", value: { conversationId: group, seq: 15n } } });
-    await a.until(() => a.of("receipt").find((r) => r.state?.userId === carol.id && r.state.readSeq === 15n), 5_000, "carol's read mark on node 1");
+    const last = BigInt(base + 15);
+    c.send({ frame: { case: "markRead", value: { conversationId: group, seq: last } } });
+    await a.until(() => a.of("receipt").find((r) => r.state?.userId === carol.id && r.state.readSeq === last), 5_000, "carol's read mark on node 1");
     [a, b, c].forEach((s) => s.close());
   });
 
@@ -146,10 +149,10 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     await carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "cached on node 3" });
     await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "not yet" })).rejects.toMatchObject({ code: Code.NotFound });
     await alice.clients.conversations.removeMember({ conversationId: conv, userId: carol.id }); // on node 1
-    await alice.clients.conversations.addMembers({ conversationId: conv, userIds: [bob.id] });
+    const { conversation: added } = await alice.clients.conversations.addMembers({ conversationId: conv, userIds: [bob.id] });
     // Well within the members cache's 5 s TTL: only the control plane can have told nodes 2 and 3.
     await expect(carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "removed" })).rejects.toMatchObject({ code: Code.NotFound });
-    await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "added" })).resolves.toMatchObject({ seq: 2n });
+    await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "added" })).resolves.toMatchObject({ seq: added!.lastSeq + 1n });
   });
 
   it("holds a bot to one send limit over all nodes (10 at once by default, wherever its calls land)", async () => {

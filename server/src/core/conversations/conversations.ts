@@ -5,17 +5,21 @@ import {
   type Conversation, ConversationKind, ConversationSchema, MemberSchema, type Role,
 } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { type Message, SystemEventKind } from "@chat/gen/chat/v1/message_pb.js";
 import type { ControlPlane } from "../../engines/control/interface.ts";
-import type { ConversationRecord, MemberRecord, MessageRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
+import type { ConversationRecord, MemberRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
-import { fromRole, toMessage, toReadState, toRole } from "../convert.ts";
+import { fromRole, toReadState, toRole } from "../convert.ts";
+import type { Messages } from "../messages/messages.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied } from "../errors.ts";
 import type { Dispatcher } from "../live/dispatcher.ts";
-import { limits, requireLength } from "../validate.ts";
+import { limits, requireId, requireLength } from "../validate.ts";
 import type { Membership } from "./membership.ts";
 import type { Directory } from "./directory.ts";
 import { canChangeRole, canRemove, lastOwner, nextOwner } from "./roles.ts";
+import { type ConversationCounts, countUnread } from "./unread.ts";
+import { SystemEvents } from "./system-events.ts";
 
 /**
  * Direct conversations and groups: creation, membership, roles and the caller's view of each.
@@ -27,14 +31,22 @@ export class Conversations {
   private readonly directory: Directory;
   private readonly dispatcher: Dispatcher;
   private readonly control: ControlPlane;
+  private readonly events: SystemEvents;
 
-  /** `control` tells every node's membership cache and streams about a change. */
-  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher, control: ControlPlane) {
+  private readonly messages: Messages;
+
+  /**
+   * `control` tells every node's membership cache and streams about a change; `messages` writes the
+   * system events of groups and serves a conversation's last message.
+   */
+  constructor(store: Store, membership: Membership, directory: Directory, dispatcher: Dispatcher, control: ControlPlane, messages: Messages) {
     this.store = store;
     this.membership = membership;
     this.directory = directory;
     this.dispatcher = dispatcher;
     this.control = control;
+    this.messages = messages;
+    this.events = new SystemEvents(messages);
   }
 
   /** The one direct conversation between the caller and another user. */
@@ -61,6 +73,9 @@ export class Conversations {
     await this.store.createGroup(record, userIds.map((userId, i) => ({
       conversationId: record.id, userId, role: i === 0 ? "owner" : "member", joinedAt: now,
     })));
+    this.membership.invalidate(record.id);
+    await this.events.record(record.id, { kind: SystemEventKind.GROUP_CREATED, actorId: caller.userId, userIds: userIds.slice(1), groupName: record.name },
+      "created", userIds);
     await this.announce(record.id, caller.userId, MembershipChange.ADDED, userIds, []);
     return this.view(record.id, caller.userId);
   }
@@ -82,7 +97,7 @@ export class Conversations {
 
   /** Adds users to a group (admins and owners). */
   async addMembers(caller: Caller, conversationId: string, userIds: string[], usernames: string[]): Promise<Conversation> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members, record } = await this.requireGroup(caller, conversationId);
     const me = members.find((m) => m.userId === caller.userId)!;
     if (me.role === "member") throw permissionDenied("only admins and owners add members");
     const present = new Set(members.map((m) => m.userId));
@@ -91,6 +106,12 @@ export class Conversations {
     if (added.length > 0) {
       const now = new Date();
       await this.store.putMembers(added.map((userId) => ({ conversationId, userId, role: "member", joinedAt: now })));
+      // After the write, so that the added hear it. Keyed by the stream's position read before the
+      // members, so that two calls racing on the same change (both read the group before either
+      // wrote) write one event, while adding someone again after a removal (an event) is a new one.
+      // A failure between the write and the event leaves the members added without it (docs/protocol.md).
+      await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added },
+        `${[...added].sort().join(",")}@${record.lastSeq}`, [...present, ...added]);
       await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
     }
     return this.view(conversationId, caller.userId);
@@ -98,19 +119,23 @@ export class Conversations {
 
   /** Removes a member from a group. */
   async removeMember(caller: Caller, conversationId: string, userId: string): Promise<void> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members } = await this.requireGroup(caller, conversationId);
     if (userId === caller.userId) throw invalidArgument("use LeaveConversation to leave");
     const me = members.find((m) => m.userId === caller.userId)!;
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound(`user ${userId} is not a member of this conversation`);
     if (!canRemove(me.role, target.role)) throw permissionDenied(`a ${me.role} cannot remove a ${target.role}`);
+    // Before the removal, so that the removed member hears it too, and a retry after a failed
+    // removal finds the same membership (joinedAt) and so the same event.
+    await this.events.record(conversationId, { kind: SystemEventKind.MEMBER_REMOVED, actorId: caller.userId, userIds: [userId] },
+      `${userId}@${target.joinedAt.getTime()}`, members.map((m) => m.userId));
     await this.store.removeMember(conversationId, userId);
     await this.announce(conversationId, caller.userId, MembershipChange.REMOVED, [userId], [userId]);
   }
 
   /** Changes a member's role (owners only); giving "owner" hands ownership over. */
   async setRole(caller: Caller, conversationId: string, userId: string, role: Role): Promise<Conversation> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members } = await this.requireGroup(caller, conversationId);
     const roleName = fromRole(role);
     if (!roleName) throw invalidArgument("role must be ROLE_MEMBER, ROLE_ADMIN or ROLE_OWNER");
     const me = members.find((m) => m.userId === caller.userId)!;
@@ -132,33 +157,43 @@ export class Conversations {
    * same atomic write as the leaving, so that a crash between the two never leaves a group ownerless.
    */
   async leave(caller: Caller, conversationId: string): Promise<void> {
-    const members = await this.requireGroup(caller, conversationId);
+    const { members } = await this.requireGroup(caller, conversationId);
     const heir = lastOwner(members, caller.userId) ? nextOwner(members.filter((m) => m.userId !== caller.userId)) : undefined;
+    const me = members.find((m) => m.userId === caller.userId)!;
+    await this.events.record(conversationId, { kind: SystemEventKind.MEMBER_LEFT, actorId: caller.userId, userIds: [caller.userId] },
+      `${caller.userId}@${me.joinedAt.getTime()}`, members.map((m) => m.userId));
     await this.store.removeMember(conversationId, caller.userId, heir && { ...heir, role: "owner" });
     await this.announce(conversationId, caller.userId, MembershipChange.LEFT, [caller.userId], [caller.userId]);
   }
 
   /** A conversation as `userId` sees it: members, last message, marks and unread count. */
   async view(conversationId: string, userId: string): Promise<Conversation> {
-    return project(await this.load(conversationId), userId);
+    return project(await this.load(conversationId, userId), userId);
   }
 
-  /** What every member's view of a conversation is made of (four reads). */
-  private async load(conversationId: string): Promise<Snapshot> {
+  /**
+   * What the views of a conversation are made of: its rows, and the counts of `readers` (the
+   * caller, or every member for a membership event); see unread.ts for what those read.
+   */
+  private async load(conversationId: string, readers?: string): Promise<Snapshot> {
     const [record, members, states] = await Promise.all([
       this.store.getConversation(conversationId), this.store.listMembers(conversationId), this.store.listReadStates(conversationId),
     ]);
     if (!record) throw notFound(`conversation ${conversationId} not found`);
-    const [last] = record.lastSeq > 0 ? await this.store.listMessages(conversationId, { limit: 1, order: "desc" }) : [];
-    return { record, members, states, last };
+    const marks = new Map(states.map((s) => [s.userId, s.readSeq]));
+    const who = readers === undefined ? members.map((m) => m.userId) : [readers];
+    const { last, unread } = await countUnread(this.store, record, who.map((userId) => ({ userId, readSeq: marks.get(userId) ?? 0 })));
+    return { record, members, states, unread, last: last && (await this.messages.current.one(last)) };
   }
 
-  private async requireGroup(caller: Caller, conversationId: string): Promise<MemberRecord[]> {
+  private async requireGroup(caller: Caller, conversationId: string): Promise<{ members: MemberRecord[]; record: ConversationRecord }> {
     this.membership.invalidate(conversationId); // decisions on roles read fresh members
+    // The conversation (its lastSeq) before the members: a change read after another call's member
+    // write reads its event too, which keeps the events' keys apart (see addMembers).
+    const record = await this.store.getConversation(requireId(conversationId, "conversation_id"));
     const members = await this.membership.require(conversationId, caller.userId);
-    const record = await this.store.getConversation(conversationId);
     if (record?.kind !== "group") throw failedPrecondition("direct conversations have fixed members");
-    return members;
+    return { members, record };
   }
 
   /**
@@ -187,20 +222,23 @@ interface Snapshot {
   record: ConversationRecord;
   members: MemberRecord[];
   states: ReadStateRecord[];
-  last: MessageRecord | undefined;
+  /** The newest countable message, as served. */
+  last: Message | undefined;
+  unread: ConversationCounts["unread"];
 }
 
 /** A conversation as `userId` sees it: the shared parts, and the user's own unread count. */
-function project({ record, members, states, last }: Snapshot, userId: string): Conversation {
-  const mine = states.find((s) => s.userId === userId);
+function project({ record, members, states, last, unread }: Snapshot, userId: string): Conversation {
+  const mine = unread.get(userId);
   return create(ConversationSchema, {
     id: record.id,
     kind: record.kind === "direct" ? ConversationKind.DIRECT : ConversationKind.GROUP,
     name: record.name,
     members: members.map((m) => create(MemberSchema, { userId: m.userId, role: toRole(m.role), joinedAt: timestampFromDate(m.joinedAt) })),
     lastSeq: BigInt(record.lastSeq),
-    ...(last ? { lastMessage: toMessage(last) } : {}),
-    unreadCount: BigInt(Math.max(0, record.lastSeq - (mine?.readSeq ?? 0))),
+    ...(last ? { lastMessage: last } : {}),
+    unreadCount: BigInt(mine?.messages ?? 0),
+    unreadMentionCount: BigInt(mine?.mentions ?? 0),
     readStates: states.map(toReadState),
     createdAt: timestampFromDate(record.createdAt),
   });

@@ -2,7 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type SendMessageRequest, type SendMessageResponse, SendMessageResponseSchema, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { AttachmentContentSchema, Direction, type ListMessagesRequest, type Message, type TextContent, TextContentSchema } from "@chat/gen/chat/v1/message_pb.js";
+import {
+  AttachmentContentSchema, Direction, type ListMessagesRequest, type Message, MentionSchema, type TextContent, TextContentSchema,
+} from "@chat/gen/chat/v1/message_pb.js";
 import { type MemberRecord, type MessageRecord, type Store, StoreUnavailable } from "../../engines/store/interface.ts";
 import type { Throttle } from "../limits/throttle.ts";
 import type { Caller } from "../caller.ts";
@@ -14,6 +16,7 @@ import { activeTracer, inSpanUntil } from "../../observability/tracing.ts";
 import { type Content, decodeContent, encodeContent, mirroredText } from "./content.ts";
 import { CurrentState } from "./current-state.ts";
 import type { AttachmentClaims, ClaimingMessage } from "./attachment-claims.ts";
+import { findMentions, unreadIndexOf } from "../mentions/mentions.ts";
 
 /** A send that passed validation and is queued for the store, in the order it was accepted. */
 export interface AcceptedSend {
@@ -125,11 +128,13 @@ export class Messages {
    * (resolved from the caller's uploads) are filled in.
    */
   private async compose(caller: Caller, req: SendMessageRequest, members: readonly MemberRecord[]): Promise<Content> {
-    if (req.attachmentIds.length === 0) return { case: "textContent", value: this.textContent(req.text, members) };
+    if (req.attachmentIds.length === 0) return { case: "textContent", value: await this.textContent(req.text, caller.userId, members) };
     if (!this.attachments) throw unimplemented("attachment_ids: this server does not take attachments");
     if (req.text) requireText(req.text);
+    const caption = await this.textContent(req.text, caller.userId, members);
+    // Last: nothing may refuse the send between this claim and the append (withAttachments).
     const attachments = await this.attachments.claim(claimOf(caller, req), req.attachmentIds);
-    return { case: "attachmentContent", value: create(AttachmentContentSchema, { attachments, caption: this.textContent(req.text, members) }) };
+    return { case: "attachmentContent", value: create(AttachmentContentSchema, { attachments, caption }) };
   }
 
   /**
@@ -149,9 +154,13 @@ export class Messages {
     });
   }
 
-  /** A text with the mentions it makes of `members` (sends, and edits of texts and captions). */
-  textContent(text: string, _members: readonly MemberRecord[]): TextContent {
-    return create(TextContentSchema, { text });
+  /**
+   * A text with the mentions its sender makes of `members` (sends, and edits of texts and captions):
+   * see core/mentions. Reads nothing for a text without "@".
+   */
+  async textContent(text: string, senderId: string, members: readonly MemberRecord[]): Promise<TextContent> {
+    const mentions = await findMentions(this.store, text, senderId, members);
+    return create(TextContentSchema, { text, mentions: mentions.map((m) => create(MentionSchema, m)) });
   }
 
   /**
@@ -178,7 +187,7 @@ export class Messages {
     const stored = this.stored(this.store.appendMessage({
       conversationId: entry.conversationId, senderId: entry.senderId, clientMessageId: entry.clientMessageId,
       text: mirroredText(entry.content), sentAt: new Date(), content: encodeContent(entry.content),
-      ...(entry.replyToSeq ? { replyToSeq: entry.replyToSeq } : {}),
+      ...(entry.replyToSeq ? { replyToSeq: entry.replyToSeq } : {}), ...unreadIndexOf(entry.content),
     }));
     return stored.then(async ({ message: record, duplicate }) => {
       this.counts[duplicate ? "duplicate" : "stored"]++;

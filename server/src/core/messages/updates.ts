@@ -4,7 +4,8 @@ import {
 } from "@chat/gen/chat/v1/live_pb.js";
 import { type Message, MessageUpdateSchema, UpdateKind } from "@chat/gen/chat/v1/message_pb.js";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { MemberRecord, MessageRecord, Store, TargetChange, UpdateRefusal } from "../../engines/store/interface.ts";
+import type { MemberRecord, MentionRecord, MessageRecord, Store, TargetChange, UpdateRefusal } from "../../engines/store/interface.ts";
+import { unreadIndexOf } from "../mentions/mentions.ts";
 import type { Caller } from "../caller.ts";
 import type { Membership } from "../conversations/membership.ts";
 import { failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted } from "../errors.ts";
@@ -62,11 +63,12 @@ export class MessageUpdates {
     const target = await this.target(req.conversationId, seq);
     if (target.senderId !== caller.userId) throw permissionDenied(`message ${seq} is not yours: only its author edits a message`);
     if (target.deletedAt) throw failedPrecondition(`message ${seq} was deleted`);
-    const content = this.edited(decodeContent(target), req.text, members);
+    const content = await this.edited(decodeContent(target), req.text, caller.userId, members);
     await this.throttle.take("editPerUser", caller.userId, "edits from you");
     await this.messages.takeSend(caller, req.conversationId);
     return this.apply(caller, req.clientMessageId, members, { kind: UpdateKind.EDITED },
-      { kind: "edit", targetSeq: seq, text: req.text, content: encodeContent(content), at: new Date() }, req.conversationId);
+      { kind: "edit", targetSeq: seq, text: req.text, content: encodeContent(content), at: new Date() }, req.conversationId,
+      unreadIndexOf(content).mentions);
   }
 
   /** Deletes a message for everyone: its author, or a group's admin or owner. */
@@ -121,21 +123,25 @@ export class MessageUpdates {
   }
 
   /** The content after an edit: the new text (with its mentions), or the new caption of the same files. */
-  private edited(content: Content, text: string, members: readonly MemberRecord[]): Content {
+  private async edited(content: Content, text: string, senderId: string, members: readonly MemberRecord[]): Promise<Content> {
     if (content.case === "attachmentContent") {
       const bytes = Buffer.byteLength(text, "utf8");
       if (bytes > limits.maxTextBytes) throw invalidArgument(`caption is ${bytes} bytes; the limit is ${limits.maxTextBytes} bytes (64 KiB)`);
-      return { case: "attachmentContent", value: { ...content.value, caption: this.messages.textContent(text, members) } };
+      return { case: "attachmentContent", value: { ...content.value, caption: await this.messages.textContent(text, senderId, members) } };
     }
     requireText(text);
-    return { case: "textContent", value: this.messages.textContent(text, members) };
+    return { case: "textContent", value: await this.messages.textContent(text, senderId, members) };
   }
 
-  /** Stores an update entry, publishes it with its target as it is now, and answers with both. */
+  /**
+   * Stores an update entry, publishes it with its target as it is now, and answers with both.
+   * `mentions` are an edit's new mentions, indexed at the edited message for unread counts.
+   */
   private async apply(caller: Caller, clientMessageId: string, members: readonly MemberRecord[],
-    update: { kind: UpdateKind; emoji?: string; reacted?: boolean }, change: TargetChange, conversationId: string): Promise<Updated> {
+    update: { kind: UpdateKind; emoji?: string; reacted?: boolean }, change: TargetChange, conversationId: string,
+    mentions?: MentionRecord): Promise<Updated> {
     const result = await this.messages.stored(this.store.appendUpdate({
-      conversationId, senderId: caller.userId, clientMessageId, text: "", sentAt: new Date(), change,
+      conversationId, senderId: caller.userId, clientMessageId, text: "", sentAt: new Date(), change, ...(mentions ? { mentions } : {}),
       content: encodeContent({ case: "update", value: create(MessageUpdateSchema, { ...update, targetSeq: BigInt(change.targetSeq) }) }),
     }));
     if (result.refused === "deleted" && change.kind === "delete") {

@@ -274,6 +274,45 @@ describe.each(storeEngines)("Store contract: $name", ({ make }) => {
     expect(seqs(await b.listMessages(id, { limit: 100, order: "asc" }))).toEqual(range(1, 6));
   });
 
+  it("unread counts: each message carries the running count of countable ones, and the newest such seq", async () => {
+    const id = await group();
+    const texts = ["a", "b", "event", "c", "update", "update", "d"];
+    for (const [i, text] of texts.entries()) {
+      // Alternate nodes: the count survives a sequencer that changes hands in the cluster store.
+      await (i % 2 ? b : a).appendMessage({ ...message(id, text), countable: text === "event" || text === "update" ? false : undefined });
+    }
+    const counts = await b.countsAt(id, [0, 1, 2, 3, 4, 5, 6, 7, 99]);
+    expect(counts.sort((x, y) => x.seq - y.seq).map((c) => [c.seq, c.counted, c.lastCountedSeq])).toEqual([
+      [1, 1, 1], [2, 2, 2], [3, 2, 2], [4, 3, 4], [5, 3, 4], [6, 3, 4], [7, 4, 7],
+    ]);
+    // A retry is no second countable message.
+    const retried = message(id, "e");
+    await a.appendMessage(retried);
+    await b.appendMessage({ ...retried, text: "e again" });
+    expect(await a.countsAt(id, [8, 9])).toEqual([{ seq: 8, counted: 5, lastCountedSeq: 8 }]);
+    expect(await a.countsAt(id, [])).toEqual([]);
+    // An uncountable message (an event, an update entry) reads nothing for its sender.
+    const marks = async () => (await b.listReadStates(id)).find((s) => s.userId === "s2")?.readSeq;
+    await a.appendMessage(message(id, "read up to here", "s2")); // 9
+    await a.appendMessage({ ...message(id, "event", "s2"), countable: false }); // 10
+    expect(await marks()).toBe(9);
+  });
+
+  it("mentions: indexed per member and for @all, read after a mark, newest first, bounded; never one's own", async () => {
+    const id = await group(["u1", "u2"]);
+    await a.appendMessage({ ...message(id, "@u1 @u2", "s1"), mentions: { userIds: ["u1", "u2"], all: false } }); // 1
+    await b.appendMessage({ ...message(id, "@all", "s2"), mentions: { userIds: [], all: true } }); // 2
+    await a.appendMessage(message(id, "plain", "s1")); // 3
+    await b.appendMessage({ ...message(id, "@u1 @all", "u1"), mentions: { userIds: ["u1"], all: true } }); // 4: u1's own
+    await a.appendMessage({ ...message(id, "@u1 and @all", "s0"), mentions: { userIds: ["u1"], all: true } }); // 5: once
+    expect(await b.mentionSeqs(id, "u1", 0, 10)).toEqual([5, 2, 1]);
+    expect(await a.mentionSeqs(id, "u2", 0, 10)).toEqual([5, 4, 2, 1]);
+    expect(await a.mentionSeqs(id, "u2", 2, 10)).toEqual([5, 4]);
+    expect(await a.mentionSeqs(id, "u2", 0, 2)).toEqual([5, 4]);
+    expect(await a.mentionSeqs(id, "s2", 0, 10)).toEqual([5, 4]);
+    expect(await a.mentionSeqs(id, "u1", 5, 10)).toEqual([]);
+  });
+
   it("history pages walk across bucket boundaries in both directions", async () => {
     const id = await group();
     const total = 3 * bucketSize + 5;

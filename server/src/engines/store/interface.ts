@@ -13,7 +13,7 @@ import type { UploadStore } from "./upload-store.ts";
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store extends BotStore, UserSearchStore, UploadStore {
+export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */
@@ -71,7 +71,8 @@ export interface Store extends BotStore, UserSearchStore, UploadStore {
    * Appends a message with the next seq, durably, before resolving. A second call with the same
    * (conversationId, senderId, clientMessageId) returns the first message with `duplicate: true`.
    * The sender's delivered and read marks rise to the new seq (one has read what one wrote), so that
-   * a member's unread count is simply `lastSeq - readSeq`.
+   * one's own messages are never unread; not for an uncountable message (a system event, an update
+   * entry: reacting to an old message reads nothing). The row records the running counts of UnreadStore.
    *
    * `change` must be unset: update entries go through {@link appendUpdate}.
    */
@@ -169,6 +170,24 @@ export interface NewMessage {
   replyToSeq?: number | undefined;
   /** Set on an update entry: what it does to an earlier message, in the same durable write. */
   change?: TargetChange | undefined;
+  /**
+   * False for what is never unread and never a conversation's last message (system events, update
+   * entries); unset means true. Stored as each row's running count (see UnreadStore).
+   */
+  countable?: boolean;
+  /**
+   * Whom the text mentions, indexed for UnreadStore.mentionSeqs; unset for none. On an edit entry:
+   * the edited message's new mentions, indexed at its seq.
+   */
+  mentions?: MentionRecord;
+}
+
+/** The mentions of a message, as the store indexes them. */
+export interface MentionRecord {
+  /** Members named "@username" (never the sender: one's own messages are never unread). */
+  userIds: readonly string[];
+  /** True for "@all" (every member but the sender). */
+  all: boolean;
 }
 
 /**
@@ -240,6 +259,32 @@ export interface ReadStateRecord {
  */
 export class StoreUnavailable extends Error {
   override readonly name = "StoreUnavailable";
+}
+
+/** How many countable messages (not system events or update entries) a conversation has up to a seq. */
+export interface SeqCount {
+  seq: number;
+  /** Countable messages with a seq at most `seq`. */
+  counted: number;
+  /** The newest countable message's seq at most `seq`; 0 when none. */
+  lastCountedSeq: number;
+}
+
+/**
+ * What unread and mention counts are computed from, each in a bounded number of point reads: no
+ * read scans a conversation. Every stored message carries the running count of countable
+ * messages up to it (rows from before the count existed count as all countable: counted = seq), so
+ * a member's unread count is `counted(lastSeq) - counted(readSeq)`.
+ */
+export interface UnreadStore {
+  /** The counts at each of `seqs` that is stored (seq 0 and missing seqs are left out). */
+  countsAt(conversationId: string, seqs: readonly number[]): Promise<SeqCount[]>;
+  /**
+   * Seqs after `afterSeq` of messages indexed as mentioning `userId`, by name or with "@all" from
+   * someone else, newest first, at most `limit`. An index, not the truth: a message edited or deleted
+   * since may no longer mention the user, so callers check the messages (core/mentions/unread.ts).
+   */
+  mentionSeqs(conversationId: string, userId: string, afterSeq: number, limit: number): Promise<number[]>;
 }
 
 /**

@@ -6,6 +6,9 @@ describe("append route codec", () => {
   const requests: RequestBatch = { from: "node-1", incarnation: 4_000_000_000, requests: [
     { id: 1, message, traceparent: "" },
     { id: 4_294_967_295, message: { ...message, text: "" }, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+    { id: 5, message: { ...message, countable: false }, traceparent: "" },
+    { id: 6, message: { ...message, mentions: { userIds: ["u1", "ü2"], all: true } }, traceparent: "" },
+    { id: 7, message: { ...message, mentions: { userIds: [], all: true } }, traceparent: "" },
   ] };
   const replies: ReplyBatch = { incarnation: 7, replies: [
     { id: 1, ok: true, seq: 2 ** 40, sentAt: 1_764_000_000_123, duplicate: true, leaseLeftMs: 4_321 },

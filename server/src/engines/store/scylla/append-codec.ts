@@ -49,7 +49,8 @@ const changeKinds: readonly TargetChange["kind"][] = ["edit", "delete", "reactio
  *       id, conversation id, sender id, client message id, text, sent at (ms), traceparent
  *
  * and since rich messages the mark is 0xa3 and each request goes on with its content (a presence
- * byte, then bytes), reply-to seq, and change (a kind byte, 0 for none, then its fields). A node
+ * byte, then bytes), reply-to seq, and change (a kind byte, 0 for none, then its fields), then
+ * flags (1: not countable, 2: mentions "@all"), the count of mentioned user ids and those ids. A node
  * reads both marks; a node of the release before reads only 0xa1, so during a rolling upgrade a
  * forward to an old owner goes unanswered and its send waits for the lease to move (as with JSON).
  *
@@ -62,6 +63,9 @@ export function encodeRequests(batch: RequestBatch): Buffer {
     out.u32(id).str(m.conversationId).str(m.senderId).str(m.clientMessageId).str(m.text).f64(m.sentAt.getTime()).str(traceparent);
     optionalBytes(out, m.content).f64(m.replyToSeq ?? 0);
     encodeChange(out, m.change);
+    const mentioned = m.mentions?.userIds ?? [];
+    out.u8((m.countable === false ? 1 : 0) | (m.mentions?.all ? 2 : 0)).u32(mentioned.length);
+    for (const userId of mentioned) out.str(userId);
   }
   return out.finish();
 }
@@ -118,11 +122,21 @@ export function decodeRequests(payload: Uint8Array): RequestBatch {
       if (content !== undefined) message.content = content;
       if (replyToSeq > 0) message.replyToSeq = replyToSeq;
       if (change) message.change = change;
+      readCountsAndMentions(input, message);
     }
     requests.push({ id, message, traceparent });
   }
   input.end();
   return { from, incarnation, requests };
+}
+
+/** Reads a request's flags and mentions into its message, leaving the defaults unset. */
+function readCountsAndMentions(input: FrameReader, message: NewMessage): void {
+  const flags = input.u8();
+  const userIds: string[] = [];
+  for (let n = input.u32(); n > 0; n--) userIds.push(input.str());
+  if (flags & 1) message.countable = false;
+  if (userIds.length > 0 || flags & 2) message.mentions = { userIds, all: (flags & 2) !== 0 };
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { types } from "cassandra-driver";
-import { type MessageRange, type MessageRecord, type NewMessage, StoreUnavailable } from "../interface.ts";
+import { type MessageRange, type MessageRecord, type NewMessage, type SeqCount, StoreUnavailable } from "../interface.ts";
 import { refusalOf } from "../target-change.ts";
 import { type Appended, NotOwner } from "./append-route.ts";
 import type { Cql, Statement } from "./cql.ts";
 import { MessageRows, toMessage } from "./message-rows.ts";
 import { markStatements, membershipOf } from "./read-marks.ts";
+import { mentionStatements } from "./unread-counts.ts";
+import { isCountable, mentionSeq } from "../unread-index.ts";
 import type { Lease, SequencerLeases } from "./sequencer-leases.ts";
 
 /** Conversations whose head this node remembers; beyond it the oldest are forgotten (and re-read). */
@@ -24,6 +26,9 @@ interface Sequenced {
   lease: Lease;
   /** Highest seq handed out (stored, in flight, or waiting). */
   head: number;
+  /** The running counts at `head` (see UnreadStore): countable messages, and the newest one's seq. */
+  counted: number;
+  lastCountedSeq: number;
   /** Recent sends by sender and client message id: their seq, and the promise of their outcome. */
   recent: Map<string, { seq: number; sentAt: Date; done: Promise<Appended> | undefined }>;
   waiting: Waiting[];
@@ -41,6 +46,8 @@ interface Waiting {
   message: MessageRecord;
   /** An update entry's change to its target: it makes the batch a logged one. */
   change?: NewMessage["change"];
+  /** The running counts at this message (see UnreadStore). */
+  counts: Omit<SeqCount, "seq">;
   resolve(a: Appended): void;
   reject(e: Error): void;
 }
@@ -124,7 +131,12 @@ export class MessageLog {
   private enqueue(m: NewMessage, state: Sequenced): Promise<Appended> {
     const { change, ...fields } = m;
     const message: MessageRecord = { ...fields, seq: ++state.head };
-    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, change, resolve, reject }));
+    if (isCountable(m)) {
+      state.counted++;
+      state.lastCountedSeq = message.seq;
+    }
+    const counts = { counted: state.counted, lastCountedSeq: state.lastCountedSeq };
+    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, change, counts, resolve, reject }));
     state.recent.set(`${m.senderId}\u0000${m.clientMessageId}`, { seq: message.seq, sentAt: message.sentAt, done });
     if (state.recent.size > idempotencyWindow) state.recent.delete(state.recent.keys().next().value!);
     state.tail = done;
@@ -159,9 +171,12 @@ export class MessageLog {
     // Without the texts: a takeover of every conversation at once (a node starting, an owner lost)
     // reads a whole window per conversation, and the texts were most of its bytes.
     const newest = await this.walk(conversationId, { afterSeq: Math.max(0, head - idempotencyWindow), beforeSeq: head + 1, limit: idempotencyWindow, order: "asc" },
-      "seq, sender_id, client_message_id, sent_at", (r) => r);
+      "seq, sender_id, client_message_id, sent_at, counted, last_counted_seq", (r) => r);
+    const top = newest.at(-1);
     const state: Sequenced = {
       lease, head, recent: new Map(), waiting: [], writing: false, joined: new Map(), tail: Promise.resolve(), updates: Promise.resolve(),
+      // A row from before the counts existed: every message up to it was countable.
+      counted: top ? Number(top.get("counted") ?? head) : 0, lastCountedSeq: top ? Number(top.get("last_counted_seq") ?? head) : 0,
     };
     for (const r of newest) {
       state.recent.set(`${r.get("sender_id")}\u0000${r.get("client_message_id")}`, { seq: Number(r.get("seq")), sentAt: r.get("sent_at"), done: undefined });
@@ -175,7 +190,8 @@ export class MessageLog {
   /** The writes raising each sender's marks to their newest message of the batch. */
   private async senderMarks(conversationId: string, state: Sequenced, batch: Sequenced["waiting"]): Promise<Statement[]> {
     const newest = new Map<string, number>();
-    for (const { message } of batch) newest.set(message.senderId, message.seq);
+    // Only what one wrote oneself is read by writing it: an event or an update entry reads nothing.
+    for (const { message, change } of batch) if (isCountable({ ...message, change })) newest.set(message.senderId, message.seq);
     await Promise.all([...newest.keys()].filter((s) => !state.joined.has(s)).map(async (sender) => {
       state.joined.set(sender, (await membershipOf(this.cql, conversationId, sender)) ?? null);
     }));
@@ -217,7 +233,8 @@ export class MessageLog {
     const { lease } = state;
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
     const ts = this.leases.timestamp(lease);
-    const statements: Statement[] = batch.map(({ message }) => this.rows.insert(message, ts));
+    const statements: Statement[] = batch.flatMap(({ message, counts, change }) =>
+      [this.rows.insert(message, counts, ts), ...mentionStatements(message, mentionSeq({ ...message, change }, message.seq), ts)]);
     // An update entry's change to its target, each with a timestamp of its own: two updates of one
     // target in one batch apply in seq order.
     const changes = batch.flatMap(({ message: m, change }) =>

@@ -1,5 +1,5 @@
 import type { types } from "cassandra-driver";
-import type { MessageRecord, TargetChange } from "../interface.ts";
+import type { MessageRecord, SeqCount, TargetChange } from "../interface.ts";
 import { groupReactions, withRichColumns } from "../target-change.ts";
 import type { Cql, Statement } from "./cql.ts";
 
@@ -23,17 +23,17 @@ export class MessageRows {
   }
 
   /**
-   * The write of a new message. A plain text (no content, no reply) writes the columns it always
+   * The write of a new message, with its running counts (see UnreadStore). A plain text (no content, no reply) writes the columns it always
    * did: writing nulls would leave a tombstone per message.
    */
-  insert(m: MessageRecord, ts: types.Long): Statement {
-    const base = [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt];
+  insert(m: MessageRecord, counts: Omit<SeqCount, "seq">, ts: types.Long): Statement {
+    const base = [m.conversationId, this.bucketOf(m.seq), m.seq, m.senderId, m.clientMessageId, m.text, m.sentAt, counts.counted, counts.lastCountedSeq];
     if (m.content === undefined && !m.replyToSeq) {
-      return { query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`, params: [...base, ts] };
+      return { query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at, counted, last_counted_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`, params: [...base, ts] };
     }
-    return { query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at, content, reply_to_seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+    return { query: `INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at, counted, last_counted_seq, content, reply_to_seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
       params: [...base, m.content === undefined ? null : Buffer.from(m.content), m.replyToSeq ?? 0, ts] };
   }
 

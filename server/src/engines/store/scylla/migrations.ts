@@ -125,7 +125,19 @@ export const cqlMigrations: readonly CqlMigration[] = [
       conversation_id text, bucket bigint, seq bigint, emoji text, user_id text, reacted_seq bigint,
       PRIMARY KEY ((conversation_id, bucket), seq, emoji, user_id))`,
   ] },
-  { version: 7, name: "add_uploads", up: [
+  { version: 7, name: "add_unread_counts", up: [
+    // Unread counts (UnreadStore): each message's running count of countable messages (not system
+    // events or update entries) and the newest countable seq up to it; null on older rows, which
+    // were all countable and read as their own seq. Written by the sequencer (message-log.ts).
+    "ALTER TABLE messages ADD counted bigint",
+    "ALTER TABLE messages ADD last_counted_seq bigint",
+    // Mentions by member ("*" for "@all"), newest first, so that the mentions after a read mark are
+    // one partition read from its start, bounded by a limit.
+    `CREATE TABLE IF NOT EXISTS mentions_by_member (
+      conversation_id text, user_id text, seq bigint, sender_id text,
+      PRIMARY KEY ((conversation_id, user_id), seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
+  ] },
+  { version: 8, name: "add_uploads", up: [
     // File uploads (upload-tables.ts): the upload by id (progress, the finished file, the message it
     // was claimed by and its seq); the unsent ones by owner (the per-user bound; the expiry scan);
     // the files of a message (removed with it).

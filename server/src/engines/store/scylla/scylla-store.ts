@@ -14,6 +14,7 @@ import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
 import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
+import { createScyllaUnreadStore } from "./unread-counts.ts";
 import { createScyllaUploadStore } from "./upload-tables.ts";
 import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
@@ -196,6 +197,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       return (await cql.all("SELECT * FROM read_states WHERE conversation_id = ?", [conversationId])).map(toReadState);
     },
 
+    ...createScyllaUnreadStore(cql, bucketSize),
     ...createScyllaBotStore(cql),
     ...createScyllaUserSearch(cql, getUsers),
     ...createScyllaDeviceStore(cql),

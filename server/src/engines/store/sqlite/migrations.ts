@@ -118,10 +118,28 @@ CREATE TABLE IF NOT EXISTS reactions_by_message (
   PRIMARY KEY (conversation_id, seq, emoji, user_id)
 ) WITHOUT ROWID;
 ` },
+  // Unread and mention counts (UnreadStore): each message's running count of countable messages
+  // (not system events or update entries) and the newest countable seq up to it, null on older rows
+  // (all countable: read as the seq itself); the conversation's current ones; and the mentions by
+  // member ("*" for "@all"), read from a member's read mark on.
+  { version: 5, name: "add_unread_counts", up: `
+ALTER TABLE messages ADD COLUMN counted INTEGER;
+ALTER TABLE messages ADD COLUMN last_counted_seq INTEGER;
+ALTER TABLE conversations ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN last_counted_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET counted = last_seq, last_counted_seq = last_seq;
+CREATE TABLE IF NOT EXISTS mentions_by_member (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sender_id TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, user_id, seq)
+) WITHOUT ROWID;
+` },
   // File uploads (FileService, upload-tables.ts): progress, the finished file, and the message it was
   // sent in (conversation_id … NULL until claimed by a send; seq once stored). Unsent ones are counted
   // per owner and expire by age, hence the partial indexes.
-  { version: 5, name: "add_uploads", up: `
+  { version: 6, name: "add_uploads", up: `
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY,
   owner_id TEXT NOT NULL,

@@ -5,6 +5,7 @@ import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
+import { createSqliteUnreadStore } from "./unread-counts.ts";
 import { createSqliteUploadStore } from "./upload-tables.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
 import { WriteThread } from "./write-thread-client.ts";
@@ -114,6 +115,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return q.readStatesOf.all(conversationId).map(toReadState);
     },
 
+    ...createSqliteUnreadStore(db, q),
     ...createSqliteBotStore(db, write),
     ...createSqliteUserSearch(db),
     ...createSqliteUploadStore(db, write),

@@ -48,9 +48,12 @@ export function prepareAll(db: DatabaseSync) {
     deleteMember: p("DELETE FROM members WHERE conversation_id = ? AND user_id = ?"),
     deleteReadState: p("DELETE FROM read_states WHERE conversation_id = ? AND user_id = ?"),
     messageByClientId: p("SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?"),
-    bumpSeq: p("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq"),
-    insertMessage: p(`INSERT INTO messages (conversation_id, seq, sender_id, client_message_id, text, sent_at, content, reply_to_seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    // ?2 is 1 for a countable message, 0 otherwise (SET reads the row's old values throughout).
+    bumpSeq: p(`UPDATE conversations SET last_seq = last_seq + 1, counted = counted + ?2,
+      last_counted_seq = CASE WHEN ?2 = 1 THEN last_seq + 1 ELSE last_counted_seq END
+      WHERE id = ?1 RETURNING last_seq, counted, last_counted_seq`),
+    insertMessage: p(`INSERT INTO messages (conversation_id, seq, sender_id, client_message_id, text, sent_at, content, reply_to_seq, counted, last_counted_seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     messageBySeq: p("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?"),
     editMessage: p("UPDATE messages SET text = ?, content = ?, edited_at = ?, last_update_seq = ? WHERE conversation_id = ? AND seq = ?"),
     eraseMessage: p("UPDATE messages SET text = '', content = NULL, deleted_at = ?, last_update_seq = ? WHERE conversation_id = ? AND seq = ?"),
@@ -59,6 +62,13 @@ export function prepareAll(db: DatabaseSync) {
     putReaction: p("INSERT INTO reactions_by_message VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
     removeReaction: p("DELETE FROM reactions_by_message WHERE conversation_id = ? AND seq = ? AND emoji = ? AND user_id = ?"),
     removeReactions: p("DELETE FROM reactions_by_message WHERE conversation_id = ? AND seq = ?"),
+    insertMention: p("INSERT OR IGNORE INTO mentions_by_member VALUES (?, ?, ?, ?)"),
+    // The newest mentions after a mark, by name and by "@all" (?5) from others, each read at most ?4.
+    mentionSeqs: p(`SELECT seq FROM (
+      SELECT seq FROM (SELECT seq FROM mentions_by_member WHERE conversation_id = ?1 AND user_id = ?2 AND seq > ?3 ORDER BY seq DESC LIMIT ?4)
+      UNION
+      SELECT seq FROM (SELECT seq FROM mentions_by_member WHERE conversation_id = ?1 AND user_id = ?5 AND seq > ?3 AND sender_id <> ?2 ORDER BY seq DESC LIMIT ?4))
+      ORDER BY seq DESC LIMIT ?4`),
     messagesAsc: p(`SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?
       ORDER BY seq ASC LIMIT ?`),
     messagesDesc: p(`SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?

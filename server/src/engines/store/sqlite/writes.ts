@@ -7,6 +7,7 @@ import {
   type Row, type Statements, type TransactionControl, insertConversation, messageBySeq, savepoint, toConversation,
   toDevice, toMessage, toReadState, transaction,
 } from "./statements.ts";
+import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
 import { uploadWrites } from "./upload-tables.ts";
 
 /**
@@ -63,12 +64,15 @@ const writes = {
       const refused = refusalOf(messageBySeq(q, m.conversationId, m.change.targetSeq), m.senderId, m.change);
       if (refused) return { refused };
     }
-    const bumped = q.bumpSeq.get(m.conversationId) as Row | undefined;
+    const countable = isCountable(m);
+    const bumped = q.bumpSeq.get(m.conversationId, countable ? 1 : 0) as Row | undefined;
     if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
     const seq = Number(bumped.last_seq);
-    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(), m.content ?? null, m.replyToSeq ?? 0);
+    q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(), m.content ?? null, m.replyToSeq ?? 0,
+      Number(bumped.counted), Number(bumped.last_counted_seq));
     if (m.change) applyChange(q, m.conversationId, m.senderId, seq, m.change);
-    q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
+    for (const userId of mentionKeys(m)) q.insertMention.run(m.conversationId, userId, mentionSeq(m, seq), m.senderId);
+    if (countable) q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
     const { change: _change, ...message } = m;
     return { message: { ...message, seq }, duplicate: false };
   },
