@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { BlobStore } from "../src/engines/blobs/interface.ts";
 import { UploadExpiry } from "../src/files/expiry.ts";
 import { blobSetups, fetchFile, upload } from "./files-harness.ts";
-import { newId, registerUser, startNode, type TestUser } from "./harness.ts";
+import { clientsFor, newId, registerUser, startNode, type TestUser, transportFor } from "./harness.ts";
 
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok" as const, (e) => ConnectError.from(e).code);
 
@@ -83,6 +84,25 @@ describe.each(blobSetups())("attachments in messages ($name blobs)", (setup) => 
     expect(await codeOf(send(owner, [attachment.id]))).toBe("ok");
     expect(await codeOf(send(owner, [attachment.id]))).toBe(Code.FailedPrecondition);
     expect(await codeOf(owner.clients.files.uploadChunk({ uploadId: unfinished.uploadId, offset: 0n, data: new Uint8Array(2) }))).toBe("ok");
+  });
+
+  it("bot tokens: a read-only one cannot upload; one limited to some conversations fetches files of those only", async () => {
+    const bots = createClient(BotService, transportFor(server.url, "grpc", owner.token));
+    const { bot } = await bots.createBot({ username: `filebot${newId().slice(0, 6)}`, displayName: "Files" });
+    const other = (await owner.clients.conversations.createGroup({ name: "other", memberIds: [bot!.id] })).conversation!.id;
+    await owner.clients.conversations.addMembers({ conversationId, userIds: [bot!.id] });
+    const tokenOf = async (canWrite: boolean, conversationIds: string[]) =>
+      (await bots.createBotToken({ botId: bot!.id, name: "t", canWrite, conversationIds })).token;
+    const readOnly = clientsFor(transportFor(server.url, "grpc", await tokenOf(false, [])));
+    expect(await codeOf(readOnly.files.createUpload({ fileName: "x", size: 1n }))).toBe(Code.PermissionDenied);
+
+    const sent = await upload(owner, Buffer.from("for the other group"), { name: "o.txt", type: "text/plain" });
+    await owner.clients.live.sendMessage({ conversationId: other, clientMessageId: newId(), attachmentIds: [sent.id] });
+    const narrow = await tokenOf(true, [conversationId]);
+    const wide = await tokenOf(true, []);
+    const [outside, inside] = await Promise.all([fetchFile(server.url, sent.id, narrow), fetchFile(server.url, sent.id, wide)]);
+    expect([outside.status, inside.status]).toEqual([404, 200]);
+    await Promise.all([outside.body?.cancel(), inside.body?.cancel()]);
   });
 
   it("a deleted message's files and thumbnails leave the blob store; unsent uploads expire with their bytes", async () => {
