@@ -64,7 +64,16 @@ export interface Config {
    * standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`; undefined: off.
    */
   otlpTracesUrl: string | undefined;
+  /** Where file bytes live (engines/blobs/): a folder (the embedded default) or an S3 bucket. */
+  blobs: BlobConfig;
+  /** Bounds of file sharing: the largest file, uploads pending per user, expiry of unsent ones. */
+  files: { maxFileSize: number; maxPendingUploads: number; unsentExpiryMs: number };
 }
+
+/** The blob store: S3-compatible when a bucket is named, else a folder. */
+export type BlobConfig =
+  | { kind: "fs"; dir: string }
+  | { kind: "s3"; bucket: string; endpoint: string | undefined; region: string; credentials: { accessKeyId: string; secretAccessKey: string } | undefined };
 
 /** The desktop app's renderer build in this repository (`npm run desktop:build`). */
 const defaultWebDir = join(import.meta.dirname, "..", "..", "desktop", "dist", "renderer");
@@ -104,6 +113,15 @@ const options = {
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
   "otlp-endpoint": { type: "string", env: "CHAT_OTLP_ENDPOINT", default: "" },
+  "blob-dir": { type: "string", env: "CHAT_BLOB_DIR", default: "" },
+  "s3-bucket": { type: "string", env: "CHAT_S3_BUCKET", default: "" },
+  "s3-endpoint": { type: "string", env: "CHAT_S3_ENDPOINT", default: "" },
+  "s3-region": { type: "string", env: "CHAT_S3_REGION", default: "us-east-1" },
+  "s3-access-key-id": { type: "string", env: "CHAT_S3_ACCESS_KEY_ID", default: "" },
+  "s3-secret-access-key": { type: "string", env: "CHAT_S3_SECRET_ACCESS_KEY", default: "" },
+  "max-file-size": { type: "string", env: "CHAT_MAX_FILE_SIZE", default: String(25 * 1024 * 1024) },
+  "max-pending-uploads": { type: "string", env: "CHAT_MAX_PENDING_UPLOADS", default: "20" },
+  "upload-expiry-ms": { type: "string", env: "CHAT_UPLOAD_EXPIRY_MS", default: String(86_400_000) },
 } as const;
 
 /** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
@@ -158,6 +176,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
     otlpTracesUrl: otlpTracesUrl(get("otlp-endpoint"), env),
+    blobs: blobConfig(get),
+    files: {
+      maxFileSize: int("max-file-size", 1, 1024 ** 3),
+      maxPendingUploads: int("max-pending-uploads", 1, 10_000),
+      unsentExpiryMs: int("upload-expiry-ms", 60_000, 30 * 86_400_000),
+    },
   };
   if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
@@ -208,4 +232,21 @@ function otlpTracesUrl(flag: string, env: NodeJS.ProcessEnv): string | undefined
   if (!url) return undefined;
   if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`--otlp-endpoint (CHAT_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT) must be an http:// or https:// URL, got "${url}"`);
   return url;
+}
+
+/**
+ * The blob store's settings: `--s3-bucket` picks S3-compatible storage (`--s3-endpoint` for anything
+ * but AWS; keys from `--s3-access-key-id`/`--s3-secret-access-key`, both or neither, else the AWS
+ * SDK's own chain), otherwise `--blob-dir` (default `<data dir>/blobs`).
+ */
+function blobConfig(get: (name: "blob-dir" | "data-dir" | "s3-bucket" | "s3-endpoint" | "s3-region" | "s3-access-key-id" | "s3-secret-access-key") => string): BlobConfig {
+  const bucket = get("s3-bucket");
+  if (!bucket) return { kind: "fs", dir: get("blob-dir") || join(get("data-dir"), "blobs") };
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`--s3-bucket (CHAT_S3_BUCKET) "${bucket}" is not a valid bucket name`);
+  const endpoint = get("s3-endpoint") || undefined;
+  if (endpoint && !/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`--s3-endpoint (CHAT_S3_ENDPOINT) must be an http:// or https:// URL, got "${endpoint}"`);
+  const accessKeyId = get("s3-access-key-id");
+  const secretAccessKey = get("s3-secret-access-key");
+  if (!accessKeyId !== !secretAccessKey) throw new Error("--s3-access-key-id and --s3-secret-access-key go together: set both, or neither to use the AWS SDK's credential chain");
+  return { kind: "s3", bucket, endpoint, region: get("s3-region"), credentials: accessKeyId ? { accessKeyId, secretAccessKey } : undefined };
 }

@@ -23,6 +23,13 @@ import { botScopeInterceptor } from "./rpc/bot-scope.ts";
 import { registerHealthService } from "./rpc/health-service.ts";
 import { registerReflectionService } from "./rpc/reflection-service.ts";
 import { answerUnimplemented } from "./transport/unimplemented.ts";
+import { bearerToken } from "./auth/token.ts";
+import { withDeadlines } from "./core/deadlines.ts";
+import { unauthenticated } from "./core/errors.ts";
+import { createDownloads } from "./files/downloads.ts";
+import { createFiles, type Files } from "./files/files.ts";
+import { defaultFileLimits } from "./files/limits.ts";
+import { registerFileService } from "./rpc/file-service.ts";
 
 /** A running node. */
 export interface RunningServer {
@@ -31,6 +38,8 @@ export interface RunningServer {
   port: number;
   chat: Chat;
   engines: Engines;
+  /** File sharing: uploads, attachments, downloads. */
+  files: Files;
   /** Whether the node serves: what grpc.health.v1.Health and /healthz answer from. */
   health: HealthMonitor;
   /** The listening socket's server (per-address counts, deadlines). */
@@ -54,7 +63,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   });
   const engines = tracer ? tracedEngines(untraced, tracer) : untraced;
+  const fileStore = withDeadlines(engines.store, config.storeDeadlineMs, "the database", onError);
+  const files = createFiles({
+    store: fileStore, blobs: engines.blobs,
+    limits: { ...defaultFileLimits, ...config.files }, onError,
+  });
   const chat = await createChat({
+    attachments: files.attachments,
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     storeDeadlineMs: config.storeDeadlineMs,
@@ -62,6 +77,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     limits: config.rateLimits,
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,
     onError,
+  });
+  const download = createDownloads({
+    store: fileStore, blobs: engines.blobs, onError,
+    async authenticate(req) {
+      const token = bearerToken(req.headers.authorization ?? null);
+      if (!token) throw unauthenticated("missing \"authorization: Bearer <token>\" header");
+      const caller = await chat.accounts.authenticate(token);
+      transport?.authenticate(req);
+      return caller;
+    },
   });
   const health = new HealthMonitor({
     probes: engineProbes(engines),
@@ -78,6 +103,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const adapter = connectNodeAdapter({
     routes: (router) => {
       chatRoutes(chat)(router);
+      registerFileService(router, files.uploads);
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
       answerMalformedRequests(router);
@@ -86,6 +112,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {
+      if (download(req, res)) return;
       if (answerUnimplemented(req, res)) return;
       endpoint(req.url, metrics, health).then(async ([status, type, body]) => {
         // Any other GET may be the web client (the desktop app's renderer), when it is built.
@@ -119,11 +146,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   logger.info({ nodeId: config.nodeId, port, engines: engines.describe, tracing: config.otlpTracesUrl ?? "off" }, "chat server listening");
   return {
-    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, health, transport: server,
+    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, files, health, transport: server,
     async close() {
       health.drain(); // health watchers hear NOT_SERVING before their streams close
       health.close();
       chat.close();
+      files.close();
       await server.shutdown(1_000);
       await engines.close();
       await tracing?.shutdown();

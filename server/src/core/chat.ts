@@ -15,6 +15,7 @@ import { Membership } from "./conversations/membership.ts";
 import { Dispatcher } from "./live/dispatcher.ts";
 import { Hub } from "./live/hub.ts";
 import { Live, type LiveOptions } from "./live/live.ts";
+import type { AttachmentClaims } from "./messages/attachment-claims.ts";
 import { Messages } from "./messages/messages.ts";
 import { MessageUpdates } from "./messages/updates.ts";
 import { PresenceService } from "./presence/presence.ts";
@@ -43,6 +44,8 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   limits?: LimitRules | undefined;
   /** A device token unused this long expires; 30 days by default. */
   tokenIdleExpiryMs?: number;
+  /** Turns a send's attachment_ids into files, and erases a deleted message's (files/attachments.ts); unset refuses attachments. */
+  attachments?: AttachmentClaims;
 }
 
 /** One chat node: the domain services over the engines, with the hub of its local connections. */
@@ -79,9 +82,9 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const tokens = new TokenLifetime(store, { idleExpiryMs: options.tokenIdleExpiryMs ?? 30 * 86_400_000, onError });
   const accounts = new Accounts(store, control, throttle, tokens);
   const bots = new Bots(store, accounts, throttle);
-  const messages = new Messages(store, membership, dispatcher, throttle);
+  const messages = new Messages(store, membership, dispatcher, throttle, options.attachments);
   const conversations = new Conversations(store, membership, directory, dispatcher, control, messages);
-  const updates = new MessageUpdates(store, membership, messages, throttle);
+  const updates = new MessageUpdates(store, membership, messages, throttle, options.attachments);
   const receipts = new Receipts(store, membership, dispatcher);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);

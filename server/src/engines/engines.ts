@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import type { BlobStore } from "./blobs/interface.ts";
+import { createBlobStore } from "./blobs/create-blob-store.ts";
 import type { Broker } from "./broker/interface.ts";
 import { createMemoryBroker } from "./broker/memory/memory-broker.ts";
 import { createRedisBroker } from "./broker/redis/redis-broker.ts";
@@ -29,6 +31,8 @@ export interface Engines {
   control: ControlPlane;
   /** Rate-limit buckets: in Redis when the cluster has it, so that limits hold across nodes. */
   limiter: RateLimiter;
+  /** File bytes: a folder under the data dir, or S3-compatible storage (`--s3-bucket`) for a cluster. */
+  blobs: BlobStore;
   /** Names of the engines, for the startup log. */
   describe: string;
   close(): Promise<void>;
@@ -51,6 +55,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
       "Redis lets several nodes serve one cluster, and several nodes cannot share one SQLite file. Set " +
       "CHAT_SCYLLA_CONTACT_POINTS too, or unset the Redis setting to run a single node.");
   }
+  const blobs = await createBlobStore(config.blobs);
   const sqlitePath = join(config.dataDir, "chat.sqlite");
   let schema = "";
   const onMigrated = (report: MigrationReport) => (schema = ` schema=v${report.version}${report.applied.length ? ` (applied ${report.applied.map((m) => m.version).join(",")})` : ""}`);
@@ -69,9 +74,10 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? describeRedisEndpoint(parseRedisEndpoint(url)) : "memory";
   return {
-    store, sessions, broker, control, limiter,
-    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName}`,
+    store, sessions, broker, control, limiter, blobs,
+    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName} blobs=${blobs.describe}`,
     async close() {
+      await blobs.close();
       await limiter.close();
       await control.close();
       await broker.close();

@@ -1,6 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
+import { FileService } from "@chat/gen/chat/v1/file_pb.js";
 import { LiveService, type ServerFrame, type StreamRequest } from "@chat/gen/chat/v1/live_pb.js";
 import { UserService } from "@chat/gen/chat/v1/user_pb.js";
 import { callerKey } from "../auth/interceptor.ts";
@@ -16,6 +17,7 @@ const writeMethods = new Set<string>([
   LiveService.method.sendMessage, LiveService.method.setTyping, UserService.method.setStatus,
   LiveService.method.editMessage, LiveService.method.deleteMessage, LiveService.method.setReaction,
   ...ConversationService.methods.filter((m) => !["getConversation", "listConversations"].includes(m.localName)),
+  ...FileService.methods.filter((m) => m.localName !== "getUpload"),
 ].map(path));
 
 /** Calls that make a new conversation, which a token limited to some conversations cannot reach. */

@@ -1,7 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type SendMessageRequest, type SendMessageResponse, SendMessageResponseSchema, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
-import { Direction, type ListMessagesRequest, type Message, type TextContent, TextContentSchema, MentionSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  AttachmentContentSchema, Direction, type ListMessagesRequest, type Message, MentionSchema, type TextContent, TextContentSchema,
+} from "@chat/gen/chat/v1/message_pb.js";
 import { type MemberRecord, type MessageRecord, type Store, StoreUnavailable } from "../../engines/store/interface.ts";
 import type { Throttle } from "../limits/throttle.ts";
 import type { Caller } from "../caller.ts";
@@ -12,6 +15,7 @@ import { limits, requireClientMessageId, requireText } from "../validate.ts";
 import { activeTracer, inSpanUntil } from "../../observability/tracing.ts";
 import { type Content, decodeContent, encodeContent, mirroredText } from "./content.ts";
 import { CurrentState } from "./current-state.ts";
+import type { AttachmentClaims, ClaimingMessage } from "./attachment-claims.ts";
 import { findMentions, unreadIndexOf } from "../mentions/mentions.ts";
 
 /** A send that passed validation and is queued for the store, in the order it was accepted. */
@@ -61,11 +65,14 @@ export class Messages {
   /** Called after a message is stored (typing indicators end when their author sends). */
   onSent: (caller: Caller, conversationId: string) => void = () => {};
 
-  constructor(store: Store, membership: Membership, dispatcher: Dispatcher, throttle: Throttle) {
+  private readonly attachments: AttachmentClaims | undefined;
+
+  constructor(store: Store, membership: Membership, dispatcher: Dispatcher, throttle: Throttle, attachments?: AttachmentClaims) {
     this.store = store;
     this.membership = membership;
     this.dispatcher = dispatcher;
     this.throttle = throttle;
+    this.attachments = attachments;
     this.current = new CurrentState(store);
   }
 
@@ -89,13 +96,14 @@ export class Messages {
     const members = await this.membership.require(req.conversationId, caller.userId);
     // Members only: a stranger's sends must not drain a conversation's bucket.
     await this.takeSend(caller, req.conversationId);
-    const content = await this.compose(caller, req, members);
-    // Read only for a reply: a plain send reads nothing more than it did.
+    // Read only for a reply: a plain send reads nothing more than it did. Before composing, which
+    // claims the send's files: nothing may refuse the send between the claim and the append.
     const parent = req.replyToSeq > 0n ? await this.parentOf(req.conversationId, req.replyToSeq) : undefined;
-    const appended = this.append({
+    const content = await this.compose(caller, req, members);
+    const appended = this.withAttachments(req, caller, this.append({
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
       content, replyToSeq: parent?.seq ?? 0,
-    }, members.map((m) => m.userId), parent);
+    }, members.map((m) => m.userId), parent));
     const ack = appended.then(({ ack, duplicate }) => {
       if (!duplicate) this.onSent(caller, req.conversationId);
       return ack;
@@ -120,8 +128,30 @@ export class Messages {
    * (resolved from the caller's uploads) are filled in.
    */
   private async compose(caller: Caller, req: SendMessageRequest, members: readonly MemberRecord[]): Promise<Content> {
-    if (req.attachmentIds.length > 0) throw unimplemented("attachment_ids: this server does not take attachments yet");
-    return { case: "textContent", value: await this.textContent(req.text, caller.userId, members) };
+    if (req.attachmentIds.length === 0) return { case: "textContent", value: await this.textContent(req.text, caller.userId, members) };
+    if (!this.attachments) throw unimplemented("attachment_ids: this server does not take attachments");
+    if (req.text) requireText(req.text);
+    const caption = await this.textContent(req.text, caller.userId, members);
+    // Last: nothing may refuse the send between this claim and the append (withAttachments).
+    const attachments = await this.attachments.claim(claimOf(caller, req), req.attachmentIds);
+    return { case: "attachmentContent", value: create(AttachmentContentSchema, { attachments, caption }) };
+  }
+
+  /**
+   * A send's files follow its append: bound to the seq it got (a retry binds again, harmlessly), or
+   * released when it was refused (not on Unavailable: it may be stored, and the retry claims them again).
+   */
+  private withAttachments(req: SendMessageRequest, caller: Caller, appended: Promise<AppendedEntry>): Promise<AppendedEntry> {
+    const attachments = this.attachments;
+    if (req.attachmentIds.length === 0 || !attachments) return appended;
+    const claim = claimOf(caller, req);
+    return appended.then(async (entry) => {
+      await attachments.bind(claim, req.attachmentIds, Number(entry.ack.seq));
+      return entry;
+    }, async (err: unknown) => {
+      if (!(err instanceof ConnectError && err.code === Code.Unavailable)) await attachments.release(claim, req.attachmentIds);
+      throw err;
+    });
   }
 
   /**
@@ -205,6 +235,10 @@ export function ackOf(m: MessageRecord): SendMessageResponse {
     conversationId: m.conversationId, clientMessageId: m.clientMessageId, seq: BigInt(m.seq), sentAt: timestampFromDate(m.sentAt),
   });
 }
+
+/** The message a send's files are claimed for. */
+const claimOf = (caller: Caller, req: SendMessageRequest): ClaimingMessage =>
+  ({ conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId });
 
 /** Whether a stored message is an edit, delete or reaction entry. */
 export function isUpdateEntry(m: MessageRecord): boolean {

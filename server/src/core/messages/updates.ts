@@ -13,6 +13,7 @@ import type { Throttle } from "../limits/throttle.ts";
 import { limits, requireClientMessageId, requireText } from "../validate.ts";
 import { type Content, decodeContent, encodeContent } from "./content.ts";
 import { ackOf, type Messages } from "./messages.ts";
+import type { AttachmentClaims } from "./attachment-claims.ts";
 
 /** Limits of reactions. */
 export const reactionLimits = {
@@ -44,11 +45,14 @@ export class MessageUpdates {
   private readonly messages: Messages;
   private readonly throttle: Throttle;
 
-  constructor(store: Store, membership: Membership, messages: Messages, throttle: Throttle) {
+  private readonly files: AttachmentClaims | undefined;
+
+  constructor(store: Store, membership: Membership, messages: Messages, throttle: Throttle, files?: AttachmentClaims) {
     this.store = store;
     this.membership = membership;
     this.messages = messages;
     this.throttle = throttle;
+    this.files = files;
   }
 
   /** Changes the text (or caption) of one of the caller's own messages. */
@@ -77,7 +81,13 @@ export class MessageUpdates {
     if (target.senderId !== caller.userId && me.role === "member") {
       throw permissionDenied(`message ${seq} is not yours: only its author or a group admin deletes a message`);
     }
-    if (target.deletedAt) return this.unchanged(target, req.clientMessageId);
+    const deleted = target.deletedAt ? await this.unchanged(target, req.clientMessageId) : await this.deleteNow(caller, req, members, seq);
+    // Its files go with it; again on a retry, which is how a delete whose erasure failed finishes it.
+    await this.files?.erase(req.conversationId, seq);
+    return deleted;
+  }
+
+  private async deleteNow(caller: Caller, req: DeleteMessageRequest, members: readonly MemberRecord[], seq: number): Promise<Updated> {
     await this.messages.takeSend(caller, req.conversationId);
     return this.apply(caller, req.clientMessageId, members, { kind: UpdateKind.DELETED },
       { kind: "delete", targetSeq: seq, at: new Date() }, req.conversationId);

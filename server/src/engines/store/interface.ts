@@ -1,3 +1,5 @@
+import type { UploadStore } from "./upload-store.ts";
+
 /**
  * The durable store: accounts, devices, conversations, messages and read marks.
  *
@@ -11,7 +13,7 @@
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store extends BotStore, UserSearchStore, UnreadStore {
+export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */

@@ -137,4 +137,16 @@ export const cqlMigrations: readonly CqlMigration[] = [
       conversation_id text, user_id text, seq bigint, sender_id text,
       PRIMARY KEY ((conversation_id, user_id), seq)) WITH CLUSTERING ORDER BY (seq DESC)`,
   ] },
+  { version: 8, name: "add_uploads", up: [
+    // File uploads (upload-tables.ts): the upload by id (progress, the finished file, the message it
+    // was claimed by and its seq); the unsent ones by owner (the per-user bound; the expiry scan);
+    // the files of a message (removed with it).
+    `CREATE TABLE IF NOT EXISTS uploads (
+      id text PRIMARY KEY, owner_id text, file_name text, declared_type text, size bigint, sha256 text,
+      received bigint, last_chunk_offset bigint, created_at timestamp,
+      content_type text, width int, height int, thumbnail boolean, completed_at timestamp,
+      conversation_id text, sender_id text, client_message_id text, seq bigint)`,
+    "CREATE TABLE IF NOT EXISTS pending_uploads_by_owner (owner_id text, upload_id text, created_at timestamp, PRIMARY KEY (owner_id, upload_id))",
+    "CREATE TABLE IF NOT EXISTS uploads_by_message (conversation_id text, seq bigint, upload_id text, PRIMARY KEY ((conversation_id, seq), upload_id))",
+  ] },
 ];

@@ -15,6 +15,7 @@ import { OwnerRouter } from "./owner-router.ts";
 import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./sequencer-leases.ts";
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
 import { createScyllaUnreadStore } from "./unread-counts.ts";
+import { createScyllaUploadStore } from "./upload-tables.ts";
 import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
 /** Options of {@link createScyllaStore}. */
@@ -200,6 +201,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     ...createScyllaBotStore(cql),
     ...createScyllaUserSearch(cql, getUsers),
     ...createScyllaDeviceStore(cql),
+    ...createScyllaUploadStore(cql),
     async setPasswordHash(user, passwordHash) {
       await cql.batch([
         { query: "UPDATE users SET password_hash = ? WHERE id = ?", params: [passwordHash, user.id] },

@@ -136,6 +136,34 @@ CREATE TABLE IF NOT EXISTS mentions_by_member (
   PRIMARY KEY (conversation_id, user_id, seq)
 ) WITHOUT ROWID;
 ` },
+  // File uploads (FileService, upload-tables.ts): progress, the finished file, and the message it was
+  // sent in (conversation_id … NULL until claimed by a send; seq once stored). Unsent ones are counted
+  // per owner and expire by age, hence the partial indexes.
+  { version: 6, name: "add_uploads", up: `
+CREATE TABLE IF NOT EXISTS uploads (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  declared_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  received INTEGER NOT NULL,
+  last_chunk_offset INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  content_type TEXT,
+  width INTEGER,
+  height INTEGER,
+  thumbnail INTEGER,
+  completed_at INTEGER,
+  conversation_id TEXT,
+  sender_id TEXT,
+  client_message_id TEXT,
+  seq INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_pending_by_owner ON uploads (owner_id) WHERE conversation_id IS NULL;
+CREATE INDEX IF NOT EXISTS uploads_unsent_by_age ON uploads (created_at) WHERE conversation_id IS NULL;
+CREATE INDEX IF NOT EXISTS uploads_by_message ON uploads (conversation_id, seq) WHERE seq IS NOT NULL;
+` },
 ];
 
 /**

@@ -6,6 +6,7 @@ import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUnreadStore } from "./unread-counts.ts";
+import { createSqliteUploadStore } from "./upload-tables.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
 import { WriteThread } from "./write-thread-client.ts";
 import { commitWrites, type Write, type Writer } from "./writes.ts";
@@ -117,6 +118,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteUnreadStore(db, q),
     ...createSqliteBotStore(db, write),
     ...createSqliteUserSearch(db),
+    ...createSqliteUploadStore(db, write),
 
     async close() {
       await writes.drain();

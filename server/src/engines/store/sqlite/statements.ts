@@ -5,6 +5,8 @@ import type {
 } from "../interface.ts";
 import { groupReactions, type ReactionRow, withRichColumns } from "../target-change.ts";
 
+import { prepareUploadStatements } from "./upload-tables.ts";
+
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
 
@@ -81,6 +83,7 @@ export function prepareAll(db: DatabaseSync) {
     insertBot: p("INSERT INTO bots VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
     putTokenScope: p(`INSERT INTO token_scopes VALUES (?, ?, ?)
       ON CONFLICT (device_id) DO UPDATE SET conversation_ids = excluded.conversation_ids, can_write = excluded.can_write`),
+    ...prepareUploadStatements(db),
   };
 }
 /** The prepared statements of one connection. */

@@ -8,6 +8,7 @@ import {
   toDevice, toMessage, toReadState, transaction,
 } from "./statements.ts";
 import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
+import { uploadWrites } from "./upload-tables.ts";
 
 /**
  * Every write of the embedded store, by name. Each runs inside the open transaction of its batch
@@ -84,6 +85,7 @@ const writes = {
   putTokenScope(q: Statements, s: TokenScopeRecord): void {
     q.putTokenScope.run(s.deviceId, JSON.stringify(s.conversationIds), s.canWrite ? 1 : 0);
   },
+  ...uploadWrites,
 };
 
 /** Applies an update entry (at `seq`, by `senderId`) to its target, in the entry's transaction. */
