@@ -1,5 +1,6 @@
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
+import { FileService } from "@chat/gen/chat/v1/file_pb.js";
 import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
 import { HistoryService } from "@chat/gen/chat/v1/message_pb.js";
 import { AuthService, UserService } from "@chat/gen/chat/v1/user_pb.js";
@@ -11,6 +12,7 @@ export interface ChatClients {
   conversations: Client<typeof ConversationService>;
   history: Client<typeof HistoryService>;
   live: Client<typeof LiveService>;
+  files: Client<typeof FileService>;
 }
 
 /**
@@ -25,6 +27,7 @@ export function createChatClients(transport: Transport): ChatClients {
     conversations: createClient(ConversationService, transport),
     history: createClient(HistoryService, transport),
     live: createClient(LiveService, transport),
+    files: createClient(FileService, transport),
   };
 }
 
