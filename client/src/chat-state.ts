@@ -1,5 +1,5 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { type Conversation, ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
+import { type Conversation, ConversationKind, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { LiveState } from "./live-session.ts";
 import { countsAsUnread, mentionsReader, type ShownMessage, shownMessage, updateOf } from "./shown-message.ts";
@@ -41,7 +41,11 @@ export interface ConversationState {
   kind: "direct" | "group";
   name: string;
   memberIds: string[];
+  /** Members who may delete anyone's message and mention "@all": a group's owner and admins. */
+  admins: string[];
   lastSeq: bigint;
+  /** The newest seq received live or replayed, update entries included: how far reading the newest message reads. */
+  appliedSeq: bigint;
   lastActivity: number;
   /** Loaded messages, ascending by seq, each seq once. */
   messages: ShownMessage[];
@@ -245,7 +249,9 @@ function mergeConversation(state: ChatState, c: Conversation, now: number): Conv
     kind: c.kind === ConversationKind.GROUP ? "group" : "direct",
     name: c.name,
     memberIds: c.members.map((m) => m.userId),
+    admins: c.members.filter((m) => m.role === Role.OWNER || m.role === Role.ADMIN).map((m) => m.userId),
     lastSeq: max(old?.lastSeq ?? 0n, c.lastSeq),
+    appliedSeq: old?.appliedSeq ?? 0n,
     lastActivity: Math.max(old?.lastActivity ?? 0, activity),
     messages: old?.messages ?? [],
     pending: old?.pending ?? [],
@@ -275,6 +281,7 @@ function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
       messages: update.target ? replaceLoaded(c.messages, update.target) : c.messages,
       pending: c.pending.filter((p) => p.clientMessageId !== m.clientMessageId || m.senderId !== state.me),
       lastSeq: max(c.lastSeq, m.seq),
+      appliedSeq: max(c.appliedSeq, m.seq),
       countedThrough: max(c.countedThrough, m.seq),
     });
   }
@@ -288,6 +295,7 @@ function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
     messages: insertAll(c.messages, [message]),
     pending: c.pending.filter((p) => p.clientMessageId !== m.clientMessageId || m.senderId !== state.me),
     lastSeq: max(c.lastSeq, m.seq),
+    appliedSeq: max(c.appliedSeq, m.seq),
     lastActivity: event ? c.lastActivity : Math.max(c.lastActivity, m.sentAt ? timestampMs(m.sentAt) : now),
     unread: c.unread + (counts ? 1 : 0),
     unreadMentions: c.unreadMentions + (mentioned ? 1 : 0),

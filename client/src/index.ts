@@ -9,7 +9,8 @@ export { dayLabel, relativeTime, sameDay } from "./dates.ts";
 export { mentions, nameColor, nameColors, type TextPart, textParts } from "./rich-text.ts";
 export { sameEvent, systemEventText, type SystemLine, systemLineOf, systemLineText } from "./system-lines.ts";
 export {
-  countsAsUnread, formatSize, mentionsReader, type MessageUpdateOf, type ShownAttachment, shownMessage, type ShownReaction, type ShownReply,
+  attachmentsLabel, countsAsUnread, formatSize, mentionsReader, messageSummary, replyLine,
+  type MessageUpdateOf, type ShownAttachment, shownMessage, type ShownReaction, type ShownReply,
   type ShownSystemEvent, updateOf,
 } from "./shown-message.ts";
 export { type AvailabilityName, availabilityValues, statusLabel, statusOf, statusTextAt, type UserStatus } from "./user-status.ts";

@@ -159,3 +159,28 @@ export function formatSize(bytes: number): string {
   }
   return unit === 0 ? `${bytes} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
+
+/** "photo.jpg", "photo.jpg and 2 more files". */
+export function attachmentsLabel(attachments: readonly Pick<ShownAttachment, "fileName">[]): string {
+  const [first, ...rest] = attachments;
+  if (!first) return "";
+  return rest.length === 0 ? first.fileName : `${first.fileName} and ${rest.length} more file${rest.length === 1 ? "" : "s"}`;
+}
+
+/**
+ * One line for a message where there is room for no more (a conversation list, a notification):
+ * its text, "📎 plan.pdf: caption", or "message deleted". System events have their own words
+ * (`systemEventText`).
+ */
+export function messageSummary(m: Pick<ShownMessage, "text" | "deleted" | "attachments">): string {
+  if (m.deleted) return "message deleted";
+  if (m.attachments.length === 0) return m.text;
+  return m.text ? `📎 ${attachmentsLabel(m.attachments)}: ${m.text}` : `📎 ${attachmentsLabel(m.attachments)}`;
+}
+
+/** The quoted line of a reply: the parent's start, "📎 2 files", or "message deleted". */
+export function replyLine(r: ShownReply): string {
+  if (r.deleted) return "message deleted";
+  const files = r.attachmentCount > 0 ? `📎 ${r.attachmentCount === 1 ? "a file" : `${r.attachmentCount} files`}` : "";
+  return [files, r.text].filter(Boolean).join(" ");
+}

@@ -1,4 +1,4 @@
-import { displayName, shouldNotify, titleOf } from "@chat/client";
+import { displayName, messageSummary, shouldNotify, shownMessage, titleOf } from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { DesktopState } from "./view-model.ts";
 
@@ -35,7 +35,7 @@ export class Notifier {
     const sender = displayName(state, m.senderId);
     const title = c.kind === "group" ? `${sender} in ${titleOf(state, c)}` : sender;
     // One notification per conversation: a newer message replaces the older one (same tag).
-    const shown = new Notification(title, { body: m.text.slice(0, 200), tag: m.conversationId });
+    const shown = new Notification(title, { body: messageSummary(shownMessage(m)).slice(0, 200), tag: m.conversationId });
     shown.onclick = () => {
       window.focus();
       this.open(m.conversationId);
