@@ -50,7 +50,7 @@ describe("rich messages in the shared chat state", () => {
   it("applies edits, reactions and deletes by replacing the target, shows nothing for the entry, and counts none as unread", () => {
     const original = text(1, BOB, "helo");
     const edited = message(1, BOB, { text: "hello", content: { case: "textContent", value: { text: "hello" } }, editedAt: timestampFromMs(at + 5000) });
-    const reacted = message(1, BOB, { ...edited, reactions: [{ emoji: "👍", count: 2, userIds: [CAROL, ALICE] }] });
+    const reacted = message(1, BOB, { text: "hello", content: { case: "textContent", value: { text: "hello" } }, editedAt: timestampFromMs(at + 5000), reactions: [{ emoji: "👍", count: 2, userIds: [CAROL, ALICE] }] });
     const tombstone = message(1, BOB, { text: "", content: { case: undefined }, deletedAt: timestampFromMs(at + 9000) });
     let s = state(live(original, updateEntry(2, BOB, UpdateKind.EDITED, edited)));
     expect(messages(s)).toHaveLength(1);
