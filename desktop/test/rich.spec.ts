@@ -59,7 +59,7 @@ beforeAll(async () => {
   await page.goto(harness.webUrl);
   await page.evaluate(([key, token]) => localStorage.setItem(key!, token!), [`chat.token:${harness.server.url}`, alice.token]);
   await page.reload();
-  await poll(() => page.getByTestId("me").textContent()).toBe("@alice");
+  await until("alice logged in", async () => (await page.getByTestId("me").textContent()) === "@alice");
 }, 180_000);
 
 afterAll(async () => {
@@ -175,6 +175,8 @@ describe("rich messages and statuses in the desktop renderer", () => {
   }), 90_000);
 
   it("shows statuses next to presence, and sets mine from the status editor", () => step(async () => {
+    const { conversation: direct } = await bob.clients.conversations.getOrCreateDirect({ username: "alice" });
+    await bob.clients.live.sendMessage({ conversationId: direct!.id, clientMessageId: "d1", text: "got a minute?" });
     await bob.clients.users.setStatus({ availability: Availability.BUSY, setText: true, statusText: "in a meeting", statusExpiresAt: timestampFromMs(Date.now() + 3_600_000) });
     const bobRow = page.getByTestId("conversation").filter({ hasText: "@bob" });
     await poll(() => bobRow.getByTestId("row-status").textContent()).toBe("in a meeting · ");
