@@ -60,6 +60,8 @@ beforeAll(async () => {
   await page.evaluate(([key, token]) => localStorage.setItem(key!, token!), [`chat.token:${harness.server.url}`, alice.token]);
   await page.reload();
   await until("alice logged in", async () => (await page.getByTestId("me").textContent()) === "@alice");
+  // Connected (no banner): what Bob does from now on reaches the window live.
+  await until("alice connected", async () => (await page.getByTestId("banner").count()) === 0);
 }, 180_000);
 
 afterAll(async () => {
