@@ -78,16 +78,19 @@ describe("rich messages in the desktop timeline", () => {
 
   it("quotes the message being answered or edited above the send box, and sends a reply while it is pending", () => {
     let s = given(Role.MEMBER, { type: "messages", now: t0, messages: [text(4, BOB, "lunch?"), text(5, ME, "sure")] });
-    s = reduceDesktop(s, { type: "compose", mode: { kind: "reply", conversationId: TEAM, seq: 4n } });
+    s = reduceDesktop(s, { type: "compose", conversationId: TEAM, mode: { kind: "reply", conversationId: TEAM, seq: 4n } });
     expect(composeBar(s)).toEqual({ kind: "reply", text: "Replying to @bob: lunch?" });
-    s = reduceDesktop(s, { type: "compose", mode: { kind: "edit", conversationId: TEAM, seq: 5n }, draft: "sure!" });
+    s = reduceDesktop(s, { type: "compose", conversationId: TEAM, mode: { kind: "edit", conversationId: TEAM, seq: 5n }, draft: "sure!" });
     expect([composeBar(s), s.drafts[TEAM]]).toEqual([{ kind: "edit", text: "Editing your message" }, "sure!"]);
-    s = reduceDesktop(s, { type: "compose", mode: undefined, draft: "" });
+    s = reduceDesktop(s, { type: "compose", conversationId: TEAM, mode: undefined, draft: "" });
     expect([composeBar(s), s.drafts[TEAM]]).toEqual([undefined, ""]);
+    // Sending a plain message (nothing under way) empties the box too.
+    const typed = reduceDesktop(s, { type: "draft", conversationId: TEAM, text: "plain" });
+    expect(reduceDesktop(typed, { type: "compose", conversationId: TEAM, mode: undefined, draft: "" }).drafts[TEAM]).toBe("");
     s = reduceDesktop(s, { type: "sending", conversationId: TEAM, clientMessageId: "p1", text: "yes", replyToSeq: 4n });
     expect(timeline(s, t0)!.items.at(-1)!.body.reply).toMatchObject({ seq: 4n, sender: "@bob", text: "lunch?", loaded: true });
     // Opening another conversation drops the reply under way.
-    s = reduceDesktop(s, { type: "compose", mode: { kind: "reply", conversationId: TEAM, seq: 4n } });
+    s = reduceDesktop(s, { type: "compose", conversationId: TEAM, mode: { kind: "reply", conversationId: TEAM, seq: 4n } });
     expect(reduceDesktop(s, { type: "open", conversationId: DM }).compose).toBeUndefined();
   });
 

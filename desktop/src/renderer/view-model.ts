@@ -80,7 +80,7 @@ export type DesktopAction =
   | { type: "showList"; show: boolean }
   | { type: "compact"; compact: boolean }
   | { type: "switcher"; query: string | undefined }
-  | { type: "compose"; mode: ComposeMode | undefined; draft?: string }
+  | { type: "compose"; conversationId: string; mode: ComposeMode | undefined; draft?: string }
   | { type: "upload"; upload: Upload }
   | { type: "uploadEnd"; id: string }
   | { type: "picker"; seq: bigint | undefined }
@@ -115,9 +115,8 @@ export function reduceDesktop(state: DesktopState, action: DesktopAction): Deskt
     case "switcher":
       return { ...state, switcher: action.query };
     case "compose": {
-      // Starting an edit puts the message's text in the box; ending one empties it.
-      const id = action.mode?.conversationId ?? state.compose?.conversationId;
-      const drafts = id !== undefined && action.draft !== undefined ? { ...state.drafts, [id]: action.draft } : state.drafts;
+      // Starting an edit puts the message's text in the box; sending (or ending an edit) empties it.
+      const drafts = action.draft !== undefined ? { ...state.drafts, [action.conversationId]: action.draft } : state.drafts;
       return { ...state, compose: action.mode, drafts, picker: undefined };
     }
     case "upload":

@@ -17,7 +17,7 @@ export function Composer({ conversationId, state, chat }: { conversationId: stri
   const bar = composeBar(state);
   // Opening a conversation, or starting a reply or an edit, puts the cursor in the send box.
   useEffect(() => box.current?.focus(), [mode?.kind, mode?.seq]);
-  const done = () => model.dispatch({ type: "compose", mode: undefined, draft: "" });
+  const done = () => model.dispatch({ type: "compose", conversationId, mode: undefined, draft: "" });
   const send = () => {
     const text = draft.trim();
     if (!text) return;

@@ -75,9 +75,9 @@ function Toolbar({ m, chat, conversationId, picking, onError }: {
   if (seq === undefined || !(m.actions.reply || m.actions.react || m.actions.edit || m.actions.delete)) return null;
   return (
     <div class="toolbar" role="toolbar" aria-label="Message actions">
-      {m.actions.reply && <button type="button" title="Reply" onClick={() => model.dispatch({ type: "compose", mode: { kind: "reply", conversationId, seq } })}>↩ Reply</button>}
+      {m.actions.reply && <button type="button" title="Reply" onClick={() => model.dispatch({ type: "compose", conversationId, mode: { kind: "reply", conversationId, seq } })}>↩ Reply</button>}
       {m.actions.react && <button type="button" title="React" aria-expanded={picking} onClick={() => model.dispatch({ type: "picker", seq: picking ? undefined : seq })}>☺ React</button>}
-      {m.actions.edit && <button type="button" title="Edit" onClick={() => model.dispatch({ type: "compose", mode: { kind: "edit", conversationId, seq }, draft: m.text })}>✎ Edit</button>}
+      {m.actions.edit && <button type="button" title="Edit" onClick={() => model.dispatch({ type: "compose", conversationId, mode: { kind: "edit", conversationId, seq }, draft: m.text })}>✎ Edit</button>}
       {m.actions.delete && (confirming
         ? <button type="button" class="danger" onClick={() => {
           setConfirming(false);
