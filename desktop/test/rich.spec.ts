@@ -97,7 +97,7 @@ describe("rich messages and statuses in the desktop renderer", () => {
     await poll(() => answer.getByTestId("quote").textContent()).toBe("@bob @alice can you bring the slides?");
     // A click on the quote brings the question into view, highlighted.
     await answer.getByTestId("quote").click();
-    await poll(() => bubble(page, "@alice can you bring the slides?").getAttribute("class")).toContain("flash");
+    await poll(() => page.locator(`[data-seq="${question.seq}"]`).getAttribute("class")).toContain("flash");
 
     // Reactions: Bob's thumbs-up on Alice's answer; Alice's party on the agenda, from the picker.
     await bob.clients.live.setReaction({ conversationId: groupId, seq: bobSaw("Yes, I'll bring them")!.seq, clientMessageId: "b3", emoji: "👍", reacted: true });
