@@ -7,8 +7,6 @@ import { Bubble } from "./message-bubble.tsx";
 const bottomSlack = 24;
 /** Pixels from the top at which the page before the oldest message is read. */
 const topSlack = 80;
-/** How long the parent of a reply stays highlighted after a click on its quote. */
-const flashMs = 1_500;
 
 /**
  * The open conversation's messages. Opens at the "New messages" line; follows new messages while
@@ -54,7 +52,7 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
       if (parent) {
         parent.scrollIntoView({ block: "center" });
         parent.classList.add("flash");
-        setTimeout(() => parent.classList.remove("flash"), flashMs);
+        parent.addEventListener("animationend", () => parent.classList.remove("flash"), { once: true });
         fromBottom.current = el.scrollHeight - el.clientHeight - el.scrollTop;
       }
     }
