@@ -119,6 +119,15 @@ describe("rich messages in the terminal client", () => {
     carol.press("Enter");
     await carol.waitFor("her reply deleted", (s) => s.includes("@carol: message deleted") && s.includes("deleted #3 for everyone"));
     artifacts.save("deleted", carol);
+    // /file uploads and sends; Bob saves it with `chat download`.
+    await writeFile(join(users.dir, "notes.txt"), "see you at 12:30\n");
+    carol.type(`/file ${join(users.dir, "notes.txt")} my notes`);
+    carol.press("Enter");
+    const shown = await carol.waitFor("the file sent", (s) => s.includes("@carol: my notes") && /📎 notes\.txt · 17 B · text\/plain/.test(s));
+    const seq = /#(\d+) .*@carol: my notes/.exec(await history("bob", "@carol"))?.[1];
+    expect(seq, shown).toBeDefined();
+    await chat("bob", "download", "@carol", seq!, "--out", join(users.dir, "notes-copy.txt"));
+    expect(await readFile(join(users.dir, "notes-copy.txt"), "utf8")).toBe("see you at 12:30\n");
     carol.press("C-c");
     await carol.waitFor("carol's client to exit", (s) => s === "(the session has ended)");
   });
