@@ -2,7 +2,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Conversation, ConversationKind, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { LiveState } from "./live-session.ts";
-import { countsAsUnread, mentionsReader, type ShownMessage, shownMessage, updateOf } from "./shown-message.ts";
+import { countsAsUnread, mentionsReader, replyTo, type ShownMessage, shownMessage, updateOf } from "./shown-message.ts";
 import { maxSystemLines, type SystemLine, sameEvent } from "./system-lines.ts";
 import type { UserStatus } from "./user-status.ts";
 
@@ -305,10 +305,15 @@ function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
   });
 }
 
-/** Replaces the loaded message with the same seq; a message not loaded is left to history. */
+/**
+ * Replaces the loaded message with the same seq, and the quote of the loaded replies to it (the
+ * server computes a preview when it serves a reply; an edit or delete after that changes it). A
+ * message not loaded is left to history, which serves it as it is now.
+ */
 function replaceLoaded(list: ShownMessage[], message: ShownMessage): ShownMessage[] {
-  const at = list.findIndex((x) => x.seq === message.seq);
-  return at < 0 ? list : list.with(at, message);
+  if (!list.some((x) => x.seq === message.seq)) return list;
+  const quote = replyTo(message);
+  return list.map((x) => (x.seq === message.seq ? message : x.replyTo?.seq === message.seq ? { ...x, replyTo: quote } : x));
 }
 
 /** Merges messages into an ascending, duplicate-free list. */

@@ -65,6 +65,16 @@ describe("rich messages in the shared chat state", () => {
     expect(s.conversations[GROUP]).toMatchObject({ unread: 1, lastSeq: 4n, countedThrough: 4n });
   });
 
+  it("makes the quotes of loaded replies follow their parent's edit and delete", () => {
+    const parent = text(1, BOB, "lunch?");
+    const reply = message(2, ALICE, { replyToSeq: 1n, replyPreview: { senderId: BOB, text: "lunch?" } });
+    const edited = text(1, BOB, "lunch at noon?");
+    let s = state(live(parent, reply, updateEntry(3, BOB, UpdateKind.EDITED, edited)));
+    expect(messages(s)[1]!.replyTo).toEqual({ seq: 1n, senderId: BOB, text: "lunch at noon?", attachmentCount: 0, deleted: false });
+    s = reduceChat(s, { type: "replaced", message: message(1, BOB, { text: "", content: { case: undefined }, deletedAt: timestampFromMs(at) }) });
+    expect(messages(s)[1]!.replyTo).toEqual({ seq: 1n, senderId: BOB, text: "", attachmentCount: 0, deleted: true });
+  });
+
   it("leaves an update of a message that is not loaded to history, and takes history pages in their current state", () => {
     const target = message(1, BOB, { text: "new", content: { case: "textContent", value: { text: "new" } }, editedAt: timestampFromMs(at) });
     let s = state(live(text(5, BOB, "later")), live(updateEntry(6, BOB, UpdateKind.EDITED, target)));

@@ -122,6 +122,17 @@ export function shownMessage(m: Message): ShownMessage {
   };
 }
 
+/** The longest quoted preview, as the server cuts it (ReplyPreview.text). */
+const previewChars = 200;
+
+/** The quote a reply to `parent` shows, made from the parent as loaded (the server's rule). */
+export function replyTo(parent: ShownMessage): ShownReply {
+  return {
+    seq: parent.seq, senderId: parent.senderId, text: parent.deleted ? "" : [...parent.text].slice(0, previewChars).join(""),
+    attachmentCount: parent.deleted ? 0 : parent.attachments.length, deleted: parent.deleted,
+  };
+}
+
 /** What an update entry does, or undefined when the message is not one. */
 export function updateOf(m: Message): MessageUpdateOf | undefined {
   if (m.content.case !== "update") return undefined;

@@ -38,11 +38,17 @@ export async function openFile(path: string): Promise<LocalFile> {
   return { path: full, name: basename(full), blob: await openAsBlob(full), size: info.size, mtimeMs: info.mtimeMs, sha256: await sha256Of(full) };
 }
 
-/** Uploads one file, going on from an earlier run's upload of the same file when the server still has it. */
-export async function upload(clients: ChatClients, file: LocalFile, options: { wait: number }): Promise<Attachment> {
+/** How an upload reports its progress: after each chunk, and once at the end (ok or not). */
+export type UploadProgressReport = ((sent: number, size: number) => void) & { done(): void };
+
+/**
+ * Uploads one file, going on from an earlier run's upload of the same file when the server still
+ * has it. Progress goes to a terminal's stderr unless `progress` says where.
+ */
+export async function upload(clients: ChatClients, file: LocalFile, options: { wait: number; progress?: UploadProgressReport }): Promise<Attachment> {
   const remembered = await readUploads();
   const key = keyOf(file);
-  const progress = stderrProgress(file);
+  const progress = options.progress ?? stderrProgress(file);
   try {
     return await uploadFile(clients.files, file.blob, file.name, {
       sha256: file.sha256,
@@ -103,7 +109,7 @@ async function writeUploads(uploads: Record<string, UploadProgress>): Promise<vo
 }
 
 /** "uploading plan.pdf: 1.2 MB of 2.3 MB (52%)" on a terminal's stderr, redrawn in place; nothing otherwise. */
-function stderrProgress(file: LocalFile): ((sent: number, size: number) => void) & { done(): void } {
+function stderrProgress(file: LocalFile): UploadProgressReport {
   const tty = process.stderr.isTTY === true;
   let shown = false;
   const show = (sent: number, size: number) => {

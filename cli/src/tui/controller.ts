@@ -262,7 +262,10 @@ export class ChatController {
         case "edit":
         case "delete":
         case "status":
-          return await runMessageCommand(command, { model: this.model, notice: (text) => this.notice(text), setInput: (text) => this.setInput(text, text.length) });
+        case "file":
+          return await runMessageCommand(command, {
+            model: this.model, files: this.options.clients, notice: (text) => this.notice(text), setInput: (text) => this.setInput(text, text.length),
+          });
         case "compact":
           this.model.dispatch({ type: "compact", compact: !this.state.compact });
           return this.notice(this.state.compact ? "compact: no times, one line per message where it fits" : "times shown again");

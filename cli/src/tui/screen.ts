@@ -231,6 +231,7 @@ const helpLines: BodyLine[] = [
   "  /find al              people whose name starts with \"al\"",
   "  /reply text  /react 👍  /edit [text]  /delete   the picked message, or #12 first (else the newest)",
   "  /status busy [text]   online, away, busy or invisible, and a text; /status clear",
+  "  /file path [caption]  send a file (chat download saves one)",
   "  /compact              messages without times (again: with)",
   "  /help                 show or hide this help",
   "Marks on your newest message: ✓ stored, ✓✓ delivered, ✓✓ read",

@@ -37,6 +37,9 @@ describe("parseInput", () => {
     expect(parseInput("/status clear")).toEqual({ kind: "command", command: { kind: "status", text: "" } });
     expect(parseInput("/status")).toEqual({ kind: "command", command: { kind: "status" } });
     expect(parseInput("/away")).toEqual({ kind: "command", command: { kind: "status", availability: "away" } });
+    expect(parseInput('/file "my plan.pdf" the plan')).toEqual({ kind: "command", command: { kind: "file", path: "my plan.pdf", caption: "the plan" } });
+    expect(parseInput("/file ~/a.png")).toEqual({ kind: "command", command: { kind: "file", path: "~/a.png", caption: "" } });
+    expect(parseInput("/file")).toMatchObject({ kind: "invalid" });
     expect(parseInput("/reply")).toEqual({ kind: "invalid", message: "usage: /reply [#12] text (answers the picked message, else the newest from others)" });
     expect(parseInput("/react two words")).toMatchObject({ kind: "invalid" });
     expect(parseInput("/delete now")).toMatchObject({ kind: "invalid" });

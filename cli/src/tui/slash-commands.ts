@@ -16,6 +16,7 @@ export type SlashCommand =
   | { kind: "edit"; seq?: bigint; text: string }
   | { kind: "delete"; seq?: bigint }
   | { kind: "status"; availability?: AvailabilityName; text?: string }
+  | { kind: "file"; path: string; caption: string }
   | { kind: "help" }
   | { kind: "quit" };
 
@@ -33,6 +34,7 @@ const usage: Record<string, string> = {
   reply: "usage: /reply [#12] text (answers the picked message, else the newest from others)",
   react: "usage: /react [#12] 👍 (the picked message, else the newest)",
   delete: "usage: /delete [#12] (the picked message, else your newest)",
+  file: "usage: /file path [caption] (a path with spaces in quotes)",
 };
 
 const availabilities: readonly AvailabilityName[] = ["online", "away", "busy", "invisible"];
@@ -86,6 +88,8 @@ export function parseInput(line: string): InputLine {
       return { kind: "command", command: { kind: "edit", ...at, text: rest } };
     case "delete":
       return rest.trim() ? { kind: "invalid", message: usage.delete! } : { kind: "command", command: { kind: "delete", ...at } };
+    case "file":
+      return fileCommand(rest);
     case "status":
     case "away":
     case "busy":
@@ -108,4 +112,11 @@ function statusCommand(args: string[]): InputLine {
   const availability = availabilities.find((a) => a === first.toLowerCase());
   const text = (availability ? more : args).join(" ");
   return { kind: "command", command: { kind: "status", ...(availability ? { availability } : {}), ...(text ? { text } : {}) } };
+}
+
+/** `/file path [caption]`, the path in quotes when it has spaces. */
+function fileCommand(rest: string): InputLine {
+  const match = /^(?:"([^"]+)"|'([^']+)'|(\S+))\s*([\s\S]*)$/.exec(rest.trim());
+  const path = match?.[1] ?? match?.[2] ?? match?.[3];
+  return path ? { kind: "command", command: { kind: "file", path, caption: match![4] ?? "" } } : { kind: "invalid", message: usage.file! };
 }
