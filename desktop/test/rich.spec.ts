@@ -149,6 +149,8 @@ describe("rich messages and statuses in the desktop renderer", () => {
   }), 90_000);
 
   it("uploads files with progress and sends them, draws images inline from their thumbnail, and downloads the others", () => step(async () => {
+    // The group of the first step (made here when this step runs alone).
+    groupId ??= (await bob.clients.conversations.createGroup({ name: "launch", memberUsernames: ["alice"] })).conversation!.id;
     await page.getByTestId("conversation").filter({ hasText: "launch" }).click();
     const notes = join(artifacts, "meeting-notes.txt");
     await writeFile(notes, "Friday: demo, retro, planning.\n".repeat(200));
