@@ -116,8 +116,9 @@ export async function until(what: string, check: () => boolean | Promise<boolean
 /** Saves a screenshot at a window size in test-artifacts (and docs/screenshots/ with CHAT_UPDATE_SCREENSHOTS=1). */
 export async function shoot(page: Page, name: string, size: { width: number; height: number }): Promise<void> {
   await page.setViewportSize(size);
-  // Away from the messages: a hovered message shows its actions, which a screenshot does not want.
+  // Away from the messages: a hovered (or focused) message shows its actions, which a screenshot does not want.
   await page.mouse.move(size.width - 2, 2);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await new Promise((r) => setTimeout(r, 300)); // let the layout settle after the resize
   // The emoji font loads per unicode range when text first needs it: shoot once it has.
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
