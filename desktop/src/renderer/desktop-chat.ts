@@ -9,8 +9,8 @@ import { type DesktopAction, type DesktopState, initialDesktopState, readUpTo, r
 const mutedKey = "chat.muted";
 /** Where the minutes of idleness before "away" are kept (a setting of this device). */
 const awayKey = "chat.awayAfterMinutes";
-/** Away after this many idle minutes unless the person chose otherwise. */
-const defaultAwayMinutes = 10;
+/** Away after this many idle minutes unless the person chose otherwise (docs/protocol.md: 5). */
+const defaultAwayMinutes = 5;
 
 /**
  * One logged-in window: the shared `ChatModel` on a live session over `subscribeLink` (a browser

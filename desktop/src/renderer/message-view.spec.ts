@@ -106,7 +106,7 @@ describe("rich messages in the desktop timeline", () => {
     expect(header(s, t0 + 60_000)!.detail).toBe("busy");
     expect(myStatus(s, t0)).toEqual({ dot: "online", label: "online" });
     s = reduceDesktop(s, { type: "presence", userId: ME, online: true, status: statusOf(create(PresenceSchema, { availability: Availability.INVISIBLE })) });
-    expect(myStatus(s, t0)).toEqual({ dot: "offline", label: "invisible" });
+    expect(myStatus(s, t0)).toEqual({ dot: "offline", label: "invisible: others see you offline" });
     expect(timeline(reduceDesktop(s, { type: "open", conversationId: TEAM }), t0)!.items[0]!.mentionsMe).toBe(true);
   });
 

@@ -26,10 +26,14 @@ export class Notifier {
     return Notification.requestPermission();
   }
 
-  /** Shows a notification for `m` when it is new, from someone else, not muted, and its conversation is not in front of the person. */
+  /**
+   * Shows a notification for `m` when it is new, from someone else, not muted, its conversation is
+   * not in front of the person, and the person is not busy.
+   */
   notify(state: DesktopState, m: Message): void {
     const watching = state.focused && !state.showList ? state.openId : undefined;
-    if (this.permission !== "granted" || !shouldNotify(state, m, watching)) return;
+    // Busy means do not disturb: nothing pops up (the unread counts still say what came).
+    if (this.permission !== "granted" || state.statuses[state.me]?.availability === "busy" || !shouldNotify(state, m, watching)) return;
     const c = state.conversations[m.conversationId];
     if (!c) return;
     const sender = displayName(state, m.senderId);

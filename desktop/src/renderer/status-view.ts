@@ -47,7 +47,8 @@ export function uploadsShown(state: DesktopState): (Upload & { percent: number }
 export function myStatus(state: DesktopState, now = Date.now()): { dot: PresenceDot; label: string } {
   const mine = state.statuses[state.me];
   const connected = state.connection === "online";
-  return { dot: connected ? presenceDot({ ...state, online: { ...state.online, [state.me]: true } }, state.me) : "offline", label: presenceLabel(connected, mine, now) };
+  const label = connected && mine?.availability === "invisible" ? presenceLabel(true, mine, now).replace(/^invisible/, "invisible: others see you offline") : presenceLabel(connected, mine, now);
+  return { dot: connected ? presenceDot({ ...state, online: { ...state.online, [state.me]: true } }, state.me) : "offline", label };
 }
 
 
