@@ -9,6 +9,8 @@ export interface Connection {
   server: string;
   config: CliConfig;
   clients: ChatClients;
+  /** The CA certificate to trust for a private TLS server (plain HTTP calls, like downloads, need it too). */
+  ca?: Buffer;
 }
 
 /**
@@ -18,14 +20,15 @@ export interface Connection {
  * 15 s, so the live session reconnects instead of waiting forever on a dead socket.
  */
 export function connect(server: string, config: CliConfig, caFile?: string): Connection {
+  const ca = caFile ? readCa(caFile) : undefined;
   const transport = createGrpcTransport({
     baseUrl: server,
     interceptors: [bearer(() => config.token)],
     pingIntervalMs: 10_000,
     pingTimeoutMs: 5_000,
-    ...(caFile ? { nodeOptions: { ca: readCa(caFile) } } : {}),
+    ...(ca ? { nodeOptions: { ca } } : {}),
   });
-  return { server, config, clients: createChatClients(transport) };
+  return { server, config, clients: createChatClients(transport), ...(ca ? { ca } : {}) };
 }
 
 /** Connects as the logged-in device; fails with Unauthenticated when nobody is logged in. */

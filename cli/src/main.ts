@@ -1,8 +1,12 @@
 #!/usr/bin/env node
+import { ConnectError } from "@connectrpc/connect";
 import { Command, InvalidArgumentError } from "commander";
 import { changePassword, login, logout, register, whoami } from "./commands/auth.ts";
 import { listConversations, searchUsers } from "./commands/conversations.ts";
+import { download } from "./commands/file-download.ts";
+import { deleteMessage, editMessage, parseSeq, react } from "./commands/message-actions.ts";
 import { history, send, tail } from "./commands/messages.ts";
+import { status } from "./commands/status.ts";
 import { exitWithError } from "./errors.ts";
 
 // The `chat` command: scriptable subcommands, or the full-screen client when given none.
@@ -58,10 +62,51 @@ program.command("users <prefix>").description("find people by the start of their
   .option("--json", "one JSON user per line")
   .action((query: string, options) => searchUsers(query, globals(options)));
 
-program.command("send <conversation> [text]").description("send a message (text from stdin when not given); conversation is an id, @user or a group name")
+const seqOption = (value: string) => {
+  try {
+    return parseSeq(value);
+  } catch (err) {
+    throw new InvalidArgumentError(ConnectError.from(err).rawMessage);
+  }
+};
+const collect = (value: string, list: string[] = []) => [...list, value];
+const waitOption = ["--wait <seconds>", "how long to keep retrying while the server is unavailable (0-300)", seconds, 15] as const;
+
+program.command("send <conversation> [text]").description("send a message (text from stdin when not given, unless files are); conversation is an id, @user or a group name")
+  .option("--reply-to <seq>", "answer the message with this seq (see `chat history`)", seqOption)
+  .option("--file <path>", "attach a file (repeat for several, up to 10); the text is their caption", collect)
   .option("--json", "print the ACK as JSON")
-  .option("--wait <seconds>", "how long to keep retrying while the server is unavailable (0-300)", seconds, 15)
+  .option(...waitOption)
   .action((target: string, text: string | undefined, options) => send(target, text, globals(options)));
+
+program.command("edit <conversation> <seq> [text]").description("change the text of one of your messages (text from stdin when not given)")
+  .option("--json", "print the edited message as JSON")
+  .option(...waitOption)
+  .action((target: string, seq: string, text: string | undefined, options) => editMessage(target, seq, text, globals(options)));
+
+program.command("delete <conversation> <seq>").description("delete a message for everyone (yours, or any as a group admin)")
+  .option("--json", "print the tombstone as JSON")
+  .option(...waitOption)
+  .action((target: string, seq: string, options) => deleteMessage(target, seq, globals(options)));
+
+program.command("react <conversation> <seq> <emoji>").description("add your reaction to a message (--remove takes it back)")
+  .option("--remove", "remove your reaction instead")
+  .option("--json", "print the message as JSON")
+  .option(...waitOption)
+  .action((target: string, seq: string, emoji: string, options) => react(target, seq, emoji, globals(options)));
+
+program.command("download <conversation> <seq>").description("save the files of a message (resumes a cut-off download)")
+  .option("--out <path>", "file to write (a folder for several files); default: the file's name here")
+  .option("--json", "one JSON line per file saved")
+  .option(...waitOption)
+  .action((target: string, seq: string, options) => download(target, parseSeq(seq), globals(options)));
+
+program.command("status [availability]").description("show or set your status: online, away, busy or invisible, and a custom text")
+  .option("--text <text>", "a custom status text (up to 100 characters)")
+  .option("--for <duration>", "the text clears by itself after this: 30m, 2h, 1d")
+  .option("--clear", "clear the custom text")
+  .option("--json", "print JSON")
+  .action((availability: string | undefined, options) => status(availability, globals(options)));
 
 program.command("history <conversation>").description("print the newest messages of a conversation")
   .option("--limit <n>", "how many (1-500)", positive, 20)

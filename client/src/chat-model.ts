@@ -1,3 +1,4 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import type { Conversation } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange } from "@chat/gen/chat/v1/live_pb.js";
@@ -8,15 +9,31 @@ import type { ChatClients } from "./clients.ts";
 import { describeError } from "./describe-error.ts";
 import type { LiveSession } from "./live-session.ts";
 import type { UserDirectory } from "./user-directory.ts";
-import { systemLineOf } from "./system-lines.ts";
+import { sameEvent, systemLineOf } from "./system-lines.ts";
 import { userMessage } from "./user-message.ts";
+import { type AvailabilityName, availabilityValues, statusOf } from "./user-status.ts";
+
+/** What a message may carry besides its text. */
+export interface SendOptions {
+  /** The seq of the message it answers. */
+  replyToSeq?: bigint;
+  /** Completed uploads to attach (see `uploadFile`), with their names to show while it is sent. */
+  attachments?: { id: string; fileName: string }[];
+}
+
+/** A new status: what is left out stays as it is. */
+export interface StatusChange {
+  availability?: AvailabilityName;
+  /** The custom text ("" clears it), and when it clears by itself (ms since the epoch). */
+  text?: { text: string; expiresAt?: number };
+}
 
 /** How to build a {@link ChatModel}. */
 export interface ChatModelOptions<S extends ChatState, A> {
   /** The live session of the logged-in device (on any link). */
   session: LiveSession;
   /** Clients on the same authenticated transport. */
-  clients: Pick<ChatClients, "conversations" | "history">;
+  clients: Pick<ChatClients, "conversations" | "history" | "live" | "users">;
   /** Names and first presence of the users met. */
   users: UserDirectory;
   /** The first state: `initialChatState(me)` plus the application's own fields. */
@@ -110,7 +127,7 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
       on("typing", (e) => this.dispatch({ type: "typing", conversationId: e.conversationId, userId: e.userId, until: e.typing ? Date.now() + (e.expiresInMs || 5_000) : 0 })),
       on("presence", (p) => {
         users.setPresence(p);
-        this.dispatch({ type: "presence", userId: p.userId, online: p.online });
+        this.dispatch({ type: "presence", userId: p.userId, online: p.online, status: statusOf(p) });
       }),
       on("membership", async (e) => {
         const c = e.conversation;
@@ -121,7 +138,9 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
         await this.loadNames([e.actorId, ...e.userIds]);
         await this.show(c);
         const line = systemLineOf(e, afterSeq, Date.now());
-        if (line) this.dispatch({ type: "system", conversationId: c.id, line });
+        // A server that writes system events into the stream has told it already (or soon will: see sameEvent).
+        const told = line && this.current.conversations[c.id]?.messages.some((m) => m.system && sameEvent(line, m.system));
+        if (line && !told) this.dispatch({ type: "system", conversationId: c.id, line });
       }),
       on("error", (e) => !e.clientMessageId && this.dispatch({ type: "notice", text: `server: ${e.message}` })),
     );
@@ -142,14 +161,49 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
    * Sends a message to a conversation: shown at once as pending, then ✓ on its ACK. Queued while
    * offline. Returns its client_message_id.
    */
-  send(conversationId: string, text: string): string {
+  send(conversationId: string, text: string, options: SendOptions = {}): string {
     this.lastTyping = { conversationId: "", at: 0 }; // the server ends the indicator when the message lands
     const clientMessageId = globalThis.crypto.randomUUID();
-    this.dispatch({ type: "sending", conversationId, clientMessageId, text });
-    this.options.session.send(conversationId, text, clientMessageId).catch((err) => {
+    const { replyToSeq, attachments = [] } = options;
+    this.dispatch({ type: "sending", conversationId, clientMessageId, text, ...(replyToSeq ? { replyToSeq } : {}), fileNames: attachments.map((a) => a.fileName) });
+    const extra = { ...(replyToSeq ? { replyToSeq } : {}), ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}) };
+    this.options.session.send(conversationId, text, clientMessageId, extra).catch((err) => {
       this.dispatch({ type: "sendFailed", clientMessageId, error: describeError(err) });
     });
     return clientMessageId;
+  }
+
+  /** Changes the text of one of my messages; the edited message shows at once. Rejects with the server's refusal. */
+  async edit(conversationId: string, seq: bigint, text: string): Promise<void> {
+    const res = await this.options.clients.live.editMessage({ conversationId, seq, text, clientMessageId: globalThis.crypto.randomUUID() });
+    if (res.message) this.dispatch({ type: "replaced", message: res.message });
+  }
+
+  /** Deletes a message for everyone (mine, or any as a group admin); the tombstone shows at once. */
+  async remove(conversationId: string, seq: bigint): Promise<void> {
+    const res = await this.options.clients.live.deleteMessage({ conversationId, seq, clientMessageId: globalThis.crypto.randomUUID() });
+    if (res.message) this.dispatch({ type: "replaced", message: res.message });
+  }
+
+  /**
+   * Toggles my reaction with `emoji` on a message (adds it, or removes it when I had it); returns
+   * true when it was added.
+   */
+  async react(conversationId: string, seq: bigint, emoji: string): Promise<boolean> {
+    const loaded = this.current.conversations[conversationId]?.messages.find((m) => m.seq === seq);
+    const reacted = !loaded?.reactions.some((r) => r.emoji === emoji && r.userIds.includes(this.current.me));
+    const res = await this.options.clients.live.setReaction({ conversationId, seq, emoji, reacted, clientMessageId: globalThis.crypto.randomUUID() });
+    if (res.message) this.dispatch({ type: "replaced", message: res.message });
+    return reacted;
+  }
+
+  /** Sets my availability and/or custom status text; every device of mine and my contacts see it. */
+  async setStatus(change: StatusChange): Promise<void> {
+    const { presence } = await this.options.clients.users.setStatus({
+      ...(change.availability ? { availability: availabilityValues[change.availability] } : {}),
+      ...(change.text ? { setText: true, statusText: change.text.text, ...(change.text.expiresAt ? { statusExpiresAt: timestampFromMs(change.text.expiresAt) } : {}) } : {}),
+    });
+    if (presence) this.dispatch({ type: "presence", userId: this.current.me, online: presence.online || this.current.online[this.current.me] === true, status: statusOf(presence) });
   }
 
   /** The draft in a conversation changed: starts, keeps up (throttled) or stops the typing indicator. */
@@ -271,7 +325,7 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
       if (user) names[id] = user.username;
       if (user?.bot) bots[id] = true;
       const presence = users.presence(id);
-      if (presence && this.current.online[id] === undefined) this.current = reduce(this.current, { type: "presence", userId: id, online: presence.online });
+      if (presence && this.current.online[id] === undefined) this.current = reduce(this.current, { type: "presence", userId: id, online: presence.online, status: statusOf(presence) });
     }
     this.current = reduce(this.current, { type: "names", names, bots });
   }

@@ -51,13 +51,16 @@ export function typingText(state: ChatState, c: ConversationState, now: number):
 
 /**
  * The newest seq of the open conversation past my read mark, or undefined when everything shown
- * there is read. A screen marks it read only while the person can see the end of the conversation.
+ * there is read (update entries after the newest message included). A screen marks it read only while
+ * the person can see the end of the conversation.
  */
 export function unreadEnd(state: ChatState): { conversationId: string; seq: bigint } | undefined {
   const open = state.openId ? state.conversations[state.openId] : undefined;
   const last = open?.messages.at(-1);
-  if (!open || !last || last.seq <= (open.marks[state.me]?.read ?? 0n)) return undefined;
-  return { conversationId: open.id, seq: last.seq };
+  // Update entries after the newest message are read with it (they are never shown themselves).
+  const end = open && last && open.appliedSeq > last.seq ? open.appliedSeq : last?.seq;
+  if (!open || end === undefined || end <= (open.marks[state.me]?.read ?? 0n)) return undefined;
+  return { conversationId: open.id, seq: end };
 }
 
 /**

@@ -1,8 +1,10 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { type Conversation, ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
+import { type Conversation, ConversationKind, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { LiveState } from "./live-session.ts";
-import { maxSystemLines, type SystemLine } from "./system-lines.ts";
+import { countsAsUnread, mentionsReader, replyTo, type ShownMessage, shownMessage, updateOf } from "./shown-message.ts";
+import { maxSystemLines, type SystemLine, sameEvent } from "./system-lines.ts";
+import type { UserStatus } from "./user-status.ts";
 
 /**
  * What a chat application shows, whatever draws it (a terminal, a web page), and the one function
@@ -11,19 +13,16 @@ import { maxSystemLines, type SystemLine } from "./system-lines.ts";
  * tested without a screen or a server.
  */
 
-/** A message as a screen needs it. */
-export interface ShownMessage {
-  seq: bigint;
-  senderId: string;
-  clientMessageId: string;
-  text: string;
-  sentAt: Date;
-}
+export type { ShownMessage } from "./shown-message.ts";
 
 /** One of my messages not yet seen back from the server. */
 export interface PendingMessage {
   clientMessageId: string;
   text: string;
+  /** The message it answers, when it is a reply. */
+  replyToSeq?: bigint;
+  /** Names of the files it carries, while they are sent. */
+  fileNames?: string[];
   /** Set once the ACK came (the message itself may still be on its way). */
   seq?: bigint;
   /** Set when the server refused it for good. */
@@ -42,7 +41,11 @@ export interface ConversationState {
   kind: "direct" | "group";
   name: string;
   memberIds: string[];
+  /** Members who may delete anyone's message and mention "@all": a group's owner and admins. */
+  admins: string[];
   lastSeq: bigint;
+  /** The newest seq received live or replayed, update entries included: how far reading the newest message reads. */
+  appliedSeq: bigint;
   lastActivity: number;
   /** Loaded messages, ascending by seq, each seq once. */
   messages: ShownMessage[];
@@ -50,6 +53,8 @@ export interface ConversationState {
   /** A page of older history is being read. */
   loadingOlder: boolean;
   unread: number;
+  /** Of the unread messages, those that mention me (`@me`, `@all`): counted apart, like the server's `unread_mention_count`. */
+  unreadMentions: number;
   /** Messages up to here are counted in `unread` already (by the server's count or by us). */
   countedThrough: bigint;
   marks: Record<string, Marks>;
@@ -70,6 +75,8 @@ export interface ChatState {
   /** Users known to be bots (User.bot), by id: both clients mark their names. */
   bots: Record<string, boolean>;
   online: Record<string, boolean>;
+  /** Chosen availability and custom text by user id, from presence (see `statusLabel`). */
+  statuses: Record<string, UserStatus>;
   /** One line of feedback (a command's result or error). */
   notice: string;
   /** Why the last connection attempt failed, in words for a person; "" while online. */
@@ -90,14 +97,16 @@ export type ChatAction =
   | { type: "conversation"; conversation: Conversation; now: number }
   | { type: "left"; conversationId: string }
   | { type: "messages"; messages: Message[]; now: number }
+  /** A message as the server says it is now (the answer to an edit, delete or reaction): replaces the loaded one. */
+  | { type: "replaced"; message: Message }
   | { type: "older"; conversationId: string; messages: Message[] }
   | { type: "loadingOlder"; conversationId: string }
-  | { type: "sending"; conversationId: string; clientMessageId: string; text: string }
+  | { type: "sending"; conversationId: string; clientMessageId: string; text: string; replyToSeq?: bigint; fileNames?: string[] }
   | { type: "ack"; conversationId: string; clientMessageId: string; seq: bigint }
   | { type: "sendFailed"; clientMessageId: string; error: string }
   | { type: "marks"; conversationId: string; userId: string; delivered: bigint; read: bigint }
   | { type: "typing"; conversationId: string; userId: string; until: number }
-  | { type: "presence"; userId: string; online: boolean }
+  | { type: "presence"; userId: string; online: boolean; status?: UserStatus }
   | { type: "names"; names: Record<string, string>; bots?: Record<string, boolean> }
   | { type: "system"; conversationId: string; line: SystemLine }
   | { type: "open"; conversationId: string }
@@ -107,7 +116,7 @@ export type ChatAction =
 
 /** The state before anything is known. */
 export function initialChatState(me: string): ChatState {
-  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, bots: {}, online: {}, notice: "", connectionError: "", marker: undefined, muted: {} };
+  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, bots: {}, online: {}, statuses: {}, notice: "", connectionError: "", marker: undefined, muted: {} };
 }
 
 /** Conversations, the most recently active first. */
@@ -167,14 +176,20 @@ function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
     case "messages":
       return action.messages.reduce((s, m) => addMessage(s, m, action.now), state);
     case "older":
+      // A page holds each message in its current state; its update entries have nothing more to say.
       return update(state, action.conversationId, (c) => ({
-        ...c, messages: insertAll(c.messages, action.messages.map(shown)), loadingOlder: false,
+        ...c, messages: insertAll(c.messages, action.messages.filter((m) => !updateOf(m)).map(shownMessage)), loadingOlder: false,
       }));
+    case "replaced":
+      return update(state, action.message.conversationId, (c) => ({ ...c, messages: replaceLoaded(c.messages, shownMessage(action.message)) }));
     case "loadingOlder":
       return update(state, action.conversationId, (c) => ({ ...c, loadingOlder: true }));
     case "sending":
       return update(state, action.conversationId, (c) => ({
-        ...c, pending: [...c.pending, { clientMessageId: action.clientMessageId, text: action.text }],
+        ...c, pending: [...c.pending, {
+          clientMessageId: action.clientMessageId, text: action.text,
+          ...(action.replyToSeq ? { replyToSeq: action.replyToSeq } : {}), ...(action.fileNames?.length ? { fileNames: action.fileNames } : {}),
+        }],
       }));
     case "ack":
       return update(state, action.conversationId, (c) => ({
@@ -191,12 +206,16 @@ function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
         if (action.userId !== state.me) return { ...c, marks: { ...c.marks, [action.userId]: marks } };
         // Read part of the way: what is left unread is at most what follows the read mark.
         const left = c.lastSeq > marks.read ? Math.min(c.unread, Number(c.lastSeq - marks.read)) : 0;
-        return { ...c, marks: { ...c.marks, [action.userId]: marks }, unread: left, ...(left === 0 ? { countedThrough: max(c.countedThrough, marks.read) } : {}) };
+        const unreadMentions = Math.min(c.unreadMentions, left);
+        return { ...c, marks: { ...c.marks, [action.userId]: marks }, unread: left, unreadMentions, ...(left === 0 ? { countedThrough: max(c.countedThrough, marks.read) } : {}) };
       });
     case "typing":
       return update(state, action.conversationId, (c) => ({ ...c, typing: { ...c.typing, [action.userId]: action.until } }));
     case "presence":
-      return { ...state, online: { ...state.online, [action.userId]: action.online } };
+      return {
+        ...state, online: { ...state.online, [action.userId]: action.online },
+        ...(action.status ? { statuses: { ...state.statuses, [action.userId]: action.status } } : {}),
+      };
     case "names":
       return { ...state, names: { ...state.names, ...action.names }, bots: action.bots ? { ...state.bots, ...action.bots } : state.bots };
     case "system":
@@ -230,13 +249,16 @@ function mergeConversation(state: ChatState, c: Conversation, now: number): Conv
     kind: c.kind === ConversationKind.GROUP ? "group" : "direct",
     name: c.name,
     memberIds: c.members.map((m) => m.userId),
+    admins: c.members.filter((m) => m.role === Role.OWNER || m.role === Role.ADMIN).map((m) => m.userId),
     lastSeq: max(old?.lastSeq ?? 0n, c.lastSeq),
+    appliedSeq: old?.appliedSeq ?? 0n,
     lastActivity: Math.max(old?.lastActivity ?? 0, activity),
     messages: old?.messages ?? [],
     pending: old?.pending ?? [],
     loadingOlder: old?.loadingOlder ?? false,
     // The server's count is the truth at the time of the list; later messages are counted by us.
     unread: Number(c.unreadCount),
+    unreadMentions: Number(c.unreadMentionCount),
     countedThrough: c.lastSeq,
     marks,
     typing: old?.typing ?? {},
@@ -244,27 +266,54 @@ function mergeConversation(state: ChatState, c: Conversation, now: number): Conv
   };
 }
 
+/**
+ * A message from the live stream. An update entry only moves the conversation's end and replaces
+ * the message it targets (when loaded: history brings the rest in its current state); a system
+ * event takes the place of the same line made from a membership frame.
+ */
 function addMessage<S extends ChatState>(state: S, m: Message, now: number): S {
   const c = state.conversations[m.conversationId];
   if (!c) return state;
-  const fromOther = m.senderId !== state.me;
-  const counts = fromOther && m.seq > c.countedThrough && m.seq > (c.marks[state.me]?.read ?? 0n);
+  const update = updateOf(m);
+  if (update) {
+    return withConversation(state, {
+      ...c,
+      messages: update.target ? replaceLoaded(c.messages, update.target) : c.messages,
+      pending: c.pending.filter((p) => p.clientMessageId !== m.clientMessageId || m.senderId !== state.me),
+      lastSeq: max(c.lastSeq, m.seq),
+      appliedSeq: max(c.appliedSeq, m.seq),
+      countedThrough: max(c.countedThrough, m.seq),
+    });
+  }
+  const message = shownMessage(m);
+  const counts = countsAsUnread(m, state.me) && m.seq > c.countedThrough && m.seq > (c.marks[state.me]?.read ?? 0n);
+  const mentioned = counts && mentionsReader(message, state.me, state.names[state.me] ?? "");
   const { [m.senderId]: _stopped, ...typing } = c.typing;
+  const event = message.system;
   return withConversation(state, {
     ...c,
-    messages: insertAll(c.messages, [shown(m)]),
+    messages: insertAll(c.messages, [message]),
     pending: c.pending.filter((p) => p.clientMessageId !== m.clientMessageId || m.senderId !== state.me),
     lastSeq: max(c.lastSeq, m.seq),
-    lastActivity: Math.max(c.lastActivity, m.sentAt ? timestampMs(m.sentAt) : now),
+    appliedSeq: max(c.appliedSeq, m.seq),
+    lastActivity: event ? c.lastActivity : Math.max(c.lastActivity, m.sentAt ? timestampMs(m.sentAt) : now),
     unread: c.unread + (counts ? 1 : 0),
+    unreadMentions: c.unreadMentions + (mentioned ? 1 : 0),
     countedThrough: max(c.countedThrough, m.seq),
-    typing,
+    typing: event ? c.typing : typing,
+    systemLines: event ? c.systemLines.filter((line) => !sameEvent(line, event)) : c.systemLines,
   });
 }
 
-function shown(m: Message): ShownMessage {
-  const sentAt = new Date(m.sentAt ? timestampMs(m.sentAt) : 0);
-  return { seq: m.seq, senderId: m.senderId, clientMessageId: m.clientMessageId, text: m.text, sentAt };
+/**
+ * Replaces the loaded message with the same seq, and the quote of the loaded replies to it (the
+ * server computes a preview when it serves a reply; an edit or delete after that changes it). A
+ * message not loaded is left to history, which serves it as it is now.
+ */
+function replaceLoaded(list: ShownMessage[], message: ShownMessage): ShownMessage[] {
+  if (!list.some((x) => x.seq === message.seq)) return list;
+  const quote = replyTo(message);
+  return list.map((x) => (x.seq === message.seq ? message : x.replyTo?.seq === message.seq ? { ...x, replyTo: quote } : x));
 }
 
 /** Merges messages into an ascending, duplicate-free list. */

@@ -13,7 +13,7 @@ import { FrameQueue } from "./frame-queue.ts";
 import { type ClientFrame, type LiveLink, streamLink } from "./live-link.ts";
 import { Listeners } from "./listeners.ts";
 import { MessageOrder } from "./message-order.ts";
-import { isTransient, type PendingSend, SendQueue } from "./send-queue.ts";
+import { isTransient, type OutgoingMessage, type PendingSend, SendQueue } from "./send-queue.ts";
 
 /** Where a session is: `online` only between a stream's Ready and its end. */
 export type LiveState = "connecting" | "online" | "reconnecting" | "closed";
@@ -160,12 +160,15 @@ export class LiveSession {
   }
 
   /**
-   * Sends a message; resolves with its ACK (the seq) once it is durable, however many reconnects
+   * Sends a message (a reply, with files: see `extra`); resolves with its ACK (the seq) once it is durable, however many reconnects
    * that takes. Rejects only when the server refuses it for good, or the session closes first.
    */
-  send(conversationId: string, text: string, clientMessageId: string = globalThis.crypto.randomUUID()): Promise<SendMessageResponse> {
+  send(
+    conversationId: string, text: string, clientMessageId: string = globalThis.crypto.randomUUID(),
+    extra: Pick<OutgoingMessage, "replyToSeq" | "attachmentIds"> = {},
+  ): Promise<SendMessageResponse> {
     if (this.currentState === "closed") return Promise.reject(new ConnectError("the session is closed", Code.Canceled));
-    const entry = this.sends.add({ conversationId, clientMessageId, text });
+    const entry = this.sends.add({ conversationId, clientMessageId, text, ...extra });
     if (entry.sentOn === undefined && this.stream) this.transmit(entry, this.stream);
     return entry.promise;
   }

@@ -6,6 +6,10 @@ export interface OutgoingMessage {
   conversationId: string;
   clientMessageId: string;
   text: string;
+  /** The seq of the message it answers. */
+  replyToSeq?: bigint;
+  /** Completed uploads it carries. */
+  attachmentIds?: string[];
 }
 
 /** One send waiting for its ACK. */

@@ -2,6 +2,7 @@ import { ConversationKind, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import { MembershipChange, type MembershipEvent } from "@chat/gen/chat/v1/live_pb.js";
 import { displayName } from "./chat-selectors.ts";
 import type { ChatState } from "./chat-state.ts";
+import type { ShownSystemEvent } from "./shown-message.ts";
 
 /**
  * A line in a conversation that nobody wrote: "@alice added @bob", "@bob left". Made from the
@@ -64,4 +65,29 @@ export function systemLineText(state: ChatState, line: SystemLine): string {
     case "role":
       return `${actor} made ${list(line.userIds)} ${line.role ?? "a new role"}`;
   }
+}
+
+/**
+ * The line of a system event the server wrote into the stream (SystemEvent): the same words as the
+ * line a membership frame makes, so both clients say it one way.
+ */
+export function systemEventText(state: ChatState, event: ShownSystemEvent): string {
+  return systemLineText(state, lineOfEvent(event));
+}
+
+/**
+ * True when a line made from a membership frame tells the same as a system event of the stream:
+ * a server that writes system events also sends the frame, and the line must show once.
+ */
+export function sameEvent(line: SystemLine, event: ShownSystemEvent): boolean {
+  const other = lineOfEvent(event);
+  const others = (l: Pick<SystemLine, "userIds" | "actorId">) => [...new Set(l.userIds.filter((id) => id !== l.actorId))].sort().join();
+  return line.change === other.change && line.actorId === other.actorId && others(line) === others(other);
+}
+
+/** A system event as the line it reads like (a creation is the creator adding the first members). */
+function lineOfEvent(event: ShownSystemEvent): SystemLine {
+  const change = event.kind === "created" ? "added" : event.kind;
+  const userIds = event.kind === "created" ? [event.actorId, ...event.userIds.filter((id) => id !== event.actorId)] : event.userIds;
+  return { afterSeq: 0n, at: 0, change, actorId: event.actorId, userIds, group: true };
 }

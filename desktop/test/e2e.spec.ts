@@ -1,105 +1,44 @@
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { copyFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { createClient } from "@connectrpc/connect";
-import { bearer, type ChatClients, createChatClients, LiveSession } from "@chat/client";
+import { bearer, createChatClients } from "@chat/client";
 import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
-import type { Message } from "@chat/gen/chat/v1/message_pb.js";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot, ServerProcess } from "../../cli/test/server-process.ts";
-import { freePorts } from "../../server/test/services/free-port.ts";
-import { buildRenderer } from "../scripts/build.ts";
-import { contentSecurityPolicy } from "../src/main/csp.ts";
-import { serveRenderer } from "./static-server.ts";
+import type { ServerProcess } from "../../cli/test/server-process.ts";
+import { artifacts, bubble, docsScreenshots, type Harness, nodeUser, openHarness, password, shoot as shootAt, until } from "./harness.ts";
 
-/** Debian's Chromium, installed by scripts/install-system-deps.sh. */
-const chromiumPath = "/usr/bin/chromium";
-const artifacts = join(repoRoot, "test-artifacts", "desktop");
 /** Refreshed with `CHAT_UPDATE_SCREENSHOTS=1 npx vitest run desktop/test/e2e.spec.ts`. */
-const screenshot = join(repoRoot, "docs", "screenshots", "desktop.png");
-const password = "correct horse battery";
+const screenshot = join(docsScreenshots, "desktop.png");
 
+let harness: Harness;
 let server: ServerProcess;
-let web: Server;
 let webUrl: string;
-let browser: BrowserContext;
 let page: Page;
 const cleanup: (() => Promise<unknown>)[] = [];
-/** What the page printed to its console or threw, for failure messages and the CSP check. */
-const pageErrors: string[] = [];
-
-/** Bob, from a Node client: his own device with a live session on the bidirectional stream. */
-async function bobJoins(): Promise<{ clients: ChatClients; session: LiveSession; messages: Message[]; userId: string; token: string }> {
-  const anonymous = createChatClients(createGrpcTransport({ baseUrl: server.url }));
-  const { token, user } = await anonymous.auth.register({ username: "bob", password, deviceName: "e2e" });
-  const clients = createChatClients(createGrpcTransport({ baseUrl: server.url, interceptors: [bearer(token)] }));
-  const session = new LiveSession({ clients, backoff: { baseMs: 100, capMs: 500 } });
-  const messages: Message[] = [];
-  session.on("message", (m) => messages.push(m));
-  cleanup.push(() => session.close());
-  return { clients, session: session.start(), messages, userId: user!.id, token };
-}
-
-/** Polls until `check` holds. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** expect.poll with room for a busy machine. */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
+/** What the page printed to its console or threw, for failure messages and the CSP check. */
+let pageErrors: string[];
 
-/** Saves a screenshot at a window size in test-artifacts (and docs/screenshots/ with CHAT_UPDATE_SCREENSHOTS=1). */
-async function shoot(name: string, size: { width: number; height: number }): Promise<void> {
-  await page.setViewportSize(size);
-  await new Promise((r) => setTimeout(r, 300)); // let the layout settle after the resize
-  // The emoji font loads per unicode range when text first needs it: shoot once it has.
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  await page.screenshot({ path: join(artifacts, `${name}.png`) });
-  if (process.env.CHAT_UPDATE_SCREENSHOTS) await copyFile(join(artifacts, `${name}.png`), join(dirname(screenshot), `${name}.png`));
-}
+/** Bob, from a Node client: his own device with a live session on the bidirectional stream. */
+const bobJoins = () => nodeUser(server, "bob", cleanup);
+
+/** Saves a screenshot at a window size (see harness.ts). */
+const shoot = (name: string, size: { width: number; height: number }) => shootAt(page, name, size);
 
 /** The bubble of the message with exactly this text. */
-const message = (text: string) => page.getByTestId("message").filter({ has: page.getByText(text, { exact: true }) });
+const message = (text: string) => bubble(page, text);
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/install-system-deps.sh (as root) to install Chromium`);
-  const [serverPort, webPort] = await freePorts(2);
-  const dataDir = await mkdtemp(join(tmpdir(), "chat-desktop-e2e-"));
-  const profile = await mkdtemp(join(tmpdir(), "chat-desktop-chromium-"));
-  cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(profile, { recursive: true, force: true }));
-  server = new ServerProcess(serverPort!, dataDir);
-  cleanup.push(() => server.kill());
-  const [rendererDir] = await Promise.all([buildRenderer(), server.start()]);
-  web = await serveRenderer(rendererDir, contentSecurityPolicy(server.url), webPort!);
-  cleanup.push(() => new Promise((resolve) => web.close(resolve)));
-  webUrl = `http://127.0.0.1:${webPort}/index.html?server=${encodeURIComponent(server.url)}`;
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1100, height: 680 },
-    deviceScaleFactor: 1,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-  cleanup.push(() => browser.close());
-  await browser.grantPermissions(["notifications"]);
-  page = browser.pages()[0] ?? await browser.newPage();
-  page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  await mkdir(artifacts, { recursive: true });
-  await mkdir(dirname(screenshot), { recursive: true });
+  harness = await openHarness();
+  ({ server, webUrl, page, pageErrors } = harness);
 }, 180_000);
 
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => {});
+  await harness?.close();
 });
 
 describe("the desktop app's renderer in Chromium, against a real server", () => {

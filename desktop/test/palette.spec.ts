@@ -42,6 +42,8 @@ const pairs: [string, string[]][] = [
   ["marker", ["bg"]],
   ["online", ["panel", "own"]],
   ["offline", ["panel", "own"]],
+  ["away", ["panel", "own"]],
+  ["busy", ["panel", "own"]],
   ...names.map((n): [string, string[]] => [n, ["other", "panel"]]),
 ];
 

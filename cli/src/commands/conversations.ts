@@ -1,7 +1,9 @@
-import { UserDirectory } from "@chat/client";
+import { statusLabel, statusOf, UserDirectory } from "@chat/client";
+import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
 import { connectLoggedIn } from "../connection.ts";
-import { conversationJson, conversationTitle, directPeer, shownName, userJson, userLine } from "../format.ts";
+import { conversationJson, conversationTitle, directPeer, shownName, shownOf, userJson, userLine } from "../format.ts";
+import { bodyText, oneLine } from "../message-text.ts";
 import type { GlobalOptions } from "./auth.ts";
 
 /** `chat ls`: the caller's conversations, most recently active first. */
@@ -16,11 +18,14 @@ export async function listConversations(options: GlobalOptions & { json?: boolea
   }
   for (const c of conversations) {
     const peer = directPeer(c, config.userId);
-    const online = peer && users.presence(peer)?.online ? " ●" : "";
+    const presence = peer ? users.presence(peer) : undefined;
+    const online = presence?.online ? " ●" : "";
+    const status = presence ? statusLabel(statusOf(presence), presence.online, Date.now()) : "";
     const kind = c.kind === ConversationKind.GROUP ? `group of ${c.members.length}` : "direct";
-    const unread = c.unreadCount > 0n ? ` (${c.unreadCount} unread)` : "";
-    const last = c.lastMessage ? `  ${shownName(c.lastMessage.senderId, users)}: ${oneLine(c.lastMessage.text, 50)}` : "";
-    console.log(`${c.id}  ${conversationTitle(c, config.userId, users)}${peer && users.get(peer)?.bot ? " [bot]" : ""}${online}  [${kind}]${unread}${last}`);
+    const mentions = c.unreadMentionCount > 0n ? `, ${c.unreadMentionCount} mention${c.unreadMentionCount === 1n ? "" : "s"}` : "";
+    const unread = c.unreadCount > 0n || mentions ? ` (${c.unreadCount} unread${mentions})` : "";
+    const last = c.lastMessage ? `  ${shownName(c.lastMessage.senderId, users)}: ${oneLine(lastText(c.lastMessage), 50)}` : "";
+    console.log(`${c.id}  ${conversationTitle(c, config.userId, users)}${peer && users.get(peer)?.bot ? " [bot]" : ""}${online}${status ? ` ${status}` : ""}  [${kind}]${unread}${last}`);
   }
 }
 
@@ -32,8 +37,8 @@ export async function searchUsers(query: string, options: GlobalOptions & { json
   users.forEach((u, i) => console.log(options.json ? userJson(u, presence[i]) : userLine(u, presence[i])));
 }
 
-/** The first line of a text, cut to `max` characters. */
-export function oneLine(text: string, max: number): string {
-  const line = text.split("\n")[0] ?? "";
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+/** The last message as the list previews it: its text, "(edited)", "message deleted", or its first file's name. */
+function lastText(m: Message): string {
+  const shown = shownOf(m);
+  return shown.text || shown.deleted ? bodyText(shown) : shown.attachments[0] ? `📎 ${shown.attachments[0].fileName}` : bodyText(shown);
 }

@@ -1,11 +1,12 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { backoffDelay, LiveSession, UserDirectory } from "@chat/client";
-import { Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
+import { type Attachment, Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
 import { connectLoggedIn } from "../connection.ts";
 import { describeError } from "../errors.ts";
-import { conversationTitle, messageJson, messageLine } from "../format.ts";
+import { conversationTitle, messageJson, messageLine, userIdsOf } from "../format.ts";
 import { resolveConversation } from "../targets.ts";
 import type { GlobalOptions } from "./auth.ts";
+import { forgetUploads, openFile, upload } from "./file-upload.ts";
 import { readAll } from "./password.ts";
 
 /** Options of the commands that print messages. */
@@ -21,15 +22,21 @@ export interface PrintOptions extends GlobalOptions {
  * standard input. Retried with the same client id while the server is unavailable, which the
  * server dedupes, so a retry never posts twice.
  */
-export async function send(target: string, text: string | undefined, options: PrintOptions & { wait: number }): Promise<void> {
-  const body = text ?? (await readAll(process.stdin)).replace(/\n$/, "");
-  if (body.trim() === "") throw new ConnectError("nothing to send: give a text or pipe one in", Code.InvalidArgument);
+export async function send(target: string, text: string | undefined, options: PrintOptions & SendFlags): Promise<void> {
+  const files = options.file ?? [];
+  // With files, the text is their caption and may be left out; without, it is read from stdin.
+  const body = text ?? (files.length > 0 ? "" : (await readAll(process.stdin)).replace(/\n$/, ""));
+  if (body.trim() === "" && files.length === 0) throw new ConnectError("nothing to send: give a text or pipe one in", Code.InvalidArgument);
+  const blobs = await Promise.all(files.map(openFile));
   const { clients, config } = await connectLoggedIn(options);
   const clientMessageId = globalThis.crypto.randomUUID();
-  const { ack, conversation } = await whileUnavailable(options.wait * 1000, async () => {
-    const conversation = await resolveConversation(clients, target, config.userId);
-    return { ack: await clients.live.sendMessage({ conversationId: conversation.id, clientMessageId, text: body }), conversation };
-  });
+  const conversation = await whileUnavailable(options.wait * 1000, () => resolveConversation(clients, target, config.userId));
+  const attachments: Attachment[] = [];
+  for (const file of blobs) attachments.push(await upload(clients, file, options));
+  const ack = await whileUnavailable(options.wait * 1000, () => clients.live.sendMessage({
+    conversationId: conversation.id, clientMessageId, text: body, replyToSeq: options.replyTo ?? 0n, attachmentIds: attachments.map((a) => a.id),
+  }));
+  await forgetUploads(blobs);
   if (options.json) {
     const users = new UserDirectory(clients.users);
     await users.load(conversation.members.map((m) => m.userId));
@@ -38,12 +45,22 @@ export async function send(target: string, text: string | undefined, options: Pr
   }
 }
 
+/** Flags of `chat send`. */
+export interface SendFlags {
+  /** Seconds to keep retrying while the server is unavailable. */
+  wait: number;
+  /** The seq of the message this one answers. */
+  replyTo?: bigint;
+  /** Files to attach (uploaded first, then sent with the text as their caption). */
+  file?: string[];
+}
+
 /**
  * Runs `call` again after backoff while it fails with Unavailable, for at most `waitMs` (a restart
  * takes seconds). Says so on stderr at the first failure, with the reason, so that nobody stares
  * at a silent terminal; `--wait 0` fails at once.
  */
-async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Promise<T> {
+export async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -60,9 +77,11 @@ async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Prom
 export async function history(target: string, options: PrintOptions & { limit: number }): Promise<void> {
   const { clients, config } = await connectLoggedIn(options);
   const conversation = await resolveConversation(clients, target, config.userId);
-  const { messages } = await clients.history.listMessages({ conversationId: conversation.id, direction: Direction.BACKWARD, limit: options.limit });
+  const page = await clients.history.listMessages({ conversationId: conversation.id, direction: Direction.BACKWARD, limit: options.limit });
+  // The page holds every message in its current state: the update entries have nothing more to say.
+  const messages = page.messages.filter((m) => m.content.case !== "update");
   const users = new UserDirectory(clients.users);
-  await users.load(messages.map((m) => m.senderId));
+  await users.load(messages.flatMap(userIdsOf));
   for (const m of messages.reverse()) console.log(options.json ? messageJson(m, users) : messageLine(m, users));
 }
 
@@ -76,8 +95,10 @@ export async function tail(target: string, options: PrintOptions): Promise<void>
   const users = new UserDirectory(clients.users);
   // Only what comes after now, and nothing replayed from the other conversations.
   const session = new LiveSession({ clients, cursors: [{ conversationId: conversation.id, seq: conversation.lastSeq }], replayUnknown: 0 });
+  // An update entry prints the message it changed, as it is now: a reader of the lines (or of the
+  // JSON) replaces what it had for that seq.
   const print = async (m: Message) => {
-    await users.load([m.senderId]);
+    await users.load(userIdsOf(m));
     console.log(options.json ? messageJson(m, users) : messageLine(m, users));
   };
   let printing = Promise.resolve();

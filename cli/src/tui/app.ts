@@ -16,9 +16,15 @@ export function App({ controller, settings = defaultSettings }: { controller: Ch
   const { columns, rows } = useWindowSize();
   useEffect(() => controller.subscribe(setState), [controller]);
   useEffect(() => controller.resize({ width: columns, height: rows }), [controller, columns, rows]);
-  useInput((input, key) => onKey(controller, settings, input, key));
+  useInput((input, key) => {
+    controller.activity();
+    onKey(controller, settings, input, key);
+  });
   // Bracketed paste: the terminal marks a paste, which then arrives whole, newlines and all.
-  usePaste((text) => controller.paste(text));
+  usePaste((text) => {
+    controller.activity();
+    controller.paste(text);
+  });
 
   const c = settings.colors;
   const toneColor: Record<BodyLine["tone"], string | undefined> = { own: c.own, other: undefined, mention: c.mention, info: c.info, error: c.error, marker: c.marker, day: c.day };
@@ -26,7 +32,7 @@ export function App({ controller, settings = defaultSettings }: { controller: Ch
   const s = screen(state, { width: columns, height: rows }, Date.now());
   const line = (text: string, props: object = {}, key?: string | number) => h(Text, { key, wrap: "truncate", ...props }, text || " ");
   const body = (l: BodyLine, i: number) => {
-    const props = { color: toneColor[l.tone], bold: l.tone === "mention" || l.tone === "marker" };
+    const props = { color: toneColor[l.tone], bold: l.tone === "mention" || l.tone === "marker", inverse: l.selected === true };
     if (!l.name) return line(l.text, props, i);
     // The sender's name in its own colour: the same person looks the same in every group.
     return h(Text, { key: i, wrap: "truncate", ...props }, l.text.slice(0, l.name.start),
@@ -66,6 +72,7 @@ export function onKey(controller: ChatController, settings: TuiSettings, input: 
   if (matchesKey(keys.previousConversation, input, key)) return controller.cycle(-1);
   if (key.tab) return controller.cycle(key.shift ? -1 : 1);
   if (key.return) return key.meta ? controller.edit({ kind: "insert", text: "\n" }) : controller.submit();
+  if (key.meta && (key.upArrow || key.downArrow)) return controller.select(key.upArrow ? -1 : 1);
   if (key.upArrow) return controller.historyBack();
   if (key.downArrow) return controller.historyForward();
   if (key.pageUp) return controller.page(1);
@@ -89,7 +96,8 @@ export function onKey(controller: ChatController, settings: TuiSettings, input: 
     if (input === "f") return controller.edit({ kind: "wordRight" });
     return;
   }
-  if (key.escape || !input) return;
+  if (key.escape) return controller.select(0);
+  if (!input) return;
   typed(controller, settings, input, key);
 }
 

@@ -1,10 +1,11 @@
-import { type ChatClients, ChatModel, type LiveSession, mentions, nextUnread, seenBy, shouldNotify, type UserDirectory, userMessage } from "@chat/client";
+import { type ChatClients, ChatModel, IdleAway, type LiveSession, mentionsReader, nextUnread, seenBy, shouldNotify, shownMessage, type UserDirectory, userMessage } from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import { userLine } from "../format.ts";
 import { allLines, readUpTo, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
 import { type EditOp, edit, InputHistory } from "./line-editor.ts";
 import { defaultSettings, type TuiSettings } from "./settings.ts";
+import { runMessageCommand } from "./message-commands.ts";
 import { parseInput, type SlashCommand } from "./slash-commands.ts";
 import { type Action, initialState, reduce, type ViewState } from "./view-model.ts";
 
@@ -44,6 +45,8 @@ export class ChatController {
   private confirming: string | undefined;
   /** What the view showed last: to open at the marker once, and to hold a scrolled-up view still. */
   private seen = { openId: "" as string | undefined, lines: 0, newest: -1n, placed: false };
+  /** Away after the settings' idle minutes, online again at the next key. */
+  private readonly idle: IdleAway;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -62,6 +65,12 @@ export class ChatController {
       onNewMessage: (m, s) => this.onNewMessage(m, s),
     });
     this.model.subscribe(() => this.afterChange());
+    this.idle = new IdleAway({
+      minutes: this.settings.awayAfterMinutes,
+      current: () => this.state.statuses[options.me]?.availability ?? "online",
+      set: (availability) => this.model.setStatus({ availability }),
+      onError: (err) => this.notice(`could not change your status: ${userMessage(err)}`),
+    });
   }
 
   /** The current state. */
@@ -77,10 +86,17 @@ export class ChatController {
   /** Starts listening to the session. */
   start(): void {
     this.model.start();
+    this.idle.start();
+  }
+
+  /** A key or a paste: the person is here (back to online if idleness made them away). */
+  activity(): void {
+    this.idle.activity();
   }
 
   /** Stops listening and closes the session. */
   async close(): Promise<void> {
+    this.idle.stop();
     await this.model.close();
   }
 
@@ -149,6 +165,11 @@ export class ChatController {
     this.scroll(direction * Math.max(1, this.size.height - 6));
   }
 
+  /** Alt-↑ (-1) / Alt-↓ (1): picks an older or newer message for /reply, /react, /edit, /delete; 0 (Esc) picks none. */
+  select(step: 1 | -1 | 0): void {
+    this.model.dispatch({ type: "select", step });
+  }
+
   /** Opens the next or previous conversation. */
   cycle(step: 1 | -1): void {
     this.model.dispatch({ type: "cycle", step });
@@ -175,7 +196,7 @@ export class ChatController {
   private onNewMessage(m: Message, state: ViewState): void {
     if (this.settings.bell === "off" || !shouldNotify(state, m, state.openId)) return;
     const direct = state.conversations[m.conversationId]?.kind === "direct";
-    if (this.settings.bell === "all" || direct || mentions(m.text, state.names[state.me] ?? "")) this.options.bell?.();
+    if (this.settings.bell === "all" || direct || mentionsReader(shownMessage(m), state.me, state.names[state.me] ?? "")) this.options.bell?.();
   }
 
   /**
@@ -236,6 +257,15 @@ export class ChatController {
           return this.notice(seenBy(this.state, this.state.conversations[open]!));
         case "find":
           return this.notice(foundUsers(await this.model.searchUsers(command.query), command.query));
+        case "reply":
+        case "react":
+        case "edit":
+        case "delete":
+        case "status":
+        case "file":
+          return await runMessageCommand(command, {
+            model: this.model, files: this.options.clients, notice: (text) => this.notice(text), setInput: (text) => this.setInput(text, text.length),
+          });
         case "compact":
           this.model.dispatch({ type: "compact", compact: !this.state.compact });
           return this.notice(this.state.compact ? "compact: no times, one line per message where it fits" : "times shown again");

@@ -1,5 +1,8 @@
-import { dayLabel, isBot, displayName as name, mentions, nameColor, receiptOf, sameDay, type SystemLine, systemLineText } from "@chat/client";
+import {
+  dayLabel, isBot, mentionsReader, displayName as name, nameColor, receiptOf, sameDay, type ShownMessage, type SystemLine, systemEventText, systemLineText,
+} from "@chat/client";
 import { formatTime } from "../format.ts";
+import { bodyText, fileLine, quoteLine, reactionsLine } from "../message-text.ts";
 import { wrapSpans } from "./cells.ts";
 import { type ConversationState, hasOlder, type ViewState } from "./view-model.ts";
 
@@ -14,6 +17,8 @@ export interface BodyLine {
   seq?: bigint;
   /** The sender's name in the line, drawn in the sender's colour (groups only). */
   name?: { start: number; end: number; color: number };
+  /** The line belongs to the message picked with Alt-↑/↓ (drawn inverted). */
+  selected?: boolean;
 }
 
 /** Where a message's text starts on its continuation rows (under the text, after "HH:MM "; less in compact mode). */
@@ -48,6 +53,12 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
   c.messages.forEach((m, i) => {
     const afterSystem = systemUpTo(m.seq);
     const before = c.messages[i - 1];
+    if (m.system) {
+      // A system event of the stream: a dim line across the middle, which ends a run of messages.
+      if (!before || !sameDay(before.sentAt.getTime(), m.sentAt.getTime())) lines.push(separator(dayLabel(m.sentAt.getTime(), now), width, "day"));
+      lines.push({ ...centred(`· ${systemEventText(state, m.system)} ·`, width), seq: m.seq });
+      return;
+    }
     const at = m.sentAt.getTime();
     if (!before || !sameDay(before.sentAt.getTime(), at)) lines.push(separator(dayLabel(at, now), width, "day"));
     const markerHere = marker !== undefined && !markerShown && m.seq > marker && m.senderId !== state.me;
@@ -56,13 +67,16 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
       markerShown = true;
     }
     const own = m.senderId === state.me;
-    const continues = !markerHere && !afterSystem && before?.senderId === m.senderId && sameDay(before.sentAt.getTime(), at) && at - before.sentAt.getTime() < runGapMs;
-    const mark = own && m.seq === newestOwn ? ` ${receiptText[receiptOf(state, c, m.seq)]}` : "";
-    const tone: Tone = own ? "own" : mentions(m.text, me) ? "mention" : "other";
+    const continues = !markerHere && !afterSystem && !m.replyTo && !before?.system && before?.senderId === m.senderId && sameDay(before.sentAt.getTime(), at) && at - before.sentAt.getTime() < runGapMs;
+    const mark = own && m.seq === newestOwn && !m.deleted ? ` ${receiptText[receiptOf(state, c, m.seq)]}` : "";
+    const tone: Tone = m.deleted ? "info" : own ? "own" : mentionsReader(m, state.me, me) ? "mention" : "other";
     const sender = `${name(state, m.senderId)}${isBot(state, m.senderId) ? " [bot]" : ""}`;
     const time = state.compact ? "" : `${formatTime(m.sentAt, "time")} `;
     const head = continues ? indent : `${time}${sender}: `;
-    const rows = wrapMessage(head, m.text + mark, width, indent).map((text) => ({ text, tone, seq: m.seq } as BodyLine));
+    const selected = state.selected === m.seq ? { selected: true } : {};
+    // The quoted parent goes above the reply, as every chat app shows it.
+    if (m.replyTo) lines.push({ text: `${indent}${quoteLine(m.replyTo, (id) => name(state, id))}`, tone: "info", seq: m.seq, ...selected });
+    const rows = wrapMessage(head, contentText(m, state.me, mark), width, indent).map((text) => ({ text, tone, seq: m.seq, ...selected } as BodyLine));
     if (!continues && !own && c.kind === "group") rows[0]!.name = { start: time.length, end: time.length + sender.length, color: nameColor(m.senderId) };
     lines.push(...rows);
   });
@@ -71,9 +85,28 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
     if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;
     const mark = p.error ? `✗ not sent: ${p.error}` : p.seq !== undefined ? "✓" : state.connection === "online" ? "…" : "(queued)";
     const head = `${state.compact ? "" : "--:-- "}${name(state, state.me)}: `;
-    lines.push(...wrapMessage(head, `${p.text} ${mark}`, width, indent).map((text) => ({ text, tone: (p.error ? "error" : "own") as Tone })));
+    if (p.replyToSeq) lines.push({ text: `${indent}↪ #${p.replyToSeq}`, tone: "info" });
+    const text = [p.text, ...(p.fileNames ?? []).map((f) => `📎 ${f}`)].filter(Boolean).join("\n");
+    lines.push(...wrapMessage(head, `${text} ${mark}`, width, indent).map((text) => ({ text, tone: (p.error ? "error" : "own") as Tone })));
   }
   return lines;
+}
+
+/**
+ * What a message shows after its sender: the text (or "message deleted", with "(edited)"), a line
+ * per file, and the reactions; each on its own row.
+ */
+function contentText(m: ShownMessage, me: string, mark: string): string {
+  const body = bodyText(m);
+  if (m.deleted) return body;
+  const rows = [body, ...m.attachments.map(fileLine), reactionsLine(m.reactions, me)].filter(Boolean);
+  // The receipt follows the words (or the first file), not the reactions under them.
+  return [`${rows[0] ?? ""}${mark}`, ...rows.slice(1)].join("\n");
+}
+
+/** A line centred in the width (a system event). */
+function centred(text: string, width: number): BodyLine {
+  return { text: `${" ".repeat(Math.max(0, Math.floor((width - text.length) / 2)))}${text}`, tone: "info" };
 }
 
 /** "  · @alice added @bob" */

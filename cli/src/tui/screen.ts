@@ -1,4 +1,4 @@
-import { isBot, displayName as name, peerOf, relativeTime, titleOf, typingText, unreadTotal } from "@chat/client";
+import { isBot, displayName as name, peerOf, relativeTime, statusLabel, titleOf, typingText, unreadTotal } from "@chat/client";
 import { cellWidth, clipCells, wrapSpans } from "./cells.ts";
 import { type BodyLine, messageLines } from "./message-lines.ts";
 import { type ConversationState, conversationOrder, hasOlder, type ViewState } from "./view-model.ts";
@@ -77,11 +77,11 @@ export function screen(state: ViewState, size: ScreenSize, now: number): Screen 
   const { lines, height, scroll } = viewport(state, size, now, input.length);
   const sidebarWidth = sidebarWidthFor(size.width);
   return {
-    title: `chat · ${name(state, state.me)}`,
+    title: `chat · ${name(state, state.me)}${ownStatus(state, now)}`,
     status: statusText[state.connection],
     sidebarWidth,
     sidebar: sidebarWidth ? conversationOrder(state).map((c) => sidebarRow(state, c, sidebarWidth, now)) : [],
-    header: open ? (sidebarWidth ? "" : position(state)) + header(state, open) : "",
+    header: open ? (sidebarWidth ? "" : position(state)) + header(state, open, now) : "",
     // Like every chat, the newest line sits at the bottom, right above the input.
     body: [...Array.from({ length: Math.max(0, height - lines.length) }, () => blank), ...lines.slice(Math.max(0, lines.length - height - scroll), lines.length - scroll)],
     footer: footer(state, open, now),
@@ -135,6 +135,12 @@ function footer(state: ViewState, open: ConversationState | undefined, now: numb
   const typing = open ? typingText(state, open, now) : "";
   if (typing) return typing;
   if (state.notice) return state.notice;
+  if (state.selected !== undefined) {
+    const picked = open?.messages.find((m) => m.seq === state.selected);
+    const mine = picked?.senderId === state.me ? " · /edit · /delete" : "";
+    const files = picked?.attachments.length ? ` · chat download ${open!.id} ${picked.seq}` : "";
+    return `#${state.selected}: /reply text · /react 👍${mine}${files} · Esc`;
+  }
   if (state.connection !== "online" && state.connectionError) return `${state.connectionError} Retrying…`;
   return "";
 }
@@ -149,8 +155,9 @@ function position(state: ViewState): string {
 function sidebarRow(state: ViewState, c: ConversationState, width: number, now: number): SidebarRow {
   const selected = c.id === state.openId;
   const peer = peerOf(state, c);
-  const dot = c.kind === "group" ? "# " : peer === state.me ? "✎ " : state.online[peer] ? "● " : "○ ";
-  const unread = c.unread > 0 && !selected ? ` (${c.unread})` : "";
+  const dot = c.kind === "group" ? "# " : peer === state.me ? "✎ " : `${presenceDot(state, peer)} `;
+  const mentions = c.unreadMentions > 0 ? ` @${c.unreadMentions > 1 ? c.unreadMentions : ""}` : "";
+  const unread = c.unread > 0 && !selected ? ` (${c.unread}${mentions})` : "";
   const when = c.lastActivity > 0 && width >= 28 ? ` ${relativeTime(c.lastActivity, now)}` : "";
   const room = width - 4 - dot.length - cellWidth(unread) - when.length;
   const left = `${selected ? "›" : " "} ${dot}${clipCells(titleOf(state, c), room)}${unread}`;
@@ -158,7 +165,7 @@ function sidebarRow(state: ViewState, c: ConversationState, width: number, now: 
   return { id: c.id, text, selected, unread: unread !== "", muted: state.muted[c.id] === true };
 }
 
-function header(state: ViewState, c: ConversationState): string {
+function header(state: ViewState, c: ConversationState, now: number): string {
   const muted = state.muted[c.id] ? " · muted" : "";
   const label = (id: string) => `${name(state, id)}${isBot(state, id) ? " [bot]" : ""}`;
   if (c.kind === "group") {
@@ -166,7 +173,21 @@ function header(state: ViewState, c: ConversationState): string {
   }
   const peer = peerOf(state, c);
   if (peer === state.me) return `Note to self · only you see it${muted}`;
-  return `${label(peer)} · ${state.online[peer] ? "● online" : "○ offline"}${muted}`;
+  const status = statusLabel(state.statuses[peer], state.online[peer] === true, now);
+  return `${label(peer)} · ${presenceDot(state, peer)} ${state.online[peer] ? "online" : "offline"}${status ? ` · ${status}` : ""}${muted}`;
+}
+
+/** ● online, ◐ away, ⊖ busy (do not disturb), ○ offline. */
+function presenceDot(state: ViewState, userId: string): string {
+  if (!state.online[userId]) return "○";
+  const availability = state.statuses[userId]?.availability;
+  return availability === "away" ? "◐" : availability === "busy" ? "⊖" : "●";
+}
+
+/** " · busy · in a meeting" after my name when I am not plainly online. */
+function ownStatus(state: ViewState, now: number): string {
+  const label = statusLabel(state.statuses[state.me], true, now);
+  return label ? ` · ${label}` : "";
 }
 
 /** The input, wrapped by cells under "> ", with the cursor's row kept in view. */
@@ -198,6 +219,7 @@ const helpLines: BodyLine[] = [
   "  Ctrl-W Ctrl-U Ctrl-K   erase word / to start / to end",
   "  ↑ ↓              earlier lines you sent",
   "  PgUp PgDn        scroll; older history loads at the top",
+  "  Alt-↑ Alt-↓      pick a message for /reply /react /edit /delete (Esc: none)",
   "  Ctrl-C           quit",
   "Commands",
   "  /new @bob             open the direct conversation with @bob (/new @me: note to self)",
@@ -207,6 +229,9 @@ const helpLines: BodyLine[] = [
   "  /mute /unmute         no bell and no count for the open conversation",
   "  /seen                 who read or got your latest message",
   "  /find al              people whose name starts with \"al\"",
+  "  /reply text  /react 👍  /edit [text]  /delete   the picked message, or #12 first (else the newest)",
+  "  /status busy [text]   online, away, busy or invisible, and a text; /status clear",
+  "  /file path [caption]  send a file (chat download saves one)",
   "  /compact              messages without times (again: with)",
   "  /help                 show or hide this help",
   "Marks on your newest message: ✓ stored, ✓✓ delivered, ✓✓ read",

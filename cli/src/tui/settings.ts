@@ -14,6 +14,8 @@ export interface TuiSettings {
   pasteConfirmLines: number;
   /** Start in compact mode: no times before messages (`/compact` switches). */
   compact: boolean;
+  /** Show me as away after this many minutes without a key pressed (0: never); back to online at the next key. */
+  awayAfterMinutes: number;
   /** Ink colour names ("cyan", "#ff8800") of what the screen draws. */
   colors: Record<ColorRole, string>;
   /** Key bindings: "C-n" is Ctrl-N, "M-a" is Alt-A (or Esc then a). */
@@ -30,6 +32,7 @@ export const defaultSettings: TuiSettings = {
   bell: "mentions",
   pasteConfirmLines: 5,
   compact: false,
+  awayAfterMinutes: 10,
   colors: { own: "cyan", mention: "yellow", info: "gray", error: "red", marker: "magenta", day: "gray", online: "green", offline: "red" },
   keys: { nextConversation: "C-n", previousConversation: "C-p", nextUnread: "M-a" },
 };
@@ -66,12 +69,14 @@ export function parseSettings(text: string, where = "tui.json"): TuiSettings {
     bell: raw.bell ?? defaultSettings.bell,
     pasteConfirmLines: raw.pasteConfirmLines ?? defaultSettings.pasteConfirmLines,
     compact: raw.compact ?? defaultSettings.compact,
+    awayAfterMinutes: raw.awayAfterMinutes ?? defaultSettings.awayAfterMinutes,
     colors: { ...defaultSettings.colors, ...raw.colors },
     keys: { ...defaultSettings.keys, ...raw.keys },
   };
   if (!["all", "mentions", "off"].includes(settings.bell)) throw bad("bell", `"all", "mentions" or "off"`);
   if (!Number.isInteger(settings.pasteConfirmLines) || settings.pasteConfirmLines < 1) throw bad("pasteConfirmLines", "a whole number of at least 1");
   if (typeof settings.compact !== "boolean") throw bad("compact", "true or false");
+  if (typeof settings.awayAfterMinutes !== "number" || !(settings.awayAfterMinutes >= 0) || settings.awayAfterMinutes > 1440) throw bad("awayAfterMinutes", "a number of minutes from 0 (never) to 1440");
   for (const [role, color] of Object.entries(settings.colors)) {
     if (!(role in defaultSettings.colors)) throw bad(`colors.${role}`, `one of ${Object.keys(defaultSettings.colors).join(", ")}`);
     if (typeof color !== "string" || !color) throw bad(`colors.${role}`, "a colour name or #rrggbb");

@@ -22,4 +22,26 @@ describe("parseInput", () => {
     expect(parseInput("hello  there ")).toEqual({ kind: "message", text: "hello  there " });
     expect(parseInput("//shrug")).toEqual({ kind: "message", text: "/shrug" });
   });
+
+  it("reads the message commands, about #seq or the picked message, and statuses", () => {
+    expect(parseInput("/reply #12 sure, at noon")).toEqual({ kind: "command", command: { kind: "reply", seq: 12n, text: "sure, at noon" } });
+    expect(parseInput("/reply  see you\nthere")).toEqual({ kind: "command", command: { kind: "reply", text: "see you\nthere" } });
+    expect(parseInput("/react 👍")).toEqual({ kind: "command", command: { kind: "react", emoji: "👍" } });
+    expect(parseInput("/react #3 🎉")).toEqual({ kind: "command", command: { kind: "react", seq: 3n, emoji: "🎉" } });
+    expect(parseInput("/edit #7 fixed text")).toEqual({ kind: "command", command: { kind: "edit", seq: 7n, text: "fixed text" } });
+    expect(parseInput("/edit")).toEqual({ kind: "command", command: { kind: "edit", text: "" } });
+    expect(parseInput("/delete #7")).toEqual({ kind: "command", command: { kind: "delete", seq: 7n } });
+    expect(parseInput("/delete")).toEqual({ kind: "command", command: { kind: "delete" } });
+    expect(parseInput("/status busy in a meeting")).toEqual({ kind: "command", command: { kind: "status", availability: "busy", text: "in a meeting" } });
+    expect(parseInput("/status lunch")).toEqual({ kind: "command", command: { kind: "status", text: "lunch" } });
+    expect(parseInput("/status clear")).toEqual({ kind: "command", command: { kind: "status", text: "" } });
+    expect(parseInput("/status")).toEqual({ kind: "command", command: { kind: "status" } });
+    expect(parseInput("/away")).toEqual({ kind: "command", command: { kind: "status", availability: "away" } });
+    expect(parseInput('/file "my plan.pdf" the plan')).toEqual({ kind: "command", command: { kind: "file", path: "my plan.pdf", caption: "the plan" } });
+    expect(parseInput("/file ~/a.png")).toEqual({ kind: "command", command: { kind: "file", path: "~/a.png", caption: "" } });
+    expect(parseInput("/file")).toMatchObject({ kind: "invalid" });
+    expect(parseInput("/reply")).toEqual({ kind: "invalid", message: "usage: /reply [#12] text (answers the picked message, else the newest from others)" });
+    expect(parseInput("/react two words")).toMatchObject({ kind: "invalid" });
+    expect(parseInput("/delete now")).toMatchObject({ kind: "invalid" });
+  });
 });

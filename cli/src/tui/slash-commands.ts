@@ -1,3 +1,5 @@
+import type { AvailabilityName } from "@chat/client";
+
 /** A slash command typed on the input line. */
 export type SlashCommand =
   | { kind: "new"; username: string }
@@ -8,6 +10,13 @@ export type SlashCommand =
   | { kind: "seen" }
   | { kind: "find"; query: string }
   | { kind: "compact" }
+  /** `seq` names the message (#12); without it, the picked one or a default (see the controller). */
+  | { kind: "reply"; seq?: bigint; text: string }
+  | { kind: "react"; seq?: bigint; emoji: string }
+  | { kind: "edit"; seq?: bigint; text: string }
+  | { kind: "delete"; seq?: bigint }
+  | { kind: "status"; availability?: AvailabilityName; text?: string }
+  | { kind: "file"; path: string; caption: string }
   | { kind: "help" }
   | { kind: "quit" };
 
@@ -22,7 +31,20 @@ const usage: Record<string, string> = {
   group: "usage: /group name @user1 @user2 …",
   add: "usage: /add @user1 @user2 …",
   find: "usage: /find name (the start of a username or display name)",
+  reply: "usage: /reply [#12] text (answers the picked message, else the newest from others)",
+  react: "usage: /react [#12] 👍 (the picked message, else the newest)",
+  delete: "usage: /delete [#12] (the picked message, else your newest)",
+  file: "usage: /file path [caption] (a path with spaces in quotes)",
 };
+
+const availabilities: readonly AvailabilityName[] = ["online", "away", "busy", "invisible"];
+
+/** "#12" at the start of the arguments: the message they are about, and the rest of the line. */
+function messageRef(rest: string): { seq?: bigint; rest: string } {
+  const match = /^#([0-9]{1,19})(?:\s+|$)/.exec(rest);
+  if (!match || BigInt(match[1]!) < 1n) return { rest };
+  return { seq: BigInt(match[1]!), rest: rest.slice(match[0].length) };
+}
 
 /**
  * Reads a submitted line. A line starting with "/" is a command; "//" sends the rest with one
@@ -33,6 +55,9 @@ export function parseInput(line: string): InputLine {
   if (text.startsWith("//")) return { kind: "message", text: line.trim().slice(1) };
   if (!text.startsWith("/")) return { kind: "message", text: line };
   const [word = "", ...args] = text.slice(1).split(/\s+/);
+  // What follows the command word as typed (spaces and lines kept): the text of /reply and /edit.
+  const { seq, rest } = messageRef(line.trimStart().slice(1 + word.length).trimStart());
+  const at = seq ? { seq } : {};
   const users = (list: string[]) => list.map((u) => u.replace(/^@/, "")).filter(Boolean);
   switch (word.toLowerCase()) {
     case "new":
@@ -55,6 +80,20 @@ export function parseInput(line: string): InputLine {
       return args.length >= 1 ? { kind: "command", command: { kind: "find", query: args.join(" ") } } : { kind: "invalid", message: usage.find! };
     case "compact":
       return { kind: "command", command: { kind: "compact" } };
+    case "reply":
+      return rest.trim() ? { kind: "command", command: { kind: "reply", ...at, text: rest } } : { kind: "invalid", message: usage.reply! };
+    case "react":
+      return rest.trim() && !/\s/.test(rest.trim()) ? { kind: "command", command: { kind: "react", ...at, emoji: rest.trim() } } : { kind: "invalid", message: usage.react! };
+    case "edit":
+      return { kind: "command", command: { kind: "edit", ...at, text: rest } };
+    case "delete":
+      return rest.trim() ? { kind: "invalid", message: usage.delete! } : { kind: "command", command: { kind: "delete", ...at } };
+    case "file":
+      return fileCommand(rest);
+    case "status":
+    case "away":
+    case "busy":
+      return statusCommand(word.toLowerCase() === "status" ? args : [word.toLowerCase(), ...args]);
     case "help":
     case "?":
       return { kind: "command", command: { kind: "help" } };
@@ -64,4 +103,20 @@ export function parseInput(line: string): InputLine {
     default:
       return { kind: "invalid", message: `unknown command /${word}: try /help` };
   }
+}
+
+/** `/status [online|away|busy|invisible] [text…]`, `/status clear`; `/away`, `/busy` for short. */
+function statusCommand(args: string[]): InputLine {
+  const [first = "", ...more] = args;
+  if (first.toLowerCase() === "clear" && more.length === 0) return { kind: "command", command: { kind: "status", text: "" } };
+  const availability = availabilities.find((a) => a === first.toLowerCase());
+  const text = (availability ? more : args).join(" ");
+  return { kind: "command", command: { kind: "status", ...(availability ? { availability } : {}), ...(text ? { text } : {}) } };
+}
+
+/** `/file path [caption]`, the path in quotes when it has spaces. */
+function fileCommand(rest: string): InputLine {
+  const match = /^(?:"([^"]+)"|'([^']+)'|(\S+))\s*([\s\S]*)$/.exec(rest.trim());
+  const path = match?.[1] ?? match?.[2] ?? match?.[3];
+  return path ? { kind: "command", command: { kind: "file", path, caption: match![4] ?? "" } } : { kind: "invalid", message: usage.file! };
 }

@@ -154,7 +154,8 @@ describe("the interactive client's screen", () => {
     const first = reduce(empty, { type: "conversation", conversation: conversation({ id: DIRECT, memberIds: [ALICE, BOB] }), now: at });
     expect(first.openId).toBe(DIRECT);
     const help = reduce(empty, { type: "help", show: true });
-    expect(body(help).join("\n")).toContain("/group name @a @b");
+    expect(body(help).join("\n")).toContain("/status busy [text]");
+    expect(body(reduce(help, { type: "scroll", lines: 5 })).join("\n")).toContain("/group name @a @b");
   });
 });
 

@@ -18,6 +18,8 @@ export interface ViewState extends ChatState {
   showHelp: boolean;
   /** Messages without times, continuation rows barely indented (`/compact`, or `"compact": true` in tui.json). */
   compact: boolean;
+  /** The message of the open conversation picked with Alt-↑/↓, for /reply, /react, /edit, /delete. */
+  selected: bigint | undefined;
 }
 
 /** What can happen to the state: the chat's actions and the terminal's own. */
@@ -28,11 +30,12 @@ export type Action =
   | { type: "scrollTo"; lines: number }
   | { type: "input"; text: string; cursor: number }
   | { type: "help"; show: boolean }
-  | { type: "compact"; compact: boolean };
+  | { type: "compact"; compact: boolean }
+  | { type: "select"; step: 1 | -1 | 0 };
 
 /** The state before anything is known. */
 export function initialState(me: string): ViewState {
-  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false, compact: false };
+  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false, compact: false, selected: undefined };
 }
 
 /** Applies one action; returns a new state (the old one is left as it was). */
@@ -55,11 +58,13 @@ export function reduce(state: ViewState, action: Action): ViewState {
       return { ...state, showHelp: action.show };
     case "compact":
       return { ...state, compact: action.compact };
+    case "select":
+      return { ...state, selected: action.step === 0 ? undefined : selectFrom(state, action.step) };
     case "sending":
       // Sending jumps back to the newest line, where the message shows.
       return reduceChat({ ...state, scroll: 0 }, action);
     case "open":
-      return state.conversations[action.conversationId] ? reduceChat({ ...state, scroll: 0, showHelp: false }, action) : state;
+      return state.conversations[action.conversationId] ? reduceChat({ ...state, scroll: 0, showHelp: false, selected: undefined }, action) : state;
     case "left": {
       const next = reduceChat(state, action);
       return next.openId === state.openId ? next : { ...next, scroll: 0 };
@@ -67,4 +72,17 @@ export function reduce(state: ViewState, action: Action): ViewState {
     default:
       return reduceChat(state, action);
   }
+}
+
+/**
+ * The message Alt-↑ (-1: older) or Alt-↓ (1: newer) picks from the selection, starting at the
+ * newest; past the newest, nothing is selected. System events and tombstones are skipped: there
+ * is nothing to do with them.
+ */
+function selectFrom(state: ViewState, step: 1 | -1): bigint | undefined {
+  const c = state.openId ? state.conversations[state.openId] : undefined;
+  const pickable = (c?.messages ?? []).filter((m) => !m.system && !m.deleted);
+  const at = state.selected === undefined ? pickable.length : pickable.findIndex((m) => m.seq === state.selected);
+  const next = (at < 0 ? pickable.length : at) + step;
+  return pickable[Math.max(0, next)] && next < pickable.length ? pickable[Math.max(0, next)]!.seq : undefined;
 }

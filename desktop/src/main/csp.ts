@@ -9,7 +9,7 @@ export function contentSecurityPolicy(serverUrl: string): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
     "font-src 'self'",
     `connect-src ${server}`,
     "base-uri 'none'",

@@ -1,4 +1,4 @@
-import { displayName, shouldNotify, titleOf } from "@chat/client";
+import { displayName, messageSummary, shouldNotify, shownMessage, titleOf } from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { DesktopState } from "./view-model.ts";
 
@@ -26,16 +26,20 @@ export class Notifier {
     return Notification.requestPermission();
   }
 
-  /** Shows a notification for `m` when it is new, from someone else, not muted, and its conversation is not in front of the person. */
+  /**
+   * Shows a notification for `m` when it is new, from someone else, not muted, its conversation is
+   * not in front of the person, and the person is not busy.
+   */
   notify(state: DesktopState, m: Message): void {
     const watching = state.focused && !state.showList ? state.openId : undefined;
-    if (this.permission !== "granted" || !shouldNotify(state, m, watching)) return;
+    // Busy means do not disturb: nothing pops up (the unread counts still say what came).
+    if (this.permission !== "granted" || state.statuses[state.me]?.availability === "busy" || !shouldNotify(state, m, watching)) return;
     const c = state.conversations[m.conversationId];
     if (!c) return;
     const sender = displayName(state, m.senderId);
     const title = c.kind === "group" ? `${sender} in ${titleOf(state, c)}` : sender;
     // One notification per conversation: a newer message replaces the older one (same tag).
-    const shown = new Notification(title, { body: m.text.slice(0, 200), tag: m.conversationId });
+    const shown = new Notification(title, { body: messageSummary(shownMessage(m)).slice(0, 200), tag: m.conversationId });
     shown.onclick = () => {
       window.focus();
       this.open(m.conversationId);

@@ -44,15 +44,21 @@ describe("the desktop view model", () => {
   it("lists conversations by activity with online dots, unread counts and previews", () => {
     const s = given({ type: "presence", userId: BOB, online: true }, { type: "messages", now: t0, messages: [msg(DM, 1, BOB, "hello")] });
     expect(sidebar(s, t0 + 1000)).toEqual([
-      { id: DM, title: "@bob", kind: "direct", online: true, unread: 0, selected: true, preview: "bob: hello", when: "now", muted: false, bot: false },
-      { id: TEAM, title: "team", kind: "group", online: undefined, unread: 3, selected: false, preview: "", when: "now", muted: false, bot: false },
+      {
+        id: DM, title: "@bob", kind: "direct", online: true, presence: "online", statusText: "", unread: 0, mentions: 0, selected: true, preview: "bob: hello",
+        when: "now", muted: false, bot: false,
+      },
+      {
+        id: TEAM, title: "team", kind: "group", online: undefined, presence: undefined, statusText: "", unread: 3, mentions: 0, selected: false, preview: "",
+        when: "now", muted: false, bot: false,
+      },
     ]);
-    expect(header(s)).toEqual({ title: "@bob", detail: "online", online: true });
+    expect(header(s)).toEqual({ title: "@bob", detail: "online", online: true, peer: BOB });
     const later = reduceDesktop(s, { type: "messages", now: t0, messages: [msg(TEAM, 6, CAROL, "news")] });
     expect(sidebar(later).map((r) => [r.title, r.unread, r.preview])).toEqual([["team", 4, "carol: news"], ["@bob", 0, "bob: hello"]]);
     const opened = reduceDesktop(later, { type: "open", conversationId: TEAM });
     expect(sidebar(opened).find((r) => r.id === TEAM)!.unread).toBe(0);
-    expect(header(opened)).toEqual({ title: "team", detail: "3 members: @me, @bob, @carol", online: undefined });
+    expect(header(opened)).toEqual({ title: "team", detail: "3 members: @me, @bob, @carol", online: undefined, peer: "" });
     // Presence from before a disconnect is not shown as current.
     expect(sidebar(reduceDesktop(s, { type: "connection", state: "reconnecting" }))[0]!.online).toBe(false);
   });
@@ -155,7 +161,7 @@ describe("the desktop view model, for a day of use", () => {
     expect(header(s)!.detail).toBe("3 members: @me, @bob (bot), @carol");
     s = reduceDesktop(s, { type: "conversation", now: t0 + 9000, conversation: create(ConversationSchema, { id: "f0000000-0000-4000-8000-00000000000f", kind: ConversationKind.DIRECT, members: [{ userId: ME }] }) });
     s = reduceDesktop(s, { type: "open", conversationId: "f0000000-0000-4000-8000-00000000000f" });
-    expect(header(s)).toEqual({ title: "Note to self", detail: "Only you see what you write here", online: undefined });
+    expect(header(s)).toEqual({ title: "Note to self", detail: "Only you see what you write here", online: undefined, peer: ME });
     expect(sidebar(s, t0).find((r) => r.selected)).toMatchObject({ title: "Note to self", online: undefined, bot: false });
   });
 });

@@ -1,8 +1,10 @@
 import {
   type ChatAction, type ChatState, type ConversationState, conversationOrder, dayLabel, displayName, hasOlder, initialChatState,
-  isBot, mentions, nameColor, peerOf, type Receipt, receiptOf, reduceChat, relativeTime, sameDay, seenBy, systemLineText, type TextPart,
-  textParts, titleOf, typingText, unreadEnd, unreadTotal,
+  isBot, mentionsReader, messageSummary, nameColor, peerOf, type Receipt, receiptOf, reduceChat, relativeTime, sameDay,
+  seenBy, type ShownMessage, statusTextAt, systemLineText, type TextPart, textParts, titleOf, typingText, unreadEnd, unreadTotal,
 } from "@chat/client";
+import { type MessageActions, type MessageBody, messageActions, messageBody, pendingBody, systemText } from "./message-view.ts";
+import { type PresenceDot, presenceDot, presenceLabel } from "./status-view.ts";
 
 /**
  * The desktop app's state: the shared chat state (fed by `ChatModel`) plus what only a window has,
@@ -16,6 +18,25 @@ export interface Dialog {
   /** A request is under way. */
   busy: boolean;
   /** Why the last try failed, for the person to fix. */
+  error: string;
+}
+
+/** What the send box does besides writing a new message: answer one, or change one of mine. */
+export interface ComposeMode {
+  kind: "reply" | "edit";
+  conversationId: string;
+  seq: bigint;
+}
+
+/** A file on its way to the server, shown with its progress until it is sent. */
+export interface Upload {
+  /** Chosen by the app (not the server's id). */
+  id: string;
+  conversationId: string;
+  fileName: string;
+  received: number;
+  size: number;
+  /** Why it failed; "" while it goes on. */
   error: string;
 }
 
@@ -36,6 +57,16 @@ export interface DesktopState extends ChatState {
   compact: boolean;
   /** The Ctrl-K switcher, while open: what is typed in it. */
   switcher: string | undefined;
+  /** A reply or an edit under way in the send box. */
+  compose: ComposeMode | undefined;
+  /** Files being uploaded (a few at most: each is one the person picked). */
+  uploads: Upload[];
+  /** The message whose emoji picker is open. */
+  picker: bigint | undefined;
+  /** The message to bring into view and flash: the parent of the reply whose quote was clicked. */
+  jumpTo: bigint | undefined;
+  /** The editor of my own status is open. */
+  statusEditor: boolean;
 }
 
 /** What can happen: the chat's actions and the window's own. */
@@ -48,11 +79,20 @@ export type DesktopAction =
   | { type: "seen"; seq: bigint | undefined }
   | { type: "showList"; show: boolean }
   | { type: "compact"; compact: boolean }
-  | { type: "switcher"; query: string | undefined };
+  | { type: "switcher"; query: string | undefined }
+  | { type: "compose"; conversationId: string; mode: ComposeMode | undefined; draft?: string }
+  | { type: "upload"; upload: Upload }
+  | { type: "uploadEnd"; id: string }
+  | { type: "picker"; seq: bigint | undefined }
+  | { type: "jump"; seq: bigint | undefined }
+  | { type: "statusEditor"; open: boolean };
 
 /** The state before anything is known. */
 export function initialDesktopState(me: string, focused: boolean): DesktopState {
-  return { ...initialChatState(me), drafts: {}, atBottom: true, focused, dialog: undefined, seenSeq: undefined, showList: true, compact: false, switcher: undefined };
+  return {
+    ...initialChatState(me), drafts: {}, atBottom: true, focused, dialog: undefined, seenSeq: undefined, showList: true, compact: false,
+    switcher: undefined, compose: undefined, uploads: [], picker: undefined, jumpTo: undefined, statusEditor: false,
+  };
 }
 
 /** Applies one action; returns a new state. */
@@ -74,13 +114,30 @@ export function reduceDesktop(state: DesktopState, action: DesktopAction): Deskt
       return { ...state, compact: action.compact };
     case "switcher":
       return { ...state, switcher: action.query };
+    case "compose": {
+      // Starting an edit puts the message's text in the box; sending (or ending an edit) empties it.
+      const drafts = action.draft !== undefined ? { ...state.drafts, [action.conversationId]: action.draft } : state.drafts;
+      return { ...state, compose: action.mode, drafts, picker: undefined };
+    }
+    case "upload":
+      return { ...state, uploads: [...state.uploads.filter((u) => u.id !== action.upload.id), action.upload] };
+    case "uploadEnd":
+      return { ...state, uploads: state.uploads.filter((u) => u.id !== action.id) };
+    case "picker":
+      return { ...state, picker: action.seq };
+    case "jump":
+      return { ...state, jumpTo: action.seq, atBottom: action.seq === undefined ? state.atBottom : false };
+    case "statusEditor":
+      return { ...state, statusEditor: action.open };
     case "sending":
       // Sending shows the newest message, where the new one appears.
       return reduceChat({ ...state, atBottom: true }, action);
     case "open":
       // Opening shows the conversation (also on a narrow window) at its "new messages" line.
       if (state.openId === action.conversationId) return { ...state, showList: false, switcher: undefined };
-      return reduceChat({ ...state, atBottom: true, seenSeq: undefined, showList: false, switcher: undefined }, action);
+      return reduceChat({
+        ...state, atBottom: true, seenSeq: undefined, showList: false, switcher: undefined, compose: undefined, picker: undefined, jumpTo: undefined,
+      }, action);
     default:
       return reduceChat(state, action);
   }
@@ -94,8 +151,9 @@ export function reduceDesktop(state: DesktopState, action: DesktopAction): Deskt
 export function readUpTo(state: DesktopState): { conversationId: string; seq: bigint } | undefined {
   const end = state.focused && state.seenSeq !== undefined ? unreadEnd(state) : undefined;
   if (!end) return undefined;
-  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints
-  const seq = state.seenSeq! < end.seq ? state.seenSeq! : end.seq;
+  // Seeing the newest message reads the update entries after it too (they show nothing themselves).
+  const newest = state.conversations[end.conversationId]?.messages.at(-1)?.seq;
+  const seq = state.seenSeq! < end.seq && state.seenSeq !== newest ? state.seenSeq! : end.seq;
   const read = state.conversations[end.conversationId]?.marks[state.me]?.read ?? 0n;
   return seq > read ? { conversationId: end.conversationId, seq } : undefined;
 }
@@ -109,6 +167,12 @@ export interface SidebarRow {
   online: boolean | undefined;
   /** Unread messages; 0 for the open conversation. */
   unread: number;
+  /** Of those, the ones that name me (the "@" badge); 0 for the open conversation. */
+  mentions: number;
+  /** The other member's availability, as the dot shows it (direct conversations only). */
+  presence: PresenceDot | undefined;
+  /** Their custom status text ("" for none). */
+  statusText: string;
   selected: boolean;
   /** The newest message, "you: …" when it is mine. */
   preview: string;
@@ -123,16 +187,23 @@ export interface SidebarRow {
 export function sidebar(state: DesktopState, now = Date.now()): SidebarRow[] {
   return conversationOrder(state).map((c) => {
     const selected = c.id === state.openId;
-    const last = c.messages.at(-1);
-    const preview = last ? `${last.senderId === state.me ? "you" : displayName(state, last.senderId).slice(1)}: ${last.text}` : "";
+    const peer = c.kind === "direct" && peerOf(state, c) !== state.me ? peerOf(state, c) : undefined;
     return {
-      id: c.id, title: titleOf(state, c), kind: c.kind, selected, preview,
-      online: c.kind === "direct" && peerOf(state, c) !== state.me ? state.online[peerOf(state, c)] === true : undefined,
-      unread: selected ? 0 : c.unread,
+      id: c.id, title: titleOf(state, c), kind: c.kind, selected, preview: previewOf(state, c.messages.at(-1)),
+      online: peer !== undefined ? state.online[peer] === true : undefined,
+      presence: peer !== undefined ? presenceDot(state, peer) : undefined,
+      statusText: peer !== undefined ? statusTextAt(state.statuses[peer], now) : "",
+      unread: selected ? 0 : c.unread, mentions: selected ? 0 : c.unreadMentions,
       when: c.lastActivity > 0 ? relativeTime(c.lastActivity, now) : "", muted: state.muted[c.id] === true,
       bot: c.kind === "direct" && isBot(state, peerOf(state, c)),
     };
   });
+}
+
+/** The conversation list's line for the newest message: "bob: hi", "you: 📎 plan.pdf", a system line. */
+function previewOf(state: DesktopState, last: ShownMessage | undefined): string {
+  if (!last) return "";
+  return systemText(state, last) ?? `${last.senderId === state.me ? "you" : displayName(state, last.senderId).slice(1)}: ${messageSummary(last)}`;
 }
 
 /** Above the messages: who or what the open conversation is. */
@@ -141,20 +212,22 @@ export interface Header {
   /** "online" / "offline" for a direct conversation, the members of a group. */
   detail: string;
   online: boolean | undefined;
+  /** The other member of a direct conversation (myself in the note to self); "" in a group. */
+  peer: string;
 }
 
 /** The header of the open conversation, or undefined when none is open. */
-export function header(state: DesktopState): Header | undefined {
+export function header(state: DesktopState, now = Date.now()): Header | undefined {
   const c = openConversation(state);
   if (!c) return undefined;
   if (c.kind === "group") {
     const member = (id: string) => `${displayName(state, id)}${isBot(state, id) ? " (bot)" : ""}`;
-    return { title: titleOf(state, c), detail: `${c.memberIds.length} members: ${c.memberIds.map(member).join(", ")}`, online: undefined };
+    return { title: titleOf(state, c), detail: `${c.memberIds.length} members: ${c.memberIds.map(member).join(", ")}`, online: undefined, peer: "" };
   }
   const peer = peerOf(state, c);
-  if (peer === state.me) return { title: titleOf(state, c), detail: "Only you see what you write here", online: undefined };
+  if (peer === state.me) return { title: titleOf(state, c), detail: "Only you see what you write here", online: undefined, peer };
   const online = state.online[peer] === true;
-  return { title: titleOf(state, c), detail: `${isBot(state, peer) ? "bot · " : ""}${online ? "online" : "offline"}`, online };
+  return { title: titleOf(state, c), detail: `${isBot(state, peer) ? "bot · " : ""}${presenceLabel(online, state.statuses[peer], now)}`, online, peer };
 }
 
 /** Where one of my messages is: waiting, stored (✓), delivered (✓✓), read, or refused. */
@@ -189,6 +262,14 @@ export interface TimelineItem {
   bot: boolean;
   /** System lines ("@alice added @bob") just above this message. */
   systemBefore: string[];
+  /** The seq of a stored message; undefined while on its way. */
+  seq: bigint | undefined;
+  /** For a system event ("@alice added @bob"): its line, drawn centred instead of a bubble. */
+  system: string | undefined;
+  /** Edited, deleted, the quoted parent, reactions, files. */
+  body: MessageBody;
+  /** What I may do with it. */
+  actions: MessageActions;
 }
 
 /** The open conversation's message area. */
@@ -220,7 +301,7 @@ export function timeline(state: DesktopState, now: number): Timeline | undefined
   const c = openConversation(state);
   if (!c) return undefined;
   const me = state.names[state.me] ?? "";
-  const newestOwn = c.messages.findLast((m) => m.senderId === state.me)?.seq;
+  const newestOwn = c.messages.findLast((m) => m.senderId === state.me && !m.system)?.seq;
   const marker = state.marker?.conversationId === c.id ? state.marker.afterSeq : undefined;
   let markerShown = false;
   const at: number[] = [];
@@ -233,15 +314,16 @@ export function timeline(state: DesktopState, now: number): Timeline | undefined
   const items: TimelineItem[] = c.messages.map((m, i) => {
     const own = m.senderId === state.me;
     const before = c.messages[i - 1];
-    const markerBefore = marker !== undefined && !markerShown && m.seq > marker && !own;
+    const markerBefore = marker !== undefined && !markerShown && m.seq > marker && !own && !m.system;
     markerShown ||= markerBefore;
     at.push(m.sentAt.getTime());
     return {
       key: `s${m.seq}`, own, sender: displayName(state, m.senderId), text: m.text, time: clock(m.sentAt), error: "",
       status: own && m.seq === newestOwn ? receiptOf(state, c, m.seq) : undefined, firstOfRun: false,
-      parts: textParts(m.text, me), mentionsMe: !own && mentions(m.text, me), color: nameColor(m.senderId),
+      parts: partsOf(m, me), mentionsMe: !own && mentionsReader(m, state.me, me), color: nameColor(m.senderId),
       dayBefore: !before || !sameDay(before.sentAt.getTime(), m.sentAt.getTime()) ? dayLabel(m.sentAt.getTime(), now) : "", markerBefore,
       bot: isBot(state, m.senderId), systemBefore: systemUpTo(m.seq),
+      seq: m.seq, system: systemText(state, m), body: messageBody(state, c, m), actions: messageActions(state, c, m),
     };
   });
   const systemAfter = systemUpTo(c.lastSeq + 1n);
@@ -252,16 +334,24 @@ export function timeline(state: DesktopState, now: number): Timeline | undefined
     items.push({
       key: `p${p.clientMessageId}`, own: true, sender: displayName(state, state.me), text: p.text, time: "", status, error: p.error ?? "", firstOfRun: false,
       parts: textParts(p.text, me), mentionsMe: false, color: nameColor(state.me), dayBefore: "", markerBefore: false, bot: false, systemBefore: [],
+      seq: undefined, system: undefined, body: pendingBody(state, c, p), actions: { reply: false, react: false, edit: false, delete: false },
     });
   }
   items.forEach((item, i) => {
     const before = items[i - 1];
-    item.firstOfRun = !before || item.sender !== before.sender || item.dayBefore !== "" || item.markerBefore || item.systemBefore.length > 0 || at[i]! - at[i - 1]! >= runGapMs;
+    item.firstOfRun = !before || item.sender !== before.sender || item.dayBefore !== "" || item.markerBefore || item.systemBefore.length > 0
+      || before.system !== undefined || item.body.reply !== undefined || at[i]! - at[i - 1]! >= runGapMs;
   });
   return {
     top: c.loadingOlder ? "loading" : hasOlder(c) ? "more" : "start", items, typing: typingText(state, c, now), systemAfter,
     seenBy: c.kind === "group" ? seenBy(state, c) : "",
   };
+}
+
+/** A message's text in runs; "@all" stands out like "@me" when the server says it names everyone. */
+function partsOf(m: ShownMessage, me: string): TextPart[] {
+  const all = m.mentionsAll;
+  return textParts(m.text, me).map((p) => (all && p.kind === "mention" && p.username.toLowerCase() === "all" ? { ...p, self: true } : p));
 }
 
 /** The bar over the window while the live connection is not up, or undefined while it is. */

@@ -15,7 +15,7 @@ const contentTypes: Record<string, string> = {
 
 /** The renderer's policy, for a page served by the chat server itself: `connect-src 'self'`. */
 export const webClientCsp = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "font-src 'self'",
   "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'",
 ].join("; ");
 

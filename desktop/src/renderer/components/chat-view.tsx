@@ -3,16 +3,30 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { type Account, signOut } from "../account.ts";
 import { DesktopChat } from "../desktop-chat.ts";
 import type { Platform } from "../platform.ts";
+import { myStatus, type PresenceDot, presenceDot } from "../status-view.ts";
 import { banner, type DesktopState, header, myName, sidebar, unreadCount, windowTitle } from "../view-model.ts";
+import { Composer } from "./composer.tsx";
 import { NewConversationDialog } from "./new-conversation-dialog.tsx";
+import { StatusEditor } from "./status-editor.tsx";
 import { Switcher } from "./switcher.tsx";
-import { Composer, TimelineView } from "./timeline-view.tsx";
+import { TimelineView } from "./timeline-view.tsx";
 
 interface ChatViewProps {
   platform: Platform;
   account: Account;
   onSignedOut(notice: string): void;
 }
+
+/** The dot of a presence: filled (online), half (away), square (busy), hollow (offline): shape as well as colour. */
+function Dot({ dot, label }: { dot: PresenceDot; label?: string }) {
+  const cls = dot === "online" ? "on" : dot === "offline" ? "off" : dot;
+  return label === undefined
+    ? <span class={`dot ${cls}`} aria-hidden="true" />
+    : <span class={`dot ${cls}`} role="img" aria-label={label} title={label} />;
+}
+
+/** Input that counts as the person being here (for "away after N idle minutes"). */
+const activityEvents = ["keydown", "mousedown", "mousemove", "wheel", "touchstart", "focus"] as const;
 
 /** True while the person can see the window. */
 function windowFocused(): boolean {
@@ -39,13 +53,16 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
         model.dispatch({ type: "switcher", query: model.state.switcher === undefined ? "" : undefined });
       }
     };
+    const active = () => chat.idle.activity();
     window.addEventListener("focus", focus);
     window.addEventListener("blur", focus);
     window.addEventListener("keydown", keys);
+    for (const event of activityEvents) window.addEventListener(event, active, { passive: true });
     document.addEventListener("visibilitychange", focus);
     chat.start();
     return () => {
       stop();
+      for (const event of activityEvents) window.removeEventListener(event, active);
       window.removeEventListener("focus", focus);
       window.removeEventListener("blur", focus);
       window.removeEventListener("keydown", keys);
@@ -81,6 +98,7 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
   };
 
   const bar = banner(state);
+  const mine = myStatus(state);
   const head = header(state);
   const openId = state.openId;
   const muted = openId ? state.muted[openId] === true : false;
@@ -88,8 +106,12 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
     <div class={`chat ${state.showList || !openId ? "list-first" : "pane-first"}`}>
       <aside class="sidebar" aria-label="Conversations">
         <div class="me">
-          <span class={`dot ${state.connection === "online" ? "on" : "off"}`} role="img" aria-label={state.connection === "online" ? "connected" : "not connected"} />
-          <strong data-testid="me">{myName(state)}</strong>
+          <Dot dot={mine.dot} label={state.connection === "online" ? mine.label : "not connected"} />
+          <span class="me-text">
+            <strong data-testid="me">{myName(state)}</strong>
+            <button type="button" class="link my-status" data-testid="my-status" title="Set your status"
+              onClick={() => model.dispatch({ type: "statusEditor", open: !state.statusEditor })}>{mine.label}</button>
+          </span>
           <button type="button" class="link" onClick={logOut}>Log out</button>
         </div>
         <div class="actions">
@@ -104,15 +126,16 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
             <li key={row.id}>
               <button type="button" class={`conversation${row.selected ? " selected" : ""}${row.muted ? " muted" : ""}`} data-testid="conversation" data-id={row.id}
                 onClick={() => model.dispatch({ type: "open", conversationId: row.id })}>
-                {row.online !== undefined
-                  ? <span class={`dot ${row.online ? "on" : "off"}`} role="img" aria-label={row.online ? "online" : "offline"} title={row.online ? "online" : "offline"} />
+                {row.presence !== undefined
+                  ? <Dot dot={row.presence} label={row.statusText ? `${row.presence} · ${row.statusText}` : row.presence} />
                   : <span class="hash" aria-hidden="true">{row.kind === "group" ? "#" : "✎"}</span>}
                 <span class="conversation-text">
                   <span class="title-row">
                     <span class="title">{row.title}</span>{row.bot && <span class="bot-tag">bot</span>}<span class="when">{row.when}</span>
                   </span>
-                  <span class="preview">{row.preview}</span>
+                  <span class="preview">{row.statusText && <span class="row-status" data-testid="row-status">{row.statusText} · </span>}{row.preview}</span>
                 </span>
+                {row.mentions > 0 && <span class="badge mention" data-testid="mentions" title={`${row.mentions} mention${row.mentions === 1 ? "" : "s"} of you`}>@{row.mentions > 1 ? row.mentions : ""}</span>}
                 {row.unread > 0 && <span class="badge" data-testid="unread" title={`${row.unread} unread`}>{row.unread}</span>}
               </button>
             </li>
@@ -131,13 +154,13 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
               <button type="button" class="back" aria-label="Back to conversations" onClick={() => model.dispatch({ type: "showList", show: true })}>‹</button>
               <h2>{head.title}</h2>
               <span class="detail" data-testid="presence">
-                {head.online !== undefined && <span class={`dot ${head.online ? "on" : "off"}`} aria-hidden="true" />}
+                {head.online !== undefined && <Dot dot={presenceDot(state, head.peer)} />}
                 {head.detail}
               </span>
               <button type="button" class="link mute" aria-pressed={muted} onClick={() => chat.setMuted(openId, !muted)}>{muted ? "Unmute" : "Mute"}</button>
             </header>
-            <TimelineView state={state} model={model} />
-            <Composer key={openId} conversationId={openId} draft={state.drafts[openId] ?? ""} model={model} />
+            <TimelineView state={state} chat={chat} />
+            <Composer key={openId} conversationId={openId} state={state} chat={chat} />
           </>
         ) : (
           <div class="empty"><p>No conversation yet. Start one with <strong>+ Chat</strong> and a username.</p></div>
@@ -148,6 +171,7 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
       </main>
       {state.dialog && <NewConversationDialog dialog={state.dialog} model={model} />}
       {state.switcher !== undefined && <Switcher state={state} model={model} />}
+      {state.statusEditor && <StatusEditor state={state} model={model} />}
     </div>
   );
 }
