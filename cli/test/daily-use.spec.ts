@@ -99,7 +99,7 @@ describe("chat, the terminal client, for a day of use", () => {
     const bell = () => tmux.tmux("display-message", "-p", "-t", "alice", "#{window_bell_flag}").trim();
     expect(bell()).toBe("0");
     await clients.live.sendMessage({ conversationId: team!.id, clientMessageId: "mention", text: "@alice can you look at this?" });
-    await alice.waitFor("the group's unread count", (s) => /# team \(1\)/.test(s));
+    await alice.waitFor("the group's unread count, a mention of alice among them", (s) => /# team \(1 @\)/.test(s));
     await expect.poll(bell, { timeout: 5_000 }).toBe("1");
     alice.press("M-a");
     await alice.waitFor("the group opened", (s) => s.includes("# team ·") && s.includes("@alice can you look at"));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliUsers } from "./cli-users.ts";
 import { repoRoot } from "./server-process.ts";
-import { ScreenArchive, type Terminal } from "./tmux.ts";
+import { ScreenArchive } from "./tmux.ts";
 
 /**
  * Rich messages and statuses through the terminal client, end to end against a real server:
@@ -23,19 +23,6 @@ const refused = (user: string, ...args: string[]) => chat(user, ...args).then(
 );
 const history = async (user: string, conversation: string) => (await chat(user, "history", conversation)).stdout.replace(/ \d{4}-\d\d-\d\d \d\d:\d\d/g, "");
 const historyJson = async (user: string, conversation: string) => (await chat(user, "history", conversation, "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
-
-/** Presses a key until the screen shows what it should (a key pressed while the view is still being set up may be undone by it). */
-async function pressUntil(terminal: Terminal, key: string, what: string, check: (screen: string) => boolean): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    terminal.press(key);
-    try {
-      await terminal.waitFor(what, check, 2_000);
-      return;
-    } catch (err) {
-      if (attempt === 5) throw err;
-    }
-  }
-}
 
 beforeAll(async () => {
   users = await CliUsers.start("cli-rich");
@@ -107,9 +94,10 @@ describe("rich messages in the terminal client", () => {
     await carol.waitFor("carol online", (s) => /online\s*$/.test(s.split("\n")[0]!));
     carol.type("/new @bob");
     carol.press("Enter");
-    await carol.waitFor("the conversation with bob", (s) => s.includes("@bob: are you there?"));
-    // Alt-↑ picks Bob's message (again if /new opened the conversation anew meanwhile); /react and /reply act on it.
-    await pressUntil(carol, "M-Up", "the picked message", (s) => s.includes("#1: /reply text · /react 👍 · Esc"));
+    await carol.waitFor("the conversation with bob", (s) => s.includes("@bob · ") && s.includes("@bob: are you there?"));
+    // Alt-↑ picks Bob's message (opening the open conversation again keeps the pick); /react and /reply act on it.
+    carol.press("M-Up");
+    await carol.waitFor("the picked message", (s) => s.includes("#1: /reply text · /react 👍 · Esc"));
     carol.type("/react 👍");
     carol.press("Enter");
     await carol.waitFor("the reaction", (s) => s.includes("👍 1*") && s.includes("reacted 👍 to #1"));

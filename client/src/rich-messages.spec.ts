@@ -109,6 +109,9 @@ describe("rich messages in the shared chat state", () => {
     expect(s.conversations[GROUP]).toMatchObject({ unread: 1, unreadMentions: 1 });
     s = reduceChat(s, { type: "marks", conversationId: GROUP, userId: ALICE, delivered: 3n, read: 3n });
     expect(s.conversations[GROUP]).toMatchObject({ unread: 0, unreadMentions: 0 });
+    // From a server that carries content without finding mentions, "@alice" in the text still counts.
+    s = reduceChat(s, live(text(4, CAROL, "@alice see above")));
+    expect(s.conversations[GROUP]).toMatchObject({ unread: 1, unreadMentions: 1 });
     // The conversation list's count is the truth when it comes.
     s = reduceChat(s, { type: "conversation", now: at, conversation: create(ConversationSchema, { id: GROUP, kind: ConversationKind.GROUP, lastSeq: 9n, unreadCount: 4n, unreadMentionCount: 2n }) });
     expect(s.conversations[GROUP]).toMatchObject({ unread: 4, unreadMentions: 2 });

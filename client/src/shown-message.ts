@@ -58,8 +58,6 @@ export interface ShownMessage {
   mentionIds: string[];
   /** The text says "@all" (from a group admin). */
   mentionsAll: boolean;
-  /** The server said which mentions the text makes (false from a server that predates `content`). */
-  mentionsKnown: boolean;
   /** Set once the author edited it. */
   editedAt?: Date;
   /** Deleted for everyone: a tombstone that keeps its seq, sender and time. */
@@ -107,7 +105,6 @@ export function shownMessage(m: Message): ShownMessage {
     sentAt: new Date(m.sentAt ? timestampMs(m.sentAt) : 0),
     mentionIds: (text?.mentions ?? []).filter((x) => !x.all && x.userId).map((x) => x.userId),
     mentionsAll: (text?.mentions ?? []).some((x) => x.all),
-    mentionsKnown: content.case !== undefined,
     ...(m.editedAt ? { editedAt: new Date(timestampMs(m.editedAt)) } : {}),
     deleted,
     ...(m.replyToSeq > 0n ? { replyTo: {
@@ -152,11 +149,12 @@ export function countsAsUnread(m: Message, me: string): boolean {
 
 /**
  * True when a message names the reader: a mention the server found (`@me`, or `@all` in a group),
- * or, from a server without mentions in `content`, "@username" in its text.
+ * or "@username" in its text. The text counts too because a server may carry `content` without
+ * finding mentions (one from before mentions, or a node not yet upgraded in a rolling update), and
+ * "@me" in a conversation I read can only be me.
  */
-export function mentionsReader(m: Pick<ShownMessage, "mentionIds" | "mentionsAll" | "mentionsKnown" | "text">, me: string, username: string): boolean {
-  if (m.mentionsKnown) return m.mentionsAll || m.mentionIds.includes(me);
-  return username !== "" && mentions(m.text, username);
+export function mentionsReader(m: Pick<ShownMessage, "mentionIds" | "mentionsAll" | "text">, me: string, username: string): boolean {
+  return m.mentionsAll || m.mentionIds.includes(me) || (username !== "" && mentions(m.text, username));
 }
 
 /** "3.4 MB": a size for people (1024-based, like `ls -h`). */

@@ -84,7 +84,10 @@ describe("rich messages in the interactive client", () => {
     expect(screen(s, size, at).footer).toBe("#1: /reply text · /react 👍 · Esc");
     s = reduce(reduce(s, { type: "select", step: 1 }), { type: "select", step: 1 });
     expect(s.selected).toBeUndefined();
-    s = reduce(reduce(s, { type: "select", step: -1 }), { type: "open", conversationId: DIRECT });
+    s = reduce(s, { type: "select", step: -1 });
+    // Opening the open conversation again (`/new @bob` from inside it) keeps the pick; another one drops it.
+    expect(reduce(s, { type: "open", conversationId: GROUP }).selected).toBe(2n);
+    s = reduce(s, { type: "open", conversationId: DIRECT });
     expect(s.selected).toBeUndefined();
   });
 

@@ -64,7 +64,9 @@ export function reduce(state: ViewState, action: Action): ViewState {
       // Sending jumps back to the newest line, where the message shows.
       return reduceChat({ ...state, scroll: 0 }, action);
     case "open":
-      return state.conversations[action.conversationId] ? reduceChat({ ...state, scroll: 0, showHelp: false, selected: undefined }, action) : state;
+      // Opening the conversation already open (`/new @bob` from inside it) keeps the picked message.
+      if (!state.conversations[action.conversationId]) return state;
+      return reduceChat({ ...state, scroll: 0, showHelp: false, selected: action.conversationId === state.openId ? state.selected : undefined }, action);
     case "left": {
       const next = reduceChat(state, action);
       return next.openId === state.openId ? next : { ...next, scroll: 0 };
