@@ -64,6 +64,11 @@ export interface Config {
    * standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`; undefined: off.
    */
   otlpTracesUrl: string | undefined;
+  /**
+   * Whether LiveService.Stream over gRPC is served by the fast path on the HTTP/2 stream
+   * (rpc/live-stream-fast-path.ts) rather than by connect-node; on by default, `off` is the way back.
+   */
+  grpcFastPath: boolean;
 }
 
 /** The desktop app's renderer build in this repository (`npm run desktop:build`). */
@@ -104,6 +109,7 @@ const options = {
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
   "otlp-endpoint": { type: "string", env: "CHAT_OTLP_ENDPOINT", default: "" },
+  "grpc-fast-path": { type: "string", env: "CHAT_GRPC_FAST_PATH", default: "on" },
 } as const;
 
 /** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
@@ -158,6 +164,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
     otlpTracesUrl: otlpTracesUrl(get("otlp-endpoint"), env),
+    grpcFastPath: onOff("grpc-fast-path", get("grpc-fast-path")),
   };
   if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
@@ -165,6 +172,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(config.scyllaKeyspace)) throw new Error(`--scylla-keyspace "${config.scyllaKeyspace}" is not a valid keyspace name`);
   return config;
+}
+
+/** An on/off setting. */
+function onOff(name: string, value: string): boolean {
+  if (value === "on" || value === "off") return value === "on";
+  throw new Error(`--${name} must be "on" or "off", got "${value}"`);
 }
 
 /**
