@@ -149,6 +149,11 @@ describe("LiveService.Stream over gRPC: the fast path and connect-node on the wi
     expect(decodeURIComponent(wire!.trailers["grpc-message"]!)).toMatch(/^client frame is not a valid chat.v1.StreamRequest: malformed request/);
   });
 
+  it("a request that ends inside an envelope: InvalidArgument", async () => {
+    const [wire] = await onBoth((node, user) => exchange(node.url, { token: user.token, body: [frame(resume).subarray(0, 4)], end: true }));
+    expect(wire!.trailers["grpc-status"]).toBe("3");
+  });
+
   it("a message over the size limit: ResourceExhausted", async () => {
     const huge = Buffer.alloc(5);
     huge.writeUInt32BE(2 * 1024 * 1024, 1);

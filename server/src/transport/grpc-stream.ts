@@ -2,11 +2,9 @@ import type http2 from "node:http2";
 import type net from "node:net";
 import type { DescMessage, DescMethodBiDiStreaming, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, createHandlerContext, type HandlerContext, type Interceptor, type StreamRequest as CallRequest, type StreamResponse as CallResponse } from "@connectrpc/connect";
-import {
-  type Compression, compressionNegotiate, createMethodSerializationLookup, pipe, transformDecompressEnvelope,
-  transformParseEnvelope, transformPrepend, transformSplitEnvelope,
-} from "@connectrpc/connect/protocol";
+import { type Compression, compressionNegotiate, createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { contentTypeProto, grpcStatusOk, headerAcceptEncoding, headerEncoding, headerTimeout, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { readGrpcRequests } from "./grpc-request-reader.ts";
 import { GrpcResponseWriter } from "./grpc-response-writer.ts";
 
 /** connect-es's own bound on a written message (the adapter sets none lower); the writer never checks it either. */
@@ -39,7 +37,7 @@ export interface GrpcStreamOptions<I extends DescMessage, O extends DescMessage>
  * Serves one gRPC call of a bidirectional method on its HTTP/2 stream, with what connect-es's gRPC
  * handler does around the implementation, reusing its own pieces: the `grpc-timeout` deadline and its
  * errors, `grpc-encoding` negotiation (an unknown one is Unimplemented when the request is read), the
- * request pipeline (envelope split, size limit, decompression, parse), the interceptors, and the
+ * request's decompression and parse (split by grpc-request-reader.ts), the interceptors, and the
  * status trailers (`grpc-status`, percent-encoded `grpc-message`, `grpc-status-details-bin`). Headers
  * go out with the first response message, or with the trailers when there is none, as connect-node's.
  * What is not reused is the response pipeline: the implementation hands over encoded messages, which
@@ -68,18 +66,11 @@ export async function serveGrpcStream<I extends DescMessage, O extends DescMessa
   const compression = compressionNegotiate(options.acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
   if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
   const serialization = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes: options.readMaxBytes, writeMaxBytes: maxWriteMaxBytes });
-  const input = pipe(
-    readChunks(stream),
-    transformPrepend<Uint8Array>(() => {
-      // Raised when the implementation reads the request, and answered in the trailers, as connect-es does.
-      if (compression.error) throw compression.error;
-      if (timeout.error) throw timeout.error;
-      return undefined as never;
-    }),
-    transformSplitEnvelope(options.readMaxBytes),
-    transformDecompressEnvelope(compression.request, options.readMaxBytes),
-    transformParseEnvelope(serialization.getI(true)),
-  ) as AsyncIterable<MessageShape<I>>;
+  const parser = serialization.getI(true);
+  const input = readGrpcRequests(stream, {
+    readMaxBytes: options.readMaxBytes, compression: compression.request, parse: (data) => parser.parse(data) as MessageShape<I>,
+    refusal: compression.error ?? timeout.error,
+  });
   const out = new GrpcResponseWriter(stream, context.responseHeader, compression.response, options.compressMinBytes);
   try {
     let called: CallRequest<I, O> | undefined;
@@ -104,30 +95,6 @@ export async function serveGrpcStream<I extends DescMessage, O extends DescMessa
     setTrailerStatus(context.responseTrailer, err instanceof ConnectError ? err : new ConnectError("internal error", Code.Internal, undefined, undefined, err));
   }
   await out.end(context.responseTrailer);
-}
-
-/**
- * The request body's chunks as they arrive, whatever is buffered at once (so that many client frames
- * are split and handled in one turn). Pulled, so a call that stops reading stops HTTP/2's window
- * updates; ending the iteration leaves the stream open for the response, unlike a Readable's own iterator.
- */
-async function* readChunks(stream: http2.ServerHttp2Stream): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    let chunk: Buffer | null;
-    while ((chunk = stream.read() as Buffer | null) !== null) yield chunk;
-    if (stream.readableEnded || stream.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        stream.off("readable", wake);
-        stream.off("end", wake);
-        stream.off("close", wake);
-        resolve();
-      };
-      stream.on("readable", wake);
-      stream.on("end", wake);
-      stream.on("close", wake);
-    });
-  }
 }
 
 /** The response iterable handed to the interceptors: the messages go through the writer instead. */
