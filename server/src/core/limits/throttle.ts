@@ -20,6 +20,12 @@ export interface LimitRules {
   streamOpenPerUser: BucketRule;
   /** Conversation changes per user: create direct or group, add or remove members, roles, leave. */
   groupOpPerUser: BucketRule;
+  /**
+   * Status changes per user (UserService.SetStatus): each one is a frame to every contact, so a
+   * client flipping its status in a loop must not flood them. A client that sets away when idle
+   * and online on activity makes a few an hour.
+   */
+  statusPerUser: BucketRule;
   /** Wrong passwords per account before it is locked out, doubling. */
   loginFailuresPerAccount: LockoutRule;
   /** Wrong passwords per client address before it is locked out, doubling. */
@@ -38,6 +44,7 @@ export const defaultLimitRules: LimitRules = {
   sendPerConversation: { burst: 2_000, perSecond: 1_000 },
   streamOpenPerUser: { burst: 30, perSecond: 2 },
   groupOpPerUser: { burst: 60, perSecond: 5 },
+  statusPerUser: { burst: 20, perSecond: 0.2 },
   loginFailuresPerAccount: { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
   loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
 };
