@@ -5,7 +5,7 @@ import { parseContentType } from "@connectrpc/connect/protocol-grpc";
 import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
 import type { Chat } from "../core/chat.ts";
 import { envelopePrefixBytes } from "../transport/grpc-response-writer.ts";
-import { type GrpcStreamOptions, serveGrpcStream } from "../transport/grpc-stream.ts";
+import { grpcStreamServer } from "../transport/grpc-stream.ts";
 import type { RawRequest } from "../transport/raw-request.ts";
 import { encodeFrameResponse } from "./frame-encoding.ts";
 import { bindToCall, openStream, visibleBatches } from "./live-service.ts";
@@ -37,7 +37,7 @@ const compressMinBytes = 1024;
  * wrapper adds) stay with connect-node.
  */
 export function liveStreamFastPath(chat: Chat, options: LiveStreamFastPathOptions): LiveStreamFastPath {
-  const grpc: GrpcStreamOptions<typeof LiveService.method.stream.input, typeof LiveService.method.stream.output> = {
+  const serve = grpcStreamServer({
     method: LiveService.method.stream,
     interceptors: options.interceptors,
     readMaxBytes: options.readMaxBytes,
@@ -53,14 +53,14 @@ export function liveStreamFastPath(chat: Chat, options: LiveStreamFastPathOption
         finish();
       }
     },
-  };
+  });
   const fastPath = {
     served: 0,
     take(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
       if (headers[":method"] !== "POST" || headers[":path"]?.split("?", 1)[0] !== streamPath) return false;
       if (!parseContentType(headers["content-type"] ?? null)?.binary || headers.origin !== undefined) return false;
       fastPath.served++;
-      serveGrpcStream(stream, headers, grpc).catch(options.onError);
+      serve(stream, headers).catch(options.onError);
       return true;
     },
   };
