@@ -68,6 +68,11 @@ export interface Config {
   blobs: BlobConfig;
   /** Bounds of file sharing: the largest file, uploads pending per user, expiry of unsent ones. */
   files: { maxFileSize: number; maxPendingUploads: number; unsentExpiryMs: number };
+  /**
+   * Whether LiveService.Stream over gRPC is served by the fast path on the HTTP/2 stream
+   * (rpc/live-stream-fast-path.ts) rather than by connect-node; on by default, `off` is the way back.
+   */
+  grpcFastPath: boolean;
 }
 
 /** The blob store: S3-compatible when a bucket is named, else a folder. */
@@ -122,6 +127,7 @@ const options = {
   "max-file-size": { type: "string", env: "CHAT_MAX_FILE_SIZE", default: String(25 * 1024 * 1024) },
   "max-pending-uploads": { type: "string", env: "CHAT_MAX_PENDING_UPLOADS", default: "20" },
   "upload-expiry-ms": { type: "string", env: "CHAT_UPLOAD_EXPIRY_MS", default: String(86_400_000) },
+  "grpc-fast-path": { type: "string", env: "CHAT_GRPC_FAST_PATH", default: "on" },
 } as const;
 
 /** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
@@ -182,6 +188,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
       maxPendingUploads: int("max-pending-uploads", 1, 10_000),
       unsentExpiryMs: int("upload-expiry-ms", 60_000, 30 * 86_400_000),
     },
+    grpcFastPath: onOff("grpc-fast-path", get("grpc-fast-path")),
   };
   if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
@@ -189,6 +196,12 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(config.scyllaKeyspace)) throw new Error(`--scylla-keyspace "${config.scyllaKeyspace}" is not a valid keyspace name`);
   return config;
+}
+
+/** An on/off setting. */
+function onOff(name: string, value: string): boolean {
+  if (value === "on" || value === "off") return value === "on";
+  throw new Error(`--${name} must be "on" or "off", got "${value}"`);
 }
 
 /**

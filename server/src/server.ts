@@ -22,6 +22,7 @@ import { tracingInterceptor } from "./observability/tracing-interceptor.ts";
 import { botScopeInterceptor } from "./rpc/bot-scope.ts";
 import { registerHealthService } from "./rpc/health-service.ts";
 import { registerReflectionService } from "./rpc/reflection-service.ts";
+import { type LiveStreamFastPath, liveStreamFastPath } from "./rpc/live-stream-fast-path.ts";
 import { answerUnimplemented } from "./transport/unimplemented.ts";
 import { bearerToken } from "./auth/token.ts";
 import { withDeadlines } from "./core/deadlines.ts";
@@ -44,6 +45,8 @@ export interface RunningServer {
   health: HealthMonitor;
   /** The listening socket's server (per-address counts, deadlines). */
   transport: HttpServer;
+  /** The gRPC fast path of LiveService.Stream, unless `--grpc-fast-path off`. */
+  grpcFastPath: LiveStreamFastPath | undefined;
   /** Closes every stream (clients reconnect and resume), stops listening, closes the engines. */
   close(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const raw = values.get(rawRequestKey);
     if (raw) transport?.authenticate(raw);
   };
+  const interceptors = [malformedRequestInterceptor(), ...(tracer ? [tracingInterceptor(tracer)] : []), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)];
   const adapter = connectNodeAdapter({
     routes: (router) => {
       chatRoutes(chat)(router);
@@ -108,7 +112,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
       answerMalformedRequests(router);
     },
-    interceptors: [malformedRequestInterceptor(), ...(tracer ? [tracingInterceptor(tracer)] : []), metrics.interceptor, authInterceptor(chat.accounts, onAuthenticated), botScopeInterceptor(chat.bots), throttleInterceptor(chat.throttle)],
+    interceptors,
     readMaxBytes,
     contextValues: rawRequestContext,
     fallback: (req, res) => {
@@ -136,7 +140,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onError: (err) => logger.error({ err }, "password gate failed"),
     onRefused: (method, code) => metrics.countCall(method, code),
   })(adapter as Handler);
-  const server = createHttpServer(withCors(gated, config.corsOrigins), { ...config.transport, tls });
+  // LiveService.Stream over gRPC, every device's hot path, skips the adapter (see live-stream-fast-path.ts).
+  const fastPath = config.grpcFastPath
+    ? liveStreamFastPath(chat, { interceptors, readMaxBytes, contextValues: rawRequestContext, onError: (err) => logger.error({ err }, "live stream fast path failed") })
+    : undefined;
+  const server = createHttpServer(withCors(gated, config.corsOrigins), { ...config.transport, tls, takeStream: fastPath?.take });
   transport = server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -144,9 +152,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  logger.info({ nodeId: config.nodeId, port, engines: engines.describe, tracing: config.otlpTracesUrl ?? "off" }, "chat server listening");
+  logger.info({ nodeId: config.nodeId, port, engines: engines.describe, tracing: config.otlpTracesUrl ?? "off", grpcFastPath: config.grpcFastPath }, "chat server listening");
   return {
-    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, files, health, transport: server,
+    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, files, health, transport: server, grpcFastPath: fastPath,
     async close() {
       health.drain(); // health watchers hear NOT_SERVING before their streams close
       health.close();

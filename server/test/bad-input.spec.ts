@@ -2,15 +2,15 @@ import http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { ErrorCode } from "@chat/gen/chat/v1/live_pb.js";
-import { type TestUser, clientsFor, codeOf, newId, openStream, registerUser, startNode, transportFor } from "./harness.ts";
+import { type TestUser, clientsFor, codeOf, newId, openStream, registerUser, startNode, transportFor, streamPaths } from "./harness.ts";
 
-describe("bad input gets a precise error and harms nobody else", () => {
+describe.each(streamPaths)("bad input gets a precise error and harms nobody else ($path)", ({ args: pathArgs }) => {
   let server: Awaited<ReturnType<typeof startNode>>;
   let alice: TestUser, bob: TestUser, mallory: TestUser;
   let conv: string;
 
   beforeAll(async () => {
-    server = await startNode({ args: ["--outbox-frames", "64", "--heartbeat-interval-ms", "1000", "--heartbeat-timeout-ms", "4000"] });
+    server = await startNode({ args: [...pathArgs, "--outbox-frames", "64", "--heartbeat-interval-ms", "1000", "--heartbeat-timeout-ms", "4000"] });
     [alice, bob, mallory] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "mallory")]);
     conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
   });

@@ -2,17 +2,17 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import { ErrorCode } from "@chat/gen/chat/v1/live_pb.js";
-import { clientsFor, newId, openStream, registerUser, startNode, type TestUser, transportFor } from "./harness.ts";
+import { clientsFor, newId, openStream, registerUser, startNode, type TestUser, transportFor, streamPaths } from "./harness.ts";
 
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => Code[ConnectError.from(e).code]);
 
-describe("bot accounts", () => {
+describe.each(streamPaths)("bot accounts ($path)", ({ args: pathArgs }) => {
   let server: Awaited<ReturnType<typeof startNode>>;
   let owner: TestUser;
   let other: TestUser;
   const botsOf = (u: TestUser) => createClient(BotService, transportFor(server.url, "grpc", u.token));
   beforeAll(async () => {
-    server = await startNode();
+    server = await startNode({ args: pathArgs });
     [owner, other] = await Promise.all([registerUser(server, "owner"), registerUser(server, "other")]);
   });
   afterAll(async () => server?.close());

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerUser, startNode } from "./harness.ts";
+import { registerUser, startNode, streamPaths } from "./harness.ts";
 
 const run = promisify(execFile);
 
@@ -11,13 +11,13 @@ const run = promisify(execFile);
  * running node with no .proto files at hand: what a gRPC user tries first. Everything it learns of
  * the API comes from server reflection.
  */
-describe("grpcurl against a running node, without the .proto files", () => {
+describe.each(streamPaths)("grpcurl against a running node, without the .proto files ($path)", ({ args: pathArgs }) => {
   let server: Awaited<ReturnType<typeof startNode>>;
   let grpcurl: string;
   beforeAll(async () => {
     const { stdout } = await run("bash", [join(import.meta.dirname, "../../scripts/install-grpc-tools.sh")], { timeout: 600_000 });
     grpcurl = join(stdout.trim(), "bin", "grpcurl");
-    server = await startNode();
+    server = await startNode({ args: pathArgs });
   }, 620_000);
   afterAll(async () => server?.close());
 
@@ -46,5 +46,16 @@ describe("grpcurl against a running node, without the .proto files", () => {
     const user = await registerUser(server, "curl");
     const me = JSON.parse(await call("-H", `authorization: Bearer ${user.token}`, address(), "chat.v1.AuthService/WhoAmI"));
     expect(JSON.stringify(me)).toContain(user.username);
+  });
+
+  it("opens the bidirectional live stream, sends a frame and reads the server's frames until its deadline", async () => {
+    const user = await registerUser(server, "curl");
+    // grpcurl sends the frames given and half-closes; the stream stays open until the deadline.
+    const streaming = run(grpcurl, ["-plaintext", "-max-time", "2", "-H", `authorization: Bearer ${user.token}`, "-d", '{"requestId":"r1","resume":{}}',
+      address(), "chat.v1.LiveService/Stream"], { timeout: 20_000 });
+    const { stdout, stderr } = await streaming.catch((err: { stdout: string; stderr: string }) => err);
+    expect(stdout).toContain('"ready"');
+    expect(stdout).toContain('"resumeComplete"');
+    expect(stderr).toMatch(/DeadlineExceeded|^$/);
   });
 });

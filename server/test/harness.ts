@@ -13,6 +13,16 @@ import { type RunningServer, startServer } from "../src/server.ts";
 /** Wire protocols a client may speak to the one port. */
 export type Protocol = "grpc" | "connect" | "grpc-web";
 
+/**
+ * The two ways a node serves LiveService.Stream over gRPC: its fast path (the default) and
+ * connect-node (`--grpc-fast-path off`). Spec files whose streams speak gRPC run against both
+ * (`describe.each(streamPaths)`, passing `args` to startNode), so that each proves both.
+ */
+export const streamPaths = [
+  { path: "gRPC fast path", args: [] as string[] },
+  { path: "connect-node", args: ["--grpc-fast-path", "off"] },
+];
+
 /** Starts a real node on a free port; `dataDir` reuses a store across restarts. */
 export async function startNode(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<RunningServer & { dataDir: string }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "chat-test-"));

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { StreamRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { Direction } from "@chat/gen/chat/v1/message_pb.js";
-import { type TestUser, newId, openStream, registerUser, startNode } from "./harness.ts";
+import { type TestUser, newId, openStream, registerUser, startNode, streamPaths } from "./harness.ts";
 
-describe("messaging on one node", () => {
+describe.each(streamPaths)("messaging on one node ($path)", ({ args: pathArgs }) => {
   let server: Awaited<ReturnType<typeof startNode>>;
   let alice: TestUser, bob: TestUser, carol: TestUser;
   let group: string;
 
   beforeAll(async () => {
-    server = await startNode();
+    server = await startNode({ args: pathArgs });
     [alice, bob, carol] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "carol")]);
     const res = await alice.clients.conversations.createGroup({ name: "team", memberIds: [bob.id, carol.id] });
     group = res.conversation!.id;

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode } from "@chat/gen/chat/v1/live_pb.js";
-import { type TestUser, openStream, registerUser, startNode } from "./harness.ts";
+import { type TestUser, openStream, registerUser, startNode, streamPaths } from "./harness.ts";
 
-describe("presence and typing", () => {
+describe.each(streamPaths)("presence and typing ($path)", ({ args: pathArgs }) => {
   let server: Awaited<ReturnType<typeof startNode>>;
   let alice: TestUser, bob: TestUser, eve: TestUser;
   let conv: string;
 
   beforeAll(async () => {
-    server = await startNode({ args: ["--heartbeat-interval-ms", "200", "--heartbeat-timeout-ms", "600"] });
+    server = await startNode({ args: [...pathArgs, "--heartbeat-interval-ms", "200", "--heartbeat-timeout-ms", "600"] });
     [alice, bob, eve] = await Promise.all([registerUser(server, "alice"), registerUser(server, "bob"), registerUser(server, "eve")]);
     conv = (await alice.clients.conversations.getOrCreateDirect({ userId: bob.id })).conversation!.id;
   });

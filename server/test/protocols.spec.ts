@@ -2,14 +2,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { type Protocol, newId, registerUser, startNode } from "./harness.ts";
+import { type Protocol, newId, registerUser, startNode, streamPaths } from "./harness.ts";
 
 const protoDir = fileURLToPath(new URL("../../proto", import.meta.url));
 
-describe("one port, every protocol", () => {
+describe.each(streamPaths)("one port, every protocol ($path)", ({ args: pathArgs }) => {
   let server: Awaited<ReturnType<typeof startNode>>;
   beforeAll(async () => {
-    server = await startNode();
+    server = await startNode({ args: pathArgs });
   });
   afterAll(async () => server?.close());
 

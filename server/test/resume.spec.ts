@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type TestUser, newId, openStream, registerUser, startNode, clientsFor, transportFor } from "./harness.ts";
+import { type TestUser, newId, openStream, registerUser, startNode, clientsFor, transportFor, streamPaths } from "./harness.ts";
 
-describe("resume", () => {
+describe.each(streamPaths)("resume ($path)", ({ args: pathArgs }) => {
   const servers: { close(): Promise<void> }[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
   const node = async (opts?: Parameters<typeof startNode>[0]) => {
-    const s = await startNode(opts);
+    const s = await startNode({ ...opts, args: [...(opts?.args ?? []), ...pathArgs] });
     servers.push(s);
     return s;
   };

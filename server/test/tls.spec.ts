@@ -5,7 +5,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { bearer, createChatClients } from "@chat/client";
 import { AuthService } from "@chat/gen/chat/v1/user_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newId, openStream, startNode } from "./harness.ts";
+import { newId, openStream, startNode, streamPaths } from "./harness.ts";
 import { makeTestCertificate, type TestCertificate } from "./services/test-certificate.ts";
 
 /** The client stacks a node serves over TLS, each trusting the test CA. */
@@ -16,12 +16,12 @@ const stacks: { name: string; transport: (baseUrl: string, ca: Buffer, token?: s
   { name: "gRPC-Web over HTTP/1.1", transport: (baseUrl, ca, token) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1", nodeOptions: { ca }, interceptors: token ? [bearer(token)] : [] }) },
 ];
 
-describe("TLS (--tls-cert/--tls-key): h2 and HTTP/1.1 on one port by ALPN", () => {
+describe.each(streamPaths)("TLS (--tls-cert/--tls-key): h2 and HTTP/1.1 on one port by ALPN ($path)", ({ args: pathArgs }) => {
   let cert: TestCertificate;
   let server: Awaited<ReturnType<typeof startNode>>;
   beforeAll(async () => {
     cert = makeTestCertificate();
-    server = await startNode({ args: ["--tls-cert", cert.certFile, "--tls-key", cert.keyFile] });
+    server = await startNode({ args: [...pathArgs, "--tls-cert", cert.certFile, "--tls-key", cert.keyFile] });
   });
   afterAll(async () => {
     await server?.close();

@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ServerFrameSchema, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
-import { frameResponse } from "./frame-encoding.ts";
+import { encodeFrameResponse, frameResponse } from "./frame-encoding.ts";
 
 const message = create(MessageSchema, {
   conversationId: "0b7a2f5e-1c1d-4d6e-9f55-0a1b2c3d4e5f", seq: 42n, senderId: "5c1d7e2a-0000-4000-8000-000000000001",
@@ -35,5 +35,16 @@ describe("frameResponse", () => {
     const bytes = toBinary(SubscribeResponseSchema, frameResponse(SubscribeResponseSchema, batch) as never);
     expect(bytes).toEqual(toBinary(SubscribeResponseSchema, create(SubscribeResponseSchema, { frames: batch })));
     expect(fromBinary(SubscribeResponseSchema, bytes).frames.map((f) => f.frame.case)).toEqual(["message", "ack", "message"]);
+  });
+});
+
+describe("encodeFrameResponse", () => {
+  it("encodes one frame and several behind a reserve as toBinary does the same response", () => {
+    const ack = create(ServerFrameSchema, { requestId: "r1", frame: { case: "ack", value: { conversationId: message.conversationId, seq: 1n } } });
+    for (const batch of [[messageFrame()], [ack], [messageFrame(), ack, messageFrame()]]) {
+      const bytes = encodeFrameResponse(batch, 5);
+      expect(bytes.subarray(0, 5)).toEqual(new Uint8Array(5));
+      expect(bytes.subarray(5)).toEqual(toBinary(StreamResponseSchema, frameResponse(StreamResponseSchema, batch) as never));
+    }
   });
 });

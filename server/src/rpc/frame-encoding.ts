@@ -29,6 +29,27 @@ export function frameResponse<S extends FrameResponseSchema>(schema: S, batch: r
   return response as MessageInitShape<S>;
 }
 
+/**
+ * The same response as {@link frameResponse}, already encoded, behind `reserve` free bytes (the gRPC
+ * fast path writes its 5-byte envelope prefix there): one allocation and one copy of each frame's
+ * cached bytes, a tag byte before each (field 1 for one frame, field 2 for several). The bytes after
+ * the reserve equal `toBinary` of what frameResponse returns.
+ */
+export function encodeFrameResponse(batch: readonly ServerFrame[], reserve = 0): Uint8Array {
+  const tag = batch.length === 1 ? 0x0a : 0x12; // (field << 3) | length-delimited
+  const parts = batch.map(encoded);
+  let size = reserve + parts.length;
+  for (const p of parts) size += p.byteLength;
+  const out = new Uint8Array(size);
+  let at = reserve;
+  for (const p of parts) {
+    out[at++] = tag;
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
 /** A frame's bytes, length-prefixed as a length-delimited field's data must be; cached for live messages. */
 function encoded(frame: ServerFrame): Uint8Array {
   const shared = frame.frame.case === "message" && frame.requestId === "" ? frame.frame.value : undefined;

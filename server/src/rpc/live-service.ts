@@ -1,6 +1,6 @@
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { LiveService, type StreamRequest, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { LiveService, type ServerFrame, type StreamRequest, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
 import type { Chat } from "../core/chat.ts";
 import type { Connection } from "../core/live/connection.ts";
@@ -17,9 +17,7 @@ import { type FrameResponseSchema, frameResponse } from "./frame-encoding.ts";
 export function registerLiveService(router: ConnectRouter, chat: Chat): void {
   router.service(LiveService, {
     async *stream(requests, ctx) {
-      const connection = await chat.live.open(callerOf(ctx));
-      void readFrames(requests, connection, chat, ctx);
-      yield* frames(connection, ctx, StreamResponseSchema);
+      yield* frames(await openStream(chat, requests, ctx), ctx, StreamResponseSchema);
     },
     async *subscribe(req, ctx) {
       const connection = await chat.live.open(callerOf(ctx));
@@ -61,6 +59,16 @@ export function registerLiveService(router: ConnectRouter, chat: Chat): void {
       return {};
     },
   });
+}
+
+/**
+ * Opens the core's side of one LiveService.Stream call and starts reading its client frames into it:
+ * what every transport of Stream shares (connect-node's handler above, and the gRPC fast path).
+ */
+export async function openStream(chat: Chat, requests: AsyncIterable<StreamRequest>, ctx: HandlerContext): Promise<Connection> {
+  const connection = await chat.live.open(callerOf(ctx));
+  void readFrames(requests, connection, chat, ctx);
+  return connection;
 }
 
 /**
@@ -106,22 +114,39 @@ const resetGraceMs = 2_000;
  * reading never receives the error frame, so its stream is reset after a grace period.
  */
 async function* frames<S extends FrameResponseSchema>(connection: Connection, ctx: HandlerContext, schema: S): AsyncGenerator<MessageInitShape<S>> {
+  const finish = bindToCall(connection, ctx);
+  try {
+    for await (const batch of visibleBatches(connection)) yield frameResponse(schema, batch);
+  } finally {
+    finish();
+  }
+}
+
+/**
+ * Ties a connection to the call that writes it out: the client going away closes it, and once it is
+ * closed with an error, the call's stream is reset unless its writer finished within the grace
+ * period. Returns what the writer calls when it is done (it closes the connection too).
+ */
+export function bindToCall(connection: Connection, ctx: HandlerContext): () => void {
   const onAbort = () => connection.close();
   ctx.signal.addEventListener("abort", onAbort);
   let finished = false;
   void connection.ended.then((error) => {
     if (error) setTimeout(() => finished || resetRequest(ctx.values.get(rawRequestKey), error), resetGraceMs).unref();
   });
-  try {
-    const { caller } = connection;
-    for await (const batch of connection.frames()) {
-      // A bot token limited to some conversations sees only theirs.
-      const visible = caller.scope ? batch.filter((f) => frameVisible(caller, f)) : batch;
-      if (visible.length > 0) yield frameResponse(schema, visible);
-    }
-  } finally {
+  return () => {
     finished = true;
     ctx.signal.removeEventListener("abort", onAbort);
     connection.close();
+  };
+}
+
+/** A connection's batches of frames as its client may see them (empty batches skipped). */
+export async function* visibleBatches(connection: Connection): AsyncGenerator<ServerFrame[]> {
+  const { caller } = connection;
+  for await (const batch of connection.frames()) {
+    // A bot token limited to some conversations sees only theirs.
+    const visible = caller.scope ? batch.filter((f) => frameVisible(caller, f)) : batch;
+    if (visible.length > 0) yield visible;
   }
 }

@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
 import { type ConnectionCaps, ConnectionGuard, type GuardedConnection } from "./connection-guard.ts";
+import type { RawRequest } from "./raw-request.ts";
 
 /** A request handler both HTTP/1.1 and HTTP/2 servers accept (connectNodeAdapter's is one). */
 export type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -31,6 +32,11 @@ export interface TransportOptions extends ConnectionCaps {
   idleMs: number;
   /** Serve TLS (h2 and HTTP/1.1 by ALPN) instead of cleartext. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /**
+   * Serves some HTTP/2 streams itself, before Node's compatibility layer builds a request and a
+   * response for the handler (the gRPC fast path); returns whether it took the stream.
+   */
+  takeStream?: ((stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean) | undefined;
 }
 
 /** Defaults that hold against the probes of issue 9 (silent sockets, slowloris, stalled streams). */
@@ -77,6 +83,7 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     watchSession(session, options);
   });
   h2.on("stream", (stream) => watchStream(stream, options, () => !!sessionOwner.get(stream.session as http2.ServerHttp2Session)?.authenticated));
+  if (options.takeStream) offerStreams(h2, options.takeStream);
 
   // HTTP/1.1 responses in progress per socket, so that a deadline closes a connection between requests.
   const inProgress = new WeakMap<net.Socket, Set<http.ServerResponse>>();
@@ -156,7 +163,7 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
 
   return Object.assign(server, {
     guard,
-    authenticate(req: http.IncomingMessage | http2.Http2ServerRequest): void {
+    authenticate(req: RawRequest): void {
       const owner = "stream" in req ? sessionOwner.get(req.stream.session as http2.ServerHttp2Session) : socketOwner.get(req.socket);
       if (owner) guard.authenticate(owner);
     },
@@ -174,6 +181,21 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
       });
     },
   });
+}
+
+/**
+ * Lets `take` serve a new stream before the handler's compatibility layer does. Node adds that layer
+ * as the server's first 'stream' listener (when a request handler is given); it is moved behind
+ * `take`, and only sees the streams `take` leaves. The other listeners (deadlines) see every stream.
+ */
+function offerStreams(h2: http2.Http2Server, take: NonNullable<TransportOptions["takeStream"]>): void {
+  const [compat, ...others] = h2.listeners("stream") as ((...args: unknown[]) => void)[];
+  if (!compat) throw new Error("the HTTP/2 server has no request handler to stand beside");
+  h2.removeAllListeners("stream");
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, ...rest: unknown[]) => {
+    if (!take(stream, headers)) compat.call(h2, stream, headers, ...rest);
+  });
+  for (const listener of others) h2.on("stream", listener);
 }
 
 /** An HTTP/2 session must acknowledge our SETTINGS in time, and is closed after `idleMs` of silence. */
@@ -222,7 +244,7 @@ export interface HttpServer extends net.Server {
   /** Per-address connection counts. */
   readonly guard: ConnectionGuard;
   /** Marks the connection under a request as authenticated (lifting its deadlines and its cap). */
-  authenticate(req: http.IncomingMessage | http2.Http2ServerRequest): void;
+  authenticate(req: RawRequest): void;
   /**
    * Stops accepting connections, asks HTTP/2 clients to go away once their streams end, and destroys
    * whatever connection is still open after `graceMs`.

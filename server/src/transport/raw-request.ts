@@ -1,9 +1,13 @@
 import http2 from "node:http2";
 import type http from "node:http";
+import type net from "node:net";
 import { Code, type ConnectError, createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 
-/** The Node request under an RPC (HTTP/1.1 or HTTP/2). */
-export type RawRequest = http.IncomingMessage | http2.Http2ServerRequest;
+/**
+ * The Node request under an RPC (HTTP/1.1 or HTTP/2), or the bare HTTP/2 stream and its socket for
+ * calls served without Node's compatibility layer (the gRPC fast path).
+ */
+export type RawRequest = http.IncomingMessage | http2.Http2ServerRequest | { stream: http2.ServerHttp2Stream; socket: net.Socket };
 
 /** The Node request under an RPC, for what only the transport can do (resetting a stuck stream). */
 export const rawRequestKey = createContextKey<RawRequest | undefined>(undefined, { description: "node request" });

@@ -1,0 +1,108 @@
+import type http2 from "node:http2";
+import { type Compression, envelopeCompress } from "@connectrpc/connect/protocol";
+
+/** The gRPC message prefix: a flags byte and a 4-byte big-endian length. */
+export const envelopePrefixBytes = 5;
+
+/**
+ * Writes a gRPC call's response on its HTTP/2 stream: the headers with the first message, each
+ * message behind its 5-byte prefix, and the status trailers at the end (or headers and trailers
+ * alone when no message went out, as connect-node answers a call that fails before its first).
+ *
+ * All messages written in one event-loop turn go out in one write: the stream is corked at the
+ * first and uncorked once the turn's promise jobs have run, so that a fan-out reaching a stream with
+ * several frames, or a batch of batches, costs one trip into nghttp2 instead of one each.
+ */
+export class GrpcResponseWriter {
+  private headersSent = false;
+  private corked = false;
+  private readonly stream: http2.ServerHttp2Stream;
+  private readonly header: Headers;
+  private readonly compression: Compression | null;
+  private readonly compressMinBytes: number;
+
+  /**
+   * @param header the response headers, read when the first message or the trailers go out
+   * @param compression what response messages of at least `compressMinBytes` are compressed with
+   */
+  constructor(stream: http2.ServerHttp2Stream, header: Headers, compression: Compression | null, compressMinBytes: number) {
+    this.stream = stream;
+    this.header = header;
+    this.compression = compression;
+    this.compressMinBytes = compressMinBytes;
+  }
+
+  /** Whether the client may still receive anything on this stream. */
+  get open(): boolean {
+    return !this.stream.destroyed && !this.stream.closed && this.stream.writable;
+  }
+
+  /**
+   * Writes one response message: `envelope` holds {@link envelopePrefixBytes} free bytes and then the
+   * encoded message (the prefix is filled in here). Resolves once the next may be written: at once,
+   * unless the stream's buffer is full (then when it drains, or the stream closes).
+   */
+  async send(envelope: Uint8Array): Promise<void> {
+    if (!this.open) return;
+    let bytes = envelope;
+    let flags = 0;
+    if (this.compression && envelope.byteLength - envelopePrefixBytes >= this.compressMinBytes) {
+      const compressed = await envelopeCompress({ flags: 0, data: envelope.subarray(envelopePrefixBytes) }, this.compression, this.compressMinBytes);
+      if (!this.open) return;
+      flags = compressed.flags;
+      bytes = new Uint8Array(envelopePrefixBytes + compressed.data.byteLength);
+      bytes.set(compressed.data, envelopePrefixBytes);
+    }
+    bytes[0] = flags;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(1, bytes.byteLength - envelopePrefixBytes);
+    this.respond();
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.stream.uncork();
+      });
+    }
+    this.stream.write(bytes);
+    if (this.stream.writableNeedDrain) await this.drained();
+  }
+
+  /** Ends the response with `trailer` (grpc-status and the rest); nothing when the client is gone. */
+  end(trailer: Headers): void {
+    if (!this.open) return;
+    this.respond();
+    this.stream.once("wantTrailers", () => {
+      if (!this.stream.destroyed) this.stream.sendTrailers(nodeHeaders(trailer));
+    });
+    this.stream.end();
+  }
+
+  private respond(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    // As Http2ServerResponse does: trailers always follow, so the last DATA frame does not end the stream.
+    this.stream.respond({ ":status": 200, ...nodeHeaders(this.header) }, { waitForTrailers: true });
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        this.stream.off("close", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("close", done);
+    });
+  }
+}
+
+/** Web headers as Node's HTTP/2 API takes them. */
+function nodeHeaders(headers: Headers): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {};
+  headers.forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
+}
