@@ -1,45 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Client } from "cassandra-driver";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bucketSize, engines, type StoreEngine } from "./contract-engines.ts";
 import type { ConversationRecord, MemberRecord, NewMessage, Store } from "./interface.ts";
-import { createMemoryAppendRoute } from "./scylla/append-route.ts";
-import { createScyllaStore } from "./scylla/scylla-store.ts";
-import { createSqliteStore } from "./sqlite/sqlite-store.ts";
-
-/** An implementation under test: every store `open` returns shares one database, like cluster nodes. */
-interface StoreEngine {
-  open(): Promise<Store>;
-  destroy(): Promise<void>;
-}
-
-/** Seqs per Scylla partition in this suite: small, so that paging crosses many bucket boundaries. */
-const bucketSize = 10;
-
-const engines: { name: string; make: () => StoreEngine }[] = [
-  { name: "sqlite", make: () => {
-    const dir = mkdtempSync(join(tmpdir(), "store-contract-"));
-    return {
-      open: async () => createSqliteStore({ path: join(dir, "chat.sqlite") }),
-      destroy: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  } },
-  { name: "scylla", make: () => {
-    const keyspace = `contract_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-    const cluster = { contactPoints: [inject("cassandraContactPoint")], localDataCenter: inject("cassandraDataCenter") };
-    const route = createMemoryAppendRoute(); // the nodes forward appends to the conversation's sequencer
-    return {
-      open: () => createScyllaStore({ ...cluster, keyspace, bucketSize, route }),
-      async destroy() {
-        const client = new Client(cluster);
-        await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-        await client.shutdown();
-      },
-    };
-  } },
-];
 
 describe.each(engines)("Store contract: $name", ({ make }) => {
   let engine: StoreEngine;
