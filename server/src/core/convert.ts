@@ -1,10 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
-import { type User, UserSchema, type Presence, PresenceSchema } from "@chat/gen/chat/v1/user_pb.js";
+import { type User, UserSchema } from "@chat/gen/chat/v1/user_pb.js";
 import { type ReadState, ReadStateSchema, Role } from "@chat/gen/chat/v1/conversation_pb.js";
 import type { MessageRecord, ReadStateRecord, Role as RoleName, UserRecord } from "../engines/store/interface.ts";
-import type { PresenceRecord } from "../engines/sessions/interface.ts";
 import { decodeContent } from "./messages/content.ts";
 
 /**
@@ -28,11 +27,6 @@ export const toUser = (u: UserRecord, botOwnerId = ""): User => create(UserSchem
 /** Read marks. */
 export const toReadState = (s: ReadStateRecord): ReadState => create(ReadStateSchema, {
   userId: s.userId, deliveredSeq: BigInt(s.deliveredSeq), readSeq: BigInt(s.readSeq),
-});
-
-/** Presence. */
-export const toPresence = (p: PresenceRecord): Presence => create(PresenceSchema, {
-  userId: p.userId, online: p.online, ...(p.lastSeen ? { lastSeen: timestampFromDate(p.lastSeen) } : {}),
 });
 
 const roles: Record<RoleName, Role> = { owner: Role.OWNER, admin: Role.ADMIN, member: Role.MEMBER };

@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
 import { LiveService, type ServerFrame, type StreamRequest } from "@chat/gen/chat/v1/live_pb.js";
+import { UserService } from "@chat/gen/chat/v1/user_pb.js";
 import { callerKey } from "../auth/interceptor.ts";
 import type { Bots } from "../core/bots/bots.ts";
 import type { Caller, TokenScope } from "../core/caller.ts";
@@ -12,7 +13,7 @@ const path = (m: DescMethod) => `${m.parent.typeName}/${m.name}`;
 
 /** Calls that change what others see: a read-only bot token may not make them. */
 const writeMethods = new Set<string>([
-  LiveService.method.sendMessage, LiveService.method.setTyping,
+  LiveService.method.sendMessage, LiveService.method.setTyping, UserService.method.setStatus,
   LiveService.method.editMessage, LiveService.method.deleteMessage, LiveService.method.setReaction,
   ...ConversationService.methods.filter((m) => !["getConversation", "listConversations"].includes(m.localName)),
 ].map(path));

@@ -5,7 +5,10 @@ import type { Chat } from "../core/chat.ts";
 import { toUser } from "../core/convert.ts";
 import type { UserRecord } from "../engines/store/interface.ts";
 
-/** chat.v1.UserService: looking users up and searching for them, with their presence (for contacts only). */
+/**
+ * chat.v1.UserService: looking users up and searching for them, with their presence (for contacts
+ * only), and setting one's own status (rate-limited per user by the throttle interceptor).
+ */
 export function registerUserService(router: ConnectRouter, chat: Chat): void {
   /** Users as `viewer` sees them (bots marked), with their presence in the same order (only contacts' is told). */
   const shown = async (viewer: string, users: UserRecord[]): Promise<{ users: User[]; presence: Presence[] }> => {
@@ -21,6 +24,9 @@ export function registerUserService(router: ConnectRouter, chat: Chat): void {
       const caller = callerOf(ctx);
       const page = await chat.directory.search(req.query, req.pageSize, req.pageToken);
       return { ...(await shown(caller.userId, page.users)), nextPageToken: page.nextPageToken };
+    },
+    async setStatus(req, ctx) {
+      return { presence: await chat.presence.setStatus(callerOf(ctx).userId, req) };
     },
   });
 }

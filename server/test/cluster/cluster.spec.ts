@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
+import { Availability } from "@chat/gen/chat/v1/user_pb.js";
 import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
@@ -66,6 +68,30 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     b.close();
     await a.until(() => a.of("presence").find((p) => p.userId === bob.id && !p.online), 5_000, "bob offline on node 1");
     a.close();
+  });
+
+  it("serves one status on every node: set on one, pushed and looked up on the others, cleared at expiry, invisible", async () => {
+    const [a, b] = await Promise.all([openStream(alice), openStream(bob)]);
+    await b.until(() => b.of("presence").find((p) => p.userId === alice.id && p.online), 5_000, "alice online on node 2");
+    const statusExpiresAt = timestampFromMs(Date.now() + 1_500);
+    await alice.clients.users.setStatus({ availability: Availability.BUSY, setText: true, statusText: "focus", statusExpiresAt });
+    await b.until(() => b.of("presence").find((p) => p.userId === alice.id && p.statusText === "focus"), 5_000, "alice's status on node 2");
+    const [onNode3] = (await carol.clients.users.getUsers({ userIds: [alice.id] })).presence;
+    expect([onNode3!.availability, onNode3!.statusText, onNode3!.statusExpiresAt?.seconds]).toEqual([Availability.BUSY, "focus", statusExpiresAt.seconds]);
+    // One node's sweep clears the text at its expiry and tells node 2's stream; the availability stays.
+    await b.until(() => b.of("presence").find((p) => p.userId === alice.id && p.statusText === "" && p.availability === Availability.BUSY), 5_000, "the text cleared");
+    expect(b.of("presence").filter((p) => p.userId === alice.id && p.statusText === "" && p.availability === Availability.BUSY)).toHaveLength(1);
+    const toldBefore = b.of("presence").length;
+    await alice.clients.users.setStatus({ availability: Availability.INVISIBLE });
+    const hidden = await b.until(() => b.of("presence").slice(toldBefore).find((p) => p.userId === alice.id && !p.online), 5_000, "alice hidden");
+    const [seenOnNode3] = (await carol.clients.users.getUsers({ userIds: [alice.id] })).presence;
+    expect([seenOnNode3!.online, seenOnNode3!.availability, seenOnNode3!.lastSeen]).toEqual([false, Availability.UNSPECIFIED, hidden.lastSeen]);
+    const [own] = (await on(nodes[2]!, alice).clients.users.getUsers({ userIds: [alice.id] })).presence;
+    expect([own!.online, own!.availability]).toEqual([true, Availability.INVISIBLE]);
+    const told = b.of("presence").length;
+    await alice.clients.users.setStatus({ availability: Availability.ONLINE });
+    await b.until(() => b.of("presence").slice(told).find((p) => p.userId === alice.id && p.online && p.availability === Availability.ONLINE), 5_000, "alice visible again");
+    [a, b].forEach((s) => s.close());
   });
 
   it("resumes a device that moves to another node, with nothing missed and nothing twice", async () => {

@@ -22,6 +22,12 @@ export interface LimitRules {
   groupOpPerUser: BucketRule;
   /** Message edits per user (each is also a send: an update entry of the conversation). */
   editPerUser: BucketRule;
+  /**
+   * Status changes per user (UserService.SetStatus): each one is a frame to every contact, so a
+   * client flipping its status in a loop must not flood them. A client that sets away when idle
+   * and online on activity makes a few an hour.
+   */
+  statusPerUser: BucketRule;
   /** Wrong passwords per account before it is locked out, doubling. */
   loginFailuresPerAccount: LockoutRule;
   /** Wrong passwords per client address before it is locked out, doubling. */
@@ -41,6 +47,7 @@ export const defaultLimitRules: LimitRules = {
   streamOpenPerUser: { burst: 30, perSecond: 2 },
   groupOpPerUser: { burst: 60, perSecond: 5 },
   editPerUser: { burst: 10, perSecond: 10 / 60 },
+  statusPerUser: { burst: 20, perSecond: 0.2 },
   loginFailuresPerAccount: { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
   loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
 };

@@ -3,8 +3,10 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ServerFrame, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import type { Presence } from "@chat/gen/chat/v1/user_pb.js";
 import type { Caller } from "../caller.ts";
 import { LruMap } from "../lru-map.ts";
+import { presenceKey } from "../presence/presence-view.ts";
 import { MessageSequencer } from "./message-sequencer.ts";
 import { Outbox } from "./outbox.ts";
 
@@ -43,8 +45,8 @@ export class Connection {
   private admitted: (() => void) | undefined;
   /** The last ordered task (see inOrder); none until the client sends one. */
   private ordered: Promise<void> | undefined;
-  /** Whether each contact was last said to be online on this stream (created on first use). */
-  private presenceSent: LruMap<string, boolean> | undefined;
+  /** What this stream was last told of each contact's presence (see presenceKey; created on first use). */
+  private presenceSent: LruMap<string, string> | undefined;
   private readonly outbox: Outbox<ServerFrame>;
   private readonly sequencer: MessageSequencer;
   private readonly onClose: (c: Connection) => void;
@@ -77,7 +79,7 @@ export class Connection {
 
   /** Queues a frame. Messages go through the sequencer, which keeps them in order. */
   send(frame: ServerFrame): void {
-    if (frame.frame.case === "presence" && !this.presenceChanged(frame.frame.value.userId, frame.frame.value.online)) return;
+    if (frame.frame.case === "presence" && !this.presenceChanged(frame.frame.value)) return;
     this.lastSentAt = Date.now();
     if (frame.frame.case === "message") this.sequencer.offer(frame.frame.value);
     else this.outbox.push(frame);
@@ -127,10 +129,11 @@ export class Connection {
    * gets its contacts' presence, and a contact connecting at the same moment announces itself too:
    * the client hears of each change once.
    */
-  private presenceChanged(userId: string, online: boolean): boolean {
+  private presenceChanged(presence: Presence): boolean {
     this.presenceSent ??= new LruMap(contactsRemembered);
-    if (this.presenceSent.get(userId) === online) return false;
-    this.presenceSent.set(userId, online);
+    const key = presenceKey(presence);
+    if (this.presenceSent.get(presence.userId) === key) return false;
+    this.presenceSent.set(presence.userId, key);
     return true;
   }
 

@@ -114,9 +114,7 @@ export class Live {
     // A client that does not resume promptly gets messages live from then on.
     setTimeout(() => connection.startLive(), resumeWaitMs).unref();
     if (await sessions.add(this.session(connection))) await presence.announce(caller.userId);
-    for (const p of await presence.get(await presence.contacts(caller.userId))) {
-      if (p.online) connection.send(create(ServerFrameSchema, { frame: { case: "presence", value: p } }));
-    }
+    for (const p of await presence.snapshot(caller.userId)) connection.send(create(ServerFrameSchema, { frame: { case: "presence", value: p } }));
     return connection;
   }
 
@@ -282,6 +280,8 @@ export class Live {
     this.parts.sessions.expire().then(
       (users) => Promise.all(users.map((u) => this.parts.presence.announce(u))),
     ).catch(this.parts.onError);
+    // Status texts that expired: one node (this one, if first) tells the users' devices and contacts.
+    this.parts.sessions.expireStatuses().then((users) => this.parts.presence.announceExpired(users)).catch(this.parts.onError);
     const now = Date.now();
     const deadline = now - this.options.heartbeatTimeoutMs;
     const idle = now - this.options.heartbeatIntervalMs;

@@ -144,4 +144,59 @@ describe.each(engines)("SessionMap contract: $name", (engine) => {
     await a.refresh([s]);
     expect(await b.locate([u])).toEqual(new Map([["n1", [u]]]));
   });
+
+
+  it("sets availability and text apart, as every node sees it, and forgets a default status", async () => {
+    const u = randomUUID();
+    const { before, after } = await a.setStatus(u, { availability: "busy" });
+    expect(before).toEqual({ userId: u, online: false, lastSeen: undefined });
+    expect(after.status).toEqual({ availability: "busy", text: "", textExpiresAt: undefined, hiddenLastSeen: undefined });
+    const expiresAt = new Date(Date.now() + 60_000);
+    await b.setStatus(u, { text: { text: "in a meeting", expiresAt } });
+    expect((await a.presence([u]))[0]!.status).toEqual({ availability: "busy", text: "in a meeting", textExpiresAt: expiresAt, hiddenLastSeen: undefined });
+    await a.setStatus(u, { availability: "away" });
+    expect((await b.presence([u]))[0]!.status).toMatchObject({ availability: "away", text: "in a meeting" });
+    const cleared = await b.setStatus(u, { availability: "online", text: { text: "", expiresAt: undefined } });
+    expect(cleared.before.status?.availability).toBe("away");
+    expect(cleared.after.status).toBeUndefined();
+    expect((await a.presence([u]))[0]!.status).toBeUndefined();
+  });
+
+  it("clears a text at its expiry: never shown after it, reported once across nodes, availability kept", async () => {
+    const [u, v] = [randomUUID(), randomUUID()];
+    await a.setStatus(u, { availability: "busy", text: { text: "back soon", expiresAt: new Date(Date.now() + 300) } });
+    await a.setStatus(v, { text: { text: "lunch", expiresAt: new Date(Date.now() + 300) } });
+    expect((await b.presence([u]))[0]!.status?.text).toBe("back soon");
+    await sleep(350);
+    const [pu, pv] = await b.presence([u, v]);
+    expect(pu!.status).toEqual({ availability: "busy", text: "", textExpiresAt: undefined, hiddenLastSeen: undefined });
+    expect(pv!.status).toBeUndefined();
+    const reported = [...(await a.expireStatuses()), ...(await b.expireStatuses()), ...(await a.expireStatuses())];
+    expect(reported.filter((id) => id === u || id === v).sort()).toEqual([u, v].sort());
+  });
+
+  it("going invisible freezes the last seen others are shown: now when online, else the last seen", async () => {
+    const [online, offline] = [randomUUID(), randomUUID()];
+    const [s, left] = [session(online, "n1"), session(offline, "n2")];
+    await a.add(s);
+    await b.add(left);
+    await b.remove(left);
+    const [seenBefore] = await a.presence([offline]);
+    await sleep(20);
+    const t0 = Date.now();
+    const { after } = await b.setStatus(online, { availability: "invisible" });
+    expect(after.online).toBe(true); // the truth, as the user's own devices see it
+    expect(after.status!.hiddenLastSeen!.getTime()).toBeGreaterThanOrEqual(t0 - 5);
+    const frozen = after.status!.hiddenLastSeen;
+    await sleep(20);
+    await a.refresh([s]);
+    await a.setStatus(online, { text: { text: "still hidden", expiresAt: undefined } });
+    await a.remove(s);
+    const [p] = await b.presence([online]);
+    expect(p!.lastSeen!.getTime()).toBeGreaterThan(frozen!.getTime());
+    expect(p!.status).toMatchObject({ availability: "invisible", text: "still hidden", hiddenLastSeen: frozen });
+    const hidden = await a.setStatus(offline, { availability: "invisible" });
+    expect(hidden.after.status!.hiddenLastSeen).toEqual(seenBefore!.lastSeen);
+    expect((await b.setStatus(online, { availability: "away" })).after.status!.hiddenLastSeen).toBeUndefined();
+  });
 });

@@ -22,8 +22,20 @@ export interface SessionMap {
   expire(): Promise<string[]>;
   /** The nodes holding connected devices of the given users: node id to the users on it. */
   locate(userIds: readonly string[]): Promise<Map<string, string[]>>;
-  /** Presence of the given users, in the same order. */
+  /** Presence of the given users, in the same order, as the users themselves see it (the truth). */
   presence(userIds: readonly string[]): Promise<PresenceRecord[]>;
+  /**
+   * Changes a user's status in one atomic step and resolves their presence just before and just
+   * after it. Going invisible records the last-seen time others are shown from then on: now when
+   * the user is online, else their last-seen time. A text with an expiry is cleared by itself then:
+   * no presence read after it shows the text, and {@link expireStatuses} reports the user.
+   */
+  setStatus(userId: string, change: StatusChange): Promise<{ before: PresenceRecord; after: PresenceRecord }>;
+  /**
+   * Clears the status texts whose expiry passed and resolves their users. Every node calls it now
+   * and then; each expiry is reported by one call only, cluster-wide, so that one node announces it.
+   */
+  expireStatuses(): Promise<string[]>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
@@ -37,10 +49,36 @@ export interface DeviceSession {
   nodeId: string;
 }
 
-/** Whether a user is online, and when they were last seen. */
+/** Whether a user is online, when they were last seen, and the status they chose. */
 export interface PresenceRecord {
   userId: string;
   online: boolean;
   /** Undefined when the user has never connected. */
   lastSeen: Date | undefined;
+  /** Absent for the default status: online, no text. */
+  status?: UserStatus;
+}
+
+/** What a user chose to show beside their presence (user.proto's Availability). */
+export type Availability = "online" | "away" | "busy" | "invisible";
+
+/** A user's status: never one with an expired text. */
+export interface UserStatus {
+  availability: Availability;
+  /** The custom text; "" for none. */
+  text: string;
+  /** When `text` clears by itself; undefined when it does not (or there is none). */
+  textExpiresAt: Date | undefined;
+  /**
+   * While invisible: the last-seen time others are shown, frozen when the user went invisible
+   * (undefined when the user had never been seen). Undefined when not invisible.
+   */
+  hiddenLastSeen: Date | undefined;
+}
+
+/** A change of status; what it leaves undefined stays as it is. */
+export interface StatusChange {
+  availability?: Availability;
+  /** The new text ("" clears it) and when it clears by itself (undefined: never). */
+  text?: { text: string; expiresAt: Date | undefined };
 }

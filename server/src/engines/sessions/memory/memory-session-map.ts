@@ -1,14 +1,49 @@
-import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
+import type { DeviceSession, PresenceRecord, SessionMap, StatusChange, UserStatus } from "../interface.ts";
 
 /**
  * The session map of a single node: everything in process memory.
  *
- * Limits: it sees only the devices of the node it lives in, and forgets last-seen times on restart.
- * Entries never expire by themselves: the node removes a stream when it closes or misses heartbeats.
+ * Limits: it sees only the devices of the node it lives in, and forgets last-seen times and statuses
+ * on restart. Entries never expire by themselves: the node removes a stream when it closes or misses
+ * heartbeats. Statuses are kept only while they differ from the default (one entry per such user,
+ * an account at most), and expiry scans them all: fine for the users of one node.
  */
 export function createMemorySessionMap(): SessionMap {
   const byUser = new Map<string, Map<string, DeviceSession>>();
   const lastSeen = new Map<string, Date>();
+  const statuses = new Map<string, UserStatus>();
+  /**
+   * The user's status now, an expired text left out. The entry itself is cleared by expireStatuses,
+   * which must still find it to report the expiry.
+   */
+  const statusOf = (userId: string, now: Date): UserStatus | undefined => {
+    const status = statuses.get(userId);
+    if (!status?.textExpiresAt || status.textExpiresAt > now) return status;
+    return status.availability === "online" ? undefined : { ...status, text: "", textExpiresAt: undefined };
+  };
+  /** Stores a status, or forgets it when it is the default. */
+  const keep = (userId: string, status: UserStatus): void => {
+    if (status.availability === "online" && status.text === "") statuses.delete(userId);
+    else statuses.set(userId, status);
+  };
+  /** The user's presence record now. */
+  const presenceOf = (userId: string, now: Date): PresenceRecord => {
+    const status = statusOf(userId, now);
+    return { userId, online: (byUser.get(userId)?.size ?? 0) > 0, lastSeen: lastSeen.get(userId), ...(status ? { status } : {}) };
+  };
+  /** The status `change` makes of the one in `before` (what the Redis map's setStatusScript does). */
+  const changed = (before: PresenceRecord, change: StatusChange, now: Date): UserStatus => {
+    const current = before.status ?? { availability: "online", text: "", textExpiresAt: undefined, hiddenLastSeen: undefined };
+    const availability = change.availability ?? current.availability;
+    const text = change.text ?? { text: current.text, expiresAt: current.textExpiresAt };
+    let hiddenLastSeen: Date | undefined;
+    if (availability === "invisible") {
+      // Frozen when the user goes invisible: now if online, else when last seen; kept while invisible.
+      const frozenNow = before.online ? now : before.lastSeen;
+      hiddenLastSeen = current.availability === "invisible" ? current.hiddenLastSeen : frozenNow;
+    }
+    return { availability, text: text.text, textExpiresAt: text.text === "" ? undefined : text.expiresAt, hiddenLastSeen };
+  };
 
   return {
     async add(s) {
@@ -49,14 +84,24 @@ export function createMemorySessionMap(): SessionMap {
       return nodes;
     },
     async presence(userIds) {
-      return userIds.map((userId): PresenceRecord => ({
-        userId,
-        online: (byUser.get(userId)?.size ?? 0) > 0,
-        lastSeen: lastSeen.get(userId),
-      }));
+      const now = new Date();
+      return userIds.map((userId) => presenceOf(userId, now));
+    },
+    async setStatus(userId, change) {
+      const now = new Date();
+      const before = presenceOf(userId, now);
+      keep(userId, changed(before, change, now));
+      return { before, after: presenceOf(userId, now) };
+    },
+    async expireStatuses() {
+      const now = new Date();
+      const lapsed = [...statuses].filter(([, s]) => s.textExpiresAt && s.textExpiresAt <= now).map(([userId]) => userId);
+      for (const userId of lapsed) keep(userId, { ...statuses.get(userId)!, text: "", textExpiresAt: undefined });
+      return lapsed;
     },
     async close() {
       byUser.clear();
+      statuses.clear();
     },
   };
 }

@@ -1,8 +1,10 @@
 import { closeRedis, createRedisClient, isRedisCluster } from "../../redis-client.ts";
-import type { DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
+import type { Availability, DeviceSession, PresenceRecord, SessionMap } from "../interface.ts";
 import { turnBatched } from "../../turn-batches.ts";
 import { spreadTags } from "./slot-groups.ts";
-import { addScript, expireScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript } from "./scripts.ts";
+import {
+  addScript, expireScript, expireStatusScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript, setStatusScript,
+} from "./scripts.ts";
 
 /** Options of {@link createRedisSessionMap}. */
 export interface RedisSessionMapOptions {
@@ -37,6 +39,8 @@ const clusterGroups = 128;
  * Keys on one Redis (or Sentinel) are `chat:sessions:<user>`, `chat:seen:<user>` and `chat:expiry`,
  * as before Cluster support, so an upgrade keeps every last-seen time; on a Cluster they carry the
  * user's slot group: `chat:{s7-3}:sessions:<user>`, `chat:{s7-3}:seen:<user>`, `chat:{s7-3}:expiry`.
+ * Statuses are `chat:status:<user>` (a hash, kept only while not the default) and the index of texts
+ * that expire, `chat:status-expiry` (on a Cluster with the user's group tag, like the others).
  *
  * Entries expire unless refreshed, so a crashed node's connections disappear by themselves. If Redis
  * loses its data (a restart), each node registers its live connections again as soon as it is
@@ -54,6 +58,8 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
   const sessionsKey = (userId: string) => `${groupOf(userId)}sessions:${userId}`;
   const seenKey = (userId: string) => `${groupOf(userId)}seen:${userId}`;
   const indexKey = (userId: string) => `${groupOf(userId)}expiry`;
+  const statusKey = (userId: string) => `${groupOf(userId)}status:${userId}`;
+  const statusIndexKey = (userId: string) => `${groupOf(userId)}status-expiry`;
   const member = (s: DeviceSession) => `${s.nodeId}|${s.connectionId}`;
   /** Runs `step` once per slot group of `items` (concurrently), with the group's items in their order. */
   const perGroup = async <T, R>(items: readonly T[], userOf: (item: T) => string, step: (items: T[]) => Promise<R>): Promise<R[]> => {
@@ -110,6 +116,11 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
     if (lapsed.length === 0) return [];
     return (await expireScript.run(redis, [`${group}expiry`, ...lapsed.map(sessionsKey)], lapsed)) as string[];
   };
+  const expireStatusGroup = async (group: string): Promise<string[]> => {
+    const lapsed = (await lapsedScript.run(redis, [`${group}status-expiry`], [1_000])) as string[];
+    if (lapsed.length === 0) return [];
+    return (await expireStatusScript.run(redis, [`${group}status-expiry`, ...lapsed.map(statusKey)], lapsed)) as string[];
+  };
 
   return {
     async add(s) {
@@ -132,19 +143,40 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
     async presence(userIds) {
       const records = new Map<string, PresenceRecord>();
       await perGroup(userIds, (u) => u, async (users) => {
-        const out = (await presenceScript.run(redis, users.flatMap((u) => [sessionsKey(u), seenKey(u)]), [])) as (number | string)[];
-        users.forEach((userId, i) => {
-          const seen = out[2 * i + 1];
-          records.set(userId, { userId, online: Number(out[2 * i]) > 0, lastSeen: seen ? new Date(Number(seen)) : undefined });
-        });
+        const out = (await presenceScript.run(redis, users.flatMap((u) => [sessionsKey(u), seenKey(u), statusKey(u)]), [])) as Reply;
+        users.forEach((userId, i) => records.set(userId, presenceRecord(userId, out.slice(6 * i, 6 * i + 6))));
       });
       return userIds.map((userId) => records.get(userId)!);
+    },
+    async setStatus(userId, change) {
+      const out = (await setStatusScript.run(redis, [sessionsKey(userId), seenKey(userId), statusKey(userId), statusIndexKey(userId)], [
+        change.availability ?? "", change.text ? 1 : 0, change.text?.text ?? "", change.text?.expiresAt?.getTime() ?? "", userId,
+      ])) as Reply;
+      return { before: presenceRecord(userId, out.slice(0, 6)), after: presenceRecord(userId, out.slice(6, 12)) };
+    },
+    async expireStatuses() {
+      return (await Promise.all(groups.map(expireStatusGroup))).flat();
     },
     async close() {
       local.clear();
       await closeRedis(redis);
     },
   };
+}
+
+/** What the presence scripts answer: numbers and strings, six per user (see presenceScript). */
+type Reply = (number | string)[];
+
+/** A time in ms as a script answers it ('' for none). */
+const dateOf = (ms: number | string | undefined): Date | undefined => (ms ? new Date(Number(ms)) : undefined);
+
+/** One user's six values of {@link presenceScript} as a record (no status when it is the default). */
+function presenceRecord(userId: string, [online, seen, availability, text, expiresAt, hidden]: Reply): PresenceRecord {
+  const record: PresenceRecord = { userId, online: Number(online) > 0, lastSeen: dateOf(seen) };
+  if (availability === "online" && text === "") return record;
+  return { ...record, status: {
+    availability: availability as Availability, text: String(text), textExpiresAt: dateOf(expiresAt), hiddenLastSeen: dateOf(hidden),
+  } };
 }
 
 /** FNV-1a over the UTF-16 code units: a stable, cheap spread of user ids over the slot groups. */

@@ -16,6 +16,22 @@ local function now()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+-- A user's status (a hash: a availability, t text, x text expiry ms, h hidden last seen ms), with an
+-- expired text dropped. Missing fields are the default: online, no text.
+local function readStatus(key, t)
+  local s = redis.call('HMGET', key, 'a', 't', 'x', 'h')
+  local text, x = s[2] or '', s[3] or ''
+  if x ~= '' and tonumber(x) <= t then text = ''; x = '' end
+  return { s[1] or 'online', text, x, s[4] or '' }
+end
+-- Takes a user out of an index if their score there has lapsed: true when this call took them
+-- (another node's sweep may have taken them already, or a refresh raised the score).
+local function takeLapsed(index, user, t)
+  local score = redis.call('ZSCORE', index, user)
+  if not score or tonumber(score) > t then return false end
+  redis.call('ZREM', index, user)
+  return true
+end
 local function expireWithNewest(key)
   local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
   if newest[2] then redis.call('PEXPIREAT', key, newest[2]) end
@@ -67,9 +83,7 @@ export const expireScript = new LuaScript(`${prelude}
 local t = now()
 local gone = {}
 for i, user in ipairs(ARGV) do
-  local score = redis.call('ZSCORE', KEYS[1], user)
-  if score and tonumber(score) <= t then
-    redis.call('ZREM', KEYS[1], user)
+  if takeLapsed(KEYS[1], user, t) then
     redis.call('ZREMRANGEBYSCORE', KEYS[i + 1], '-inf', t)
     local newest = redis.call('ZRANGE', KEYS[i + 1], -1, -1, 'WITHSCORES')
     if newest[2] then redis.call('ZADD', KEYS[1], newest[2], user) else table.insert(gone, user) end
@@ -101,13 +115,66 @@ end
 return found
 `);
 
-/** KEYS: sessions1, seen1, sessions2, seen2... Returns per user: live connections, last seen ('' if never). */
+/**
+ * KEYS: sessions1, seen1, status1, sessions2, seen2, status2... Returns per user six values: live
+ * connections, last seen ('' if never), availability, status text, its expiry ('' for none), hidden
+ * last seen ('' when not invisible or never seen). An expired text is returned as none.
+ */
 export const presenceScript = new LuaScript(`${prelude}
 local t = now()
 local out = {}
-for i = 1, #KEYS / 2 do
-  out[2 * i - 1] = redis.call('ZCOUNT', KEYS[2 * i - 1], '(' .. t, '+inf')
-  out[2 * i] = redis.call('GET', KEYS[2 * i]) or ''
+for i = 0, #KEYS / 3 - 1 do
+  table.insert(out, redis.call('ZCOUNT', KEYS[3 * i + 1], '(' .. t, '+inf'))
+  table.insert(out, redis.call('GET', KEYS[3 * i + 2]) or '')
+  for _, v in ipairs(readStatus(KEYS[3 * i + 3], t)) do table.insert(out, v) end
 end
 return out
+`);
+
+/**
+ * KEYS: sessions, seen, status, status expiry index. ARGV: availability ('' to keep it), 1 to set the
+ * text (else 0), text, its expiry in ms ('' for never), user id. Returns the user's presence before
+ * and after, six values each as {@link presenceScript} gives them. Going invisible freezes the last
+ * seen others are shown: now if online, else the last seen. A default status (online, no text) is
+ * deleted rather than stored, so the keys left are those of users who chose something.
+ */
+export const setStatusScript = new LuaScript(`${prelude}
+local t = now()
+local online = redis.call('ZCOUNT', KEYS[1], '(' .. t, '+inf')
+local seen = redis.call('GET', KEYS[2]) or ''
+local before = readStatus(KEYS[3], t)
+local a, text, x, h = before[1], before[2], before[3], before[4]
+if ARGV[1] ~= '' then
+  if ARGV[1] == 'invisible' and a ~= 'invisible' then
+    if online > 0 then h = tostring(t) else h = seen end
+  end
+  a = ARGV[1]
+end
+if a ~= 'invisible' then h = '' end
+if ARGV[2] == '1' then text = ARGV[3]; x = ARGV[4] end
+if text == '' then x = '' end
+redis.call('DEL', KEYS[3])
+if a ~= 'online' or text ~= '' then redis.call('HSET', KEYS[3], 'a', a, 't', text, 'x', x, 'h', h) end
+if x ~= '' then redis.call('ZADD', KEYS[4], x, ARGV[5]) else redis.call('ZREM', KEYS[4], ARGV[5]) end
+return { online, seen, before[1], before[2], before[3], before[4], online, seen, a, text, x, h }
+`);
+
+/**
+ * KEYS: status expiry index, status1, status2... ARGV: user1, user2... For each user still lapsed in
+ * the index (another node may have taken them since {@link lapsedScript}), takes them out and clears
+ * their text if its expiry passed (deleting the status when nothing else is left); returns those users.
+ */
+export const expireStatusScript = new LuaScript(`${prelude}
+local t = now()
+local cleared = {}
+for i, user in ipairs(ARGV) do
+  if takeLapsed(KEYS[1], user, t) then
+    local s = redis.call('HMGET', KEYS[i + 1], 'a', 'x')
+    if s[2] and s[2] ~= '' and tonumber(s[2]) <= t then
+      if (s[1] or 'online') == 'online' then redis.call('DEL', KEYS[i + 1]) else redis.call('HSET', KEYS[i + 1], 't', '', 'x', '') end
+      table.insert(cleared, user)
+    end
+  end
+end
+return cleared
 `);
