@@ -42,10 +42,10 @@ describe("createEngines", () => {
 
   it("runs the embedded engines by default, and ScyllaDB alone for one node", async () => {
     const embedded = await createEngines(config());
-    expect(embedded.describe).toMatch(/^store=sqlite\(.*\) sessions=memory broker=memory control=memory$/);
+    expect(embedded.describe).toMatch(/^store=sqlite\(.*\) sessions=memory broker=memory control=memory blobs=fs\(.*\)$/);
     await embedded.close();
     const scyllaOnly = await createEngines(config(...scyllaFlags()));
-    expect(scyllaOnly.describe).toMatch(/^store=scylla\(.*\) sessions=memory broker=memory control=memory$/);
+    expect(scyllaOnly.describe).toMatch(/^store=scylla\(.*\) sessions=memory broker=memory control=memory blobs=fs\(.*\)$/);
     await scyllaOnly.close();
   });
 
