@@ -12,6 +12,7 @@ export interface ChatClients {
   conversations: Client<typeof ConversationService>;
   history: Client<typeof HistoryService>;
   live: Client<typeof LiveService>;
+  /** Uploads; the bytes are fetched over HTTP at /v1/files/{id} (see file.proto). */
   files: Client<typeof FileService>;
 }
 
