@@ -123,7 +123,7 @@ describe("rich messages in the terminal client", () => {
     await writeFile(join(users.dir, "notes.txt"), "see you at 12:30\n");
     carol.type(`/file ${join(users.dir, "notes.txt")} my notes`);
     carol.press("Enter");
-    const shown = await carol.waitFor("the file sent", (s) => s.includes("@carol: my notes") && /📎 notes\.txt · 17 B · text\/plain/.test(s));
+    const shown = await carol.waitFor("the file sent", (s) => s.includes("my notes") && /📎 notes\.txt · 17 B · text\/plain/.test(s));
     const seq = /#(\d+) .*@carol: my notes/.exec(await history("bob", "@carol"))?.[1];
     expect(seq, shown).toBeDefined();
     await chat("bob", "download", "@carol", seq!, "--out", join(users.dir, "notes-copy.txt"));

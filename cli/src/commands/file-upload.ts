@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, openAsBlob } from "node:fs";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ChatClients, formatSize, uploadFile, type UploadProgress } from "@chat/client";
 import type { Attachment } from "@chat/gen/chat/v1/message_pb.js";
@@ -24,6 +24,13 @@ export interface LocalFile {
   sha256: string;
 }
 
+/** Content types to declare by file extension (the common ones; anything else is application/octet-stream). */
+const typesByExtension: Record<string, string> = {
+  txt: "text/plain", md: "text/markdown", csv: "text/csv", json: "application/json", log: "text/plain", html: "text/html",
+  pdf: "application/pdf", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp",
+  zip: "application/zip", gz: "application/gzip", mp3: "audio/mpeg", mp4: "video/mp4",
+};
+
 /** Uploads remembered at most: older ones are dropped (the server deletes them after 24 h anyway). */
 const maxRemembered = 20;
 
@@ -35,7 +42,9 @@ export async function openFile(path: string): Promise<LocalFile> {
   });
   if (!info.isFile()) throw new ConnectError(`${path} is not a file`, Code.InvalidArgument);
   if (info.size === 0) throw new ConnectError(`${path} is empty: there is nothing to send`, Code.InvalidArgument);
-  return { path: full, name: basename(full), blob: await openAsBlob(full), size: info.size, mtimeMs: info.mtimeMs, sha256: await sha256Of(full) };
+  // The server sniffs the bytes, and keeps the declared type only when they tell nothing (plain text).
+  const type = typesByExtension[extname(full).slice(1).toLowerCase()] ?? "";
+  return { path: full, name: basename(full), blob: await openAsBlob(full, { type }), size: info.size, mtimeMs: info.mtimeMs, sha256: await sha256Of(full) };
 }
 
 /** How an upload reports its progress: after each chunk, and once at the end (ok or not). */
