@@ -2,6 +2,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import { ErrorCode } from "@chat/gen/chat/v1/live_pb.js";
+import { Availability } from "@chat/gen/chat/v1/user_pb.js";
 import { clientsFor, newId, openStream, registerUser, startNode, type TestUser, transportFor, streamPaths } from "./harness.ts";
 
 const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => Code[ConnectError.from(e).code]);
@@ -63,6 +64,8 @@ describe.each(streamPaths)("bot accounts ($path)", ({ args: pathArgs }) => {
     expect((await narrow.clients.conversations.listConversations({})).conversations.map((c) => c.id)).toEqual([inside]);
     expect(await codeOf(narrow.clients.conversations.getConversation({ conversationId: outside! }))).toBe("PermissionDenied");
     expect(await codeOf(narrow.clients.live.sendMessage({ conversationId: inside!, clientMessageId: newId(), text: "hi" }))).toBe("PermissionDenied");
+    // A status is seen by every contact: a write too.
+    expect(await codeOf(narrow.clients.users.setStatus({ availability: Availability.BUSY }))).toBe("PermissionDenied");
     const s = await openStream(narrow);
     s.send({ requestId: "w", frame: { case: "send", value: { conversationId: inside!, clientMessageId: newId(), text: "hi" } } });
     const refused = await s.until(() => s.of("error")[0]);

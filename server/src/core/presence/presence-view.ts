@@ -25,21 +25,17 @@ export const toPresence = (p: PresenceRecord): Presence => create(PresenceSchema
 });
 
 /**
- * A presence record as everyone but the user sees it: an invisible user looks offline, with no
- * availability or text and the last-seen time frozen when they went invisible, so that nothing
- * they do while invisible shows.
+ * A presence as everyone but the user sees it. An invisible user looks offline, without text and
+ * with the last-seen time frozen when they went invisible, so that nothing they do while invisible
+ * shows. No offline user shows an availability (UNSPECIFIED): it tells how a user who is there may be
+ * reached, and an invisible user must look like any other offline one.
  */
-export function publicView(p: PresenceRecord): PresenceRecord {
-  if (p.status?.availability !== "invisible") return p;
-  return { userId: p.userId, online: false, lastSeen: p.status.hiddenLastSeen };
+export function toPublicPresence(p: PresenceRecord): Presence {
+  const invisible = p.status?.availability === "invisible";
+  const presence = toPresence(invisible ? { userId: p.userId, online: false, lastSeen: p.status!.hiddenLastSeen } : p);
+  if (!presence.online) presence.availability = AvailabilityProto.UNSPECIFIED;
+  return presence;
 }
-
-/** A presence as everyone but the user sees it (see {@link publicView}). */
-export const toPublicPresence = (p: PresenceRecord): Presence => {
-  const view = publicView(p);
-  // An invisible user shows no availability at all (UNSPECIFIED), not the default ONLINE.
-  return view === p ? toPresence(p) : create(PresenceSchema, { ...toPresence(view), availability: AvailabilityProto.UNSPECIFIED });
-};
 
 /**
  * What a client shows of a presence, last seen aside: two frames with the same key tell nothing new,

@@ -22,4 +22,16 @@ describe("Redis session map keys", () => {
     expect(await raw.zrange(`${keyPrefix}sessions:${here}`, "0", "-1")).toEqual(["n|c"]);
     expect(await raw.zscore(`${keyPrefix}expiry`, here)).not.toBeNull();
   });
+
+  // operations.md names these keys (for an operator deciding on persistence): keep them as it says.
+  it("keeps a status as chat:status:<user> only while it is not the default, its expiry in chat:status-expiry", async () => {
+    const u = randomUUID();
+    const expiresAt = new Date(Date.now() + 60_000);
+    await map.setStatus(u, { availability: "busy", text: { text: "away", expiresAt } });
+    expect(await raw.hgetall(`${keyPrefix}status:${u}`)).toEqual({ a: "busy", t: "away", x: String(expiresAt.getTime()), h: "" });
+    expect(await raw.zscore(`${keyPrefix}status-expiry`, u)).toBe(String(expiresAt.getTime()));
+    await map.setStatus(u, { availability: "online", text: { text: "", expiresAt: undefined } });
+    expect(await raw.exists(`${keyPrefix}status:${u}`)).toBe(0);
+    expect(await raw.zscore(`${keyPrefix}status-expiry`, u)).toBeNull();
+  });
 });
