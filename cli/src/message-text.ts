@@ -1,4 +1,4 @@
-import { formatSize, type ShownAttachment, type ShownMessage, type ShownReaction, type ShownReply } from "@chat/client";
+import { formatSize, replyLine, type ShownAttachment, type ShownMessage, type ShownReaction, type ShownReply } from "@chat/client";
 
 /**
  * The words a rich message shows in a terminal, for the scriptable commands and the interactive
@@ -14,12 +14,7 @@ const quoteLength = 60;
 
 /** "↪ @bob: lunch at noon?": the one-line quote of a reply's parent. */
 export function quoteLine(reply: ShownReply, name: (id: string) => string): string {
-  const what = reply.deleted
-    ? tombstoneText
-    : reply.text
-      ? oneLine(reply.text, quoteLength)
-      : reply.attachmentCount > 0 ? `${reply.attachmentCount} file${reply.attachmentCount === 1 ? "" : "s"}` : "";
-  return `↪ ${reply.senderId ? name(reply.senderId) : `#${reply.seq}`}: ${what}`;
+  return `↪ ${reply.senderId ? name(reply.senderId) : `#${reply.seq}`}: ${oneLine(replyLine(reply), quoteLength)}`;
 }
 
 /** The text as it reads: "message deleted", or the text (or caption) with " (edited)". */

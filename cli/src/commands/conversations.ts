@@ -1,9 +1,9 @@
-import { statusLabel, statusOf, UserDirectory } from "@chat/client";
+import { messageSummary, statusLabel, statusOf, UserDirectory } from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { ConversationKind } from "@chat/gen/chat/v1/conversation_pb.js";
 import { connectLoggedIn } from "../connection.ts";
 import { conversationJson, conversationTitle, directPeer, shownName, shownOf, userJson, userLine } from "../format.ts";
-import { bodyText, oneLine } from "../message-text.ts";
+import { oneLine } from "../message-text.ts";
 import type { GlobalOptions } from "./auth.ts";
 
 /** `chat ls`: the caller's conversations, most recently active first. */
@@ -37,8 +37,8 @@ export async function searchUsers(query: string, options: GlobalOptions & { json
   users.forEach((u, i) => console.log(options.json ? userJson(u, presence[i]) : userLine(u, presence[i])));
 }
 
-/** The last message as the list previews it: its text, "(edited)", "message deleted", or its first file's name. */
+/** The last message as the list previews it (the one-line summary every client shows), "(edited)" after an edited one. */
 function lastText(m: Message): string {
   const shown = shownOf(m);
-  return shown.text || shown.deleted ? bodyText(shown) : shown.attachments[0] ? `📎 ${shown.attachments[0].fileName}` : bodyText(shown);
+  return shown.editedAt && !shown.deleted ? `${messageSummary(shown)} (edited)` : messageSummary(shown);
 }
