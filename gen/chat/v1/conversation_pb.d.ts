@@ -156,6 +156,20 @@ export declare type Conversation = Message<"chat.v1.Conversation"> & {
    * @generated from field: uint64 unread_mention_count = 10;
    */
   unreadMentionCount: bigint;
+
+  /**
+   * True while the caller has the conversation muted (see MuteConversation).
+   *
+   * @generated from field: bool muted = 11;
+   */
+  muted: boolean;
+
+  /**
+   * When the caller's mute ends by itself; unset while `muted` is false or the mute lasts until undone.
+   *
+   * @generated from field: google.protobuf.Timestamp muted_until = 12;
+   */
+  mutedUntil?: Timestamp | undefined;
 };
 
 /**
@@ -531,6 +545,60 @@ export declare type LeaveConversationResponse = Message<"chat.v1.LeaveConversati
 export declare const LeaveConversationResponseSchema: GenMessage<LeaveConversationResponse>;
 
 /**
+ * Request of ConversationService.MuteConversation.
+ *
+ * @generated from message chat.v1.MuteConversationRequest
+ */
+export declare type MuteConversationRequest = Message<"chat.v1.MuteConversationRequest"> & {
+  /**
+   * The conversation.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * True to mute, false to unmute.
+   *
+   * @generated from field: bool muted = 2;
+   */
+  muted: boolean;
+
+  /**
+   * When muting: when the mute ends by itself; unset for until unmuted. Ignored when unmuting.
+   *
+   * @generated from field: google.protobuf.Timestamp until = 3;
+   */
+  until?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chat.v1.MuteConversationRequest.
+ * Use `create(MuteConversationRequestSchema)` to create a new message.
+ */
+export declare const MuteConversationRequestSchema: GenMessage<MuteConversationRequest>;
+
+/**
+ * Response of ConversationService.MuteConversation.
+ *
+ * @generated from message chat.v1.MuteConversationResponse
+ */
+export declare type MuteConversationResponse = Message<"chat.v1.MuteConversationResponse"> & {
+  /**
+   * The conversation after the change, as the caller sees it.
+   *
+   * @generated from field: chat.v1.Conversation conversation = 1;
+   */
+  conversation?: Conversation | undefined;
+};
+
+/**
+ * Describes the message chat.v1.MuteConversationResponse.
+ * Use `create(MuteConversationResponseSchema)` to create a new message.
+ */
+export declare const MuteConversationResponseSchema: GenMessage<MuteConversationResponse>;
+
+/**
  * The kind of a conversation.
  *
  * @generated from enum chat.v1.ConversationKind
@@ -692,6 +760,19 @@ export declare const ConversationService: GenService<{
     methodKind: "unary";
     input: typeof LeaveConversationRequestSchema;
     output: typeof LeaveConversationResponseSchema;
+  },
+  /**
+   * Mutes or unmutes the conversation for the caller (every device of the caller's). A muted
+   * conversation still counts unread messages and delivers them to connected devices, but sends no push
+   * notification except for a message that mentions the caller by username. InvalidArgument for an
+   * `until` in the past.
+   *
+   * @generated from rpc chat.v1.ConversationService.MuteConversation
+   */
+  muteConversation: {
+    methodKind: "unary";
+    input: typeof MuteConversationRequestSchema;
+    output: typeof MuteConversationResponseSchema;
   },
 }>;
 

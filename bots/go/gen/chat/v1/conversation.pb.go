@@ -285,8 +285,12 @@ type Conversation struct {
 	// Messages after the caller's read mark that mention the caller (or "@all"), counted apart from
 	// `unread_count` so that clients can highlight them.
 	UnreadMentionCount uint64 `protobuf:"varint,10,opt,name=unread_mention_count,json=unreadMentionCount,proto3" json:"unread_mention_count,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// True while the caller has the conversation muted (see MuteConversation).
+	Muted bool `protobuf:"varint,11,opt,name=muted,proto3" json:"muted,omitempty"`
+	// When the caller's mute ends by itself; unset while `muted` is false or the mute lasts until undone.
+	MutedUntil    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=muted_until,json=mutedUntil,proto3" json:"muted_until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Conversation) Reset() {
@@ -387,6 +391,20 @@ func (x *Conversation) GetUnreadMentionCount() uint64 {
 		return x.UnreadMentionCount
 	}
 	return 0
+}
+
+func (x *Conversation) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *Conversation) GetMutedUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MutedUntil
+	}
+	return nil
 }
 
 // Request of ConversationService.GetOrCreateDirect. Exactly one of the two fields is set. Naming
@@ -1180,6 +1198,116 @@ func (*LeaveConversationResponse) Descriptor() ([]byte, []int) {
 	return file_chat_v1_conversation_proto_rawDescGZIP(), []int{18}
 }
 
+// Request of ConversationService.MuteConversation.
+type MuteConversationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The conversation.
+	ConversationId string `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// True to mute, false to unmute.
+	Muted bool `protobuf:"varint,2,opt,name=muted,proto3" json:"muted,omitempty"`
+	// When muting: when the mute ends by itself; unset for until unmuted. Ignored when unmuting.
+	Until         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=until,proto3" json:"until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MuteConversationRequest) Reset() {
+	*x = MuteConversationRequest{}
+	mi := &file_chat_v1_conversation_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MuteConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MuteConversationRequest) ProtoMessage() {}
+
+func (x *MuteConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_conversation_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MuteConversationRequest.ProtoReflect.Descriptor instead.
+func (*MuteConversationRequest) Descriptor() ([]byte, []int) {
+	return file_chat_v1_conversation_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MuteConversationRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *MuteConversationRequest) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *MuteConversationRequest) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+// Response of ConversationService.MuteConversation.
+type MuteConversationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The conversation after the change, as the caller sees it.
+	Conversation  *Conversation `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MuteConversationResponse) Reset() {
+	*x = MuteConversationResponse{}
+	mi := &file_chat_v1_conversation_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MuteConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MuteConversationResponse) ProtoMessage() {}
+
+func (x *MuteConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_conversation_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MuteConversationResponse.ProtoReflect.Descriptor instead.
+func (*MuteConversationResponse) Descriptor() ([]byte, []int) {
+	return file_chat_v1_conversation_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *MuteConversationResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
 var File_chat_v1_conversation_proto protoreflect.FileDescriptor
 
 const file_chat_v1_conversation_proto_rawDesc = "" +
@@ -1192,7 +1320,7 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"\tReadState\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12#\n" +
 	"\rdelivered_seq\x18\x02 \x01(\x04R\fdeliveredSeq\x12\x19\n" +
-	"\bread_seq\x18\x03 \x01(\x04R\areadSeq\"\xa1\x03\n" +
+	"\bread_seq\x18\x03 \x01(\x04R\areadSeq\"\xf4\x03\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12-\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x19.chat.v1.ConversationKindR\x04kind\x12\x12\n" +
@@ -1206,7 +1334,10 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x120\n" +
 	"\x14unread_mention_count\x18\n" +
-	" \x01(\x04R\x12unreadMentionCount\"O\n" +
+	" \x01(\x04R\x12unreadMentionCount\x12\x14\n" +
+	"\x05muted\x18\v \x01(\bR\x05muted\x12;\n" +
+	"\vmuted_until\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"mutedUntil\"O\n" +
 	"\x18GetOrCreateDirectRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\"p\n" +
@@ -1245,7 +1376,13 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"\fconversation\x18\x01 \x01(\v2\x15.chat.v1.ConversationR\fconversation\"C\n" +
 	"\x18LeaveConversationRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"\x1b\n" +
-	"\x19LeaveConversationResponse*p\n" +
+	"\x19LeaveConversationResponse\"\x8a\x01\n" +
+	"\x17MuteConversationRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x14\n" +
+	"\x05muted\x18\x02 \x01(\bR\x05muted\x120\n" +
+	"\x05until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\"U\n" +
+	"\x18MuteConversationResponse\x129\n" +
+	"\fconversation\x18\x01 \x01(\v2\x15.chat.v1.ConversationR\fconversation*p\n" +
 	"\x10ConversationKind\x12!\n" +
 	"\x1dCONVERSATION_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18CONVERSATION_KIND_DIRECT\x10\x01\x12\x1b\n" +
@@ -1256,7 +1393,7 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"\n" +
 	"ROLE_ADMIN\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_OWNER\x10\x032\x9b\x05\n" +
+	"ROLE_OWNER\x10\x032\xf4\x05\n" +
 	"\x13ConversationService\x12Z\n" +
 	"\x11GetOrCreateDirect\x12!.chat.v1.GetOrCreateDirectRequest\x1a\".chat.v1.GetOrCreateDirectResponse\x12H\n" +
 	"\vCreateGroup\x12\x1b.chat.v1.CreateGroupRequest\x1a\x1c.chat.v1.CreateGroupResponse\x12T\n" +
@@ -1266,7 +1403,8 @@ const file_chat_v1_conversation_proto_rawDesc = "" +
 	"AddMembers\x12\x1a.chat.v1.AddMembersRequest\x1a\x1b.chat.v1.AddMembersResponse\x12K\n" +
 	"\fRemoveMember\x12\x1c.chat.v1.RemoveMemberRequest\x1a\x1d.chat.v1.RemoveMemberResponse\x12<\n" +
 	"\aSetRole\x12\x17.chat.v1.SetRoleRequest\x1a\x18.chat.v1.SetRoleResponse\x12Z\n" +
-	"\x11LeaveConversation\x12!.chat.v1.LeaveConversationRequest\x1a\".chat.v1.LeaveConversationResponseB\x85\x01\n" +
+	"\x11LeaveConversation\x12!.chat.v1.LeaveConversationRequest\x1a\".chat.v1.LeaveConversationResponse\x12W\n" +
+	"\x10MuteConversation\x12 .chat.v1.MuteConversationRequest\x1a!.chat.v1.MuteConversationResponseB\x85\x01\n" +
 	"\vcom.chat.v1B\x11ConversationProtoP\x01Z&example.com/chatbot/gen/chat/v1;chatv1\xa2\x02\x03CXX\xaa\x02\aChat.V1\xca\x02\aChat\\V1\xe2\x02\x13Chat\\V1\\GPBMetadata\xea\x02\bChat::V1b\x06proto3"
 
 var (
@@ -1282,7 +1420,7 @@ func file_chat_v1_conversation_proto_rawDescGZIP() []byte {
 }
 
 var file_chat_v1_conversation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_chat_v1_conversation_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_chat_v1_conversation_proto_goTypes = []any{
 	(ConversationKind)(0),             // 0: chat.v1.ConversationKind
 	(Role)(0),                         // 1: chat.v1.Role
@@ -1305,45 +1443,52 @@ var file_chat_v1_conversation_proto_goTypes = []any{
 	(*SetRoleResponse)(nil),           // 18: chat.v1.SetRoleResponse
 	(*LeaveConversationRequest)(nil),  // 19: chat.v1.LeaveConversationRequest
 	(*LeaveConversationResponse)(nil), // 20: chat.v1.LeaveConversationResponse
-	(*timestamppb.Timestamp)(nil),     // 21: google.protobuf.Timestamp
-	(*Message)(nil),                   // 22: chat.v1.Message
+	(*MuteConversationRequest)(nil),   // 21: chat.v1.MuteConversationRequest
+	(*MuteConversationResponse)(nil),  // 22: chat.v1.MuteConversationResponse
+	(*timestamppb.Timestamp)(nil),     // 23: google.protobuf.Timestamp
+	(*Message)(nil),                   // 24: chat.v1.Message
 }
 var file_chat_v1_conversation_proto_depIdxs = []int32{
 	1,  // 0: chat.v1.Member.role:type_name -> chat.v1.Role
-	21, // 1: chat.v1.Member.joined_at:type_name -> google.protobuf.Timestamp
+	23, // 1: chat.v1.Member.joined_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: chat.v1.Conversation.kind:type_name -> chat.v1.ConversationKind
 	2,  // 3: chat.v1.Conversation.members:type_name -> chat.v1.Member
-	22, // 4: chat.v1.Conversation.last_message:type_name -> chat.v1.Message
+	24, // 4: chat.v1.Conversation.last_message:type_name -> chat.v1.Message
 	3,  // 5: chat.v1.Conversation.read_states:type_name -> chat.v1.ReadState
-	21, // 6: chat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
-	4,  // 7: chat.v1.GetOrCreateDirectResponse.conversation:type_name -> chat.v1.Conversation
-	4,  // 8: chat.v1.CreateGroupResponse.conversation:type_name -> chat.v1.Conversation
-	4,  // 9: chat.v1.GetConversationResponse.conversation:type_name -> chat.v1.Conversation
-	4,  // 10: chat.v1.ListConversationsResponse.conversations:type_name -> chat.v1.Conversation
-	4,  // 11: chat.v1.AddMembersResponse.conversation:type_name -> chat.v1.Conversation
-	1,  // 12: chat.v1.SetRoleRequest.role:type_name -> chat.v1.Role
-	4,  // 13: chat.v1.SetRoleResponse.conversation:type_name -> chat.v1.Conversation
-	5,  // 14: chat.v1.ConversationService.GetOrCreateDirect:input_type -> chat.v1.GetOrCreateDirectRequest
-	7,  // 15: chat.v1.ConversationService.CreateGroup:input_type -> chat.v1.CreateGroupRequest
-	9,  // 16: chat.v1.ConversationService.GetConversation:input_type -> chat.v1.GetConversationRequest
-	11, // 17: chat.v1.ConversationService.ListConversations:input_type -> chat.v1.ListConversationsRequest
-	13, // 18: chat.v1.ConversationService.AddMembers:input_type -> chat.v1.AddMembersRequest
-	15, // 19: chat.v1.ConversationService.RemoveMember:input_type -> chat.v1.RemoveMemberRequest
-	17, // 20: chat.v1.ConversationService.SetRole:input_type -> chat.v1.SetRoleRequest
-	19, // 21: chat.v1.ConversationService.LeaveConversation:input_type -> chat.v1.LeaveConversationRequest
-	6,  // 22: chat.v1.ConversationService.GetOrCreateDirect:output_type -> chat.v1.GetOrCreateDirectResponse
-	8,  // 23: chat.v1.ConversationService.CreateGroup:output_type -> chat.v1.CreateGroupResponse
-	10, // 24: chat.v1.ConversationService.GetConversation:output_type -> chat.v1.GetConversationResponse
-	12, // 25: chat.v1.ConversationService.ListConversations:output_type -> chat.v1.ListConversationsResponse
-	14, // 26: chat.v1.ConversationService.AddMembers:output_type -> chat.v1.AddMembersResponse
-	16, // 27: chat.v1.ConversationService.RemoveMember:output_type -> chat.v1.RemoveMemberResponse
-	18, // 28: chat.v1.ConversationService.SetRole:output_type -> chat.v1.SetRoleResponse
-	20, // 29: chat.v1.ConversationService.LeaveConversation:output_type -> chat.v1.LeaveConversationResponse
-	22, // [22:30] is the sub-list for method output_type
-	14, // [14:22] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	23, // 6: chat.v1.Conversation.created_at:type_name -> google.protobuf.Timestamp
+	23, // 7: chat.v1.Conversation.muted_until:type_name -> google.protobuf.Timestamp
+	4,  // 8: chat.v1.GetOrCreateDirectResponse.conversation:type_name -> chat.v1.Conversation
+	4,  // 9: chat.v1.CreateGroupResponse.conversation:type_name -> chat.v1.Conversation
+	4,  // 10: chat.v1.GetConversationResponse.conversation:type_name -> chat.v1.Conversation
+	4,  // 11: chat.v1.ListConversationsResponse.conversations:type_name -> chat.v1.Conversation
+	4,  // 12: chat.v1.AddMembersResponse.conversation:type_name -> chat.v1.Conversation
+	1,  // 13: chat.v1.SetRoleRequest.role:type_name -> chat.v1.Role
+	4,  // 14: chat.v1.SetRoleResponse.conversation:type_name -> chat.v1.Conversation
+	23, // 15: chat.v1.MuteConversationRequest.until:type_name -> google.protobuf.Timestamp
+	4,  // 16: chat.v1.MuteConversationResponse.conversation:type_name -> chat.v1.Conversation
+	5,  // 17: chat.v1.ConversationService.GetOrCreateDirect:input_type -> chat.v1.GetOrCreateDirectRequest
+	7,  // 18: chat.v1.ConversationService.CreateGroup:input_type -> chat.v1.CreateGroupRequest
+	9,  // 19: chat.v1.ConversationService.GetConversation:input_type -> chat.v1.GetConversationRequest
+	11, // 20: chat.v1.ConversationService.ListConversations:input_type -> chat.v1.ListConversationsRequest
+	13, // 21: chat.v1.ConversationService.AddMembers:input_type -> chat.v1.AddMembersRequest
+	15, // 22: chat.v1.ConversationService.RemoveMember:input_type -> chat.v1.RemoveMemberRequest
+	17, // 23: chat.v1.ConversationService.SetRole:input_type -> chat.v1.SetRoleRequest
+	19, // 24: chat.v1.ConversationService.LeaveConversation:input_type -> chat.v1.LeaveConversationRequest
+	21, // 25: chat.v1.ConversationService.MuteConversation:input_type -> chat.v1.MuteConversationRequest
+	6,  // 26: chat.v1.ConversationService.GetOrCreateDirect:output_type -> chat.v1.GetOrCreateDirectResponse
+	8,  // 27: chat.v1.ConversationService.CreateGroup:output_type -> chat.v1.CreateGroupResponse
+	10, // 28: chat.v1.ConversationService.GetConversation:output_type -> chat.v1.GetConversationResponse
+	12, // 29: chat.v1.ConversationService.ListConversations:output_type -> chat.v1.ListConversationsResponse
+	14, // 30: chat.v1.ConversationService.AddMembers:output_type -> chat.v1.AddMembersResponse
+	16, // 31: chat.v1.ConversationService.RemoveMember:output_type -> chat.v1.RemoveMemberResponse
+	18, // 32: chat.v1.ConversationService.SetRole:output_type -> chat.v1.SetRoleResponse
+	20, // 33: chat.v1.ConversationService.LeaveConversation:output_type -> chat.v1.LeaveConversationResponse
+	22, // 34: chat.v1.ConversationService.MuteConversation:output_type -> chat.v1.MuteConversationResponse
+	26, // [26:35] is the sub-list for method output_type
+	17, // [17:26] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_conversation_proto_init() }
@@ -1358,7 +1503,7 @@ func file_chat_v1_conversation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_conversation_proto_rawDesc), len(file_chat_v1_conversation_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	ConversationService_RemoveMember_FullMethodName      = "/chat.v1.ConversationService/RemoveMember"
 	ConversationService_SetRole_FullMethodName           = "/chat.v1.ConversationService/SetRole"
 	ConversationService_LeaveConversation_FullMethodName = "/chat.v1.ConversationService/LeaveConversation"
+	ConversationService_MuteConversation_FullMethodName  = "/chat.v1.ConversationService/MuteConversation"
 )
 
 // ConversationServiceClient is the client API for ConversationService service.
@@ -54,6 +55,11 @@ type ConversationServiceClient interface {
 	// The caller leaves a group. FailedPrecondition for a direct conversation. When the group's only
 	// owner leaves, the oldest admin (else the oldest member) becomes owner in the same atomic write.
 	LeaveConversation(ctx context.Context, in *LeaveConversationRequest, opts ...grpc.CallOption) (*LeaveConversationResponse, error)
+	// Mutes or unmutes the conversation for the caller (every device of the caller's). A muted
+	// conversation still counts unread messages and delivers them to connected devices, but sends no push
+	// notification except for a message that mentions the caller by username. InvalidArgument for an
+	// `until` in the past.
+	MuteConversation(ctx context.Context, in *MuteConversationRequest, opts ...grpc.CallOption) (*MuteConversationResponse, error)
 }
 
 type conversationServiceClient struct {
@@ -144,6 +150,16 @@ func (c *conversationServiceClient) LeaveConversation(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *conversationServiceClient) MuteConversation(ctx context.Context, in *MuteConversationRequest, opts ...grpc.CallOption) (*MuteConversationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MuteConversationResponse)
+	err := c.cc.Invoke(ctx, ConversationService_MuteConversation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConversationServiceServer is the server API for ConversationService service.
 // All implementations must embed UnimplementedConversationServiceServer
 // for forward compatibility.
@@ -169,6 +185,11 @@ type ConversationServiceServer interface {
 	// The caller leaves a group. FailedPrecondition for a direct conversation. When the group's only
 	// owner leaves, the oldest admin (else the oldest member) becomes owner in the same atomic write.
 	LeaveConversation(context.Context, *LeaveConversationRequest) (*LeaveConversationResponse, error)
+	// Mutes or unmutes the conversation for the caller (every device of the caller's). A muted
+	// conversation still counts unread messages and delivers them to connected devices, but sends no push
+	// notification except for a message that mentions the caller by username. InvalidArgument for an
+	// `until` in the past.
+	MuteConversation(context.Context, *MuteConversationRequest) (*MuteConversationResponse, error)
 	mustEmbedUnimplementedConversationServiceServer()
 }
 
@@ -202,6 +223,9 @@ func (UnimplementedConversationServiceServer) SetRole(context.Context, *SetRoleR
 }
 func (UnimplementedConversationServiceServer) LeaveConversation(context.Context, *LeaveConversationRequest) (*LeaveConversationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method LeaveConversation not implemented")
+}
+func (UnimplementedConversationServiceServer) MuteConversation(context.Context, *MuteConversationRequest) (*MuteConversationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MuteConversation not implemented")
 }
 func (UnimplementedConversationServiceServer) mustEmbedUnimplementedConversationServiceServer() {}
 func (UnimplementedConversationServiceServer) testEmbeddedByValue()                             {}
@@ -368,6 +392,24 @@ func _ConversationService_LeaveConversation_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConversationService_MuteConversation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MuteConversationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConversationServiceServer).MuteConversation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConversationService_MuteConversation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConversationServiceServer).MuteConversation(ctx, req.(*MuteConversationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConversationService_ServiceDesc is the grpc.ServiceDesc for ConversationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -406,6 +448,10 @@ var ConversationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LeaveConversation",
 			Handler:    _ConversationService_LeaveConversation_Handler,
+		},
+		{
+			MethodName: "MuteConversation",
+			Handler:    _ConversationService_MuteConversation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -52,7 +52,7 @@ class ReadState(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., delivered_seq: _Optional[int] = ..., read_seq: _Optional[int] = ...) -> None: ...
 
 class Conversation(_message.Message):
-    __slots__ = ("id", "kind", "name", "members", "last_seq", "last_message", "unread_count", "read_states", "created_at", "unread_mention_count")
+    __slots__ = ("id", "kind", "name", "members", "last_seq", "last_message", "unread_count", "read_states", "created_at", "unread_mention_count", "muted", "muted_until")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +63,8 @@ class Conversation(_message.Message):
     READ_STATES_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UNREAD_MENTION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MUTED_FIELD_NUMBER: _ClassVar[int]
+    MUTED_UNTIL_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: ConversationKind
     name: str
@@ -73,7 +75,9 @@ class Conversation(_message.Message):
     read_states: _containers.RepeatedCompositeFieldContainer[ReadState]
     created_at: _timestamp_pb2.Timestamp
     unread_mention_count: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ConversationKind, str]] = ..., name: _Optional[str] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., last_seq: _Optional[int] = ..., last_message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., unread_count: _Optional[int] = ..., read_states: _Optional[_Iterable[_Union[ReadState, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unread_mention_count: _Optional[int] = ...) -> None: ...
+    muted: bool
+    muted_until: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ConversationKind, str]] = ..., name: _Optional[str] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., last_seq: _Optional[int] = ..., last_message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., unread_count: _Optional[int] = ..., read_states: _Optional[_Iterable[_Union[ReadState, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unread_mention_count: _Optional[int] = ..., muted: _Optional[bool] = ..., muted_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetOrCreateDirectRequest(_message.Message):
     __slots__ = ("user_id", "username")
@@ -182,3 +186,19 @@ class LeaveConversationRequest(_message.Message):
 class LeaveConversationResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class MuteConversationRequest(_message.Message):
+    __slots__ = ("conversation_id", "muted", "until")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MUTED_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    muted: bool
+    until: _timestamp_pb2.Timestamp
+    def __init__(self, conversation_id: _Optional[str] = ..., muted: _Optional[bool] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MuteConversationResponse(_message.Message):
+    __slots__ = ("conversation",)
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    conversation: Conversation
+    def __init__(self, conversation: _Optional[_Union[Conversation, _Mapping]] = ...) -> None: ...

@@ -75,6 +75,11 @@ class ConversationServiceStub:
                 request_serializer=chat_dot_v1_dot_conversation__pb2.LeaveConversationRequest.SerializeToString,
                 response_deserializer=chat_dot_v1_dot_conversation__pb2.LeaveConversationResponse.FromString,
                 _registered_method=True)
+        self.MuteConversation = channel.unary_unary(
+                '/chat.v1.ConversationService/MuteConversation',
+                request_serializer=chat_dot_v1_dot_conversation__pb2.MuteConversationRequest.SerializeToString,
+                response_deserializer=chat_dot_v1_dot_conversation__pb2.MuteConversationResponse.FromString,
+                _registered_method=True)
 
 
 class ConversationServiceServicer:
@@ -140,6 +145,16 @@ class ConversationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MuteConversation(self, request, context):
+        """Mutes or unmutes the conversation for the caller (every device of the caller's). A muted
+        conversation still counts unread messages and delivers them to connected devices, but sends no push
+        notification except for a message that mentions the caller by username. InvalidArgument for an
+        `until` in the past.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConversationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -182,6 +197,11 @@ def add_ConversationServiceServicer_to_server(servicer, server):
                     servicer.LeaveConversation,
                     request_deserializer=chat_dot_v1_dot_conversation__pb2.LeaveConversationRequest.FromString,
                     response_serializer=chat_dot_v1_dot_conversation__pb2.LeaveConversationResponse.SerializeToString,
+            ),
+            'MuteConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.MuteConversation,
+                    request_deserializer=chat_dot_v1_dot_conversation__pb2.MuteConversationRequest.FromString,
+                    response_serializer=chat_dot_v1_dot_conversation__pb2.MuteConversationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -401,6 +421,33 @@ class ConversationService:
             '/chat.v1.ConversationService/LeaveConversation',
             chat_dot_v1_dot_conversation__pb2.LeaveConversationRequest.SerializeToString,
             chat_dot_v1_dot_conversation__pb2.LeaveConversationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MuteConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chat.v1.ConversationService/MuteConversation',
+            chat_dot_v1_dot_conversation__pb2.MuteConversationRequest.SerializeToString,
+            chat_dot_v1_dot_conversation__pb2.MuteConversationResponse.FromString,
             options,
             channel_credentials,
             insecure,
