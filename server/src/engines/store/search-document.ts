@@ -1,5 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { type Attachment, type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
 import { indexTerms } from "../../core/search/tokenize.ts";
 import type { NewMessage } from "./interface.ts";
 import { isCountable } from "./unread-index.ts";
@@ -32,13 +32,27 @@ export function editedDocument(text: string, content: Uint8Array | undefined): S
 }
 
 function documentOf(text: string, content: Uint8Array | undefined): SearchDocument {
-  // Content is the domain's encoding (a Message with only `content` set, core/messages/content.ts);
-  // only attachment messages carry files, and a plain text stores no content at all.
-  const decoded = content === undefined ? undefined : fromBinary(MessageSchema, content).content;
-  const files = decoded?.case === "attachmentContent" ? decoded.value.attachments : [];
+  const files = attachmentsOf(content);
   return {
     terms: indexTerms(text),
     hasFile: files.length > 0,
     hasImage: files.some((f) => f.contentType.startsWith("image/")),
   };
+}
+
+/**
+ * The attachments of a stored content: the domain's encoding (a Message with only `content` set,
+ * core/messages/content.ts), of which only attachment messages carry files; a plain text stores none.
+ * The store's own contract holds content opaque, so bytes that are no Message (the store contract
+ * suites write such) are a message without files: found by its words, never by has:.
+ */
+function attachmentsOf(content: Uint8Array | undefined): Attachment[] {
+  if (content === undefined) return [];
+  let decoded: Message["content"];
+  try {
+    decoded = fromBinary(MessageSchema, content).content;
+  } catch {
+    return [];
+  }
+  return decoded.case === "attachmentContent" ? decoded.value.attachments : [];
 }

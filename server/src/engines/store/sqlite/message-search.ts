@@ -13,9 +13,12 @@ import { editedDocument, type SearchDocument, searchDocumentOf } from "../search
  * FTS5 walks doclists in rowid order, so newest first is `ORDER BY rowid DESC` with no sort, a date
  * filter or a page cursor is a rowid range, and a page stops reading once it has its hits. Within
  * one millisecond doc ids follow insertion, not SearchPosition order, so a page reads on to the end
- * of its last hit's millisecond and sorts (see {@link searchPage}). The table is contentless (the
- * text lives in `messages`) with `detail=none` (no positions: phrases are checked by the core on
- * the text), which keeps it small; `message_search_docs` maps a doc id to its message and back.
+ * of its last hit's millisecond and sorts (see {@link searchPage}). The table keeps its terms as
+ * content, with `secure-delete` on: FTS5 needs a row's terms to take them out of the index pages when
+ * it is deleted or edited, so that a message deleted for everyone leaves no word in the file (a
+ * contentless table only marks the row deleted, its words stay until a merge). `detail=none` (no
+ * positions: phrases are checked by the core on the text) keeps it small; `message_search_docs`
+ * maps a doc id to its message and back.
  * Prefix indexes of 2 and 3 characters make a short prefix one doclist rather than a merge of every
  * word it starts (a 2-letter prefix over a million messages took 160 ms without).
  *
@@ -51,7 +54,31 @@ export function prepareSearchStatements(db: DatabaseSync) {
     deleteDoc: p("DELETE FROM message_search_docs WHERE doc_id = ?"),
     insertTerms: p("INSERT INTO message_search (rowid, terms) VALUES (?, ?)"),
     deleteTerms: p("DELETE FROM message_search WHERE rowid = ?"),
+    /** FTS5 changes of the open transaction's writes, applied by {@link applyPendingTerms} at its end. */
+    pendingTerms: [] as PendingTerms[],
   };
+}
+
+/** One FTS5 change: a doc's terms removed, then (unless undefined) these put in. */
+interface PendingTerms {
+  docId: number;
+  removed: boolean;
+  terms: string | undefined;
+}
+
+/**
+ * Applies the FTS5 changes queued by the writes of the open transaction, before it commits. They are
+ * queued rather than made in each write's savepoint because FTS5 writes its pending terms out as a new
+ * segment at every savepoint it takes part in: one segment (and the merges that follow) per message
+ * made an append five times dearer; one per transaction is what FTS5 is built for. A write rolled back
+ * to its savepoint drops its queued changes (writes.ts), so the index still changes with its rows only.
+ */
+export function applyPendingTerms(q: SearchStatements): void {
+  const pending = q.pendingTerms.splice(0);
+  for (const { docId, removed, terms } of pending) {
+    if (removed) q.deleteTerms.run(docId);
+    if (terms !== undefined) q.insertTerms.run(docId, terms);
+  }
 }
 /** What {@link prepareSearchStatements} prepares. */
 export type SearchStatements = ReturnType<typeof prepareSearchStatements>;
@@ -64,7 +91,7 @@ export function indexAppend(q: SearchStatements, m: NewMessage, seq: number): vo
   const docId = Number((q.nextDocId.get(base) as { doc_id: number }).doc_id);
   if (docId >= base + perMs) throw new Error(`more than ${perMs} messages sent in one millisecond cannot be indexed for search`);
   q.insertDoc.run(docId, m.conversationId, seq);
-  q.insertTerms.run(docId, ftsText(m.conversationId, m.senderId, doc));
+  q.pendingTerms.push({ docId, removed: false, terms: ftsText(m.conversationId, m.senderId, doc) });
 }
 
 /**
@@ -76,9 +103,9 @@ export function indexChange(q: SearchStatements, conversationId: string, senderI
   const row = q.docOf.get(conversationId, c.targetSeq) as { doc_id: number } | undefined;
   if (!row) return; // never indexed: not a searchable message
   const docId = Number(row.doc_id);
-  q.deleteTerms.run(docId);
   if (c.kind === "delete") q.deleteDoc.run(docId);
-  else q.insertTerms.run(docId, ftsText(conversationId, senderId, editedDocument(c.text, c.content)));
+  const terms = c.kind === "edit" ? ftsText(conversationId, senderId, editedDocument(c.text, c.content)) : undefined;
+  q.pendingTerms.push({ docId, removed: true, terms });
 }
 
 /**
@@ -96,7 +123,9 @@ export function indexExistingMessages(db: DatabaseSync): void {
       sentAt: new Date(Number(r.sent_at)), content: (r.content as Uint8Array | null) ?? undefined,
     };
     indexAppend(q, m, Number(r.seq));
+    if (q.pendingTerms.length >= 10_000) applyPendingTerms(q);
   }
+  applyPendingTerms(q);
 }
 
 /** The FTS5 column of a message: its words and filter terms, each one token of the `ascii` tokenizer. */

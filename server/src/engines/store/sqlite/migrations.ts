@@ -171,6 +171,8 @@ CREATE INDEX IF NOT EXISTS uploads_by_message ON uploads (conversation_id, seq) 
   // Message search (sqlite/message-search.ts): the FTS5 index of message words and filter terms, its doc
   // ids (sentAt * 2048 + n, newest first is rowid order) mapped to messages, and every message from
   // before it indexed (tokenized in JavaScript, hence a function: a minute or so per million messages).
+  // secure-delete (with the terms kept as the table's content, which it needs): a deleted or edited
+  // message's words are removed from the index pages at once (zeroed, with secure_delete).
   { version: 7, name: "add_message_search", up: (db) => {
     db.exec(`
 CREATE TABLE IF NOT EXISTS message_search_docs (
@@ -179,7 +181,8 @@ CREATE TABLE IF NOT EXISTS message_search_docs (
   seq INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS message_search_docs_by_message ON message_search_docs (conversation_id, seq);
-CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='ascii', prefix='2 3');
+CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(terms, detail=none, tokenize='ascii', prefix='2 3');
+INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 `);
     indexExistingMessages(db);
   } },

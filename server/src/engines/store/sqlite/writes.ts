@@ -8,7 +8,7 @@ import {
   toDevice, toMessage, toReadState, transaction,
 } from "./statements.ts";
 import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
-import { indexAppend, indexChange } from "./message-search.ts";
+import { applyPendingTerms, indexAppend, indexChange } from "./message-search.ts";
 import { uploadWrites } from "./upload-tables.ts";
 
 /**
@@ -128,11 +128,24 @@ export type Write = { [K in WriteKind]: { kind: K; args: WriteArgs<K> } }[WriteK
 
 /**
  * Commits a batch of writes in one transaction (one fsync); a write that fails is rolled back alone
- * (its savepoint) and its Error takes its place, the others commit.
+ * (its savepoint) and its Error takes its place, the others commit. The search index changes of the
+ * batch's writes are made at its end, in the same transaction (see applyPendingTerms).
  */
 export function commitWrites(q: Statements, tx: TransactionControl, batch: readonly Write[]): unknown[] {
-  return transaction(tx, () => batch.map((w) => savepoint(tx, () =>
-    (writes[w.kind] as (q: Statements, ...args: unknown[]) => unknown)(q, ...w.args))));
+  try {
+    return transaction(tx, () => {
+      const results = batch.map((w) => {
+        const queued = q.pendingTerms.length;
+        const result = savepoint(tx, () => (writes[w.kind] as (q: Statements, ...args: unknown[]) => unknown)(q, ...w.args));
+        if (result instanceof Error) q.pendingTerms.length = queued; // its search index changes go with its rows
+        return result;
+      });
+      applyPendingTerms(q);
+      return results;
+    });
+  } finally {
+    q.pendingTerms.length = 0; // a batch that failed as a whole leaves nothing for the next one
+  }
 }
 
 /** Queues one write for the next committed batch; resolves with its result once the batch is on disk. */
