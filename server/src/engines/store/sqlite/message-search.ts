@@ -60,7 +60,7 @@ export function prepareSearchStatements(db: DatabaseSync) {
 }
 
 /** One FTS5 change: a doc's terms removed, then (unless undefined) these put in. */
-interface PendingTerms {
+export interface PendingTerms {
   docId: number;
   removed: boolean;
   terms: string | undefined;
