@@ -45,3 +45,11 @@ export interface MessageSearchStore {
   /** The matching messages in their current state, in SearchPosition order, at most `limit`. */
   searchMessages(search: MessageSearch): Promise<MessageRecord[]>;
 }
+
+/**
+ * A search the store refuses because answering it would cost more than its work bound (see
+ * docs/search.md): the caller should narrow it (one conversation, a date, more words).
+ */
+export class SearchTooBroad extends Error {
+  override readonly name = "SearchTooBroad";
+}
