@@ -53,3 +53,16 @@ export interface MessageSearchStore {
 export class SearchTooBroad extends Error {
   override readonly name = "SearchTooBroad";
 }
+
+/** A hit's position. */
+export function positionOf(sentAt: Date, conversationId: string, seq: number): SearchPosition {
+  return { sentAt, conversationId, seq };
+}
+
+/** Orders positions as a search returns them (newest first): negative when `a` comes before `b`. */
+export function comparePositions(a: SearchPosition, b: SearchPosition): number {
+  const bySentAt = b.sentAt.getTime() - a.sentAt.getTime();
+  if (bySentAt !== 0) return bySentAt;
+  if (a.conversationId !== b.conversationId) return a.conversationId < b.conversationId ? 1 : -1;
+  return b.seq - a.seq;
+}

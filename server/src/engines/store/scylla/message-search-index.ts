@@ -1,7 +1,6 @@
 import { types } from "cassandra-driver";
-import { indexTerms } from "../../../core/search/tokenize.ts";
 import type { MessageRecord, TargetChange } from "../interface.ts";
-import { attachmentKindOf } from "../message-search-match.ts";
+import { editedDocument } from "../search-document.ts";
 import type { Cql, Statement } from "./cql.ts";
 
 /**
@@ -19,12 +18,12 @@ export const filterTerms = {
 /** The part of a message its index rows depend on. */
 type Indexed = Pick<MessageRecord, "conversationId" | "seq" | "senderId" | "text" | "content" | "sentAt">;
 
-/** The terms a message is indexed under: its words (text or caption) and its filter terms. */
+/** The terms a message is indexed under: its words (text or caption, see search-document.ts) and its filter terms. */
 export function termsOf(m: Pick<Indexed, "senderId" | "text" | "content">): string[] {
-  const kind = attachmentKindOf(m.content);
+  const doc = editedDocument(m.text, m.content);
   return [
-    ...indexTerms(m.text), filterTerms.any, filterTerms.from(m.senderId),
-    ...(kind ? [filterTerms.has("file")] : []), ...(kind === "image" ? [filterTerms.has("image")] : []),
+    ...doc.terms, filterTerms.any, filterTerms.from(m.senderId),
+    ...(doc.hasFile ? [filterTerms.has("file")] : []), ...(doc.hasImage ? [filterTerms.has("image")] : []),
   ];
 }
 

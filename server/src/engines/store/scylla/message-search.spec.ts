@@ -2,21 +2,19 @@ import { randomUUID } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
 import { describe, expect, it } from "vitest";
-import type { MessageRecord, NewMessage, Store, TargetChange } from "../interface.ts";
+import type { MessageRecord, NewMessage, TargetChange } from "../interface.ts";
 import type { MessageSearch } from "../message-search.ts";
 import { storeEngines, twoNodesOf } from "../store-engines.ts";
 import { cqlRequests } from "./cql.ts";
 import { olderKeyspace } from "./older-keyspace.ts";
 import { createScyllaStore } from "./scylla-store.ts";
 
-type Searchable = Store & { searchMessages(s: MessageSearch): Promise<MessageRecord[]> };
-
 // What is particular to the cluster store's index (the contract suite covers what both stores do):
 // buckets (10 seqs each here), the page cursor across buckets and conversations, the cost per message.
 describe("Scylla message search", () => {
   const nodes = twoNodesOf(storeEngines.find((e) => e.name === "scylla")!.make);
-  const a = () => nodes.a as Searchable;
-  const b = () => nodes.b as Searchable;
+  const a = () => nodes.a;
+  const b = () => nodes.b;
   let clock = Date.parse("2026-01-01T00:00:00Z");
   const message = (conversationId: string, text: string, extra: Partial<NewMessage> = {}): NewMessage =>
     ({ conversationId, senderId: "s1", clientMessageId: randomUUID(), text, sentAt: new Date((clock += 1000)), ...extra });
@@ -102,7 +100,7 @@ describe("Scylla message search: the migration indexes existing messages", () =>
       await cql.execute(row, [id, Math.floor(seq / 10), seq, "s1", `c${seq}`, text, new Date(1_700_000_000_000 + seq), deleted]);
     }
     await cql.close();
-    const store = (await createScyllaStore({ ...cluster, keyspace, bucketSize: 10 })) as Searchable;
+    const store = await createScyllaStore({ ...cluster, keyspace, bucketSize: 10 });
     try {
       const found = await store.searchMessages({ words: ["old"], prefixes: [], conversationIds: [id], limit: 10 });
       expect(found.map((m) => m.seq)).toEqual([10, 1]);

@@ -1,7 +1,7 @@
 import type { types } from "cassandra-driver";
 import type { MessageRecord } from "../interface.ts";
-import { type MessageSearch, type MessageSearchStore, type SearchPosition, SearchTooBroad } from "../message-search.ts";
-import { compareSearchPositions, matchesMessageSearch } from "../message-search-match.ts";
+import { comparePositions, type MessageSearch, type MessageSearchStore, type SearchPosition, SearchTooBroad } from "../message-search.ts";
+import { editedDocument } from "../search-document.ts";
 import type { Cql, Params } from "./cql.ts";
 import { type MessageRows, toMessage } from "./message-rows.ts";
 import { filterTerms } from "./message-search-index.ts";
@@ -26,7 +26,7 @@ interface Candidate extends SearchPosition {}
  * Message search on the cluster store's index (message-search-index.ts): each conversation is read
  * newest bucket first, a bucket's hits are the intersection of its term slices, and conversations are
  * merged in {@link SearchPosition} order. Every proposed hit is then checked against the message as it
- * stands ({@link matchesMessageSearch}), so index rows an edit, a delete or a fenced write left behind
+ * stands ({@link matches}), so index rows an edit, a delete or a fenced write left behind
  * are never served.
  */
 export function createScyllaMessageSearch(cql: Cql, rows: MessageRows): MessageSearchStore {
@@ -49,6 +49,7 @@ class SearchRun {
   }
 
   async page(): Promise<MessageRecord[]> {
+    if (this.search.senderIds?.length === 0) return []; // from nobody
     const streams = [...new Set(this.search.conversationIds)].map((id) => new ConversationHits(this, id));
     await eachLimited(streams, concurrency, (s) => s.peek());
     const out: MessageRecord[] = [];
@@ -58,7 +59,7 @@ class SearchRun {
         let best: ConversationHits | undefined;
         for (const s of streams) {
           const head = s.head();
-          if (head && (!best || compareSearchPositions(head, best.head()!) < 0)) best = s;
+          if (head && (!best || comparePositions(head, best.head()!) < 0)) best = s;
         }
         if (!best) break;
         candidates.push(best.take()!);
@@ -124,8 +125,8 @@ class SearchRun {
     const hits = [...first ?? []].filter((seq) => rest.every((set) => set.has(seq)))
       .map((seq): Candidate => ({ sentAt: sentAt.get(seq)!, conversationId, seq }))
       .filter((c) => (!s.sentFrom || c.sentAt >= s.sentFrom) && (!s.sentUntil || c.sentAt < s.sentUntil)
-        && (!s.after || compareSearchPositions(c, s.after) > 0));
-    return hits.sort(compareSearchPositions);
+        && (!s.after || comparePositions(c, s.after) > 0));
+    return hits.sort(comparePositions);
   }
 
   /** The candidates whose message, as it stands, still matches, in the candidates' order. */
@@ -140,7 +141,7 @@ class SearchRun {
         const m = toMessage(r);
         // A row from before the running counts (null) was countable; since then, a countable row is its own last.
         const countable = r.get("last_counted_seq") === null || Number(r.get("last_counted_seq")) === m.seq;
-        return matchesMessageSearch(m, countable, this.search) ? [m] : [];
+        return matches(m, countable, this.search) ? [m] : [];
       });
       for (const m of await this.rows.withReactions(matching)) found.set(`${m.conversationId}\u0000${m.seq}`, m);
     }));
@@ -190,6 +191,20 @@ class ConversationHits {
   take(): Candidate | undefined {
     return this.buffer.shift();
   }
+}
+
+/**
+ * Whether a message as it stands matches a search's words, prefixes and filters (the index proposed
+ * it; this is the word of the message row). `countable` is false for system events and update entries.
+ */
+function matches(m: MessageRecord, countable: boolean, s: MessageSearch): boolean {
+  if (!countable || m.deletedAt) return false;
+  if (s.senderIds && !s.senderIds.includes(m.senderId)) return false;
+  if ((s.sentFrom && m.sentAt < s.sentFrom) || (s.sentUntil && m.sentAt >= s.sentUntil)) return false;
+  const doc = editedDocument(m.text, m.content);
+  if ((s.has === "file" && !doc.hasFile) || (s.has === "image" && !doc.hasImage)) return false;
+  const terms = new Set(doc.terms);
+  return s.words.every((w) => terms.has(w)) && s.prefixes.every((p) => doc.terms.some((t) => t.startsWith(p)));
 }
 
 /** Runs `work` on every item, at most `limit` at a time. */

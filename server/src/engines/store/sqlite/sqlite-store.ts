@@ -4,6 +4,7 @@ import { storedOf } from "../target-change.ts";
 import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { createSqliteMessageSearch } from "./message-search.ts";
 import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUnreadStore } from "./unread-counts.ts";
 import { createSqliteUploadStore } from "./upload-tables.ts";
@@ -58,6 +59,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // kind: Writer's signature is what keeps each call's arguments and result right.
   const write: Writer = (kind, ...args) => writes.submit({ kind, args } as unknown as Write) as Promise<never>;
 
+  const messagesBySeq = (conversationId: string, seqs: readonly number[]) => {
+    if (seqs.length === 0) return [];
+    const rows = db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq IN (${seqs.map(() => "?").join(",")}) ORDER BY seq`)
+      .all(conversationId, ...seqs).map(toMessage);
+    return withReactions(q, rows);
+  };
+
   return {
     createUser: (u) => write("createUser", u),
     async getUsers(ids) {
@@ -104,10 +112,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return listMessages(q, conversationId, range);
     },
     async getMessages(conversationId, seqs) {
-      if (seqs.length === 0) return [];
-      const rows = db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq IN (${seqs.map(() => "?").join(",")}) ORDER BY seq`)
-        .all(conversationId, ...seqs).map(toMessage);
-      return withReactions(q, rows);
+      return messagesBySeq(conversationId, seqs);
     },
 
     advanceReadState: (s) => write("advanceReadState", s),
@@ -119,6 +124,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteBotStore(db, write),
     ...createSqliteUserSearch(db),
     ...createSqliteUploadStore(db, write),
+    ...createSqliteMessageSearch(db, (conversationId, seqs) => messagesBySeq(conversationId, seqs)),
 
     async close() {
       await writes.drain();

@@ -5,6 +5,7 @@ import type {
 } from "../interface.ts";
 import { groupReactions, type ReactionRow, withRichColumns } from "../target-change.ts";
 
+import { prepareSearchStatements } from "./message-search.ts";
 import { prepareUploadStatements } from "./upload-tables.ts";
 
 /** A row as node:sqlite returns it. */
@@ -84,6 +85,7 @@ export function prepareAll(db: DatabaseSync) {
     putTokenScope: p(`INSERT INTO token_scopes VALUES (?, ?, ?)
       ON CONFLICT (device_id) DO UPDATE SET conversation_ids = excluded.conversation_ids, can_write = excluded.can_write`),
     ...prepareUploadStatements(db),
+    ...prepareSearchStatements(db),
   };
 }
 /** The prepared statements of one connection. */
