@@ -60,6 +60,25 @@ describe("Scylla message search", () => {
     expect(texts(all)).toEqual(Array.from({ length: 25 }, (_, i) => `note ${24 - i} élan${(24 - i) % 5 === 0 ? " rare" : ""}`));
   });
 
+  it("orders by send time across a bucket boundary when a send time runs behind its seq (another node's clock)", async () => {
+    const x = await group();
+    const base = clock;
+    for (let seq = 1; seq <= 12; seq++) {
+      // seq 9 was stamped 20 s late: after seqs 10 and 11 (the first of the next bucket, and its second).
+      const at = seq === 9 ? base + 20_000 : base + seq * 1000;
+      await a().appendMessage(message(x, `skew ${seq}`, { sentAt: new Date(at) }));
+    }
+    clock = base + 30_000;
+    const order = [9, 12, 11, 10, 8, 7, 6, 5, 4, 3, 2, 1];
+    expect((await b().searchMessages(search([x], { words: ["skew"] }))).map((m) => m.seq)).toEqual(order);
+    const paged: number[] = [];
+    for (let page = await b().searchMessages(search([x], { words: ["skew"], limit: 1 })); page.length > 0;) {
+      paged.push(page[0]!.seq);
+      page = await b().searchMessages(search([x], { words: ["skew"], limit: 1, after: page[0]! }));
+    }
+    expect(paged).toEqual(order);
+  });
+
   it("re-indexes an edit, forgets a delete, and finds nothing of an update entry", async () => {
     const x = await group();
     const target = (await a().appendMessage(message(x, "first draft"))).message;

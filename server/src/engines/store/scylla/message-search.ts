@@ -72,20 +72,23 @@ class SearchRun {
   }
 
   /**
-   * The buckets of a conversation to read, newest first: those that may hold a message in the
-   * search's time window (page cursor, before:, after:), by each bucket's first send time.
+   * The buckets of a conversation to read, newest first, each with the newest send time its messages
+   * can have: those that may hold a message in the search's time window (page cursor, before:,
+   * after:), by each bucket's first send time (`message_buckets`).
    */
-  async bucketsOf(conversationId: string): Promise<number[]> {
+  async bucketsOf(conversationId: string): Promise<BucketToRead[]> {
     const starts = (await this.read("SELECT bucket, first_sent_at FROM message_buckets WHERE conversation_id = ?", [conversationId]))
       .map((r) => ({ bucket: Number(r.get("bucket")), first: (r.get("first_sent_at") as Date).getTime() }));
     const { after, sentUntil, sentFrom } = this.search;
     const until = Math.min(after?.sentAt.getTime() ?? Infinity, sentUntil?.getTime() ?? Infinity) + clockSkewMs;
     const from = (sentFrom?.getTime() ?? -Infinity) - clockSkewMs;
-    const out: number[] = [];
+    const out: BucketToRead[] = [];
+    let newer = Infinity; // the first send time of the next newer bucket
     for (const { bucket, first } of starts) { // newest first
-      if (first > until) continue; // every message of it is newer than the window
-      out.push(bucket);
+      // Every message of a bucket was sent before the first of the next (within the clock skew).
+      if (first <= until) out.push({ bucket, newestSentAt: newer + clockSkewMs });
       if (first < from) break; // every older bucket is older than the window
+      newer = first;
     }
     return out;
   }
@@ -161,11 +164,21 @@ class SearchRun {
   }
 }
 
-/** A conversation's hits, newest first, a bucket at a time. */
+/** A bucket a search reads, and the newest send time a message of it can have. */
+interface BucketToRead {
+  bucket: number;
+  newestSentAt: number;
+}
+
+/**
+ * A conversation's hits in SearchPosition order, a bucket at a time. Send times follow seqs only
+ * within the clock skew of the nodes (each node stamps what it receives), so a hit is only taken once
+ * no older bucket can hold a newer one: when the next bucket could, it is read and merged first.
+ */
 class ConversationHits {
   private readonly run: SearchRun;
   private readonly conversationId: string;
-  private buckets: number[] | undefined;
+  private buckets: BucketToRead[] | undefined;
   private buffer: Candidate[] = [];
 
   constructor(run: SearchRun, conversationId: string) {
@@ -173,13 +186,16 @@ class ConversationHits {
     this.conversationId = conversationId;
   }
 
-  /** Reads buckets until one proposes a hit or none is left. */
+  /** Reads buckets until the newest hit of those read is newer than any unread bucket can hold, or none is left. */
   async peek(): Promise<void> {
-    while (this.buffer.length === 0) {
-      this.buckets ??= await this.run.bucketsOf(this.conversationId);
-      const bucket = this.buckets.shift();
-      if (bucket === undefined) return;
-      this.buffer = await this.run.candidates(this.conversationId, bucket);
+    this.buckets ??= await this.run.bucketsOf(this.conversationId);
+    for (;;) {
+      const next = this.buckets[0];
+      const head = this.buffer[0];
+      if (!next || (head && head.sentAt.getTime() > next.newestSentAt)) return;
+      this.buckets.shift();
+      const read = await this.run.candidates(this.conversationId, next.bucket);
+      this.buffer = this.buffer.length === 0 ? read : [...this.buffer, ...read].sort(comparePositions);
     }
   }
 
