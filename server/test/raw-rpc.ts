@@ -5,10 +5,11 @@ import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
 import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
 import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
 import { HistoryService } from "@chat/gen/chat/v1/message_pb.js";
+import { SearchService } from "@chat/gen/chat/v1/search_pb.js";
 import { AuthService, UserService } from "@chat/gen/chat/v1/user_pb.js";
 
 /** Every method of every chat.v1 service. */
-export const everyMethod: DescMethod[] = [AuthService, UserService, ConversationService, HistoryService, LiveService, BotService]
+export const everyMethod: DescMethod[] = [AuthService, UserService, ConversationService, HistoryService, LiveService, BotService, SearchService]
   .flatMap((s: DescService) => s.methods);
 
 /** The wire encodings a raw call may use: Connect (binary or JSON), gRPC, gRPC-Web. */

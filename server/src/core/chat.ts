@@ -20,6 +20,7 @@ import { Messages } from "./messages/messages.ts";
 import { MessageUpdates } from "./messages/updates.ts";
 import { PresenceService } from "./presence/presence.ts";
 import { Receipts } from "./receipts/receipts.ts";
+import { MessageSearchService } from "./search/search.ts";
 import { Typing } from "./typing/typing.ts";
 
 /** The engines and tunables a chat node runs on. */
@@ -64,6 +65,8 @@ export interface Chat {
   readonly presence: PresenceService;
   readonly live: Live;
   readonly throttle: Throttle;
+  /** Message search (SearchService). */
+  readonly search: MessageSearchService;
   /** Closes every stream and stops timers; the engines are closed by their owner. */
   close(): void;
 }
@@ -86,6 +89,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const conversations = new Conversations(store, membership, directory, dispatcher, control, messages);
   const updates = new MessageUpdates(store, membership, messages, throttle, options.attachments);
   const receipts = new Receipts(store, membership, dispatcher);
+  const search = new MessageSearchService(store, messages.current);
   const typing = new Typing(membership, dispatcher, options.typingTtlMs ?? 6_000, onError);
   const presence = new PresenceService(store, sessions, membership, dispatcher);
   const live = new Live({
@@ -110,7 +114,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   await control.subscribe(nodeId, (command) => live.onControl(command));
 
   return {
-    nodeId, hub, accounts, bots, directory, conversations, messages, updates, receipts, typing, presence, live, throttle,
+    nodeId, hub, accounts, bots, directory, conversations, messages, updates, receipts, typing, presence, live, throttle, search,
     close() {
       live.close();
       typing.close();

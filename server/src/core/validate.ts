@@ -38,6 +38,11 @@ export function requireUsername(value: string): string {
   return name;
 }
 
+/** Whether a lower-case name is a well-formed username. */
+export function isUsername(name: string): boolean {
+  return usernamePattern.test(name);
+}
+
 /** Checks the text of a message: not blank, at most 64 KiB of UTF-8. */
 export function requireText(text: string): string {
   if (text.trim() === "") throw invalidArgument("message text is empty");

@@ -5,6 +5,7 @@ import { registerBotService } from "./bot-service.ts";
 import { registerConversationService } from "./conversation-service.ts";
 import { registerHistoryService } from "./history-service.ts";
 import { registerLiveService } from "./live-service.ts";
+import { registerSearchService } from "./search-service.ts";
 import { registerUserService } from "./user-service.ts";
 
 /** Every chat.v1 service, for `connectNodeAdapter({ routes })`. */
@@ -16,5 +17,6 @@ export function chatRoutes(chat: Chat): (router: ConnectRouter) => void {
     registerHistoryService(router, chat);
     registerLiveService(router, chat);
     registerBotService(router, chat);
+    registerSearchService(router, chat);
   };
 }
