@@ -243,8 +243,7 @@ export class MessageLog {
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
     const ts = this.leases.timestamp(lease);
     const statements: Statement[] = batch.flatMap(({ message, counts, change }) =>
-      [this.rows.insert(message, counts, ts), ...mentionStatements(message, mentionSeq({ ...message, change }, message.seq), ts),
-        ...this.search.bucketStart(message, ts)]);
+      [this.rows.insert(message, counts, ts), ...mentionStatements(message, mentionSeq({ ...message, change }, message.seq), ts)]);
     // An update entry's change to its target (and to its search rows), each with a timestamp of its
     // own: two updates of one target in one batch apply in seq order.
     const changes = batch.flatMap(({ message: m, change, target }) => {
@@ -255,7 +254,9 @@ export class MessageLog {
     statements.push(...changes, ...(await this.senderMarks(conversationId, state, batch)));
     // The new messages' search rows: one partition (the batch is one bucket), in a request of its
     // own, since a single-partition batch has no size limit and long texts make many rows.
-    const terms = batch.flatMap(({ message, change }) => (isCountable({ ...message, change }) ? this.search.insert(message, ts) : []));
+    const searchable = batch.filter(({ message, change }) => isCountable({ ...message, change })).map(({ message }) => message);
+    const terms = searchable.flatMap((m) => this.search.insert(m, ts));
+    statements.push(...this.search.bounds(searchable)); // the bucket's send times, in the conversation's directory
     // One request: the messages' partition (atomic) and the marks' partition (one has read what one
     // wrote). With an update's change it is a logged batch: the entry and its target's row (possibly
     // in another bucket) and reactions land together or not at all, even if this node dies midway.

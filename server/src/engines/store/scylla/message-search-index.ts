@@ -31,8 +31,8 @@ export function termsOf(m: Pick<Indexed, "senderId" | "text" | "content">): stri
  * The writes of message search (migration 9; see docs/search.md): `message_terms`, a row per term
  * and message in the partition (conversation, bucket of seqs) of its message, clustered by term then
  * seq descending, so that a word in a bucket is one clustering slice and a prefix a range of terms;
- * and `message_buckets`, each bucket's first send time, so that a search starts at the bucket of a
- * page cursor or a date. Every write is an upsert or a delete with the caller's write timestamp.
+ * and `message_buckets`, each bucket's earliest and latest send time, so that a search reads buckets
+ * in send-time order and only those that can hold a hit of its page cursor or dates. Every write is an upsert or a delete with the caller's write timestamp.
  */
 export class MessageSearchIndex {
   private readonly bucketSize: number;
@@ -47,13 +47,21 @@ export class MessageSearchIndex {
   }
 
   /**
-   * The directory row of a bucket when `m` is its first message (seq 1 for bucket 0): written once per
-   * bucket, in the same request as the message.
+   * The send-time bounds of the bucket of `messages` (new searchable messages, all of one bucket): its
+   * `message_buckets` row keeps the earliest and the latest send time ever written, with no read,
+   * because each bound is written with a timestamp that grows with it (the latest) or shrinks with it
+   * (the earliest), so that the extreme value wins whatever order the writes land in.
    */
-  bucketStart(m: Pick<Indexed, "conversationId" | "seq" | "sentAt">, ts: types.Long): Statement[] {
-    if (m.seq !== Math.max(1, this.bucketOf(m.seq) * this.bucketSize)) return [];
-    return [{ query: "INSERT INTO message_buckets (conversation_id, bucket, first_sent_at) VALUES (?, ?, ?) USING TIMESTAMP ?",
-      params: [m.conversationId, this.bucketOf(m.seq), m.sentAt, ts] }];
+  bounds(messages: readonly Pick<Indexed, "conversationId" | "seq" | "sentAt">[]): Statement[] {
+    if (messages.length === 0) return [];
+    const times = messages.map((m) => m.sentAt.getTime());
+    const [earliest, latest] = [Math.min(...times), Math.max(...times)];
+    const key = [messages[0]!.conversationId, this.bucketOf(messages[0]!.seq)];
+    const update = (column: string) => `UPDATE message_buckets USING TIMESTAMP ? SET ${column} = ? WHERE conversation_id = ? AND bucket = ?`;
+    return [
+      { query: update("max_sent_at"), params: [types.Long.fromNumber(latest * 1000), new Date(latest), ...key] },
+      { query: update("min_sent_at"), params: [boundsCeiling.subtract(types.Long.fromNumber(earliest * 1000)), new Date(earliest), ...key] },
+    ];
   }
 
   /**
@@ -86,6 +94,12 @@ export class MessageSearchIndex {
   }
 }
 
+/**
+ * The write timestamp of `min_sent_at` is this minus the send time (µs): an earlier send time writes a
+ * later timestamp. 2^60 µs is far past any send time, and the cell is never written otherwise.
+ */
+const boundsCeiling = types.Long.fromNumber(2 ** 60);
+
 /** Index rows written per request when indexing existing messages. */
 const backfillBatch = 200;
 
@@ -103,7 +117,7 @@ export async function indexExistingMessages(cql: Cql): Promise<void> {
   const oldest = types.Long.fromNumber(1);
   for await (const rows of cql.pages(`SELECT conversation_id, bucket, seq, sender_id, text, sent_at, content, deleted_at, last_counted_seq
       FROM messages`, [], 500)) {
-    const byPartition = new Map<string, Statement[]>();
+    const byPartition = new Map<string, { searchable: Indexed[]; statements: Statement[] }>();
     for (const r of rows) {
       const m = {
         conversationId: r.get("conversation_id") as string, seq: Number(r.get("seq")), senderId: r.get("sender_id") as string,
@@ -111,11 +125,15 @@ export async function indexExistingMessages(cql: Cql): Promise<void> {
         content: r.get("content") ? new Uint8Array(r.get("content") as Buffer) : undefined,
       };
       const countable = r.get("last_counted_seq") === null || Number(r.get("last_counted_seq")) === m.seq;
-      const statements = [...index.bucketStart(m, oldest), ...(countable && !r.get("deleted_at") ? index.insert(m, oldest) : [])];
+      if (!countable || r.get("deleted_at")) continue;
       const key = `${m.conversationId}\u0000${r.get("bucket")}`;
-      byPartition.set(key, [...(byPartition.get(key) ?? []), ...statements]);
+      const partition = byPartition.get(key) ?? { searchable: [], statements: [] };
+      partition.searchable.push(m);
+      partition.statements.push(...index.insert(m, oldest));
+      byPartition.set(key, partition);
     }
-    for (const statements of byPartition.values()) {
+    for (const { searchable, statements } of byPartition.values()) {
+      await cql.partitionBatch(index.bounds(searchable)); // the directory's partition
       for (let i = 0; i < statements.length; i += backfillBatch) await cql.partitionBatch(statements.slice(i, i + backfillBatch));
     }
   }

@@ -13,12 +13,6 @@ import { filterTerms } from "./message-search-index.ts";
 export const maxSearchRequests = 2_000;
 /** Conversations whose first bucket is read at once. */
 const concurrency = 16;
-/**
- * How far a send time may run behind the send time of a message with a lower seq (the clocks of the
- * nodes that received them): bucket bounds taken from `message_buckets` are widened by it.
- */
-const clockSkewMs = 60_000;
-
 /** A hit proposed by the index, before it is checked against its message. */
 interface Candidate extends SearchPosition {}
 
@@ -72,25 +66,19 @@ class SearchRun {
   }
 
   /**
-   * The buckets of a conversation to read, newest first, each with the newest send time its messages
-   * can have: those that may hold a message in the search's time window (page cursor, before:,
-   * after:), by each bucket's first send time (`message_buckets`).
+   * The buckets of a conversation that can hold a hit of the search's time window (page cursor,
+   * before:, after:), latest send time first, by the send-time bounds in `message_buckets`.
    */
   async bucketsOf(conversationId: string): Promise<BucketToRead[]> {
-    const starts = (await this.read("SELECT bucket, first_sent_at FROM message_buckets WHERE conversation_id = ?", [conversationId]))
-      .map((r) => ({ bucket: Number(r.get("bucket")), first: (r.get("first_sent_at") as Date).getTime() }));
     const { after, sentUntil, sentFrom } = this.search;
-    const until = Math.min(after?.sentAt.getTime() ?? Infinity, sentUntil?.getTime() ?? Infinity) + clockSkewMs;
-    const from = (sentFrom?.getTime() ?? -Infinity) - clockSkewMs;
-    const out: BucketToRead[] = [];
-    let newer = Infinity; // the first send time of the next newer bucket
-    for (const { bucket, first } of starts) { // newest first
-      // Every message of a bucket was sent before the first of the next (within the clock skew).
-      if (first <= until) out.push({ bucket, newestSentAt: newer + clockSkewMs });
-      if (first < from) break; // every older bucket is older than the window
-      newer = first;
-    }
-    return out;
+    // Inclusive: a hit at the cursor's very time may still follow it (by conversation, then seq).
+    const until = Math.min(after?.sentAt.getTime() ?? Infinity, (sentUntil?.getTime() ?? Infinity) - 1);
+    const from = sentFrom?.getTime() ?? -Infinity;
+    return (await this.read("SELECT bucket, min_sent_at, max_sent_at FROM message_buckets WHERE conversation_id = ?", [conversationId]))
+      .map((r) => ({ bucket: Number(r.get("bucket")), earliest: timeOf(r.get("min_sent_at"), -Infinity),
+        latest: timeOf(r.get("max_sent_at"), Infinity) }))
+      .filter((b) => b.earliest <= until && b.latest >= from)
+      .sort((x, y) => y.latest - x.latest || y.bucket - x.bucket);
   }
 
   /**
@@ -164,16 +152,23 @@ class SearchRun {
   }
 }
 
-/** A bucket a search reads, and the newest send time a message of it can have. */
+/** A bucket a search reads, and the send times of its searchable messages. */
 interface BucketToRead {
   bucket: number;
-  newestSentAt: number;
+  earliest: number;
+  latest: number;
+}
+
+/** A send-time bound as read; a bound missing (never expected: both are written together) counts as unbounded. */
+function timeOf(value: Date | null, unbounded: number): number {
+  return value ? value.getTime() : unbounded;
 }
 
 /**
- * A conversation's hits in SearchPosition order, a bucket at a time. Send times follow seqs only
- * within the clock skew of the nodes (each node stamps what it receives), so a hit is only taken once
- * no older bucket can hold a newer one: when the next bucket could, it is read and merged first.
+ * A conversation's hits in SearchPosition order, a bucket at a time. Send times are stamped by the
+ * node that received a message, so they follow seqs only roughly: buckets are read by their latest
+ * send time, and a hit is only taken once no unread bucket can hold a newer one (else that bucket is
+ * read and merged first).
  */
 class ConversationHits {
   private readonly run: SearchRun;
@@ -192,7 +187,7 @@ class ConversationHits {
     for (;;) {
       const next = this.buckets[0];
       const head = this.buffer[0];
-      if (!next || (head && head.sentAt.getTime() > next.newestSentAt)) return;
+      if (!next || (head && head.sentAt.getTime() > next.latest)) return;
       this.buckets.shift();
       const read = await this.run.candidates(this.conversationId, next.bucket);
       this.buffer = this.buffer.length === 0 ? read : [...this.buffer, ...read].sort(comparePositions);

@@ -157,9 +157,10 @@ export const cqlMigrations: readonly CqlMigration[] = [
     `CREATE TABLE IF NOT EXISTS message_terms (
       conversation_id text, bucket bigint, term text, seq bigint, sent_at timestamp,
       PRIMARY KEY ((conversation_id, bucket), term, seq)) WITH CLUSTERING ORDER BY (term ASC, seq DESC)`,
-    // Each bucket's first send time, newest bucket first: where a search page or a date starts.
+    // Each bucket's earliest and latest send time of a searchable message (written with timestamps
+    // that make the extreme win): which buckets a search reads, in which order.
     `CREATE TABLE IF NOT EXISTS message_buckets (
-      conversation_id text, bucket bigint, first_sent_at timestamp,
+      conversation_id text, bucket bigint, min_sent_at timestamp, max_sent_at timestamp,
       PRIMARY KEY (conversation_id, bucket)) WITH CLUSTERING ORDER BY (bucket DESC)`,
     // Messages stored before this migration (a full scan: run migrate.ts once, see docs/operations.md).
     indexExistingMessages,
