@@ -130,10 +130,13 @@ export class MessageLog {
     if (seen.done !== undefined) return seen.done.then((a) => (a.refused ? a : { message: a.message, duplicate: true }));
     const { change: _change, ...fields } = m;
     const message = { ...fields, seq: seen.seq, sentAt: seen.sentAt };
-    // Its search rows went in a request of their own, which may have failed: written again (upserts;
-    // a later edit or delete of it leaves rows that every search checks against the message).
+    // Its search rows and its bucket's send-time bounds are other partitions than its row, which a
+    // failed write may have missed: written again (upserts; a later edit or delete of it leaves rows
+    // that every search checks against the message; the bounds only widen).
     if (!isCountable(m)) return Promise.resolve({ message, duplicate: true });
-    return this.cql.partitionBatch(this.search.insert(message, this.leases.timestamp(state.lease))).then(() => ({ message, duplicate: true }));
+    const ts = this.leases.timestamp(state.lease);
+    return Promise.all([this.cql.partitionBatch(this.search.insert(message, ts)), this.cql.partitionBatch(this.search.bounds([message]))])
+      .then(() => ({ message, duplicate: true }));
   }
 
   /** Gives a message the next seq and queues it for the conversation's next batch write. */

@@ -6,6 +6,7 @@ import type { MessageRecord, NewMessage, TargetChange } from "../interface.ts";
 import type { MessageSearch } from "../message-search.ts";
 import { storeEngines, twoNodesOf } from "../store-engines.ts";
 import { cqlRequests } from "./cql.ts";
+import { cqlMigrations } from "./migrations.ts";
 import { olderKeyspace } from "./older-keyspace.ts";
 import { createScyllaStore } from "./scylla-store.ts";
 
@@ -126,6 +127,31 @@ describe("Scylla message search: the migration indexes existing messages", () =>
       expect((await store.searchMessages({ words: [], prefixes: [], conversationIds: [id], limit: 10 })).map((m) => m.seq)).toEqual([10, 1]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+// A send whose message row landed but whose search rows did not (they are another request): its
+// retry, answered as a duplicate after the takeover, writes them.
+describe("Scylla message search: a retried send indexes its message again", () => {
+  const { cluster, keyspace, atVersion } = olderKeyspace("mretry");
+
+  it("finds a stored message once its retry was answered", async () => {
+    const cql = await atVersion(cqlMigrations.length);
+    const store = await createScyllaStore({ ...cluster, keyspace, bucketSize: 10 });
+    try {
+      const id = randomUUID();
+      const at = new Date();
+      await store.createGroup({ id, kind: "group", name: "g", createdAt: at, lastSeq: 0 }, [{ conversationId: id, userId: "s1", role: "member", joinedAt: at }]);
+      const sent = { conversationId: id, senderId: "s1", clientMessageId: "c1", text: "lost index", sentAt: at };
+      await cql.execute(`INSERT INTO messages (conversation_id, bucket, seq, sender_id, client_message_id, text, sent_at, counted, last_counted_seq)
+        VALUES (?, 0, 1, ?, ?, ?, ?, 1, 1)`, [id, sent.senderId, sent.clientMessageId, sent.text, sent.sentAt]);
+      const search = { words: ["lost"], prefixes: [], conversationIds: [id], limit: 10 };
+      expect(await store.searchMessages(search)).toEqual([]);
+      expect(await store.appendMessage(sent)).toMatchObject({ duplicate: true, message: { seq: 1 } });
+      expect((await store.searchMessages(search)).map((m) => m.text)).toEqual(["lost index"]);
+    } finally {
+      await Promise.all([store.close(), cql.close()]);
     }
   });
 });
