@@ -135,7 +135,8 @@ export class MessageLog {
     // that every search checks against the message; the bounds only widen).
     if (!isCountable(m)) return Promise.resolve({ message, duplicate: true });
     const ts = this.leases.timestamp(state.lease);
-    return Promise.all([this.cql.partitionBatch(this.search.insert(message, ts)), this.cql.partitionBatch(this.search.bounds([message]))])
+    return Promise.all([...this.search.batches(this.search.insert(message, ts)).map((t) => this.cql.partitionBatch(t)),
+      this.cql.partitionBatch(this.search.bounds([message]))])
       .then(() => ({ message, duplicate: true }));
   }
 
@@ -255,15 +256,17 @@ export class MessageLog {
       return [...this.rows.change(conversationId, m.senderId, m.seq, change, at), ...(target ? this.search.change(target, change, at) : [])];
     });
     statements.push(...changes, ...(await this.senderMarks(conversationId, state, batch)));
-    // The new messages' search rows: one partition (the batch is one bucket), in a request of its
-    // own, since a single-partition batch has no size limit and long texts make many rows.
+    // The new messages' search rows: one partition (the batch is one bucket), in requests of their
+    // own, since a single-partition batch has no batch size limit and long texts make many rows.
     const searchable = batch.filter(({ message, change }) => isCountable({ ...message, change })).map(({ message }) => message);
-    const terms = searchable.flatMap((m) => this.search.insert(m, ts));
+    const terms = this.search.batches(searchable.flatMap((m) => this.search.insert(m, ts)));
     statements.push(...this.search.bounds(searchable)); // the bucket's send times, in the conversation's directory
     // One request: the messages' partition (atomic) and the marks' partition (one has read what one
     // wrote). With an update's change it is a logged batch: the entry and its target's row (possibly
     // in another bucket) and reactions land together or not at all, even if this node dies midway.
-    await Promise.all([changes.length > 0 ? this.cql.batch(statements) : this.cql.unloggedBatch(statements), this.cql.partitionBatch(terms)]);
+    // The search rows go beside it, and the ACK waits for all.
+    await Promise.all([changes.length > 0 ? this.cql.batch(statements) : this.cql.unloggedBatch(statements),
+      ...terms.map((t) => this.cql.partitionBatch(t))]);
     // Proven only if the lease held until the batch was durable, and no takeover (which fences
     // what was in flight) began meanwhile (see docs/cluster.md).
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the lease of this conversation lapsed while storing; retry");

@@ -65,6 +65,17 @@ export class MessageSearchIndex {
   }
 
   /**
+   * Index rows of one partition cut into batches of at most {@link rowsPerBatch}: one request in the
+   * common case, and no mutation too large for the commit log (whose limit is half a segment) when
+   * many long texts are written at once.
+   */
+  batches(rows: readonly Statement[]): Statement[][] {
+    const out: Statement[][] = [];
+    for (let i = 0; i < rows.length; i += rowsPerBatch) out.push(rows.slice(i, i + rowsPerBatch));
+    return out;
+  }
+
+  /**
    * What an update entry changes in the index of its target (as it stood when the update was judged):
    * an edit removes the words the new text lacks and writes the new ones, a delete removes every row.
    * A reaction changes nothing.
@@ -100,8 +111,8 @@ export class MessageSearchIndex {
  */
 const boundsCeiling = types.Long.fromNumber(2 ** 60);
 
-/** Index rows written per request when indexing existing messages. */
-const backfillBatch = 200;
+/** Index rows written per request: a few hundred kilobytes at most. */
+const rowsPerBatch = 2_000;
 
 /**
  * Migration 9's data step: indexes the messages stored before it, page by page, one unlogged batch
@@ -134,7 +145,7 @@ export async function indexExistingMessages(cql: Cql): Promise<void> {
     }
     for (const { searchable, statements } of byPartition.values()) {
       await cql.partitionBatch(index.bounds(searchable)); // the directory's partition
-      for (let i = 0; i < statements.length; i += backfillBatch) await cql.partitionBatch(statements.slice(i, i + backfillBatch));
+      for (const rows of index.batches(statements)) await cql.partitionBatch(rows);
     }
   }
 }
