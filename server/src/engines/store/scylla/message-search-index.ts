@@ -49,8 +49,10 @@ export class MessageSearchIndex {
   /**
    * The send-time bounds of the bucket of `messages` (new searchable messages, all of one bucket): its
    * `message_buckets` row keeps the earliest and the latest send time ever written, with no read,
-   * because each bound is written with a timestamp that grows with it (the latest) or shrinks with it
-   * (the earliest), so that the extreme value wins whatever order the writes land in.
+   * because each bound is written with a timestamp that grows with it (the latest: its send time in
+   * µs) or shrinks with it (the earliest: minus that), so that the extreme value wins whatever order
+   * the writes land in. Both are in the past: ScyllaDB refuses a write timestamp more than 3 days
+   * ahead (`restrict_future_timestamp`); a negative one is valid CQL.
    */
   bounds(messages: readonly Pick<Indexed, "conversationId" | "seq" | "sentAt">[]): Statement[] {
     if (messages.length === 0) return [];
@@ -59,8 +61,9 @@ export class MessageSearchIndex {
     const key = [messages[0]!.conversationId, this.bucketOf(messages[0]!.seq)];
     const update = (column: string) => `UPDATE message_buckets USING TIMESTAMP ? SET ${column} = ? WHERE conversation_id = ? AND bucket = ?`;
     return [
-      { query: update("max_sent_at"), params: [types.Long.fromNumber(latest * 1000), new Date(latest), ...key] },
-      { query: update("min_sent_at"), params: [boundsCeiling.subtract(types.Long.fromNumber(earliest * 1000)), new Date(earliest), ...key] },
+      // A send time ahead of this clock (never the server's own) must not make a future timestamp.
+      { query: update("max_sent_at"), params: [types.Long.fromNumber(Math.min(latest, Date.now()) * 1000), new Date(latest), ...key] },
+      { query: update("min_sent_at"), params: [types.Long.fromNumber(-earliest * 1000), new Date(earliest), ...key] },
     ];
   }
 
@@ -104,12 +107,6 @@ export class MessageSearchIndex {
     return Math.floor(seq / this.bucketSize);
   }
 }
-
-/**
- * The write timestamp of `min_sent_at` is this minus the send time (µs): an earlier send time writes a
- * later timestamp. 2^60 µs is far past any send time, and the cell is never written otherwise.
- */
-const boundsCeiling = types.Long.fromNumber(2 ** 60);
 
 /** Index rows written per request: a few hundred kilobytes at most. */
 const rowsPerBatch = 2_000;

@@ -6,6 +6,7 @@ import type { MessageRecord, NewMessage, TargetChange } from "../interface.ts";
 import type { MessageSearch } from "../message-search.ts";
 import { storeEngines, twoNodesOf } from "../store-engines.ts";
 import { cqlRequests } from "./cql.ts";
+import { MessageSearchIndex } from "./message-search-index.ts";
 import { cqlMigrations } from "./migrations.ts";
 import { olderKeyspace } from "./older-keyspace.ts";
 import { createScyllaStore } from "./scylla-store.ts";
@@ -152,6 +153,19 @@ describe("Scylla message search: a retried send indexes its message again", () =
       expect((await store.searchMessages(search)).map((m) => m.text)).toEqual(["lost index"]);
     } finally {
       await Promise.all([store.close(), cql.close()]);
+    }
+  });
+
+  it("keeps a bucket's earliest and latest send time whatever order their writes land in", async () => {
+    const cql = await atVersion(cqlMigrations.length);
+    try {
+      const index = new MessageSearchIndex(10);
+      const id = randomUUID();
+      for (const ms of [5_000, 9_000, 1_000, 7_000]) await cql.partitionBatch(index.bounds([{ conversationId: id, seq: 3, sentAt: new Date(1_764_000_000_000 + ms) }]));
+      const row = (await cql.execute("SELECT min_sent_at, max_sent_at FROM message_buckets WHERE conversation_id = ? AND bucket = 0", [id])).first();
+      expect([row.get("min_sent_at"), row.get("max_sent_at")]).toEqual([new Date(1_764_000_001_000), new Date(1_764_000_009_000)]);
+    } finally {
+      await cql.close();
     }
   });
 });
