@@ -28,6 +28,8 @@ export interface LimitRules {
    * and online on activity makes a few an hour.
    */
   statusPerUser: BucketRule;
+  /** Message searches per user (SearchService): each may cost tens of milliseconds of a core. */
+  searchPerUser: BucketRule;
   /** Wrong passwords per account before it is locked out, doubling. */
   loginFailuresPerAccount: LockoutRule;
   /** Wrong passwords per client address before it is locked out, doubling. */
@@ -48,6 +50,7 @@ export const defaultLimitRules: LimitRules = {
   groupOpPerUser: { burst: 60, perSecond: 5 },
   editPerUser: { burst: 10, perSecond: 10 / 60 },
   statusPerUser: { burst: 20, perSecond: 0.2 },
+  searchPerUser: { burst: 100, perSecond: 10 },
   loginFailuresPerAccount: { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
   loginFailuresPerIp: { free: 30, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 },
 };

@@ -16,6 +16,8 @@ import { editedDocument, type SearchDocument, searchDocumentOf } from "../search
  * of its last hit's millisecond and sorts (see {@link searchPage}). The table is contentless (the
  * text lives in `messages`) with `detail=none` (no positions: phrases are checked by the core on
  * the text), which keeps it small; `message_search_docs` maps a doc id to its message and back.
+ * Prefix indexes of 2 and 3 characters make a short prefix one doclist rather than a merge of every
+ * word it starts (a 2-letter prefix over a million messages took 160 ms without).
  *
  * Limits: 2048 messages per millisecond (doc ids stay exact JavaScript numbers until the year 2109);
  * a search over very many conversations is an OR of that many terms, which FTS5 merges in one pass.

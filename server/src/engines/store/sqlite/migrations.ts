@@ -179,7 +179,7 @@ CREATE TABLE IF NOT EXISTS message_search_docs (
   seq INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS message_search_docs_by_message ON message_search_docs (conversation_id, seq);
-CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='ascii');
+CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='ascii', prefix='2 3');
 `);
     indexExistingMessages(db);
   } },
