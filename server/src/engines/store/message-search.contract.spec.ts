@@ -92,13 +92,14 @@ describe.each(storeEngines)("Message search contract: $name", ({ make }) => {
   });
 
   it("pages in SearchPosition order without repeats or gaps, also among messages sent at the same time", async () => {
-    const convs = [await group(), await group(), await group()];
+    // Five conversations: more than a search that reads its words alone first needs (SQLite).
+    const convs = [await group(), await group(), await group(), await group(), await group()];
     const same = tick();
     const sent: MessageRecord[] = [];
     for (let i = 0; i < 30; i++) {
       // Every third message shares one time with others, across conversations.
       const sentAt = i % 3 === 0 ? same : tick();
-      sent.push(await send(message(convs[i % 3]!, `page ${i}`, { sentAt }), i % 2 ? nodes.a : nodes.b));
+      sent.push(await send(message(convs[i % 5]!, `page ${i}`, { sentAt }), i % 2 ? nodes.a : nodes.b));
     }
     await send(message(convs[0]!, "unrelated"));
     const expected = sent.map((m) => positionOf(m.sentAt, m.conversationId, m.seq)).sort(comparePositions);

@@ -6,10 +6,29 @@ import { afterEach, describe, expect, it } from "vitest";
 import { migrateSqlite, sqliteMigrations } from "./migrations.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 
-describe("embedded store: the migration that adds message search", () => {
+describe("embedded store: message search", () => {
   let dir: string | undefined;
   afterEach(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("finds a word that is common elsewhere but rare in the caller's conversations, past the words-only budget", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
+    const store = createSqliteStore({ path: join(dir, "chat.sqlite") });
+    try {
+      const at = new Date(0);
+      const groups = ["c0", "c1", "c2", "c3", "c4", "elsewhere"];
+      for (const id of groups) await store.createGroup({ id, kind: "group", name: id, createdAt: at, lastSeq: 0 }, []);
+      const send = (conversationId: string, i: number) =>
+        store.appendMessage({ conversationId, senderId: "u1", clientMessageId: `${conversationId}-${i}`, text: `common ${i}`, sentAt: new Date(1_000 + i) });
+      for (let i = 0; i < 4; i++) await send(groups[i]!, i);
+      // Newer than those: 2,500 hits in a conversation the search does not span.
+      await Promise.all(Array.from({ length: 2_500 }, (_, i) => send("elsewhere", 10 + i)));
+      const hits = await store.searchMessages({ words: ["common"], prefixes: [], conversationIds: groups.slice(0, 5), limit: 3 });
+      expect(hits.map((h) => h.text)).toEqual(["common 3", "common 2", "common 1"]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("indexes the messages stored before it: countable and not deleted ones only", async () => {
