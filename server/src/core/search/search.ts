@@ -1,8 +1,8 @@
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { MessageRecord, Store } from "../../engines/store/interface.ts";
-import { type MessageSearch, positionOf, type SearchPosition } from "../../engines/store/message-search.ts";
+import { type MessageSearch, positionOf, type SearchPosition, SearchTooBroad } from "../../engines/store/message-search.ts";
 import type { Caller } from "../caller.ts";
-import { invalidArgument, notFound } from "../errors.ts";
+import { invalidArgument, notFound, resourceExhausted } from "../errors.ts";
 import type { CurrentState } from "../messages/current-state.ts";
 import { requireId } from "../validate.ts";
 import { decodePageToken, encodePageToken } from "./page-token.ts";
@@ -82,7 +82,7 @@ export class MessageSearchService {
     const records: MessageRecord[] = [];
     let cursor = after;
     for (let read = 0; read < maxReadsPerPage; read++) {
-      const batch = await this.store.searchMessages({ ...search, after: cursor, limit: limit + 1 });
+      const batch = await this.store.searchMessages({ ...search, after: cursor, limit: limit + 1 }).catch(tooBroad);
       for (const record of batch) {
         if (records.length === limit) return { records, next: positionOfRecord(records.at(-1)!) };
         cursor = positionOfRecord(record);
@@ -159,4 +159,9 @@ export class MessageSearchService {
 
 function positionOfRecord(r: MessageRecord): SearchPosition {
   return positionOf(r.sentAt, r.conversationId, r.seq);
+}
+
+/** The store's refusal of a search past its work bound (the cluster store's, docs/search.md): ResourceExhausted. */
+function tooBroad(err: unknown): never {
+  throw err instanceof SearchTooBroad ? resourceExhausted(err.message) : err;
 }

@@ -46,6 +46,14 @@ export interface MessageSearchStore {
   searchMessages(search: MessageSearch): Promise<MessageRecord[]>;
 }
 
+/**
+ * A search the store refuses because answering it would cost more than its work bound (see
+ * docs/search.md): the caller should narrow it (one conversation, a date, more words).
+ */
+export class SearchTooBroad extends Error {
+  override readonly name = "SearchTooBroad";
+}
+
 /** A hit's position. */
 export function positionOf(sentAt: Date, conversationId: string, seq: number): SearchPosition {
   return { sentAt, conversationId, seq };

@@ -1,5 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { type Attachment, type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { type Message, MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
 import { indexTerms } from "../../core/search/tokenize.ts";
 import type { NewMessage } from "./interface.ts";
 import { isCountable } from "./unread-index.ts";
@@ -32,7 +32,10 @@ export function editedDocument(text: string, content: Uint8Array | undefined): S
 }
 
 function documentOf(text: string, content: Uint8Array | undefined): SearchDocument {
-  const files = attachmentsOf(content);
+  // Content is the domain's encoding (a Message with only `content` set, core/messages/content.ts);
+  // only attachment messages carry files, and a plain text stores no content at all.
+  const decoded = content === undefined ? undefined : decodedContent(content);
+  const files = decoded?.case === "attachmentContent" ? decoded.value.attachments : [];
   return {
     terms: indexTerms(text),
     hasFile: files.length > 0,
@@ -40,19 +43,19 @@ function documentOf(text: string, content: Uint8Array | undefined): SearchDocume
   };
 }
 
+let warnedUndecodable = false;
+
 /**
- * The attachments of a stored content: the domain's encoding (a Message with only `content` set,
- * core/messages/content.ts), of which only attachment messages carry files; a plain text stores none.
- * The store's own contract holds content opaque, so bytes that are no Message (the store contract
- * suites write such) are a message without files: found by its words, never by has:.
+ * A stored content decoded, or undefined when the bytes are not a Message: the store keeps content
+ * opaque and must not fail a write over it (the store contract suites store arbitrary bytes), so such
+ * a message is indexed by its text alone. Said once per process, since it is the same cause each time.
  */
-function attachmentsOf(content: Uint8Array | undefined): Attachment[] {
-  if (content === undefined) return [];
-  let decoded: Message["content"];
+function decodedContent(content: Uint8Array): Message["content"] | undefined {
   try {
-    decoded = fromBinary(MessageSchema, content).content;
-  } catch {
-    return [];
+    return fromBinary(MessageSchema, content).content;
+  } catch (err) {
+    if (!warnedUndecodable) process.emitWarning(`message search: a stored content is not a Message (${(err as Error).message}); indexed by its text alone`);
+    warnedUndecodable = true;
+    return undefined;
   }
-  return decoded.case === "attachmentContent" ? decoded.value.attachments : [];
 }

@@ -1,6 +1,7 @@
-import { ConnectError } from "@connectrpc/connect";
+import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { LiveSession } from "@chat/client";
 import { Direction } from "@chat/gen/chat/v1/message_pb.js";
+import { SearchService } from "@chat/gen/chat/v1/search_pb.js";
 import { type Clients, clientsFor, registerUser, transportFor } from "../../harness.ts";
 import type { ClusterRig } from "./cluster-rig.ts";
 
@@ -10,6 +11,8 @@ export interface LoadDevice {
   /** Where its calls go: a node's URL, or the balancer's. */
   via: string;
   clients: Clients;
+  /** SearchService on the same node (or balancer). */
+  search: Client<typeof SearchService>;
   session: LiveSession;
   /** Messages as the application saw them, per conversation, in arrival order. */
   received: Map<string, { seq: bigint; clientMessageId: string }[]>;
@@ -120,6 +123,18 @@ export class ChatLoad {
     }
   }
 
+  /** The client message ids a search for "load" (a word of every send) finds in a conversation, as its first member searches. */
+  async found(c: LoadConversation): Promise<Set<string>> {
+    const searcher = this.membersOf(c)[0]!.search;
+    const out = new Set<string>();
+    for (let pageToken = ""; ;) {
+      const page = await searcher.searchMessages({ query: "load", conversationId: c.id, pageSize: 100, pageToken });
+      for (const hit of page.hits) out.add(hit.message!.clientMessageId);
+      if (!page.nextPageToken) return out;
+      pageToken = page.nextPageToken;
+    }
+  }
+
   /** Closes every session. */
   async close(): Promise<void> {
     this.pause();
@@ -155,7 +170,8 @@ export async function startChatLoad(rig: ClusterRig, options: ChatLoadOptions = 
   const viaOf = (i: number) => (i >= n - Math.floor(n / 3) ? rig.balancer.url : rig.nodes[i % rig.nodes.length]!.url);
   const users = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const u = await registerUser({ url: viaOf(i) }, `f${i}x`);
-    return { ...u, via: viaOf(i), clients: clientsFor(transportFor(viaOf(i), "grpc", u.token)) };
+    const transport = transportFor(viaOf(i), "grpc", u.token);
+    return { ...u, via: viaOf(i), clients: clientsFor(transport), search: createClient(SearchService, transport) };
   }));
   const conversations: LoadConversation[] = [];
   for (let i = 0; i < n; i++) {
@@ -174,7 +190,7 @@ export async function startChatLoad(rig: ClusterRig, options: ChatLoadOptions = 
       received.set(m.conversationId, list);
       list.push({ seq: m.seq, clientMessageId: m.clientMessageId });
     });
-    return { userId: u.id, via: u.via, clients: u.clients, session: session.start(), received };
+    return { userId: u.id, via: u.via, clients: u.clients, search: u.search, session: session.start(), received };
   });
   await waitFor(() => devices.every((d) => d.session.state === "online"), 20_000, () => "sessions not online");
   return new ChatLoad(devices, conversations, settings);

@@ -29,6 +29,8 @@ export interface FaultReport {
   delivered: number;
   /** ACKed messages missing from the store or from a member device (one per device). */
   lost: number;
+  /** ACKed messages a search for one of their words does not find. */
+  unfindable: number;
   /** A message stored at two seqs, or handed twice to one device. */
   duplicated: number;
   /** A device handed a message that is not the next seq of its conversation. */
@@ -74,7 +76,7 @@ export async function runFault(rig: ClusterRig, load: ChatLoad, fault: Fault, op
 async function judge(load: ChatLoad, firstSend: number): Promise<Omit<FaultReport, "fault" | "delivered" | "recoveryMs">> {
   const sends = load.sends.slice(firstSend);
   const ours = new Set(sends.map((s) => s.clientMessageId));
-  const out = { sent: sends.length, acked: 0, failed: 0, lost: 0, duplicated: 0, reordered: 0, diverged: 0 };
+  const out = { sent: sends.length, acked: 0, failed: 0, lost: 0, unfindable: 0, duplicated: 0, reordered: 0, diverged: 0 };
   for (const s of sends) {
     if (s.seq !== undefined) out.acked++;
     if (s.failed !== undefined) out.failed++;
@@ -89,6 +91,8 @@ async function judge(load: ChatLoad, firstSend: number): Promise<Omit<FaultRepor
     }
     const acked = sends.filter((s) => s.conversationId === c.id && s.seq !== undefined);
     for (const s of acked) if (bySeq.get(s.seq!) !== s.clientMessageId) out.lost++;
+    const found = await load.found(c);
+    for (const s of acked) if (!found.has(s.clientMessageId)) out.unfindable++;
     for (const device of load.membersOf(c)) {
       const list = device.received.get(c.id) ?? [];
       const got = new Map<bigint, string>();
@@ -120,7 +124,7 @@ function recovery(load: ChatLoad, firstSend: number, start: number): number {
 
 /** The reports as a table, one line per fault. */
 export function formatReports(reports: readonly FaultReport[]): string {
-  const columns = ["fault", "sent", "acked", "failed", "delivered", "lost", "duplicated", "reordered", "diverged", "recoveryMs"] as const;
+  const columns = ["fault", "sent", "acked", "failed", "delivered", "lost", "unfindable", "duplicated", "reordered", "diverged", "recoveryMs"] as const;
   const rows = [columns.map(String), ...reports.map((r) => columns.map((k) => String(r[k])))];
   const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");

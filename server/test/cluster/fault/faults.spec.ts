@@ -7,10 +7,10 @@ import { drainNode, killNode, pauseNode, restartRedisEmpty } from "./faults.ts";
 /**
  * The fault suite: three nodes (a third of the clients through nginx), a Redis of its own and a
  * keyspace on Cassandra, steady direct and group traffic from client-library sessions on every
- * node; each fault runs under that load, and every message sent meanwhile is checked on the store
- * and on every member device. The table of all faults is printed at the end.
+ * node; each fault runs under that load, and every message sent meanwhile is checked on the store,
+ * on every member device and in search. The table of all faults is printed at the end.
  */
-describe("fault suite: a cluster under load keeps every ACKed message, once, in order", () => {
+describe("fault suite: a cluster under load keeps every ACKed message, once, in order, and finds it", () => {
   let rig: ClusterRig;
   let load: ChatLoad;
   const reports: FaultReport[] = [];
@@ -30,8 +30,9 @@ describe("fault suite: a cluster under load keeps every ACKed message, once, in 
     reports.push(report);
     expect(report.acked).toBe(report.sent);
     expect(report.sent).toBeGreaterThan(50);
-    expect({ failed: report.failed, lost: report.lost, duplicated: report.duplicated, reordered: report.reordered, diverged: report.diverged })
-      .toEqual({ failed: 0, lost: 0, duplicated: 0, reordered: 0, diverged: 0 });
+    expect({ failed: report.failed, lost: report.lost, unfindable: report.unfindable, duplicated: report.duplicated,
+      reordered: report.reordered, diverged: report.diverged })
+      .toEqual({ failed: 0, lost: 0, unfindable: 0, duplicated: 0, reordered: 0, diverged: 0 });
   };
 
   it("kill -9 a node (restarted 2 s later)", () => check(killNode(1)), 150_000);

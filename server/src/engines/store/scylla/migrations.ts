@@ -1,5 +1,6 @@
 import type { Migration } from "../migrations.ts";
 import type { Cql } from "./cql.ts";
+import { indexExistingMessages } from "./message-search-index.ts";
 import { indexExistingUsers } from "./user-search.ts";
 
 /**
@@ -148,5 +149,20 @@ export const cqlMigrations: readonly CqlMigration[] = [
       conversation_id text, sender_id text, client_message_id text, seq bigint)`,
     "CREATE TABLE IF NOT EXISTS pending_uploads_by_owner (owner_id text, upload_id text, created_at timestamp, PRIMARY KEY (owner_id, upload_id))",
     "CREATE TABLE IF NOT EXISTS uploads_by_message (conversation_id text, seq bigint, upload_id text, PRIMARY KEY ((conversation_id, seq), upload_id))",
+  ] },
+  { version: 9, name: "add_message_search", up: [
+    // Message search (message-search-index.ts, docs/search.md): a row per term and message in the
+    // partition of the message's bucket, so that a word in a bucket is one clustering slice, a prefix
+    // a range of terms; the send time orders hits without reading messages.
+    `CREATE TABLE IF NOT EXISTS message_terms (
+      conversation_id text, bucket bigint, term text, seq bigint, sent_at timestamp,
+      PRIMARY KEY ((conversation_id, bucket), term, seq)) WITH CLUSTERING ORDER BY (term ASC, seq DESC)`,
+    // Each bucket's earliest and latest send time of a searchable message (written with timestamps
+    // that make the extreme win): which buckets a search reads, in which order.
+    `CREATE TABLE IF NOT EXISTS message_buckets (
+      conversation_id text, bucket bigint, min_sent_at timestamp, max_sent_at timestamp,
+      PRIMARY KEY (conversation_id, bucket)) WITH CLUSTERING ORDER BY (bucket DESC)`,
+    // Messages stored before this migration (a full scan: run migrate.ts once, see docs/operations.md).
+    indexExistingMessages,
   ] },
 ];
