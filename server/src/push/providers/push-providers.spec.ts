@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,19 @@ describe("createPushProviders / readPushCredentials", () => {
     expect(providers.kinds).toEqual(["webpush"]);
     expect(providers.get("webpush")?.kind).toBe("webpush");
     expect(providers.webPushPublicKey).toBe(JSON.parse(printed.join("\n")).publicKey);
+    await providers.close();
+  });
+
+  it("reads an FCM service-account file", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const file = join(dir, "service-account.json");
+    writeFileSync(file, JSON.stringify({
+      type: "service_account", project_id: "p", private_key_id: "k", client_email: "push@p.iam.gserviceaccount.com",
+      private_key: privateKey.export({ type: "pkcs8", format: "pem" }), token_uri: "https://oauth2.googleapis.com/token",
+    }));
+    const providers = createPushProviders(readPushCredentials({ fcm: { serviceAccountFile: file } }));
+    expect(providers.kinds).toEqual(["fcm"]);
+    expect(providers.webPushPublicKey).toBe("");
     await providers.close();
   });
 

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { FcmProvider, type FcmProviderOptions } from "./fcm-provider.ts";
+import { parseServiceAccount } from "./google-access-token.ts";
 import type { PushProvider, PushProviderKind } from "./provider.ts";
 import { type VapidKeys, WebPushProvider, type WebPushProviderOptions } from "./web-push-provider.ts";
 
@@ -16,6 +18,12 @@ export interface PushCredentialsConfig {
     /** Hosts Web Push endpoints may be on; default the browsers' push services. */
     endpointHosts?: readonly string[] | undefined;
   } | undefined;
+  fcm?: {
+    /** The service-account key file (JSON) of the Firebase project, from its console. */
+    serviceAccountFile: string;
+    /** FCM's base URL; default https://fcm.googleapis.com. */
+    baseUrl?: string | undefined;
+  } | undefined;
   /** Extra CA certificates (PEM file) every provider trusts beside the public roots (a proxy's, a test's). */
   caFile?: string | undefined;
   /** Longest wait for one push service's answer; default 10 s. */
@@ -25,6 +33,7 @@ export interface PushCredentialsConfig {
 /** Every provider's options, credentials in memory (what {@link readPushCredentials} makes of the files). */
 export interface PushProvidersOptions {
   webPush?: WebPushProviderOptions | undefined;
+  fcm?: FcmProviderOptions | undefined;
 }
 
 /** The providers a node has credentials for. */
@@ -45,8 +54,9 @@ export interface PushProviders {
  */
 export function createPushProviders(options: PushProvidersOptions): PushProviders {
   const webPush = options.webPush ? new WebPushProvider(options.webPush) : undefined;
+  const fcm = options.fcm ? new FcmProvider(options.fcm) : undefined;
   const byKind = new Map<PushProviderKind, PushProvider>();
-  for (const provider of [webPush]) if (provider) byKind.set(provider.kind, provider);
+  for (const provider of [webPush, fcm]) if (provider) byKind.set(provider.kind, provider);
   return {
     kinds: [...byKind.keys()],
     get: (kind) => byKind.get(kind),
@@ -61,9 +71,10 @@ export function createPushProviders(options: PushProvidersOptions): PushProvider
 export function readPushCredentials(config: PushCredentialsConfig): PushProvidersOptions {
   const ca = config.caFile ? readFileSync(config.caFile) : undefined;
   const common = { ca, timeoutMs: config.timeoutMs };
-  const web = config.webPush;
+  const { webPush: web, fcm } = config;
   return {
     webPush: web && { ...common, vapidKeys: readVapidKeys(web.vapidKeysFile), subject: web.subject, endpointHosts: web.endpointHosts },
+    fcm: fcm && { ...common, serviceAccount: parseServiceAccount(readJson(fcm.serviceAccountFile), fcm.serviceAccountFile), baseUrl: fcm.baseUrl },
   };
 }
 
