@@ -26,20 +26,19 @@ export function parseServiceAccount(json: unknown, source: string): ServiceAccou
     return value;
   };
   if (file.type !== undefined && file.type !== "service_account") throw new Error(`${source}: "type" is ${String(file.type)}, expected service_account`);
+  const projectId = field("project_id");
+  const clientEmail = field("client_email");
+  const tokenUri = field("token_uri");
+  const pem = field("private_key");
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(field("private_key"));
+    privateKey = createPrivateKey(pem);
   } catch (err) {
     throw new Error(`${source}: "private_key" is not a PEM private key (${(err as Error).message})`);
   }
   if (privateKey.asymmetricKeyType !== "rsa") throw new Error(`${source}: "private_key" is not an RSA key`);
-  return {
-    projectId: field("project_id"),
-    clientEmail: field("client_email"),
-    privateKey,
-    privateKeyId: typeof file.private_key_id === "string" ? file.private_key_id : undefined,
-    tokenUri: field("token_uri"),
-  };
+  const privateKeyId = typeof file.private_key_id === "string" ? file.private_key_id : undefined;
+  return { projectId, clientEmail, privateKey, privateKeyId, tokenUri };
 }
 
 /** An access token, or why there is none (a result the provider passes on as its own). */

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { ApnsProvider, type ApnsProviderOptions } from "./apns-provider.ts";
 import { FcmProvider, type FcmProviderOptions } from "./fcm-provider.ts";
 import { parseServiceAccount } from "./google-access-token.ts";
 import type { PushProvider, PushProviderKind } from "./provider.ts";
@@ -24,6 +25,20 @@ export interface PushCredentialsConfig {
     /** FCM's base URL; default https://fcm.googleapis.com. */
     baseUrl?: string | undefined;
   } | undefined;
+  apns?: {
+    /** The .p8 token-signing key file from the Apple developer account. */
+    keyFile: string;
+    /** Its Key ID. */
+    keyId: string;
+    /** The developer account's Team ID. */
+    teamId: string;
+    /** The app's bundle id. */
+    topic: string;
+    /** Default https://api.push.apple.com. */
+    productionUrl?: string | undefined;
+    /** Default https://api.sandbox.push.apple.com. */
+    sandboxUrl?: string | undefined;
+  } | undefined;
   /** Extra CA certificates (PEM file) every provider trusts beside the public roots (a proxy's, a test's). */
   caFile?: string | undefined;
   /** Longest wait for one push service's answer; default 10 s. */
@@ -34,6 +49,7 @@ export interface PushCredentialsConfig {
 export interface PushProvidersOptions {
   webPush?: WebPushProviderOptions | undefined;
   fcm?: FcmProviderOptions | undefined;
+  apns?: ApnsProviderOptions | undefined;
 }
 
 /** The providers a node has credentials for. */
@@ -55,8 +71,9 @@ export interface PushProviders {
 export function createPushProviders(options: PushProvidersOptions): PushProviders {
   const webPush = options.webPush ? new WebPushProvider(options.webPush) : undefined;
   const fcm = options.fcm ? new FcmProvider(options.fcm) : undefined;
+  const apns = options.apns ? new ApnsProvider(options.apns) : undefined;
   const byKind = new Map<PushProviderKind, PushProvider>();
-  for (const provider of [webPush, fcm]) if (provider) byKind.set(provider.kind, provider);
+  for (const provider of [webPush, fcm, apns]) if (provider) byKind.set(provider.kind, provider);
   return {
     kinds: [...byKind.keys()],
     get: (kind) => byKind.get(kind),
@@ -71,10 +88,14 @@ export function createPushProviders(options: PushProvidersOptions): PushProvider
 export function readPushCredentials(config: PushCredentialsConfig): PushProvidersOptions {
   const ca = config.caFile ? readFileSync(config.caFile) : undefined;
   const common = { ca, timeoutMs: config.timeoutMs };
-  const { webPush: web, fcm } = config;
+  const { webPush: web, fcm, apns } = config;
   return {
     webPush: web && { ...common, vapidKeys: readVapidKeys(web.vapidKeysFile), subject: web.subject, endpointHosts: web.endpointHosts },
     fcm: fcm && { ...common, serviceAccount: parseServiceAccount(readJson(fcm.serviceAccountFile), fcm.serviceAccountFile), baseUrl: fcm.baseUrl },
+    apns: apns && {
+      ...common, signingKey: readText(apns.keyFile), keyId: apns.keyId, teamId: apns.teamId, topic: apns.topic,
+      productionUrl: apns.productionUrl, sandboxUrl: apns.sandboxUrl,
+    },
   };
 }
 
@@ -87,9 +108,19 @@ function readVapidKeys(file: string): VapidKeys {
 }
 
 /** A credentials file parsed as JSON, or an error that names it. */
-export function readJson(file: string): unknown {
+function readJson(file: string): unknown {
+  const text = readText(file);
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** A credentials file's text, or an error that names it. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
   } catch (err) {
     throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
