@@ -1,3 +1,4 @@
+import type { PushStore } from "./push-store.ts";
 import type { UploadStore } from "./upload-store.ts";
 
 /**
@@ -13,7 +14,7 @@ import type { UploadStore } from "./upload-store.ts";
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore {
+export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore, PushStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */

@@ -6,6 +6,8 @@ import type {
 import { groupReactions, type ReactionRow, withRichColumns } from "../target-change.ts";
 
 import { prepareUploadStatements } from "./upload-tables.ts";
+import { preparePushStatements } from "./push-tables.ts";
+import { preparePushJobStatements } from "../../push-queue/sqlite/sqlite-push-queue.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
@@ -84,6 +86,8 @@ export function prepareAll(db: DatabaseSync) {
     putTokenScope: p(`INSERT INTO token_scopes VALUES (?, ?, ?)
       ON CONFLICT (device_id) DO UPDATE SET conversation_ids = excluded.conversation_ids, can_write = excluded.can_write`),
     ...prepareUploadStatements(db),
+    ...preparePushStatements(db),
+    ...preparePushJobStatements(db),
   };
 }
 /** The prepared statements of one connection. */
