@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { closeRedis, createRedisClient, LuaScript, type RedisConnection } from "../../redis-client.ts";
+import { oneAtATime } from "../one-at-a-time.ts";
 import type { EnqueueOutcome, PushJob, PushQueue, PushQueueOptions } from "../interface.ts";
 
 /** Options of {@link createRedisPushQueue}. */
@@ -109,7 +110,6 @@ export function createRedisPushQueue(options: RedisPushQueueOptions): PushQueue 
   const base = `${options.keyPrefix ?? "chat:push:"}{push}:`;
   const keys = { stream: `${base}stream`, jobs: `${base}jobs`, open: `${base}open`, pending: `${base}pending`, ids: `${base}ids`, delayed: `${base}delayed` };
   let groupReady: Promise<void> | undefined;
-  let taking: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   const ensureGroup = () => (groupReady ??= (async () => {
@@ -143,7 +143,7 @@ export function createRedisPushQueue(options: RedisPushQueueOptions): PushQueue 
     return jobs;
   };
 
-  const takeNow = async (consumer: string, max: number, waitMs: number): Promise<PushJob[]> => {
+  const take = oneAtATime(async (consumer: string, max: number, waitMs: number): Promise<PushJob[]> => {
     await ensureGroup();
     await promoteScript.run(redis, [keys.delayed, keys.stream], [max]);
     // Entries a dead worker took and never finished: delivered again to this one.
@@ -153,18 +153,14 @@ export function createRedisPushQueue(options: RedisPushQueueOptions): PushQueue 
     const read = (await (reader as Redis).xreadgroup("GROUP", group, consumer, "COUNT", max, "BLOCK", Math.max(1, waitMs), "STREAMS", keys.stream, ">")) as
       [string, [string, string[]][]][] | null;
     return deliver(read?.[0]?.[1] ?? []);
-  };
+  });
 
   return {
     async enqueue(m) {
       return (await enqueueScript.run(redis, [keys.stream, keys.jobs, keys.open, keys.pending, keys.ids],
         [m.userId, m.conversationId, m.senderId, m.seq, m.mention ? 1 : 0, m.text, m.enqueuedAt, options.maxPendingPerUser])) as EnqueueOutcome;
     },
-    take(consumer, max, waitMs) {
-      const result = taking.then(() => takeNow(consumer, max, waitMs));
-      taking = result.catch(() => undefined);
-      return result;
-    },
+    take,
     async complete(job) {
       await completeScript.run(redis, [keys.stream, keys.jobs, keys.pending], [job.receipt, job.id, job.userId]);
     },
@@ -177,7 +173,7 @@ export function createRedisPushQueue(options: RedisPushQueueOptions): PushQueue 
       closed = true;
       // The blocking read holds its connection until it times out: drop it rather than wait.
       reader.disconnect();
-      await taking.catch(() => undefined);
+      await take.idle();
       await closeRedis(redis);
     },
   };

@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Row } from "../../store/sqlite/statements.ts";
 import type { Writer } from "../../store/sqlite/writes.ts";
+import { oneAtATime } from "../one-at-a-time.ts";
 import type { EnqueueOutcome, PushJob, PushMessage, PushQueue, PushQueueOptions } from "../interface.ts";
 
 /** The push_jobs statements (migration 7), prepared with the store's on every connection. */
@@ -62,7 +63,6 @@ export function createSqlitePushQueue(write: Writer, options: SqlitePushQueueOpt
   const pollMs = options.pollMs ?? 250;
   let wake: (() => void) | undefined;
   let closed = false;
-  let taking: Promise<unknown> = Promise.resolve();
   const nap = (ms: number) => new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
@@ -72,7 +72,7 @@ export function createSqlitePushQueue(write: Writer, options: SqlitePushQueueOpt
     }
     wake = done;
   });
-  const takeNow = async (max: number, waitMs: number): Promise<PushJob[]> => {
+  const take = oneAtATime(async (max: number, waitMs: number): Promise<PushJob[]> => {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();
@@ -80,18 +80,14 @@ export function createSqlitePushQueue(write: Writer, options: SqlitePushQueueOpt
       if (jobs.length > 0 || closed || now >= deadline) return jobs;
       await nap(Math.min(pollMs, deadline - now));
     }
-  };
+  });
   return {
     async enqueue(m) {
       const outcome = await write("enqueuePush", m, options.maxPendingPerUser);
       if (outcome === "queued") wake?.();
       return outcome;
     },
-    take(_consumer, max, waitMs) {
-      const result = taking.then(() => takeNow(max, waitMs));
-      taking = result.catch(() => undefined);
-      return result;
-    },
+    take: (_consumer, max, waitMs) => take(max, waitMs),
     complete: (job) => write("completePush", Number(job.id), job.attempt),
     retry: (job, delayMs) => write("retryPush", Number(job.id), job.attempt, Date.now() + delayMs),
     async close() {
