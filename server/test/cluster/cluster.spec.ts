@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { BotService } from "@chat/gen/chat/v1/bot_pb.js";
+import { SearchService } from "@chat/gen/chat/v1/search_pb.js";
 import { Availability } from "@chat/gen/chat/v1/user_pb.js";
 import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
@@ -153,6 +154,30 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     // Well within the members cache's 5 s TTL: only the control plane can have told nodes 2 and 3.
     await expect(carol.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "removed" })).rejects.toMatchObject({ code: Code.NotFound });
     await expect(bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: "added" })).resolves.toMatchObject({ seq: added!.lastSeq + 1n });
+  });
+
+  it("finds a message sent through one node through the others; an edit or a delete shows at once; a removed member finds nothing", async () => {
+    const search = (u: TestUser, node: NodeProcess, query: string, conversationId = "") =>
+      createClient(SearchService, transportFor(node.url, "grpc", u.token)).searchMessages({ query, conversationId })
+        .then((r) => r.hits.map((h) => h.message!.text));
+    const { conversation } = await alice.clients.conversations.createGroup({ name: "finds", memberIds: [bob.id, carol.id] });
+    const conv = conversation!.id;
+    const word = `zebra${newId().slice(0, 6)}`;
+    const sent = await alice.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `the ${word} crossing` });
+    expect(await search(bob, nodes[1]!, word)).toEqual([`the ${word} crossing`]);
+    expect(await search(carol, nodes[2]!, `${word.slice(0, 4)}* in:#finds`)).toEqual([`the ${word} crossing`]);
+
+    await alice.clients.live.editMessage({ conversationId: conv, seq: sent.seq, clientMessageId: newId(), text: `the ${word} stripes` });
+    expect(await search(bob, nodes[1]!, "crossing", conv)).toEqual([]);
+    expect(await search(carol, nodes[2]!, `${word} stripes`)).toEqual([`the ${word} stripes`]);
+
+    await alice.clients.conversations.removeMember({ conversationId: conv, userId: carol.id });
+    expect(await search(carol, nodes[2]!, word)).toEqual([]);
+    await expect(search(carol, nodes[1]!, word, conv)).rejects.toMatchObject({ code: Code.NotFound });
+
+    await bob.clients.live.sendMessage({ conversationId: conv, clientMessageId: newId(), text: `another ${word}` });
+    await alice.clients.live.deleteMessage({ conversationId: conv, seq: sent.seq, clientMessageId: newId() });
+    expect(await search(bob, nodes[0]!, word)).toEqual([`another ${word}`]);
   });
 
   it("holds a bot to one send limit over all nodes (10 at once by default, wherever its calls land)", async () => {

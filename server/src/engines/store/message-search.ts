@@ -45,3 +45,24 @@ export interface MessageSearchStore {
   /** The matching messages in their current state, in SearchPosition order, at most `limit`. */
   searchMessages(search: MessageSearch): Promise<MessageRecord[]>;
 }
+
+/**
+ * A search the store refuses because answering it would cost more than its work bound (see
+ * docs/search.md): the caller should narrow it (one conversation, a date, more words).
+ */
+export class SearchTooBroad extends Error {
+  override readonly name = "SearchTooBroad";
+}
+
+/** A hit's position. */
+export function positionOf(sentAt: Date, conversationId: string, seq: number): SearchPosition {
+  return { sentAt, conversationId, seq };
+}
+
+/** Orders positions as a search returns them (newest first): negative when `a` comes before `b`. */
+export function comparePositions(a: SearchPosition, b: SearchPosition): number {
+  const bySentAt = b.sentAt.getTime() - a.sentAt.getTime();
+  if (bySentAt !== 0) return bySentAt;
+  if (a.conversationId !== b.conversationId) return a.conversationId < b.conversationId ? 1 : -1;
+  return b.seq - a.seq;
+}

@@ -4,6 +4,7 @@ import { refusalOf } from "../target-change.ts";
 import { type Appended, NotOwner } from "./append-route.ts";
 import type { Cql, Statement } from "./cql.ts";
 import { MessageRows, toMessage } from "./message-rows.ts";
+import { MessageSearchIndex } from "./message-search-index.ts";
 import { markStatements, membershipOf } from "./read-marks.ts";
 import { mentionStatements } from "./unread-counts.ts";
 import { isCountable, mentionSeq } from "../unread-index.ts";
@@ -46,6 +47,8 @@ interface Waiting {
   message: MessageRecord;
   /** An update entry's change to its target: it makes the batch a logged one. */
   change?: NewMessage["change"];
+  /** An update entry's target as the update was judged against: what its search index rows were. */
+  target?: MessageRecord | undefined;
   /** The running counts at this message (see UnreadStore). */
   counts: Omit<SeqCount, "seq">;
   resolve(a: Appended): void;
@@ -72,6 +75,7 @@ interface Waiting {
 export class MessageLog {
   private readonly cql: Cql;
   private readonly rows: MessageRows;
+  private readonly search: MessageSearchIndex;
   private readonly bucketSize: number;
   private readonly leases: SequencerLeases;
   /** Highest seq this node saw stored, per conversation: where the next head read starts. */
@@ -82,6 +86,7 @@ export class MessageLog {
   constructor(cql: Cql, bucketSize: number, leases: SequencerLeases) {
     this.cql = cql;
     this.rows = new MessageRows(cql, bucketSize);
+    this.search = new MessageSearchIndex(bucketSize);
     this.bucketSize = bucketSize;
     this.leases = leases;
   }
@@ -111,7 +116,7 @@ export class MessageLog {
       const change = m.change!;
       const [target] = await this.rows.get(m.conversationId, [change.targetSeq]);
       const refused = refusalOf(target, m.senderId, change);
-      return refused ? { refused } : this.enqueue(m, state);
+      return refused ? { refused } : this.enqueue(m, state, target);
     });
     state.updates = Promise.allSettled([judged]); // the next update waits for this one, whatever its outcome
     return judged;
@@ -124,11 +129,15 @@ export class MessageLog {
     // A retry: the first send's outcome (read back from the store at takeover, it is stored).
     if (seen.done !== undefined) return seen.done.then((a) => (a.refused ? a : { message: a.message, duplicate: true }));
     const { change: _change, ...fields } = m;
-    return Promise.resolve({ message: { ...fields, seq: seen.seq, sentAt: seen.sentAt }, duplicate: true });
+    const message = { ...fields, seq: seen.seq, sentAt: seen.sentAt };
+    // Its search rows went in a request of their own, which may have failed: written again (upserts;
+    // a later edit or delete of it leaves rows that every search checks against the message).
+    if (!isCountable(m)) return Promise.resolve({ message, duplicate: true });
+    return this.cql.partitionBatch(this.search.insert(message, this.leases.timestamp(state.lease))).then(() => ({ message, duplicate: true }));
   }
 
   /** Gives a message the next seq and queues it for the conversation's next batch write. */
-  private enqueue(m: NewMessage, state: Sequenced): Promise<Appended> {
+  private enqueue(m: NewMessage, state: Sequenced, target?: MessageRecord): Promise<Appended> {
     const { change, ...fields } = m;
     const message: MessageRecord = { ...fields, seq: ++state.head };
     if (isCountable(m)) {
@@ -136,7 +145,7 @@ export class MessageLog {
       state.lastCountedSeq = message.seq;
     }
     const counts = { counted: state.counted, lastCountedSeq: state.lastCountedSeq };
-    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, change, counts, resolve, reject }));
+    const done = new Promise<Appended>((resolve, reject) => state.waiting.push({ message, change, target, counts, resolve, reject }));
     state.recent.set(`${m.senderId}\u0000${m.clientMessageId}`, { seq: message.seq, sentAt: message.sentAt, done });
     if (state.recent.size > idempotencyWindow) state.recent.delete(state.recent.keys().next().value!);
     state.tail = done;
@@ -234,16 +243,23 @@ export class MessageLog {
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the sequencer of this conversation moved; retry");
     const ts = this.leases.timestamp(lease);
     const statements: Statement[] = batch.flatMap(({ message, counts, change }) =>
-      [this.rows.insert(message, counts, ts), ...mentionStatements(message, mentionSeq({ ...message, change }, message.seq), ts)]);
-    // An update entry's change to its target, each with a timestamp of its own: two updates of one
-    // target in one batch apply in seq order.
-    const changes = batch.flatMap(({ message: m, change }) =>
-      change ? this.rows.change(conversationId, m.senderId, m.seq, change, this.leases.timestamp(lease)) : []);
+      [this.rows.insert(message, counts, ts), ...mentionStatements(message, mentionSeq({ ...message, change }, message.seq), ts),
+        ...this.search.bucketStart(message, ts)]);
+    // An update entry's change to its target (and to its search rows), each with a timestamp of its
+    // own: two updates of one target in one batch apply in seq order.
+    const changes = batch.flatMap(({ message: m, change, target }) => {
+      if (!change) return [];
+      const at = this.leases.timestamp(lease);
+      return [...this.rows.change(conversationId, m.senderId, m.seq, change, at), ...(target ? this.search.change(target, change, at) : [])];
+    });
     statements.push(...changes, ...(await this.senderMarks(conversationId, state, batch)));
+    // The new messages' search rows: one partition (the batch is one bucket), in a request of its
+    // own, since a single-partition batch has no size limit and long texts make many rows.
+    const terms = batch.flatMap(({ message, change }) => (isCountable({ ...message, change }) ? this.search.insert(message, ts) : []));
     // One request: the messages' partition (atomic) and the marks' partition (one has read what one
     // wrote). With an update's change it is a logged batch: the entry and its target's row (possibly
     // in another bucket) and reactions land together or not at all, even if this node dies midway.
-    await (changes.length > 0 ? this.cql.batch(statements) : this.cql.unloggedBatch(statements));
+    await Promise.all([changes.length > 0 ? this.cql.batch(statements) : this.cql.unloggedBatch(statements), this.cql.partitionBatch(terms)]);
     // Proven only if the lease held until the batch was durable, and no takeover (which fences
     // what was in flight) began meanwhile (see docs/cluster.md).
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the lease of this conversation lapsed while storing; retry");

@@ -1,5 +1,6 @@
 import type { Migration } from "../migrations.ts";
 import type { Cql } from "./cql.ts";
+import { indexExistingMessages } from "./message-search-index.ts";
 import { indexExistingUsers } from "./user-search.ts";
 
 /**
@@ -149,7 +150,21 @@ export const cqlMigrations: readonly CqlMigration[] = [
     "CREATE TABLE IF NOT EXISTS pending_uploads_by_owner (owner_id text, upload_id text, created_at timestamp, PRIMARY KEY (owner_id, upload_id))",
     "CREATE TABLE IF NOT EXISTS uploads_by_message (conversation_id text, seq bigint, upload_id text, PRIMARY KEY ((conversation_id, seq), upload_id))",
   ] },
-  { version: 9, name: "add_push", up: [
+  { version: 9, name: "add_message_search", up: [
+    // Message search (message-search-index.ts, docs/search.md): a row per term and message in the
+    // partition of the message's bucket, so that a word in a bucket is one clustering slice, a prefix
+    // a range of terms; the send time orders hits without reading messages.
+    `CREATE TABLE IF NOT EXISTS message_terms (
+      conversation_id text, bucket bigint, term text, seq bigint, sent_at timestamp,
+      PRIMARY KEY ((conversation_id, bucket), term, seq)) WITH CLUSTERING ORDER BY (term ASC, seq DESC)`,
+    // Each bucket's first send time, newest bucket first: where a search page or a date starts.
+    `CREATE TABLE IF NOT EXISTS message_buckets (
+      conversation_id text, bucket bigint, first_sent_at timestamp,
+      PRIMARY KEY (conversation_id, bucket)) WITH CLUSTERING ORDER BY (bucket DESC)`,
+    // Messages stored before this migration (a full scan: run migrate.ts once, see docs/operations.md).
+    indexExistingMessages,
+  ] },
+  { version: 10, name: "add_push", up: [
     // Push notifications (push-tables.ts): each device's endpoint by user (the worker's read) and by
     // (provider, token) (a token belongs to one device); settings by user; mutes by conversation
     // (muted_until null: until undone). The cluster's push queue is in Redis, not here.

@@ -8,6 +8,8 @@ import { type AppendRoute, createMemoryAppendRoute } from "./append-route.ts";
 import { createScyllaBotStore } from "./bot-tables.ts";
 import { createScyllaDeviceStore } from "./device-tables.ts";
 import { MessageLog } from "./message-log.ts";
+import { MessageRows } from "./message-rows.ts";
+import { createScyllaMessageSearch } from "./message-search.ts";
 import { storedOf } from "../target-change.ts";
 import type { MigrationReport } from "../migrations.ts";
 import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
@@ -203,6 +205,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     ...createScyllaUserSearch(cql, getUsers),
     ...createScyllaDeviceStore(cql),
     ...createScyllaUploadStore(cql),
+    ...createScyllaMessageSearch(cql, new MessageRows(cql, bucketSize)),
     ...createScyllaPushStore(cql),
     async setPasswordHash(user, passwordHash) {
       await cql.batch([

@@ -1,31 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { types } from "cassandra-driver";
-import { connectCql } from "./cql.ts";
+import { describe, expect, it } from "vitest";
 import { cqlMigrations } from "./migrations.ts";
-import { createKeyspace, migrate } from "./schema.ts";
+import { migrate } from "./schema.ts";
+import { olderKeyspace } from "./older-keyspace.ts";
 import { createScyllaStore } from "./scylla-store.ts";
 
 // What the contract suite cannot reach: users created before migration 5 are found once it ran.
 describe("Scylla user search: the migration indexes existing accounts", () => {
-  const keyspace = `search_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const cluster = { contactPoints: [inject("cassandraContactPoint")], localDataCenter: inject("cassandraDataCenter") };
-  const connect = (ks?: string) => connectCql({
-    ...cluster, ...(ks ? { keyspace: ks } : {}), consistency: types.consistencies.localQuorum, serialConsistency: types.consistencies.localSerial,
-  });
-
-  afterAll(async () => {
-    const admin = await connect();
-    await admin.client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-    await admin.close();
-  });
+  const { cluster, keyspace, atVersion } = olderKeyspace("search");
 
   it("a user written at version 4 is found after upgrading", async () => {
-    const admin = await connect();
-    await createKeyspace(admin, keyspace, { strategy: "SimpleStrategy", replicationFactor: 1 });
-    await admin.close();
-    const cql = await connect(keyspace);
-    await migrate(cql, { bucketSize: 10, migrations: cqlMigrations.slice(0, 4) });
+    const cql = await atVersion(4);
     const id = randomUUID();
     await cql.execute("INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
       [id, "old.timer", "Ada Lovelace", "", new Date()]);

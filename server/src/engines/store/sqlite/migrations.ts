@@ -1,8 +1,12 @@
 import type { DatabaseSync } from "node:sqlite";
 import { type AppliedMigration, type Migration, type MigrationReport, pendingMigrations, versionAfter } from "../migrations.ts";
+import { indexExistingMessages } from "./message-search.ts";
 
-/** A migration of the embedded store: SQL run in one transaction with its record. */
-export type SqliteMigration = Migration<string>;
+/**
+ * A migration of the embedded store: SQL, or for work SQL cannot do (tokenizing existing messages)
+ * a function of the connection, run in one transaction with its record.
+ */
+export type SqliteMigration = Migration<string | ((db: DatabaseSync) => void)>;
 
 /**
  * Version 1: the schema as the releases before versioned migrations created it, statement for
@@ -164,10 +168,25 @@ CREATE INDEX IF NOT EXISTS uploads_pending_by_owner ON uploads (owner_id) WHERE 
 CREATE INDEX IF NOT EXISTS uploads_unsent_by_age ON uploads (created_at) WHERE conversation_id IS NULL;
 CREATE INDEX IF NOT EXISTS uploads_by_message ON uploads (conversation_id, seq) WHERE seq IS NOT NULL;
 ` },
+  // Message search (sqlite/message-search.ts): the FTS5 index of message words and filter terms, its doc
+  // ids (sentAt * 2048 + n, newest first is rowid order) mapped to messages, and every message from
+  // before it indexed (tokenized in JavaScript, hence a function: a minute or so per million messages).
+  { version: 7, name: "add_message_search", up: (db) => {
+    db.exec(`
+CREATE TABLE IF NOT EXISTS message_search_docs (
+  doc_id INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  seq INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS message_search_docs_by_message ON message_search_docs (conversation_id, seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='ascii');
+`);
+    indexExistingMessages(db);
+  } },
   // Push notifications (push-tables.ts): each device's endpoint (a token belongs to one device), each
   // user's settings, each member's mute (until NULL: until undone); and the embedded push queue
   // (engines/push-queue/sqlite): a job per user and conversation until taken (attempts = 0).
-  { version: 7, name: "add_push", up: `
+  { version: 8, name: "add_push", up: `
 CREATE TABLE IF NOT EXISTS push_endpoints (
   user_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
@@ -230,7 +249,8 @@ export function migrateSqlite(db: DatabaseSync, migrations: readonly SqliteMigra
         const all = recorded();
         return { applied, version: versionAfter(all, []), unknown };
       }
-      db.exec(next.up);
+      if (typeof next.up === "string") db.exec(next.up);
+      else next.up(db);
       db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(next.version, next.name, Date.now());
       db.exec("COMMIT");
       applied.push({ version: next.version, name: next.name });

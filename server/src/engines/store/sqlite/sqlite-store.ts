@@ -4,6 +4,7 @@ import { storedOf } from "../target-change.ts";
 import { createSqliteBotStore } from "./bot-tables.ts";
 import { secureDatabaseFiles, type TightenedMode } from "./file-modes.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { createSqliteMessageSearch } from "./message-search.ts";
 import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUnreadStore } from "./unread-counts.ts";
 import { createSqliteUploadStore } from "./upload-tables.ts";
@@ -67,6 +68,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // kind: Writer's signature is what keeps each call's arguments and result right.
   const write: Writer = (kind, ...args) => writes.submit({ kind, args } as unknown as Write) as Promise<never>;
 
+  const messagesBySeq = (conversationId: string, seqs: readonly number[]) => {
+    if (seqs.length === 0) return [];
+    const rows = db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq IN (${seqs.map(() => "?").join(",")}) ORDER BY seq`)
+      .all(conversationId, ...seqs).map(toMessage);
+    return withReactions(q, rows);
+  };
+
   return {
     createUser: (u) => write("createUser", u),
     async getUsers(ids) {
@@ -113,10 +121,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return listMessages(q, conversationId, range);
     },
     async getMessages(conversationId, seqs) {
-      if (seqs.length === 0) return [];
-      const rows = db.prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq IN (${seqs.map(() => "?").join(",")}) ORDER BY seq`)
-        .all(conversationId, ...seqs).map(toMessage);
-      return withReactions(q, rows);
+      return messagesBySeq(conversationId, seqs);
     },
 
     advanceReadState: (s) => write("advanceReadState", s),
@@ -128,6 +133,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...createSqliteBotStore(db, write),
     ...createSqliteUserSearch(db),
     ...createSqliteUploadStore(db, write),
+    ...createSqliteMessageSearch(db, (conversationId, seqs) => messagesBySeq(conversationId, seqs)),
     ...createSqlitePushStore(db, write),
     pushQueue: (queueOptions) => createSqlitePushQueue(write, queueOptions),
 

@@ -5,6 +5,7 @@ import type {
 } from "../interface.ts";
 import { groupReactions, type ReactionRow, withRichColumns } from "../target-change.ts";
 
+import { prepareSearchStatements } from "./message-search.ts";
 import { prepareUploadStatements } from "./upload-tables.ts";
 import { preparePushStatements } from "./push-tables.ts";
 import { preparePushJobStatements } from "../../push-queue/sqlite/sqlite-push-queue.ts";
@@ -86,6 +87,7 @@ export function prepareAll(db: DatabaseSync) {
     putTokenScope: p(`INSERT INTO token_scopes VALUES (?, ?, ?)
       ON CONFLICT (device_id) DO UPDATE SET conversation_ids = excluded.conversation_ids, can_write = excluded.can_write`),
     ...prepareUploadStatements(db),
+    ...prepareSearchStatements(db),
     ...preparePushStatements(db),
     ...preparePushJobStatements(db),
   };

@@ -8,6 +8,7 @@ import {
   toDevice, toMessage, toReadState, transaction,
 } from "./statements.ts";
 import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
+import { indexAppend, indexChange } from "./message-search.ts";
 import { uploadWrites } from "./upload-tables.ts";
 import { deleteEndpointOfDevice, pushWrites } from "./push-tables.ts";
 import { pushJobWrites } from "../../push-queue/sqlite/sqlite-push-queue.ts";
@@ -77,6 +78,9 @@ const writes = {
     q.insertMessage.run(m.conversationId, seq, m.senderId, m.clientMessageId, m.text, m.sentAt.getTime(), m.content ?? null, m.replyToSeq ?? 0,
       Number(bumped.counted), Number(bumped.last_counted_seq));
     if (m.change) applyChange(q, m.conversationId, m.senderId, seq, m.change);
+    // The search index changes in the same transaction as the rows it indexes.
+    if (m.change) indexChange(q, m.conversationId, m.senderId, m.change);
+    else indexAppend(q, m, seq);
     for (const userId of mentionKeys(m)) q.insertMention.run(m.conversationId, userId, mentionSeq(m, seq), m.senderId);
     if (countable) q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
     const { change: _change, ...message } = m;
