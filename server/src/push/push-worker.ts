@@ -68,9 +68,12 @@ export class PushWorker {
     this.options = options;
   }
 
-  /** Starts taking jobs. */
+  /** Starts taking jobs (again, after a drain). */
   start(): void {
-    this.loop ??= this.run();
+    if (this.loop && !this.stopping) return;
+    this.stopping = false;
+    const previous = this.loop ?? Promise.resolve();
+    this.loop = previous.then(() => this.run());
   }
 
   /** Stops taking jobs and waits for those in flight (SIGTERM): what is not taken stays queued. */
