@@ -16,11 +16,19 @@ export interface PushTestbed {
   close(): Promise<void>;
 }
 
+/** The Web Push fake, and the flags of a node configured for it. */
+export interface PushTestCredentials {
+  fake: WebPushFake;
+  /** Credentials in files as an operator's would be, and quick retries. */
+  args: string[];
+  close(): Promise<void>;
+}
+
 /**
- * Starts the Web Push fake and a node configured for it: a fresh VAPID key pair and the fake's CA in
- * files, as an operator's would be, and quick retries so that the retry tests take well under a second.
+ * Starts the Web Push fake and writes what a node needs to push to it: a fresh VAPID key pair and the
+ * fake's CA in files, and quick retries so that the retry tests take well under a second.
  */
-export async function startPushTestbed(extraArgs: string[] = [], nodeArgs: string[] = []): Promise<PushTestbed> {
+export async function startPushCredentials(): Promise<PushTestCredentials> {
   const fake = await startWebPushFake();
   const dir = mkdtempSync(join(tmpdir(), "push-credentials-"));
   const keys = join(dir, "vapid.json");
@@ -29,15 +37,26 @@ export async function startPushTestbed(extraArgs: string[] = [], nodeArgs: strin
   writeFileSync(ca, fake.ca);
   const args = [
     "--push-vapid-keys-file", keys, "--push-vapid-subject", "mailto:ops@example.com", "--push-web-push-hosts", "127.0.0.1",
-    "--push-ca-file", ca, "--push-retry-base-ms", "100", "--push-retry-max-ms", "400", "--push-max-attempts", "3", ...extraArgs,
+    "--push-ca-file", ca, "--push-retry-base-ms", "100", "--push-retry-max-ms", "400", "--push-max-attempts", "3",
   ];
-  const node = await startNode({ args: [...args, ...nodeArgs] });
   return {
-    node, fake, args,
+    fake, args,
     async close() {
-      await node.close();
       await fake.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the Web Push fake and a node configured for it. */
+export async function startPushTestbed(nodeArgs: string[] = []): Promise<PushTestbed> {
+  const credentials = await startPushCredentials();
+  const node = await startNode({ args: [...credentials.args, ...nodeArgs] });
+  return {
+    node, fake: credentials.fake, args: credentials.args,
+    async close() {
+      await node.close();
+      await credentials.close();
     },
   };
 }
