@@ -1,11 +1,9 @@
 import { createECDH, createPublicKey, type ECDH, randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
-import { makeTestCertificate } from "../services/test-certificate.ts";
+import { createServer } from "node:https";
 import { FakeServiceRecord, readBody, scriptedResponse } from "./fake-service.ts";
 import { checkTime, verifyJwt } from "./jws.ts";
 import { decryptWebPush } from "./rfc8291.ts";
+import { listenWithTls } from "./tls-server.ts";
 
 /** A browser's push subscription on the fake: what `PushManager.subscribe` returns. */
 export interface FakeWebPushSubscription {
@@ -61,12 +59,11 @@ const maxBodyBytes = 4096;
  * `record.answerNext` scripts errors (429 + Retry-After, 5xx...), `unsubscribe` makes an endpoint 410.
  */
 export async function startWebPushFake(): Promise<WebPushFake> {
-  const cert = makeTestCertificate();
   const subscriptions = new Map<string, Subscription>();
   const record = new FakeServiceRecord<ReceivedWebPush>();
   let origin = "";
 
-  const server: Server = createServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }, (req, res) => {
+  const tls = await listenWithTls((options) => createServer(options, (req, res) => {
     const answer = (status: number, body = "", headers: Record<string, string> = {}) => res.writeHead(status, headers).end(body);
     const refuse = (status: number, reason: string) => (record.refuse(reason), answer(status, reason));
     readBody(req, 64 * 1024).then((body) => {
@@ -102,13 +99,12 @@ export async function startWebPushFake(): Promise<WebPushFake> {
       record.accept({ endpoint: `${origin}${req.url}`, payload, ttl: Number(ttl), urgency, topic, vapid });
       return answer(201, "", { location: `${origin}/message/${randomUUID()}` });
     }, (err: unknown) => refuse(413, `body: ${(err as Error).message}`));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }));
+  origin = tls.origin;
 
   return {
     origin,
-    ca: cert.ca,
+    ca: tls.ca,
     record,
     subscribe(applicationServerKey) {
       const keys = createECDH("prime256v1");
@@ -122,11 +118,7 @@ export async function startWebPushFake(): Promise<WebPushFake> {
       const subscription = subscriptions.get(endpoint.split("/").pop() ?? "");
       if (subscription) subscription.gone = true;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      cert.remove();
-    },
+    close: tls.close,
   };
 }
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,11 +30,37 @@ describe("createPushProviders / readPushCredentials", () => {
     await providers.close();
   });
 
+  it("reads the three services' credential files and lists the kinds in a stable order", async () => {
+    const printed: string[] = [];
+    runPushCommand(["push", "vapid-keys"], (line) => printed.push(line));
+    const vapid = join(dir, "vapid3.json");
+    writeFileSync(vapid, printed.join("\n"));
+    const serviceAccount = join(dir, "service-account.json");
+    writeFileSync(serviceAccount, JSON.stringify({
+      type: "service_account", project_id: "p", private_key_id: "k", client_email: "push@p.iam.gserviceaccount.com",
+      private_key: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }),
+      token_uri: "https://oauth2.googleapis.com/token",
+    }));
+    const p8 = join(dir, "AuthKey_ABC123DEFG.p8");
+    writeFileSync(p8, generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }));
+    const providers = createPushProviders(readPushCredentials({
+      apns: { keyFile: p8, keyId: "ABC123DEFG", teamId: "TEAM123456", topic: "com.example.chat" },
+      fcm: { serviceAccountFile: serviceAccount },
+      webPush: { vapidKeysFile: vapid, subject: "https://chat.example/contact" },
+    }));
+    expect(providers.kinds).toEqual(["webpush", "fcm", "apns"]);
+    expect(providers.get("apns")?.kind).toBe("apns");
+    expect(providers.get("fcm")?.kind).toBe("fcm");
+    await providers.close();
+  });
+
   it("names the file and the problem when credentials are unusable", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, '{"publicKey": 1}');
     expect(() => readPushCredentials({ webPush: { vapidKeysFile: file, subject: "mailto:a@b.example" } })).toThrow(/bad\.json: expected/);
     expect(() => readPushCredentials({ webPush: { vapidKeysFile: join(dir, "missing.json"), subject: "mailto:a@b.example" } })).toThrow(/missing\.json/);
+    expect(() => readPushCredentials({ fcm: { serviceAccountFile: file } })).toThrow(/bad\.json: "project_id" is missing/);
+    expect(() => createPushProviders(readPushCredentials({ apns: { keyFile: file, keyId: "k", teamId: "t", topic: "x" } }))).toThrow();
     expect(runPushCommand(["push", "other"], () => {}, () => {})).toBe(2);
   });
 });

@@ -1,4 +1,7 @@
 import { readFileSync } from "node:fs";
+import { ApnsProvider, type ApnsProviderOptions } from "./apns-provider.ts";
+import { FcmProvider, type FcmProviderOptions } from "./fcm-provider.ts";
+import { parseServiceAccount } from "./google-access-token.ts";
 import type { PushProvider, PushProviderKind } from "./provider.ts";
 import { type VapidKeys, WebPushProvider, type WebPushProviderOptions } from "./web-push-provider.ts";
 
@@ -16,6 +19,26 @@ export interface PushCredentialsConfig {
     /** Hosts Web Push endpoints may be on; default the browsers' push services. */
     endpointHosts?: readonly string[] | undefined;
   } | undefined;
+  fcm?: {
+    /** The service-account key file (JSON) of the Firebase project, from its console. */
+    serviceAccountFile: string;
+    /** FCM's base URL; default https://fcm.googleapis.com. */
+    baseUrl?: string | undefined;
+  } | undefined;
+  apns?: {
+    /** The .p8 token-signing key file from the Apple developer account. */
+    keyFile: string;
+    /** Its Key ID. */
+    keyId: string;
+    /** The developer account's Team ID. */
+    teamId: string;
+    /** The app's bundle id. */
+    topic: string;
+    /** Default https://api.push.apple.com. */
+    productionUrl?: string | undefined;
+    /** Default https://api.sandbox.push.apple.com. */
+    sandboxUrl?: string | undefined;
+  } | undefined;
   /** Extra CA certificates (PEM file) every provider trusts beside the public roots (a proxy's, a test's). */
   caFile?: string | undefined;
   /** Longest wait for one push service's answer; default 10 s. */
@@ -25,6 +48,8 @@ export interface PushCredentialsConfig {
 /** Every provider's options, credentials in memory (what {@link readPushCredentials} makes of the files). */
 export interface PushProvidersOptions {
   webPush?: WebPushProviderOptions | undefined;
+  fcm?: FcmProviderOptions | undefined;
+  apns?: ApnsProviderOptions | undefined;
 }
 
 /** The providers a node has credentials for. */
@@ -45,8 +70,10 @@ export interface PushProviders {
  */
 export function createPushProviders(options: PushProvidersOptions): PushProviders {
   const webPush = options.webPush ? new WebPushProvider(options.webPush) : undefined;
+  const fcm = options.fcm ? new FcmProvider(options.fcm) : undefined;
+  const apns = options.apns ? new ApnsProvider(options.apns) : undefined;
   const byKind = new Map<PushProviderKind, PushProvider>();
-  for (const provider of [webPush]) if (provider) byKind.set(provider.kind, provider);
+  for (const provider of [webPush, fcm, apns]) if (provider) byKind.set(provider.kind, provider);
   return {
     kinds: [...byKind.keys()],
     get: (kind) => byKind.get(kind),
@@ -61,9 +88,14 @@ export function createPushProviders(options: PushProvidersOptions): PushProvider
 export function readPushCredentials(config: PushCredentialsConfig): PushProvidersOptions {
   const ca = config.caFile ? readFileSync(config.caFile) : undefined;
   const common = { ca, timeoutMs: config.timeoutMs };
-  const web = config.webPush;
+  const { webPush: web, fcm, apns } = config;
   return {
     webPush: web && { ...common, vapidKeys: readVapidKeys(web.vapidKeysFile), subject: web.subject, endpointHosts: web.endpointHosts },
+    fcm: fcm && { ...common, serviceAccount: parseServiceAccount(readJson(fcm.serviceAccountFile), fcm.serviceAccountFile), baseUrl: fcm.baseUrl },
+    apns: apns && {
+      ...common, signingKey: readText(apns.keyFile), keyId: apns.keyId, teamId: apns.teamId, topic: apns.topic,
+      productionUrl: apns.productionUrl, sandboxUrl: apns.sandboxUrl,
+    },
   };
 }
 
@@ -76,9 +108,19 @@ function readVapidKeys(file: string): VapidKeys {
 }
 
 /** A credentials file parsed as JSON, or an error that names it. */
-export function readJson(file: string): unknown {
+function readJson(file: string): unknown {
+  const text = readText(file);
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** A credentials file's text, or an error that names it. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
   } catch (err) {
     throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
