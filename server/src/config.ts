@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LimitRules, parseLimitRules } from "./core/limits/throttle.ts";
 import { parseAddresses, parseRedisEndpoint } from "./engines/redis-endpoint.ts";
+import type { PushCredentialsConfig } from "./push/providers/push-providers.ts";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
 export interface Config {
@@ -80,7 +81,7 @@ export interface Config {
 /** The push settings (docs/push.md, "Configuration"). */
 export interface PushConfig {
   /** Credentials per push service (file paths and ids); a service without its block is not configured. */
-  credentials: PushCredentialSettings;
+  credentials: PushCredentialsConfig;
   /** Jobs one node's worker sends at once. */
   concurrency: number;
   /** Deliveries of a job at most; then it is dropped with a log line. */
@@ -96,16 +97,6 @@ export interface PushConfig {
   ttlSeconds: number;
 }
 
-/** Where each push service's credentials are (push/providers/push-providers.ts reads the files). */
-export interface PushCredentialSettings {
-  webPush?: { vapidKeysFile: string; subject: string; endpointHosts?: readonly string[] | undefined } | undefined;
-  fcm?: { serviceAccountFile: string; baseUrl?: string | undefined } | undefined;
-  apns?: { keyFile: string; keyId: string; teamId: string; topic: string; baseUrl?: string | undefined } | undefined;
-  /** Extra CA certificates (PEM file) the providers trust beside the public roots. */
-  caFile?: string | undefined;
-  /** Longest wait for one push service's answer. */
-  timeoutMs?: number | undefined;
-}
 
 /** The blob store: S3-compatible when a bucket is named, else a folder. */
 export type BlobConfig =
@@ -169,7 +160,8 @@ const options = {
   "push-apns-key-id": { type: "string", env: "CHAT_PUSH_APNS_KEY_ID", default: "" },
   "push-apns-team-id": { type: "string", env: "CHAT_PUSH_APNS_TEAM_ID", default: "" },
   "push-apns-topic": { type: "string", env: "CHAT_PUSH_APNS_TOPIC", default: "" },
-  "push-apns-url": { type: "string", env: "CHAT_PUSH_APNS_URL", default: "" },
+  "push-apns-production-url": { type: "string", env: "CHAT_PUSH_APNS_PRODUCTION_URL", default: "" },
+  "push-apns-sandbox-url": { type: "string", env: "CHAT_PUSH_APNS_SANDBOX_URL", default: "" },
   "push-ca-file": { type: "string", env: "CHAT_PUSH_CA_FILE", default: "" },
   "push-timeout-ms": { type: "string", env: "CHAT_PUSH_TIMEOUT_MS", default: "10000" },
   "push-concurrency": { type: "string", env: "CHAT_PUSH_CONCURRENCY", default: "16" },
@@ -261,19 +253,19 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
 
 /** A setting of the push credentials, by flag name. */
 type PushSetting = "push-vapid-keys-file" | "push-vapid-subject" | "push-web-push-hosts" | "push-fcm-service-account-file" | "push-fcm-url" |
-  "push-apns-key-file" | "push-apns-key-id" | "push-apns-team-id" | "push-apns-topic" | "push-apns-url" | "push-ca-file";
+  "push-apns-key-file" | "push-apns-key-id" | "push-apns-team-id" | "push-apns-topic" | "push-apns-production-url" | "push-apns-sandbox-url" | "push-ca-file";
 
 /**
  * The push services' credentials: each service is configured when its key file is named, and then
  * every setting it needs must be there (a half-configured service fails the start, not each push).
  */
-function pushCredentials(get: (name: PushSetting) => string, list: (name: PushSetting) => string[], timeoutMs: number): PushCredentialSettings {
+function pushCredentials(get: (name: PushSetting) => string, list: (name: PushSetting) => string[], timeoutMs: number): PushCredentialsConfig {
   const need = (service: string, names: PushSetting[]) => {
     const missing = names.filter((n) => !get(n));
     if (missing.length > 0) throw new Error(`${service} is configured (--${names[0]}) but ${missing.map((n) => `--${n}`).join(", ")} is not set`);
   };
   const optional = (name: PushSetting) => get(name) || undefined;
-  const credentials: PushCredentialSettings = { caFile: optional("push-ca-file"), timeoutMs };
+  const credentials: PushCredentialsConfig = { caFile: optional("push-ca-file"), timeoutMs };
   if (get("push-vapid-keys-file")) {
     need("Web Push", ["push-vapid-keys-file", "push-vapid-subject"]);
     const hosts = list("push-web-push-hosts");
@@ -286,7 +278,7 @@ function pushCredentials(get: (name: PushSetting) => string, list: (name: PushSe
     need("APNs", ["push-apns-key-file", "push-apns-key-id", "push-apns-team-id", "push-apns-topic"]);
     credentials.apns = {
       keyFile: get("push-apns-key-file"), keyId: get("push-apns-key-id"), teamId: get("push-apns-team-id"), topic: get("push-apns-topic"),
-      baseUrl: optional("push-apns-url"),
+      productionUrl: optional("push-apns-production-url"), sandboxUrl: optional("push-apns-sandbox-url"),
     };
   }
   return credentials;
