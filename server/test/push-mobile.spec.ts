@@ -5,7 +5,7 @@ import { PushProvider } from "@chat/gen/chat/v1/push_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApnsFake, startApnsFake } from "./push/apns-fake.ts";
 import { type FcmFake, startFcmFake } from "./push/fcm-fake.ts";
-import { newId, registerUser, startNode } from "./harness.ts";
+import { newId, registerUser, startNode, type TestUser } from "./harness.ts";
 import { pushClient } from "./push-node.ts";
 
 /** FCM and APNs end to end: a node configured with both services' credentials in files, pushing to their fakes. */
@@ -35,7 +35,7 @@ describe("push notifications to Android (FCM) and iOS (APNs) devices", () => {
   });
 
   it("an offline Android and iOS device each get the notification their service expects; a token FCM forgets is removed", async () => {
-    const [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((n) => registerUser(node, n)));
+    const [alice, bob, carol] = (await Promise.all(["alice", "bob", "carol"].map((n) => registerUser(node, n)))) as [TestUser, TestUser, TestUser];
     const settings = await pushClient(node, bob).getPushSettings({});
     expect(settings.providers).toEqual([PushProvider.FCM, PushProvider.APNS]);
     expect(settings.webPushPublicKey).toBe("");
