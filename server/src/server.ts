@@ -108,7 +108,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     probes: engineProbes(engines),
     onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
   });
-  const metrics = createMetrics(chat, health);
+  const metrics = createMetrics(chat, health, push);
   await health.probe();
   // The transport is built around the adapter, so the interceptor reaches it through this binding.
   let transport: HttpServer | undefined;

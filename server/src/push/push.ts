@@ -5,8 +5,7 @@ import type { SentEntry } from "../core/messages/messages.ts";
 import type { PushProviderKind } from "./providers/provider.ts";
 import { PushRegistry } from "./push-registry.ts";
 import { PushTrigger, sentMessageOf } from "./push-trigger.ts";
-import { type ConfiguredProviders, PushWorker } from "./push-worker.ts";
-import type { RetryPolicy } from "./retry-policy.ts";
+import { type ConfiguredProviders, PushWorker, type PushWorkerOptions } from "./push-worker.ts";
 
 /** The push services a node has credentials for (push/providers/push-providers.ts builds them). */
 export interface NodeProviders extends ConfiguredProviders {
@@ -17,19 +16,14 @@ export interface NodeProviders extends ConfiguredProviders {
   close(): Promise<void>;
 }
 
-/** Options of {@link createPush}. */
-export interface PushOptions {
+/** Options of {@link createPush}: the worker's tunables, and the engines the push parts share. */
+export interface PushOptions extends Pick<PushWorkerOptions, "concurrency" | "retry" | "ttlSeconds" | "onError" | "log"> {
   store: Store;
   sessions: SessionMap;
   queue: PushQueue;
   providers: NodeProviders;
   /** The node's id: its worker's name in the queue. */
   nodeId: string;
-  concurrency: number;
-  retry: RetryPolicy;
-  ttlSeconds: number;
-  onError: (error: unknown) => void;
-  log: (details: object, message: string) => void;
 }
 
 /** Push notifications on one node: the registry behind PushService, the trigger, the worker. */
