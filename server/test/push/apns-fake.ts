@@ -116,9 +116,10 @@ export async function startApnsFake(options: ApnsFakeOptions = {}): Promise<Apns
     if (device.gone) return answer(410, { reason: "Unregistered", timestamp: now() });
     const scripted = record.takeScripted();
     if (scripted) {
-      const { status, headers: extra, body: text } = scriptedResponse(scripted);
-      stream.respond({ ":status": status, ...extra });
-      return stream.end(text);
+      const response = scriptedResponse(scripted);
+      if (!response) return;
+      stream.respond({ ":status": response.status, ...response.headers });
+      return stream.end(response.body);
     }
     record.accept({ deviceToken, environment, headers, payload, iat });
     return answer(200);

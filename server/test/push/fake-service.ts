@@ -7,6 +7,8 @@ export interface ScriptedAnswer {
   headers?: Record<string, string> | undefined;
   /** JSON bodies are given as objects. */
   body?: string | object | undefined;
+  /** Reads the request and never answers (until the fake closes): a service that hangs. */
+  noAnswer?: boolean | undefined;
 }
 
 /**
@@ -66,8 +68,9 @@ export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise
   return Buffer.concat(chunks);
 }
 
-/** The status, headers and body text of a scripted answer. */
-export function scriptedResponse(answer: ScriptedAnswer): { status: number; headers: Record<string, string>; body: string } {
+/** The status, headers and body text of a scripted answer; undefined when it is to give none. */
+export function scriptedResponse(answer: ScriptedAnswer): { status: number; headers: Record<string, string>; body: string } | undefined {
+  if (answer.noAnswer) return undefined;
   const { body } = answer;
   const json = typeof body === "object";
   return {

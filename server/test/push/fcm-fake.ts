@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
-import { FakeServiceRecord, readBody, scriptedResponse } from "./fake-service.ts";
+import { FakeServiceRecord, readBody, type ScriptedAnswer, scriptedResponse } from "./fake-service.ts";
 import { checkTime, verifyJwt } from "./jws.ts";
 import { listenWithTls } from "./tls-server.ts";
 
@@ -80,10 +80,7 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
       try {
         const issued = exchange(body, publicKey, { clientEmail, keyId, tokenUri: `${origin}/token`, now: options.now?.() ?? Date.now() });
         const scripted = tokens.takeScripted();
-        if (scripted) {
-          const answer = scriptedResponse(scripted);
-          return res.writeHead(answer.status, answer.headers).end(answer.body);
-        }
+        if (scripted) return respondScripted(res, scripted);
         const accessToken = `ya29.${randomBytes(24).toString("base64url")}`;
         liveAccessTokens.add(accessToken);
         tokens.accept({ accessToken, claims: issued.claims, kid: issued.header.kid });
@@ -111,10 +108,7 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
     if (!state) return refuse(400, "INVALID_ARGUMENT", "The registration token is not a valid FCM registration token", "INVALID_ARGUMENT");
     if (state === "unregistered") return send(404, fcmError(404, "NOT_FOUND", "Requested entity was not found.", "UNREGISTERED"));
     const scripted = record.takeScripted();
-    if (scripted) {
-      const answer = scriptedResponse(scripted);
-      return res.writeHead(answer.status, answer.headers).end(answer.body);
-    }
+    if (scripted) return respondScripted(res, scripted);
     record.accept({ message, accessToken });
     return send(200, { name: `projects/${projectId}/messages/${randomUUID()}` });
   };
@@ -146,6 +140,12 @@ export async function startFcmFake(options: FcmFakeOptions = {}): Promise<FcmFak
     tokens,
     close: tls.close,
   };
+}
+
+/** Gives a scripted answer (or none at all). */
+function respondScripted(res: ServerResponse, scripted: ScriptedAnswer): void {
+  const answer = scriptedResponse(scripted);
+  if (answer) res.writeHead(answer.status, answer.headers).end(answer.body);
 }
 
 /** Verifies a JWT-bearer grant (RFC 7523) as Google's token endpoint does; throws the reason. */

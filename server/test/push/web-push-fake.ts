@@ -93,8 +93,8 @@ export async function startWebPushFake(): Promise<WebPushFake> {
       }
       const scripted = record.takeScripted();
       if (scripted) {
-        const { status, headers, body: text } = scriptedResponse(scripted);
-        return answer(status, text, headers);
+        const response = scriptedResponse(scripted);
+        return response && answer(response.status, response.body, response.headers);
       }
       record.accept({ endpoint: `${origin}${req.url}`, payload, ttl: Number(ttl), urgency, topic, vapid });
       return answer(201, "", { location: `${origin}/message/${randomUUID()}` });

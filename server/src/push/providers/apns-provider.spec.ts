@@ -116,6 +116,18 @@ describe("ApnsProvider against a local APNs over HTTP/2 (token auth)", () => {
     await unreachable.close();
   });
 
+  it("gives up on an APNs that does not answer within its timeout (retry), then sends on a new session", async () => {
+    const impatient = new ApnsProvider({ ...options(), timeoutMs: 300 });
+    const phone = fake.register("production");
+    expect(await impatient.send(endpoint(phone), notification)).toEqual({ kind: "sent" });
+    fake.record.answerNext({ status: 0, noAnswer: true });
+    expect(await impatient.send(endpoint(phone), notification)).toMatchObject({ kind: "retry", reason: "no answer in time" });
+    expect(await impatient.send(endpoint(phone), notification)).toEqual({ kind: "sent" });
+    expect(impatient.sessionsOpened).toBe(2);
+    await impatient.close();
+    expect(() => new ApnsProvider({ ...options(), sandboxUrl: "api.sandbox.push.apple.com:443" })).toThrow(/APNs sandbox URL/);
+  });
+
   it("is refused (failed) with the wrong team id, and refuses a key that is not a P-256 .p8 at construction", async () => {
     const wrongTeam = new ApnsProvider({ ...options(), teamId: "WRONGTEAM1" });
     expect(await wrongTeam.send(endpoint(fake.register("production")), notification)).toMatchObject({ kind: "failed", reason: expect.stringContaining("InvalidProviderToken") });

@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { describeNetworkError, retryAfterMs } from "./http-request.ts";
+import { describeNetworkError, retryAfterMs, serviceUrl } from "./http-request.ts";
 import { type Http2Answer, Http2Origin } from "./http2-origin.ts";
 import { signJwt } from "./jwt.ts";
 import { collapseKey, pushPayload } from "./notification-payload.ts";
@@ -63,8 +63,8 @@ export class ApnsProvider implements PushProvider {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     const http2 = { ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000, onSessionEnd: options.onSessionEnd };
-    this.#production = new Http2Origin(options.productionUrl ?? "https://api.push.apple.com", http2);
-    this.#sandbox = new Http2Origin(options.sandboxUrl ?? "https://api.sandbox.push.apple.com", http2);
+    this.#production = new Http2Origin(serviceUrl(options.productionUrl ?? "https://api.push.apple.com", "the APNs URL"), http2);
+    this.#sandbox = new Http2Origin(serviceUrl(options.sandboxUrl ?? "https://api.sandbox.push.apple.com", "the APNs sandbox URL"), http2);
   }
 
   /** Sends one notification; an ExpiredProviderToken gets one more try with a new token when Apple allows one. */

@@ -96,6 +96,14 @@ describe("FcmProvider against a local FCM v1 API and token endpoint", () => {
     expect(fake.tokens.accepted).toHaveLength(issued + 1);
   });
 
+  it("gives up on an FCM that does not answer within its timeout (retry), and refuses a bad URL at construction", async () => {
+    const serviceAccount = parseServiceAccount(fake.serviceAccountJson, "test account");
+    const impatient = new FcmProvider({ serviceAccount, baseUrl: fake.origin, ca: fake.ca, timeoutMs: 300, now: () => now });
+    fake.record.answerNext({ status: 0, noAnswer: true });
+    expect(await impatient.send(endpoint(fake.register()), notification)).toMatchObject({ kind: "retry", reason: "no answer in time" });
+    expect(() => new FcmProvider({ serviceAccount, baseUrl: "fcm.googleapis.com" })).toThrow(/the FCM URL "fcm.googleapis.com" is not an http\(s\) URL/);
+  });
+
   it("refuses an unusable service-account file with the field at fault", () => {
     expect(() => parseServiceAccount({ ...fake.serviceAccountJson, client_email: undefined }, "sa.json")).toThrow(/sa\.json: "client_email" is missing/);
     expect(() => parseServiceAccount({ ...fake.serviceAccountJson, private_key: "nope" }, "sa.json")).toThrow(/not a PEM private key/);

@@ -1,5 +1,5 @@
 import { GoogleAccessToken, type ServiceAccount } from "./google-access-token.ts";
-import { describeNetworkError, type HttpAnswer, requestText, retryAfterMs } from "./http-request.ts";
+import { describeNetworkError, type HttpAnswer, requestText, retryAfterMs, serviceUrl } from "./http-request.ts";
 import { collapseKey, pushPayload } from "./notification-payload.ts";
 import type { PushEndpointRecord, PushNotification, PushProvider, PushResult } from "./provider.ts";
 
@@ -35,7 +35,8 @@ export class FcmProvider implements PushProvider {
   readonly #tokens: GoogleAccessToken;
 
   constructor(options: FcmProviderOptions) {
-    const base = (options.baseUrl ?? "https://fcm.googleapis.com").replace(/\/+$/, "");
+    const base = serviceUrl(options.baseUrl ?? "https://fcm.googleapis.com", "the FCM URL");
+    serviceUrl(options.serviceAccount.tokenUri, "the service account's token_uri");
     this.#url = `${base}/v1/projects/${encodeURIComponent(options.serviceAccount.projectId)}/messages:send`;
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? 10_000;

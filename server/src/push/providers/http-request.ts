@@ -79,3 +79,18 @@ export function describeNetworkError(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * `url` when it is an http(s) URL, else an error naming `what`: a service URL from configuration is
+ * checked when the provider is built, so a typo stops the start rather than every push.
+ */
+export function serviceUrl(url: string, what: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined; // reported just below, with the setting's name
+  }
+  if (parsed?.protocol !== "https:" && parsed?.protocol !== "http:") throw new Error(`${what} ${JSON.stringify(url)} is not an http(s) URL`);
+  return url.replace(/\/+$/, "");
+}

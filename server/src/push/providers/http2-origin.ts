@@ -46,11 +46,14 @@ export class Http2Origin {
       const stream = session.request(headers);
       const timer = setTimeout(() => {
         stream.close(constants.NGHTTP2_CANCEL);
-        // Still connecting after the whole budget: the host is unreachable; do not leave the next
-        // request waiting on the same dead connection attempt.
+        // Still connecting after the whole budget: the host is unreachable. Connected but silent: the
+        // connection may be dead (a NAT that dropped it). Either way the next request must not wait
+        // on the same connection: it opens a new one, while requests already here finish or time out.
         if (session.connecting) {
           this.#forget(session);
           session.destroy();
+        } else {
+          this.#drop(session, "a request got no answer in time");
         }
         reject(Object.assign(new Error("no answer in time"), { name: "TimeoutError" }));
       }, this.#options.timeoutMs);

@@ -97,6 +97,13 @@ describe("WebPushProvider against a local push service (VAPID, RFC 8291 aes128gc
     expect(await provider.send(elsewhere, notification)).toMatchObject({ kind: "failed", reason: expect.stringContaining("not a known push service") });
   });
 
+  it("gives up on a push service that does not answer within its timeout (retry)", async () => {
+    const impatient = new WebPushProvider({ vapidKeys, subject: "mailto:ops@chat.example", endpointHosts: ["127.0.0.1"], ca: fake.ca, timeoutMs: 300 });
+    fake.record.answerNext({ status: 0, noAnswer: true });
+    expect(await impatient.send(endpointFor(fake.subscribe(vapidKeys.publicKey)), notification)).toMatchObject({ kind: "retry", reason: "no answer in time" });
+    await impatient.close();
+  });
+
   it("checks an endpoint before registration: https, allowed host, key sizes", () => {
     const good = { token: "https://fcm.googleapis.com/fcm/send/abc", p256dh: webpush.generateVAPIDKeys().publicKey, auth: Buffer.alloc(16, 1).toString("base64url") };
     expect(webPushEndpointProblem(good)).toBeUndefined();
