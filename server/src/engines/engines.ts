@@ -75,7 +75,8 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   // The push queue: in Redis for a cluster; else in the embedded store's file, or (one node on Scylla
   // without Redis) in a SQLite file of its own beside it.
   const queueOptions = { visibilityMs: config.push.visibilityMs, maxPendingPerUser: config.push.maxPendingPerUser };
-  const queueFile: SqliteStore | undefined = url || sqlite ? undefined : openSqlite(join(config.dataDir, "push-queue.sqlite"));
+  const queuePath = join(config.dataDir, "push-queue.sqlite");
+  const queueFile: SqliteStore | undefined = url || sqlite ? undefined : openSqlite(queuePath);
   const pushQueue = url
     ? createRedisPushQueue({ url, ...queueOptions, ...(onError ? { onError } : {}) })
     : (sqlite ?? queueFile!).pushQueue(queueOptions);
@@ -87,7 +88,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const liveName = url ? describeRedisEndpoint(parseRedisEndpoint(url)) : "memory";
   return {
     store, sessions, broker, control, limiter, blobs, pushQueue,
-    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName} blobs=${blobs.describe} pushQueue=${url ? liveName : "sqlite"}`,
+    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName} blobs=${blobs.describe} pushQueue=${url ? liveName : `sqlite(${sqlite ? sqlitePath : queuePath})`}`,
     async close() {
       await pushQueue.close();
       await queueFile?.close();
