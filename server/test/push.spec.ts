@@ -60,6 +60,11 @@ describe("push notifications end to end (embedded store and queue, Web Push)", (
     await until(() => pushes().length === 1, "a push");
     expect(payloads()[0]).toMatchObject({ seq, body: `lunch @${bob.username}?`, mention: true });
     expect(pushes()[0]?.urgency).toBe("high");
+    // A long text is cut for the notification (payloads stay far under every service's 4 KiB).
+    const long = await send(alice, group, `${"word ".repeat(2_000)}end`);
+    await until(() => pushes().length === 2, "the long message's push");
+    const body = payloads()[1]?.body ?? "";
+    expect([payloads()[1]?.seq, Array.from(body).length, body.endsWith("…")]).toEqual([long, 200, true]);
   });
 
   it("messages that arrive before the worker takes the job collapse into one notification", async () => {
@@ -108,6 +113,17 @@ describe("push notifications end to end (embedded store and queue, Web Push)", (
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000); // the 429's Retry-After
   });
 
+  it("drops a job after its last attempt (--push-max-attempts 3), and goes on with the next", async () => {
+    const { alice, group, payloads } = await pair();
+    const dropped = bed.node.push.worker.counts.dropped;
+    bed.fake.record.answerNext({ status: 500 }, { status: 502 }, { status: 503 });
+    await send(alice, group, "never arrives");
+    await until(() => bed.node.push.worker.counts.dropped > dropped, "the job dropped");
+    const next = await send(alice, group, "arrives");
+    await until(() => payloads().length === 1, "the next push");
+    expect(payloads()[0]?.seq).toBe(next);
+  });
+
   it("an endpoint the push service reports gone is removed; logging out removes a device's endpoint", async () => {
     const { alice, bob, group, subscription } = await pair();
     bed.fake.unsubscribe(subscription.endpoint);
@@ -121,6 +137,12 @@ describe("push notifications end to end (embedded store and queue, Web Push)", (
     await subscribeDevice(bed.node, bed.fake, second);
     expect((await pushClient(bed.node, second).getPushSettings({})).endpoint?.deviceId).toBe(second.deviceId);
     await second.clients.auth.logout({});
+    expect(await store.listPushEndpoints(bob.id)).toEqual([]);
+
+    // A password change revokes the other devices, and their endpoints with them.
+    const third = await loginDevice(bed.node, bob);
+    await subscribeDevice(bed.node, bed.fake, third);
+    await bob.clients.auth.changePassword({ currentPassword: "correct horse battery", newPassword: "another horse battery" });
     expect(await store.listPushEndpoints(bob.id)).toEqual([]);
   });
 
