@@ -2,7 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { startApnsFake } from "../../../test/push/apns-fake.ts";
 import { createPushProviders, readPushCredentials } from "./push-providers.ts";
 import { runPushCommand } from "./vapid-keys-command.ts";
 
@@ -52,6 +53,24 @@ describe("createPushProviders / readPushCredentials", () => {
     expect(providers.get("apns")?.kind).toBe("apns");
     expect(providers.get("fcm")?.kind).toBe("fcm");
     await providers.close();
+  });
+
+  it("tells the node when a kept connection ends outside a request (an APNs GOAWAY)", async () => {
+    const apns = await startApnsFake();
+    const ends: [string, string][] = [];
+    const providers = createPushProviders({
+      apns: { signingKey: apns.signingKey, keyId: apns.keyId, teamId: apns.teamId, topic: apns.topic, productionUrl: apns.productionOrigin, ca: apns.ca },
+    }, { onConnectionEnd: (kind, reason) => ends.push([kind, reason]) });
+    const device = { userId: "u", deviceId: "d", provider: "apns" as const, token: apns.register("production"), registeredAt: new Date() };
+    const notification = { conversationId: "c", seq: 1, count: 1, title: "t", body: "b", mention: false, ttlSeconds: 60 };
+    try {
+      expect(await providers.get("apns")!.send(device, notification)).toEqual({ kind: "sent" });
+      apns.goAway();
+      await vi.waitFor(() => expect(ends).toEqual([["apns", expect.stringContaining("GOAWAY")]]), { timeout: 5_000 });
+    } finally {
+      await providers.close();
+      await apns.close();
+    }
   });
 
   it("names the file and the problem when credentials are unusable", () => {

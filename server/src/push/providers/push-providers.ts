@@ -52,6 +52,15 @@ export interface PushProvidersOptions {
   apns?: ApnsProviderOptions | undefined;
 }
 
+/** What providers tell the node beside their results, for its log. */
+export interface PushProviderEvents {
+  /**
+   * A kept connection ended outside any request (APNs: a GOAWAY, a connection error): the next push
+   * reconnects, so this is for a log line, not an action.
+   */
+  onConnectionEnd?: ((kind: PushProviderKind, reason: string) => void) | undefined;
+}
+
 /** The providers a node has credentials for. */
 export interface PushProviders {
   /** The configured kinds, in a stable order (webpush, fcm, apns): `GetPushSettings.providers`. */
@@ -68,10 +77,11 @@ export interface PushProviders {
  * Builds the providers that have options. Throws when credentials are unusable (a key that does not
  * parse, a bad VAPID subject): a misconfigured node should stop at startup, not fail on every push.
  */
-export function createPushProviders(options: PushProvidersOptions): PushProviders {
+export function createPushProviders(options: PushProvidersOptions, events: PushProviderEvents = {}): PushProviders {
   const webPush = options.webPush ? new WebPushProvider(options.webPush) : undefined;
   const fcm = options.fcm ? new FcmProvider(options.fcm) : undefined;
-  const apns = options.apns ? new ApnsProvider(options.apns) : undefined;
+  const onSessionEnd = events.onConnectionEnd && ((reason: string) => events.onConnectionEnd?.("apns", reason));
+  const apns = options.apns ? new ApnsProvider({ onSessionEnd, ...options.apns }) : undefined;
   const byKind = new Map<PushProviderKind, PushProvider>();
   for (const provider of [webPush, fcm, apns]) if (provider) byKind.set(provider.kind, provider);
   return {

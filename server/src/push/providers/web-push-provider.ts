@@ -76,8 +76,9 @@ export class WebPushProvider implements PushProvider {
       topic: collapseKey(notification.conversationId),
       contentEncoding: "aes128gcm",
       agent: this.#agent,
-      // web-push's timeout is per socket inactivity; the race below bounds the whole exchange.
-      timeout: this.#timeoutMs,
+      // web-push's timeout is per socket inactivity; the race below bounds the whole exchange and
+      // answers first, and this one (a second later) makes sure the abandoned socket is destroyed.
+      timeout: this.#timeoutMs + 1_000,
     });
     try {
       await withDeadline(sending, this.#timeoutMs);
