@@ -79,7 +79,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Push notifications: the trigger hears each new message; the worker sends from the queue.
   const push = createPush({
     store: withDeadlines(engines.store, config.storeDeadlineMs, "the database", onError), sessions: engines.sessions, queue: engines.pushQueue,
-    providers: pushProvidersOf(config.push.credentials), nodeId: config.nodeId, concurrency: config.push.concurrency,
+    providers: pushProvidersOf(config.push.credentials, (details, message) => logger.info(details, message)), nodeId: config.nodeId, concurrency: config.push.concurrency,
     retry: { maxAttempts: config.push.maxAttempts, baseMs: config.push.retryBaseMs, maxMs: config.push.retryMaxMs },
     ttlSeconds: config.push.ttlSeconds, onError, log: (details, message) => logger.warn(details, message),
   });
