@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LimitRules, parseLimitRules } from "./core/limits/throttle.ts";
 import { parseAddresses, parseRedisEndpoint } from "./engines/redis-endpoint.ts";
+import type { PushCredentialsConfig } from "./push/providers/push-providers.ts";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
 export interface Config {
@@ -73,7 +74,29 @@ export interface Config {
    * (rpc/live-stream-fast-path.ts) rather than by connect-node; on by default, `off` is the way back.
    */
   grpcFastPath: boolean;
+  /** Push notifications: the push services' credentials, and how the worker sends and retries. */
+  push: PushConfig;
 }
+
+/** The push settings (docs/push.md, "Configuration"). */
+export interface PushConfig {
+  /** Credentials per push service (file paths and ids); a service without its block is not configured. */
+  credentials: PushCredentialsConfig;
+  /** Jobs one node's worker sends at once. */
+  concurrency: number;
+  /** Deliveries of a job at most; then it is dropped with a log line. */
+  maxAttempts: number;
+  /** First retry delay, doubled per attempt up to `retryMaxMs` (with jitter; never below a Retry-After). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long a taken job stays with its worker before another may take it (the worker died). */
+  visibilityMs: number;
+  /** Pending notifications per user at most (at most one per conversation while not yet taken). */
+  maxPendingPerUser: number;
+  /** How long push services keep trying to reach an offline device. */
+  ttlSeconds: number;
+}
+
 
 /** The blob store: S3-compatible when a bucket is named, else a folder. */
 export type BlobConfig =
@@ -128,6 +151,26 @@ const options = {
   "max-pending-uploads": { type: "string", env: "CHAT_MAX_PENDING_UPLOADS", default: "20" },
   "upload-expiry-ms": { type: "string", env: "CHAT_UPLOAD_EXPIRY_MS", default: String(86_400_000) },
   "grpc-fast-path": { type: "string", env: "CHAT_GRPC_FAST_PATH", default: "on" },
+  "push-vapid-keys-file": { type: "string", env: "CHAT_PUSH_VAPID_KEYS_FILE", default: "" },
+  "push-vapid-subject": { type: "string", env: "CHAT_PUSH_VAPID_SUBJECT", default: "" },
+  "push-web-push-hosts": { type: "string", env: "CHAT_PUSH_WEB_PUSH_HOSTS", default: "" },
+  "push-fcm-service-account-file": { type: "string", env: "CHAT_PUSH_FCM_SERVICE_ACCOUNT_FILE", default: "" },
+  "push-fcm-url": { type: "string", env: "CHAT_PUSH_FCM_URL", default: "" },
+  "push-apns-key-file": { type: "string", env: "CHAT_PUSH_APNS_KEY_FILE", default: "" },
+  "push-apns-key-id": { type: "string", env: "CHAT_PUSH_APNS_KEY_ID", default: "" },
+  "push-apns-team-id": { type: "string", env: "CHAT_PUSH_APNS_TEAM_ID", default: "" },
+  "push-apns-topic": { type: "string", env: "CHAT_PUSH_APNS_TOPIC", default: "" },
+  "push-apns-production-url": { type: "string", env: "CHAT_PUSH_APNS_PRODUCTION_URL", default: "" },
+  "push-apns-sandbox-url": { type: "string", env: "CHAT_PUSH_APNS_SANDBOX_URL", default: "" },
+  "push-ca-file": { type: "string", env: "CHAT_PUSH_CA_FILE", default: "" },
+  "push-timeout-ms": { type: "string", env: "CHAT_PUSH_TIMEOUT_MS", default: "10000" },
+  "push-concurrency": { type: "string", env: "CHAT_PUSH_CONCURRENCY", default: "16" },
+  "push-max-attempts": { type: "string", env: "CHAT_PUSH_MAX_ATTEMPTS", default: "8" },
+  "push-retry-base-ms": { type: "string", env: "CHAT_PUSH_RETRY_BASE_MS", default: "2000" },
+  "push-retry-max-ms": { type: "string", env: "CHAT_PUSH_RETRY_MAX_MS", default: "300000" },
+  "push-visibility-ms": { type: "string", env: "CHAT_PUSH_VISIBILITY_MS", default: "60000" },
+  "push-max-pending-per-user": { type: "string", env: "CHAT_PUSH_MAX_PENDING_PER_USER", default: "100" },
+  "push-ttl-seconds": { type: "string", env: "CHAT_PUSH_TTL_SECONDS", default: "86400" },
 } as const;
 
 /** Every `CHAT_*` environment variable a node reads (for checks of deployment files). */
@@ -189,6 +232,16 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
       unsentExpiryMs: int("upload-expiry-ms", 60_000, 30 * 86_400_000),
     },
     grpcFastPath: onOff("grpc-fast-path", get("grpc-fast-path")),
+    push: {
+      credentials: pushCredentials(get, list, int("push-timeout-ms", 100, 120_000)),
+      concurrency: int("push-concurrency", 1, 1_000),
+      maxAttempts: int("push-max-attempts", 1, 100),
+      retryBaseMs: int("push-retry-base-ms", 10, 3_600_000),
+      retryMaxMs: int("push-retry-max-ms", 10, 86_400_000),
+      visibilityMs: int("push-visibility-ms", 1_000, 3_600_000),
+      maxPendingPerUser: int("push-max-pending-per-user", 1, 100_000),
+      ttlSeconds: int("push-ttl-seconds", 0, 28 * 86_400),
+    },
   };
   if (!config.tlsCertFile !== !config.tlsKeyFile) throw new Error("--tls-cert and --tls-key go together: set both to serve TLS, or neither");
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
@@ -196,6 +249,39 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(config.scyllaKeyspace)) throw new Error(`--scylla-keyspace "${config.scyllaKeyspace}" is not a valid keyspace name`);
   return config;
+}
+
+/** A setting of the push credentials, by flag name. */
+type PushSetting = "push-vapid-keys-file" | "push-vapid-subject" | "push-web-push-hosts" | "push-fcm-service-account-file" | "push-fcm-url" |
+  "push-apns-key-file" | "push-apns-key-id" | "push-apns-team-id" | "push-apns-topic" | "push-apns-production-url" | "push-apns-sandbox-url" | "push-ca-file";
+
+/**
+ * The push services' credentials: each service is configured when its key file is named, and then
+ * every setting it needs must be there (a half-configured service fails the start, not each push).
+ */
+function pushCredentials(get: (name: PushSetting) => string, list: (name: PushSetting) => string[], timeoutMs: number): PushCredentialsConfig {
+  const need = (service: string, names: PushSetting[]) => {
+    const missing = names.filter((n) => !get(n));
+    if (missing.length > 0) throw new Error(`${service} is configured (--${names[0]}) but ${missing.map((n) => `--${n}`).join(", ")} is not set`);
+  };
+  const optional = (name: PushSetting) => get(name) || undefined;
+  const credentials: PushCredentialsConfig = { caFile: optional("push-ca-file"), timeoutMs };
+  if (get("push-vapid-keys-file")) {
+    need("Web Push", ["push-vapid-keys-file", "push-vapid-subject"]);
+    const hosts = list("push-web-push-hosts");
+    credentials.webPush = { vapidKeysFile: get("push-vapid-keys-file"), subject: get("push-vapid-subject"), ...(hosts.length ? { endpointHosts: hosts } : {}) };
+  }
+  if (get("push-fcm-service-account-file")) {
+    credentials.fcm = { serviceAccountFile: get("push-fcm-service-account-file"), baseUrl: optional("push-fcm-url") };
+  }
+  if (get("push-apns-key-file")) {
+    need("APNs", ["push-apns-key-file", "push-apns-key-id", "push-apns-team-id", "push-apns-topic"]);
+    credentials.apns = {
+      keyFile: get("push-apns-key-file"), keyId: get("push-apns-key-id"), teamId: get("push-apns-team-id"), topic: get("push-apns-topic"),
+      productionUrl: optional("push-apns-production-url"), sandboxUrl: optional("push-apns-sandbox-url"),
+    };
+  }
+  return credentials;
 }
 
 /** An on/off setting. */

@@ -31,6 +31,9 @@ import { createDownloads } from "./files/downloads.ts";
 import { createFiles, type Files } from "./files/files.ts";
 import { defaultFileLimits } from "./files/limits.ts";
 import { registerFileService } from "./rpc/file-service.ts";
+import { createPush, type Push } from "./push/push.ts";
+import { pushProvidersOf } from "./push/node-providers.ts";
+import { registerPushService } from "./rpc/push-service.ts";
 
 /** A running node. */
 export interface RunningServer {
@@ -41,6 +44,8 @@ export interface RunningServer {
   engines: Engines;
   /** File sharing: uploads, attachments, downloads. */
   files: Files;
+  /** Push notifications: the registry, the trigger, the worker (its counts). */
+  push: Push;
   /** Whether the node serves: what grpc.health.v1.Health and /healthz answer from. */
   health: HealthMonitor;
   /** The listening socket's server (per-address counts, deadlines). */
@@ -71,7 +76,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     store: fileStore, blobs: engines.blobs,
     limits: { ...defaultFileLimits, ...config.files }, onError,
   });
+  // Push notifications: the trigger hears each new message; the worker sends from the queue.
+  const push = createPush({
+    store: withDeadlines(engines.store, config.storeDeadlineMs, "the database", onError), sessions: engines.sessions, queue: engines.pushQueue,
+    providers: pushProvidersOf(config.push.credentials, (details, message) => logger.info(details, message)), nodeId: config.nodeId, concurrency: config.push.concurrency,
+    retry: { maxAttempts: config.push.maxAttempts, baseMs: config.push.retryBaseMs, maxMs: config.push.retryMaxMs },
+    ttlSeconds: config.push.ttlSeconds, onError, log: (details, message) => logger.warn(details, message),
+  });
   const chat = await createChat({
+    onMessageSent: (sent) => push.onSent(sent),
     attachments: files.attachments,
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
@@ -95,7 +108,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     probes: engineProbes(engines),
     onChange: (h) => (h.serving ? logger.info("serving again") : logger.warn({ reason: h.reason }, "not serving")),
   });
-  const metrics = createMetrics(chat, health);
+  const metrics = createMetrics(chat, health, push);
   await health.probe();
   // The transport is built around the adapter, so the interceptor reaches it through this binding.
   let transport: HttpServer | undefined;
@@ -107,6 +120,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const adapter = connectNodeAdapter({
     routes: (router) => {
       chatRoutes(chat)(router);
+      registerPushService(router, { registry: push.registry, configured: push.providers.kinds, webPushPublicKey: push.providers.webPushPublicKey });
       registerFileService(router, files.uploads);
       registerHealthService(router, health, [...new Set(router.handlers.map((h) => h.service.typeName))]);
       registerReflectionService(router, [...new Set(router.handlers.map((h) => h.service))]);
@@ -150,17 +164,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
   });
+  push.start();
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   logger.info({ nodeId: config.nodeId, port, engines: engines.describe, tracing: config.otlpTracesUrl ?? "off", grpcFastPath: config.grpcFastPath }, "chat server listening");
   return {
-    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, files, health, transport: server, grpcFastPath: fastPath,
+    url: `${tls ? "https" : "http"}://${host}:${port}`, port, chat, engines, files, push, health, transport: server, grpcFastPath: fastPath,
     async close() {
       health.drain(); // health watchers hear NOT_SERVING before their streams close
       health.close();
       chat.close();
       files.close();
       await server.shutdown(1_000);
+      await push.close(); // drains the jobs in flight; the rest stay queued for the next node
       await engines.close();
       await tracing?.shutdown();
     },

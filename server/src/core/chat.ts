@@ -16,7 +16,7 @@ import { Dispatcher } from "./live/dispatcher.ts";
 import { Hub } from "./live/hub.ts";
 import { Live, type LiveOptions } from "./live/live.ts";
 import type { AttachmentClaims } from "./messages/attachment-claims.ts";
-import { Messages } from "./messages/messages.ts";
+import { Messages, type SentEntry } from "./messages/messages.ts";
 import { MessageUpdates } from "./messages/updates.ts";
 import { PresenceService } from "./presence/presence.ts";
 import { Receipts } from "./receipts/receipts.ts";
@@ -45,6 +45,8 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   limits?: LimitRules | undefined;
   /** A device token unused this long expires; 30 days by default. */
   tokenIdleExpiryMs?: number;
+  /** Hears each new message once it is stored and acknowledged, on the node that accepted it (push notifications). */
+  onMessageSent?: (sent: SentEntry) => void;
   /** Turns a send's attachment_ids into files, and erases a deleted message's (files/attachments.ts); unset refuses attachments. */
   attachments?: AttachmentClaims;
 }
@@ -100,7 +102,10 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     typingRate: options.typingRate ?? 5,
   }, { hub, sessions, control, membership, messages, updates, receipts, typing, presence, tokens, onError });
 
-  messages.onSent = (caller, conversationId) => typing.sent(caller, conversationId);
+  messages.onSent = (caller, conversationId, sent) => {
+    typing.sent(caller, conversationId);
+    options.onMessageSent?.(sent);
+  };
   dispatcher.onError = onError;
   dispatcher.onDeliver = (frame) => {
     if (frame.frame.case !== "membership") return;

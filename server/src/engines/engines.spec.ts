@@ -42,10 +42,10 @@ describe("createEngines", () => {
 
   it("runs the embedded engines by default, and ScyllaDB alone for one node", async () => {
     const embedded = await createEngines(config());
-    expect(embedded.describe).toMatch(/^store=sqlite\(.*\) sessions=memory broker=memory control=memory blobs=fs\(.*\)$/);
+    expect(embedded.describe).toMatch(/^store=sqlite\(.*\) sessions=memory broker=memory control=memory blobs=fs\(.*\) pushQueue=sqlite\(.*chat\.sqlite\)$/);
     await embedded.close();
     const scyllaOnly = await createEngines(config(...scyllaFlags()));
-    expect(scyllaOnly.describe).toMatch(/^store=scylla\(.*\) sessions=memory broker=memory control=memory blobs=fs\(.*\)$/);
+    expect(scyllaOnly.describe).toMatch(/^store=scylla\(.*\) sessions=memory broker=memory control=memory blobs=fs\(.*\) pushQueue=sqlite\(.*push-queue\.sqlite\)$/);
     await scyllaOnly.close();
   });
 
@@ -54,7 +54,7 @@ describe("createEngines", () => {
       createEngines(config(...scyllaFlags(), "--redis-url", redis.url, "--node-id", nodeId))));
     const [n1, n2] = nodes as [Engines, Engines];
     try {
-      expect(n1.describe).toMatch(/sessions=redis\(.*\) broker=redis\(.*\) control=redis/);
+      expect(n1.describe).toMatch(/sessions=redis\(.*\) broker=redis\(.*\) control=redis.* pushQueue=redis\(/);
       const received: Delivery[] = [];
       await n2.broker.subscribe("n2", (batch) => received.push(...batch));
       const [sender, reader] = [randomUUID(), randomUUID()];

@@ -21,7 +21,9 @@ import { parseConsistency } from "./store/scylla/cql.ts";
 import { parseReplication } from "./store/scylla/schema.ts";
 import { createRedisAppendRoute } from "./store/scylla/redis-append-route.ts";
 import { createScyllaStore, type ScyllaStoreOptions } from "./store/scylla/scylla-store.ts";
-import { createSqliteStore } from "./store/sqlite/sqlite-store.ts";
+import { createSqliteStore, type SqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { PushQueue } from "./push-queue/interface.ts";
+import { createRedisPushQueue } from "./push-queue/redis/redis-push-queue.ts";
 
 /** The engines a node runs on. */
 export interface Engines {
@@ -33,6 +35,8 @@ export interface Engines {
   limiter: RateLimiter;
   /** File bytes: a folder under the data dir, or S3-compatible storage (`--s3-bucket`) for a cluster. */
   blobs: BlobStore;
+  /** Push notifications waiting to go out: a table of the embedded store, or a Redis Stream any node's worker takes from. */
+  pushQueue: PushQueue;
   /** Names of the engines, for the startup log. */
   describe: string;
   close(): Promise<void>;
@@ -62,11 +66,20 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const url = config.redisUrl;
   // Nodes forward appends to the node that sequences the conversation over Redis (see owner-router.ts).
   const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
-  const store = scyllaOptions
-    ? await createScyllaStore({ ...scyllaOptions, nodeId: config.nodeId, onMigrated, ...(route ? { route } : {}), ...(onError ? { onError } : {}) })
-    : createSqliteStore({ path: sqlitePath, onMigrated, onTightened: (changes) => onWarning?.("data files were readable by other local users; tightened their modes", {
+  const openSqlite = (path: string, migrated?: (report: MigrationReport) => void) => createSqliteStore({
+    path, ...(migrated ? { onMigrated: migrated } : {}), onTightened: (changes) => onWarning?.("data files were readable by other local users; tightened their modes", {
       changes: changes.map((c) => `${c.path} ${c.from.toString(8)} -> ${c.to.toString(8)}`),
     }) });
+  const sqlite = scyllaOptions ? undefined : openSqlite(sqlitePath, onMigrated);
+  const store = sqlite ?? await createScyllaStore({ ...scyllaOptions!, nodeId: config.nodeId, onMigrated, ...(route ? { route } : {}), ...(onError ? { onError } : {}) });
+  // The push queue: in Redis for a cluster; else in the embedded store's file, or (one node on Scylla
+  // without Redis) in a SQLite file of its own beside it.
+  const queueOptions = { visibilityMs: config.push.visibilityMs, maxPendingPerUser: config.push.maxPendingPerUser };
+  const queuePath = join(config.dataDir, "push-queue.sqlite");
+  const queueFile: SqliteStore | undefined = url || sqlite ? undefined : openSqlite(queuePath);
+  const pushQueue = url
+    ? createRedisPushQueue({ url, ...queueOptions, ...(onError ? { onError } : {}) })
+    : (sqlite ?? queueFile!).pushQueue(queueOptions);
   const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
@@ -74,9 +87,11 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const storeName = scylla ? `scylla(${config.scyllaContactPoints.join(",")}/${config.scyllaKeyspace})` : `sqlite(${sqlitePath})`;
   const liveName = url ? describeRedisEndpoint(parseRedisEndpoint(url)) : "memory";
   return {
-    store, sessions, broker, control, limiter, blobs,
-    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName} blobs=${blobs.describe}`,
+    store, sessions, broker, control, limiter, blobs, pushQueue,
+    describe: `store=${storeName}${schema} sessions=${liveName} broker=${liveName} control=${liveName} blobs=${blobs.describe} pushQueue=${url ? liveName : `sqlite(${sqlite ? sqlitePath : queuePath})`}`,
     async close() {
+      await pushQueue.close();
+      await queueFile?.close();
       await blobs.close();
       await limiter.close();
       await control.close();

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { Chat } from "../core/chat.ts";
 import { cqlRequests } from "../engines/store/scylla/cql.ts";
 import type { HealthMonitor } from "./health-monitor.ts";
+import type { Push } from "../push/push.ts";
 
 /** Prometheus metrics of one node, served at /metrics. */
 export interface Metrics {
@@ -19,7 +20,7 @@ export interface Metrics {
  * whether the node serves. deploy/grafana/ and deploy/prometheus/ use them (a test checks that every
  * name they use is here).
  */
-export function createMetrics(chat: Chat, health: HealthMonitor): Metrics {
+export function createMetrics(chat: Chat, health: HealthMonitor, push?: Pick<Push, "worker" | "trigger">): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const calls = new Counter({
@@ -51,6 +52,15 @@ export function createMetrics(chat: Chat, health: HealthMonitor): Metrics {
     name: "chat_deliveries_total", help: "Frames (messages, receipts, typing, presence) queued on this node's streams.", registers: [registry],
     collect() { for (const [, n] of delivered()) this.inc(n); },
   });
+  if (push) {
+    const pushed = countedFrom(() => ({ ...push.worker.counts, ...push.trigger.counts }));
+    new Counter({
+      name: "chat_push_total",
+      help: "Push notifications by outcome: enqueued (per recipient), full (over a user's bound), sent (per endpoint), cancelled (user back online, muted or DND), gone (endpoint removed), retried, dropped.",
+      labelNames: ["outcome"], registers: [registry],
+      collect() { for (const [outcome, n] of pushed()) this.inc({ outcome }, n); },
+    });
+  }
   new Gauge({
     name: "chat_serving", help: "1 while the node serves, 0 while it drains or cannot reach its store or Redis (as grpc.health.v1 and /healthz).",
     registers: [registry],

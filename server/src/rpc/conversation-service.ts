@@ -1,3 +1,4 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
 import { callerOf } from "../auth/interceptor.ts";
@@ -30,6 +31,9 @@ export function registerConversationService(router: ConnectRouter, chat: Chat): 
     async leaveConversation(req, ctx) {
       await c.leave(callerOf(ctx), req.conversationId);
       return {};
+    },
+    async muteConversation(req, ctx) {
+      return { conversation: await c.mute(callerOf(ctx), req.conversationId, req.muted, req.muted && req.until ? timestampDate(req.until) : undefined) };
     },
   });
 }

@@ -6,6 +6,7 @@ import { SearchService } from "@chat/gen/chat/v1/search_pb.js";
 import { Availability } from "@chat/gen/chat/v1/user_pb.js";
 import { type TestUser, clientsFor, loginDevice, newId, openStream, registerUser, transportFor } from "../harness.ts";
 import { startNginx } from "./nginx.ts";
+import { type PushTestCredentials, startPushCredentials, subscribeDevice } from "../push-node.ts";
 import { type NodeProcess, spawnNode } from "./node-process.ts";
 
 /** Retries a send refused with Unavailable (as the client library does), with its deadline. */
@@ -27,13 +28,15 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
   const nodes: NodeProcess[] = [];
   let alice: TestUser, bob: TestUser, carol: TestUser;
   let group: string;
+  let push: PushTestCredentials;
 
   beforeAll(async () => {
+    push = await startPushCredentials();
     const keyspace = `cluster_${process.pid}_${Date.now() % 100_000}`;
     const args = [
       "--redis-url", inject("redisUrl"), "--scylla-contact-points", inject("cassandraContactPoint"),
       "--scylla-datacenter", inject("cassandraDataCenter"), "--scylla-keyspace", keyspace,
-      "--heartbeat-interval-ms", "500", "--heartbeat-timeout-ms", "2000",
+      "--heartbeat-interval-ms", "500", "--heartbeat-timeout-ms", "2000", ...push.args,
     ];
     // The first node creates the schema; the others start together once it is there.
     nodes.push(await spawnNode({ nodeId: "n1", args }));
@@ -45,6 +48,7 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
   }, 120_000);
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
+    await push?.close();
   });
 
   it("delivers live across nodes, in one order, with receipts back to the sender", async () => {
@@ -226,6 +230,30 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
       abort.abort();
       await lb.stop();
     }
+  });
+
+  it("pushes to a user connected to no node (the cluster's session map decides), from any node's worker, through the Redis queue", async () => {
+    const dave = on(nodes[1]!, await registerUser({ url: nodes[1]!.url }, "dave"));
+    const subscription = await subscribeDevice(nodes[2]!, push.fake, dave);
+    const conversationId = (await alice.clients.conversations.getOrCreateDirect({ userId: dave.id })).conversation!.id;
+    const online = await openStream(dave); // on node 2; alice sends through node 1
+    const sent = await alice.clients.live.sendMessage({ conversationId, clientMessageId: newId(), text: "seen live" });
+    await online.until(() => online.of("message").some((m) => m.seq === sent.seq), 5_000, "the message live");
+    online.close();
+    // Offline once every node's session map agrees (Redis): then the next message is pushed.
+    for (const end = Date.now() + 10_000; ;) {
+      const [p] = (await alice.clients.users.getUsers({ userIds: [dave.id] })).presence;
+      if (!p?.online) break;
+      if (Date.now() > end) throw new Error("dave still online after 10 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pushed = await alice.clients.live.sendMessage({ conversationId, clientMessageId: newId(), text: "pushed" });
+    const pushes = () => push.fake.record.accepted.filter((p) => p.endpoint === subscription.endpoint);
+    for (const end = Date.now() + 10_000; pushes().length === 0;) {
+      if (Date.now() > end) throw new Error(`no push in 10 s; refused: ${JSON.stringify(push.fake.record.refused)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(pushes().map((p) => (p.payload as { seq: number }).seq)).toEqual([Number(pushed.seq)]);
   });
 
   it("lets the other nodes take over when one crashes; its users expire from the session map", async () => {

@@ -7,6 +7,7 @@ import {
 import { MembershipChange, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { type Message, SystemEventKind } from "@chat/gen/chat/v1/message_pb.js";
 import type { ControlPlane } from "../../engines/control/interface.ts";
+import { type MuteRecord, muteHolds } from "../../engines/store/push-store.ts";
 import type { ConversationRecord, MemberRecord, ReadStateRecord, Store } from "../../engines/store/interface.ts";
 import type { Caller } from "../caller.ts";
 import { fromRole, toReadState, toRole } from "../convert.ts";
@@ -168,6 +169,18 @@ export class Conversations {
     await this.announce(conversationId, caller.userId, MembershipChange.LEFT, [caller.userId], [caller.userId]);
   }
 
+  /**
+   * Mutes the conversation for the caller (every device of theirs), until `until` or until undone, or
+   * unmutes it. A mute stops push notifications only (see push.proto).
+   */
+  async mute(caller: Caller, conversationId: string, muted: boolean, until: Date | undefined): Promise<Conversation> {
+    await this.membership.require(requireId(conversationId, "conversation_id"), caller.userId);
+    if (!muted) await this.store.deleteMute(conversationId, caller.userId);
+    else if (until && until.getTime() <= Date.now()) throw invalidArgument("until: must be in the future (unset it to mute until unmuted)");
+    else await this.store.setMute({ conversationId, userId: caller.userId, until });
+    return this.view(conversationId, caller.userId);
+  }
+
   /** A conversation as `userId` sees it: members, last message, marks and unread count. */
   async view(conversationId: string, userId: string): Promise<Conversation> {
     return project(await this.load(conversationId, userId), userId);
@@ -178,14 +191,15 @@ export class Conversations {
    * caller, or every member for a membership event); see unread.ts for what those read.
    */
   private async load(conversationId: string, readers?: string): Promise<Snapshot> {
-    const [record, members, states] = await Promise.all([
+    const [record, members, states, mutes] = await Promise.all([
       this.store.getConversation(conversationId), this.store.listMembers(conversationId), this.store.listReadStates(conversationId),
+      this.store.listMutes(conversationId),
     ]);
     if (!record) throw notFound(`conversation ${conversationId} not found`);
     const marks = new Map(states.map((s) => [s.userId, s.readSeq]));
     const who = readers === undefined ? members.map((m) => m.userId) : [readers];
     const { last, unread } = await countUnread(this.store, record, who.map((userId) => ({ userId, readSeq: marks.get(userId) ?? 0 })));
-    return { record, members, states, unread, last: last && (await this.messages.current.one(last)) };
+    return { record, members, states, unread, mutes, last: last && (await this.messages.current.one(last)) };
   }
 
   private async requireGroup(caller: Caller, conversationId: string): Promise<{ members: MemberRecord[]; record: ConversationRecord }> {
@@ -227,11 +241,15 @@ interface Snapshot {
   /** The newest countable message, as served. */
   last: Message | undefined;
   unread: ConversationCounts["unread"];
+  /** The members' mutes (each member sees only their own). */
+  mutes: MuteRecord[];
 }
 
 /** A conversation as `userId` sees it: the shared parts, and the user's own unread count. */
-function project({ record, members, states, last, unread }: Snapshot, userId: string): Conversation {
+function project({ record, members, states, last, unread, mutes }: Snapshot, userId: string): Conversation {
   const mine = unread.get(userId);
+  const mute = mutes.find((m) => m.userId === userId);
+  const muted = muteHolds(mute, new Date());
   return create(ConversationSchema, {
     id: record.id,
     kind: record.kind === "direct" ? ConversationKind.DIRECT : ConversationKind.GROUP,
@@ -243,6 +261,8 @@ function project({ record, members, states, last, unread }: Snapshot, userId: st
     unreadMentionCount: BigInt(mine?.mentions ?? 0),
     readStates: states.map(toReadState),
     createdAt: timestampFromDate(record.createdAt),
+    muted,
+    ...(muted && mute?.until ? { mutedUntil: timestampFromDate(mute.until) } : {}),
   });
 }
 

@@ -40,6 +40,14 @@ export interface NewEntry {
   replyToSeq?: number;
 }
 
+/** A new message as sent, for what follows a send ({@link Messages.onSent}). */
+export interface SentEntry {
+  /** The message as it was published. */
+  message: Message;
+  /** The conversation's members when it was sent, the sender included. */
+  memberIds: readonly string[];
+}
+
 /** A message once durable and published. */
 export interface AppendedEntry {
   ack: SendMessageResponse;
@@ -62,8 +70,11 @@ export class Messages {
   readonly current: CurrentState;
   /** Sends since start by outcome (for /metrics): stored new, a retry of a stored one, refused as unavailable. */
   readonly counts = { stored: 0, duplicate: 0, unavailable: 0 };
-  /** Called after a message is stored (typing indicators end when their author sends). */
-  onSent: (caller: Caller, conversationId: string) => void = () => {};
+  /**
+   * Called once after a new message is stored and acknowledged, on the node that accepted it, not for
+   * a retry's duplicate (typing indicators end when their author sends; push notifications go out).
+   */
+  onSent: (caller: Caller, conversationId: string, sent: SentEntry) => void = () => {};
 
   private readonly attachments: AttachmentClaims | undefined;
 
@@ -104,8 +115,8 @@ export class Messages {
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
       content, replyToSeq: parent?.seq ?? 0,
     }, members.map((m) => m.userId), parent));
-    const ack = appended.then(({ ack, duplicate }) => {
-      if (!duplicate) this.onSent(caller, req.conversationId);
+    const ack = appended.then(({ ack, duplicate, message }) => {
+      if (!duplicate) this.onSent(caller, req.conversationId, { message, memberIds: members.map((m) => m.userId) });
       return ack;
     });
     return { ack };

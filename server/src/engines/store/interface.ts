@@ -1,3 +1,4 @@
+import type { PushStore } from "./push-store.ts";
 import type { MessageSearchStore } from "./message-search.ts";
 import type { UploadStore } from "./upload-store.ts";
 
@@ -14,7 +15,7 @@ import type { UploadStore } from "./upload-store.ts";
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore, MessageSearchStore {
+export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore, MessageSearchStore, PushStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */

@@ -1,6 +1,7 @@
 import type { types } from "cassandra-driver";
 import type { DeviceRecord, Store } from "../interface.ts";
 import type { Cql } from "./cql.ts";
+import { endpointDeletes } from "./push-tables.ts";
 
 /** What the device tables serve of the {@link Store}. */
 type DeviceStore = Pick<Store, "createDevice" | "getDeviceByTokenHash" | "listDevices" | "deleteDevice" | "touchDevice" | "deleteDevicesUnusedSince">;
@@ -18,6 +19,8 @@ export function createScyllaDeviceStore(cql: Cql): DeviceStore {
     await cql.batch([
       ...(device ? [{ query: "DELETE FROM devices_by_token WHERE token_hash = ?", params: [device.tokenHash] }] : []),
       { query: "DELETE FROM devices_by_user WHERE user_id = ? AND device_id = ?", params: [userId, deviceId] },
+      // A logged-out device gets no more notifications.
+      ...(await endpointDeletes(cql, userId, deviceId)),
     ]);
     return device;
   }

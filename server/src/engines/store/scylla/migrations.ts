@@ -165,4 +165,15 @@ export const cqlMigrations: readonly CqlMigration[] = [
     // Messages stored before this migration (a full scan: run migrate.ts once, see docs/operations.md).
     indexExistingMessages,
   ] },
+  { version: 10, name: "add_push", up: [
+    // Push notifications (push-tables.ts): each device's endpoint by user (the worker's read) and by
+    // (provider, token) (a token belongs to one device); settings by user; mutes by conversation
+    // (muted_until null: until undone). The cluster's push queue is in Redis, not here.
+    `CREATE TABLE IF NOT EXISTS push_endpoints_by_user (
+      user_id text, device_id text, provider text, push_token text, p256dh text, auth text, apns_sandbox boolean,
+      registered_at timestamp, PRIMARY KEY (user_id, device_id))`,
+    "CREATE TABLE IF NOT EXISTS push_endpoints_by_token (provider text, push_token text, user_id text, device_id text, PRIMARY KEY ((provider, push_token)))",
+    "CREATE TABLE IF NOT EXISTS push_settings (user_id text PRIMARY KEY, show_previews boolean)",
+    "CREATE TABLE IF NOT EXISTS mutes_by_conversation (conversation_id text, user_id text, muted_until timestamp, PRIMARY KEY (conversation_id, user_id))",
+  ] },
 ];

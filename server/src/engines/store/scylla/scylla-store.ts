@@ -18,6 +18,7 @@ import { defaultLeaseTimings, type LeaseTimings, SequencerLeases } from "./seque
 import { createKeyspace, migrate, type Replication } from "./schema.ts";
 import { createScyllaUnreadStore } from "./unread-counts.ts";
 import { createScyllaUploadStore } from "./upload-tables.ts";
+import { createScyllaPushStore, muteDelete } from "./push-tables.ts";
 import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
 /** Options of {@link createScyllaStore}. */
@@ -177,7 +178,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
       await cql.batch([...memberships.delete(conversationId, userId), {
         query: "DELETE FROM read_states WHERE conversation_id = ? AND user_id = ? AND joined_at = ?",
         params: [conversationId, userId, joinedAt],
-      }, ...(heir ? memberships.put(heir) : [])]);
+      }, muteDelete(conversationId, userId), ...(heir ? memberships.put(heir) : [])]);
     },
 
     async appendMessage(m) {
@@ -205,6 +206,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     ...createScyllaDeviceStore(cql),
     ...createScyllaUploadStore(cql),
     ...createScyllaMessageSearch(cql, new MessageRows(cql, bucketSize)),
+    ...createScyllaPushStore(cql),
     async setPasswordHash(user, passwordHash) {
       await cql.batch([
         { query: "UPDATE users SET password_hash = ? WHERE id = ?", params: [passwordHash, user.id] },

@@ -186,6 +186,49 @@ INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
 `);
     indexExistingMessages(db);
   } },
+  // Push notifications (push-tables.ts): each device's endpoint (a token belongs to one device), each
+  // user's settings, each member's mute (until NULL: until undone); and the embedded push queue
+  // (engines/push-queue/sqlite): a job per user and conversation until taken (attempts = 0).
+  { version: 8, name: "add_push", up: `
+CREATE TABLE IF NOT EXISTS push_endpoints (
+  user_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  token TEXT NOT NULL,
+  p256dh TEXT,
+  auth TEXT,
+  apns_sandbox INTEGER NOT NULL DEFAULT 0,
+  registered_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, device_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS push_endpoints_by_token ON push_endpoints (provider, token);
+CREATE TABLE IF NOT EXISTS push_settings (
+  user_id TEXT PRIMARY KEY,
+  show_previews INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mutes_by_conversation (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  muted_until INTEGER,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS push_jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  mention INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  taken_until INTEGER
+);
+CREATE INDEX IF NOT EXISTS push_jobs_by_due ON push_jobs (due_at);
+CREATE INDEX IF NOT EXISTS push_jobs_by_user ON push_jobs (user_id, conversation_id);
+` },
 ];
 
 /**

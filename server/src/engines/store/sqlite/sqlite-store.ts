@@ -8,6 +8,9 @@ import { createSqliteMessageSearch } from "./message-search.ts";
 import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUnreadStore } from "./unread-counts.ts";
 import { createSqliteUploadStore } from "./upload-tables.ts";
+import { createSqlitePushStore } from "./push-tables.ts";
+import { createSqlitePushQueue, type SqlitePushQueueOptions } from "../../push-queue/sqlite/sqlite-push-queue.ts";
+import type { PushQueue } from "../../push-queue/interface.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
 import { WriteThread } from "./write-thread-client.ts";
 import { commitWrites, type Write, type Writer } from "./writes.ts";
@@ -27,6 +30,12 @@ export interface SqliteStoreOptions {
   onTightened?: (changes: TightenedMode[]) => void;
 }
 
+/** The embedded store, which also holds the embedded push queue's table. */
+export interface SqliteStore extends Store {
+  /** The push queue in this store's file, written through its writer (engines/push-queue/sqlite). */
+  pushQueue(options: SqlitePushQueueOptions): PushQueue;
+}
+
 /**
  * The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so that a
  * resolved write survives a crash of the process and of the machine.
@@ -39,7 +48,7 @@ export interface SqliteStoreOptions {
  * the main thread's own connection. A ":memory:" store (tests) commits its batches in-thread.
  * Opening applies the pending schema migrations (migrations.ts).
  */
-export function createSqliteStore(options: SqliteStoreOptions): Store {
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path !== ":memory:") {
     const tightened = secureDatabaseFiles(options.path);
     if (tightened.length > 0) options.onTightened?.(tightened);
@@ -125,6 +134,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteUserSearch(db),
     ...createSqliteUploadStore(db, write),
     ...createSqliteMessageSearch(db, (conversationId, seqs) => messagesBySeq(conversationId, seqs)),
+    ...createSqlitePushStore(db, write),
+    pushQueue: (queueOptions) => createSqlitePushQueue(write, queueOptions),
 
     async close() {
       await writes.drain();

@@ -7,6 +7,8 @@ import { groupReactions, type ReactionRow, withRichColumns } from "../target-cha
 
 import { prepareSearchStatements } from "./message-search.ts";
 import { prepareUploadStatements } from "./upload-tables.ts";
+import { preparePushStatements } from "./push-tables.ts";
+import { preparePushJobStatements } from "../../push-queue/sqlite/sqlite-push-queue.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
@@ -86,6 +88,8 @@ export function prepareAll(db: DatabaseSync) {
       ON CONFLICT (device_id) DO UPDATE SET conversation_ids = excluded.conversation_ids, can_write = excluded.can_write`),
     ...prepareUploadStatements(db),
     ...prepareSearchStatements(db),
+    ...preparePushStatements(db),
+    ...preparePushJobStatements(db),
   };
 }
 /** The prepared statements of one connection. */

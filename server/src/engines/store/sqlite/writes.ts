@@ -10,6 +10,8 @@ import {
 import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
 import { applyPendingTerms, indexAppend, indexChange } from "./message-search.ts";
 import { uploadWrites } from "./upload-tables.ts";
+import { deleteEndpointOfDevice, pushWrites } from "./push-tables.ts";
+import { pushJobWrites } from "../../push-queue/sqlite/sqlite-push-queue.ts";
 
 /**
  * Every write of the embedded store, by name. Each runs inside the open transaction of its batch
@@ -26,6 +28,7 @@ const writes = {
   },
   deleteDevice(q: Statements, userId: string, deviceId: string): DeviceRecord | undefined {
     const row = q.deleteDevice.get(deviceId, userId);
+    deleteEndpointOfDevice(q, userId, deviceId); // a logged-out device gets no more notifications
     return row ? toDevice(row) : undefined;
   },
   touchDevice(q: Statements, userId: string, deviceId: string, at: Date): void {
@@ -33,7 +36,9 @@ const writes = {
   },
   deleteDevicesUnusedSince(q: Statements, cutoff: Date, limit: number): DeviceRecord[] {
     // Every device has a last use here (migration 3 gave the older ones one).
-    return q.deleteDevicesUnusedSince.all(cutoff.getTime(), limit).map(toDevice);
+    const devices = q.deleteDevicesUnusedSince.all(cutoff.getTime(), limit).map(toDevice);
+    for (const d of devices) deleteEndpointOfDevice(q, d.userId, d.deviceId);
+    return devices;
   },
   setPasswordHash(q: Statements, userId: string, passwordHash: string): void {
     q.setPasswordHash.run(passwordHash, userId);
@@ -55,6 +60,7 @@ const writes = {
   removeMember(q: Statements, conversationId: string, userId: string, heir: MemberRecord | undefined): void {
     q.deleteMember.run(conversationId, userId);
     q.deleteReadState.run(conversationId, userId);
+    pushWrites.deleteMute(q, conversationId, userId);
     if (heir) q.upsertMember.run(heir.conversationId, heir.userId, heir.role, heir.joinedAt.getTime());
   },
   appendMessage(q: Statements, m: NewMessage): AppendResult {
@@ -90,6 +96,8 @@ const writes = {
     q.putTokenScope.run(s.deviceId, JSON.stringify(s.conversationIds), s.canWrite ? 1 : 0);
   },
   ...uploadWrites,
+  ...pushWrites,
+  ...pushJobWrites,
 };
 
 /** Applies an update entry (at `seq`, by `senderId`) to its target, in the entry's transaction. */
