@@ -1,8 +1,10 @@
-import { type ChatClients, ChatModel, IdleAway, type LiveSession, mentionsReader, nextUnread, seenBy, shouldNotify, shownMessage, type UserDirectory, userMessage } from "@chat/client";
+import {
+  type ChatClients, ChatModel, IdleAway, type LiveSession, MessageSearch, mentionsReader, nextUnread, seenBy, shouldNotify, shownMessage, type UserDirectory, userMessage,
+} from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import { userLine } from "../format.ts";
-import { allLines, readUpTo, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
+import { allLines, readUpTo, type ScreenSize, scrollToFound, scrollToMarker, wantsNewer, wantsOlder } from "./screen.ts";
 import { type EditOp, edit, InputHistory } from "./line-editor.ts";
 import { defaultSettings, type TuiSettings } from "./settings.ts";
 import { runMessageCommand } from "./message-commands.ts";
@@ -18,14 +20,10 @@ export interface ControllerOptions {
   me: string;
   username?: string;
   settings?: TuiSettings;
-  /** Conversations muted in an earlier run. */
-  muted?: string[];
   /** Called when the person asks to quit (/quit). */
   onQuit(): void;
   /** Rings the terminal bell. */
   bell?(): void;
-  /** Keeps the muted conversations for the next run. */
-  saveMuted?(ids: string[]): void;
 }
 
 /**
@@ -47,13 +45,14 @@ export class ChatController {
   private seen = { openId: "" as string | undefined, lines: 0, newest: -1n, placed: false };
   /** Away after the settings' idle minutes, online again at the next key. */
   private readonly idle: IdleAway;
+  /** `/search`: its results go into the state while they are shown. */
+  private readonly search: MessageSearch;
 
   constructor(options: ControllerOptions) {
     this.options = options;
     this.settings = options.settings ?? defaultSettings;
     let state = { ...initialState(options.me), compact: this.settings.compact };
     if (options.username) state = reduce(state, { type: "names", names: { [options.me]: options.username } });
-    for (const id of options.muted ?? []) state = reduce(state, { type: "mute", conversationId: id, muted: true });
     this.model = new ChatModel<ViewState, Action>({
       session: options.session,
       clients: options.clients,
@@ -65,6 +64,8 @@ export class ChatController {
       onNewMessage: (m, s) => this.onNewMessage(m, s),
     });
     this.model.subscribe(() => this.afterChange());
+    this.search = new MessageSearch(options.clients.search, options.users);
+    this.search.subscribe((results) => this.model.dispatch({ type: "search", results: results.query ? results : undefined }));
     this.idle = new IdleAway({
       minutes: this.settings.awayAfterMinutes,
       current: () => this.state.statuses[options.me]?.availability ?? "online",
@@ -170,6 +171,40 @@ export class ChatController {
     this.model.dispatch({ type: "select", step });
   }
 
+  /** True while `/search` results are shown (↑↓ pick, Enter opens, Esc closes). */
+  get searching(): boolean {
+    return this.state.search !== undefined;
+  }
+
+  /** ↑ (-1) / ↓ (1) in the search results: picks a hit; past the last one, reads the next page. */
+  pickHit(step: 1 | -1): void {
+    const results = this.state.search;
+    if (!results) return;
+    if (step === 1 && this.state.searchPick >= results.hits.length - 1) void this.search.more();
+    this.model.dispatch({ type: "searchPick", step });
+  }
+
+  /** Enter in the search results: opens the conversation at the picked hit, with the messages around it. */
+  async openHit(): Promise<void> {
+    const hit = this.state.search?.hits[this.state.searchPick]?.message;
+    if (!hit) return;
+    try {
+      await this.model.openAt(hit.conversationId, hit.seq);
+      this.search.clear();
+      // Bring the hit into the middle of the view (instead of the "new messages" line).
+      this.seen.placed = true;
+      const to = scrollToFound(this.state, this.size, Date.now());
+      this.model.dispatch({ type: "scrollTo", lines: to ?? 0 });
+    } catch (err) {
+      this.notice(`could not open that message: ${userMessage(err)}`);
+    }
+  }
+
+  /** Esc in the search results: back to the conversation. */
+  closeSearch(): void {
+    this.search.clear();
+  }
+
   /** Opens the next or previous conversation. */
   cycle(step: 1 | -1): void {
     this.model.dispatch({ type: "cycle", step });
@@ -225,6 +260,17 @@ export class ChatController {
     const read = readUpTo(s, this.size, Date.now());
     if (read) this.model.markRead(read.conversationId, read.seq);
     if (wantsOlder(s, this.size)) void this.model.loadOlder(s.openId!);
+    if (wantsNewer(s, this.size, Date.now())) void this.loadNewer(s.openId!);
+  }
+
+  /** Reads the page after the gap below the view, and keeps the view where it is (the page goes below it). */
+  private async loadNewer(conversationId: string): Promise<void> {
+    const before = allLines(this.state, this.size, Date.now()).length;
+    const scroll = this.state.scroll;
+    await this.model.loadNewer(conversationId);
+    if (this.state.openId !== conversationId) return;
+    const grew = allLines(this.state, this.size, Date.now()).length - before;
+    if (grew > 0) this.model.dispatch({ type: "scrollTo", lines: scroll + grew });
   }
 
   private async run(command: SlashCommand): Promise<void> {
@@ -247,11 +293,15 @@ export class ChatController {
           if (!open) return this.notice("no conversation open");
           await this.model.leave(open);
           return this.notice("left the conversation");
-        case "mute":
+        case "mute": {
           if (!open) return this.notice("no conversation open");
-          this.model.dispatch({ type: "mute", conversationId: open, muted: command.muted });
-          this.options.saveMuted?.(Object.keys(this.state.muted));
-          return this.notice(command.muted ? "muted: no bell, not counted" : "unmuted");
+          await this.model.setMuted(open, command.muted, command.forMs);
+          const until = this.state.conversations[open]?.mutedUntil;
+          const end = until ? ` until ${new Date(until).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}` : "";
+          return this.notice(command.muted ? `muted${end}: no push, no bell, not counted (on every device)` : "unmuted");
+        }
+        case "search":
+          return await this.search.run({ query: command.query });
         case "seen":
           if (!open) return this.notice("no conversation open");
           return this.notice(seenBy(this.state, this.state.conversations[open]!));
