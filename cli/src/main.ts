@@ -116,11 +116,11 @@ program.command("history <conversation>").description("print the newest messages
   .option("--json", "one JSON message per line")
   .action((target: string, options) => history(target, globals(options)));
 
-program.command("search <query>").description("find messages: words, \"a phrase\", pre*, from:@user, in:#group, in:@user, has:file, has:image, before:/after:/on:YYYY-MM-DD")
+program.command("search <query...>").description("find messages: words, \"a phrase\", pre*, from:@user, in:#group, in:@user, has:file, has:image, before:/after:/on:YYYY-MM-DD")
   .option("--in <conversation>", "search this conversation only (@user, a group name or an id)")
   .option("--limit <n>", "how many hits at most (1-500)", positive, 20)
   .option("--json", "one JSON hit per line")
-  .action((query: string, options) => search(query, globals(options)));
+  .action((words: string[], options) => search(words.join(" "), globals(options)));
 
 program.command("mute <conversation>").description("no push notifications (except when someone names you), no bell, not in the unread count: on every device of yours")
   .option("--for <duration>", "unmute by itself after this: 30m, 8h, 1d")

@@ -83,9 +83,12 @@ describe("chat search", () => {
 
     alice.press("Enter");
     const opened = await alice.waitFor("the hit in its conversation", (s) => s.includes("the rollback plan is in the wiki") && s.includes("status line 14") && s.includes("status line 16") && s.includes("# ops"));
-    // The newest messages are not loaded: the hit's context is, with the way to the newer ones below it.
+    // The newest messages are not loaded: the hit's context is, the hit in the middle, highlighted (black on yellow).
     expect(opened).not.toContain("status line 80");
-    expect(opened).toContain("↓ newer messages (PgDn)");
+    const rows = opened.split("\n");
+    const at = rows.findIndex((r) => r.includes("the rollback plan is in the wiki"));
+    expect(Math.abs(at - rows.length / 2)).toBeLessThan(6);
+    expect(colourOf(alice.captureStyled(), "the rollback plan is in the wiki")).toBe(30);
     artifacts.save("opened-at-hit", alice);
 
     // Reading on loads the newer pages below, until the newest message.

@@ -4,7 +4,7 @@ import {
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import { userLine } from "../format.ts";
-import { allLines, readUpTo, type ScreenSize, scrollToFound, scrollToMarker, wantsNewer, wantsOlder } from "./screen.ts";
+import { allLines, type BodyLine, readUpTo, type ScreenSize, screen, scrollToFound, scrollToMarker, wantsNewer, wantsOlder } from "./screen.ts";
 import { type EditOp, edit, InputHistory } from "./line-editor.ts";
 import { defaultSettings, type TuiSettings } from "./settings.ts";
 import { runMessageCommand } from "./message-commands.ts";
@@ -41,8 +41,11 @@ export class ChatController {
   private size: ScreenSize = { width: 80, height: 24 };
   /** The text of a long message waiting for a second Enter. */
   private confirming: string | undefined;
-  /** What the view showed last: to open at the marker once, and to hold a scrolled-up view still. */
-  private seen = { openId: "" as string | undefined, lines: 0, newest: -1n, placed: false };
+  /**
+   * What the view showed last: to open at the marker once, and to hold a scrolled-up view still:
+   * `anchor` is the newest message on screen and how many lines were below it.
+   */
+  private seen = { openId: "" as string | undefined, placed: false, anchor: undefined as { seq: bigint; below: number } | undefined, gap: false };
   /** Away after the settings' idle minutes, online again at the next key. */
   private readonly idle: IdleAway;
   /** `/search`: its results go into the state while they are shown. */
@@ -190,11 +193,10 @@ export class ChatController {
     if (!hit) return;
     try {
       await this.model.openAt(hit.conversationId, hit.seq);
-      this.search.clear();
-      // Bring the hit into the middle of the view (instead of the "new messages" line).
+      // The hit goes in the middle of the view (not the "new messages" line), placed before the results close.
+      this.model.dispatch({ type: "scrollTo", lines: scrollToFound({ ...this.state, search: undefined }, this.size, Date.now()) ?? 0 });
       this.seen.placed = true;
-      const to = scrollToFound(this.state, this.size, Date.now());
-      this.model.dispatch({ type: "scrollTo", lines: to ?? 0 });
+      this.search.clear();
     } catch (err) {
       this.notice(`could not open that message: ${userMessage(err)}`);
     }
@@ -241,16 +243,22 @@ export class ChatController {
    */
   private afterChange(): void {
     const s = this.state;
+    if (s.search) return void (this.seen.anchor = undefined); // the results cover the conversation
     const lines = s.openId ? allLines(s, this.size, Date.now()) : [];
-    const newest = lines.reduce((top, l) => (l.seq !== undefined && l.seq > top ? l.seq : top), -1n);
     if (s.openId !== this.seen.openId) {
-      this.seen = { openId: s.openId, lines: lines.length, newest, placed: false };
-    } else if (s.scroll > 0 && newest > this.seen.newest && lines.length > this.seen.lines) {
-      const grew = lines.length - this.seen.lines;
-      this.seen = { ...this.seen, lines: lines.length, newest };
-      return this.model.dispatch({ type: "scroll", lines: grew });
+      this.seen = { openId: s.openId, placed: false, anchor: undefined, gap: false };
+    } else if (this.seen.anchor && (s.scroll > 0 || this.seen.gap || s.conversations[s.openId!]?.gapAfter !== undefined)) {
+      // Lines came in below what the person reads (new messages, or the page after a search hit's
+      // context): the view stays where it is. At the bottom, with nothing missing, it follows the newest.
+      const at = lines.findLastIndex((l) => l.seq === this.seen.anchor!.seq);
+      const grew = at < 0 ? 0 : lines.length - 1 - at - this.seen.anchor.below;
+      if (grew !== 0) {
+        this.seen.anchor = undefined;
+        return this.model.dispatch({ type: "scroll", lines: grew });
+      }
     }
-    this.seen = { ...this.seen, lines: lines.length, newest };
+    this.seen.anchor = anchorOf(screen(s, this.size, Date.now()).body, lines);
+    this.seen.gap = s.openId !== undefined && s.conversations[s.openId]?.gapAfter !== undefined;
     // Until the person scrolls, the "new messages" line is kept in view while the replay arrives.
     const to = this.seen.placed ? undefined : scrollToMarker(s, this.size, Date.now());
     if (to !== undefined && to > 0) {
@@ -260,18 +268,11 @@ export class ChatController {
     const read = readUpTo(s, this.size, Date.now());
     if (read) this.model.markRead(read.conversationId, read.seq);
     if (wantsOlder(s, this.size)) void this.model.loadOlder(s.openId!);
-    if (wantsNewer(s, this.size, Date.now())) void this.loadNewer(s.openId!);
+    // The page goes in below the view, which stays put (see the anchor above).
+    if (wantsNewer(s, this.size, Date.now())) void this.model.loadNewer(s.openId!);
   }
 
-  /** Reads the page after the gap below the view, and keeps the view where it is (the page goes below it). */
-  private async loadNewer(conversationId: string): Promise<void> {
-    const before = allLines(this.state, this.size, Date.now()).length;
-    const scroll = this.state.scroll;
-    await this.model.loadNewer(conversationId);
-    if (this.state.openId !== conversationId) return;
-    const grew = allLines(this.state, this.size, Date.now()).length - before;
-    if (grew > 0) this.model.dispatch({ type: "scrollTo", lines: scroll + grew });
-  }
+
 
   private async run(command: SlashCommand): Promise<void> {
     const open = this.state.openId;
@@ -324,6 +325,13 @@ export class ChatController {
       this.notice(userMessage(err));
     }
   }
+}
+
+/** The newest message on screen, and how many lines of all of them are below its last line; undefined when none is on screen. */
+function anchorOf(body: BodyLine[], lines: BodyLine[]): { seq: bigint; below: number } | undefined {
+  const seq = body.reduce<bigint | undefined>((top, l) => (l.seq !== undefined && (top === undefined || l.seq > top) ? l.seq : top), undefined);
+  if (seq === undefined) return undefined;
+  return { seq, below: lines.length - 1 - lines.findLastIndex((l) => l.seq === seq) };
 }
 
 /** The notice of `/find`: who matched, to pick one for `/new`. */
