@@ -92,6 +92,9 @@ describe("chat search", () => {
     artifacts.save("opened-at-hit", alice);
 
     // Reading on loads the newer pages below, until the newest message.
+    alice.press("PageDown");
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log("AFTER1", alice.capture(), (await import("node:fs")).readFileSync(join(users.dir, "alice.stderr"), "utf8"));
     for (let i = 0; i < 12; i++) alice.press("PageDown");
     await alice.waitFor("the newest message", (s) => s.includes("status line 80") && !s.includes("newer messages (PgDn)"), 20_000);
     expect(id).toBeTruthy();
