@@ -51,6 +51,7 @@ export class NotificationSettings {
   /** (Re)registers this browser for Web Push: after the person allowed notifications, or at start. */
   async registerPush(): Promise<void> {
     if (this.current.push.kind === "unsupported") return;
+    this.set({ push: { kind: "pending" } });
     try {
       this.set({ push: await registerWebPush(this.push) });
     } catch (err) {
@@ -81,6 +82,8 @@ export function pushLine(push: WebPushState): string {
       return "This app gets notifications while it runs; push to a closed app is not available here.";
     case "off":
       return "Allow notifications to be notified while the app is closed.";
+    case "pending":
+      return "Setting up push notifications…";
     case "unavailable":
       return "The server does not send push notifications to browsers.";
     case "registered":

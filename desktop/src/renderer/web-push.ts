@@ -16,6 +16,8 @@ export type WebPushState =
   | { kind: "unsupported" }
   /** Notifications are not allowed (yet): nothing is registered until they are. */
   | { kind: "off" }
+  /** Registering is under way. */
+  | { kind: "pending" }
   /** The server has no VAPID key: it cannot push to browsers. */
   | { kind: "unavailable" }
   /** Registered: the server pushes to this browser while it is not connected. */
@@ -25,6 +27,11 @@ export type WebPushState =
 
 /** The service worker's file, next to index.html. */
 const workerFile = "sw.js";
+/**
+ * How long the browser's push service may take to hand out a subscription: a browser without one
+ * (headless Chromium, a profile without Google services) may never answer.
+ */
+const subscribeTimeoutMs = 15_000;
 
 /** Bytes of a base64url string (the VAPID key as the server gives it). */
 export function base64urlBytes(text: string): Uint8Array<ArrayBuffer> {
@@ -79,7 +86,10 @@ export async function registerWebPush(push: Client<typeof PushService>): Promise
       await subscription.unsubscribe();
       subscription = null;
     }
-    subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64urlBytes(key) });
+    subscription ??= await withTimeout(
+      registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64urlBytes(key) }),
+      subscribeTimeoutMs, "the browser's push service did not answer",
+    );
     const endpoint = endpointOf(subscription.toJSON() as { endpoint?: string; keys?: Record<string, string> });
     if (!endpoint) return { kind: "failed", error: "the browser's subscription has no https endpoint or no keys" };
     if (!sameEndpoint(settings.endpoint, endpoint)) await push.registerPushEndpoint({ endpoint });
@@ -88,6 +98,13 @@ export async function registerWebPush(push: Client<typeof PushService>): Promise
     console.warn("Web Push registration failed", err);
     return { kind: "failed", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
   }
+}
+
+/** `work`, or a rejection with `message` after `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Ends this browser's subscription (logging out: the server drops the device's endpoint itself). */
