@@ -96,7 +96,8 @@ export async function registerWebPush(push: Client<typeof PushService>): Promise
     return { kind: "registered", endpoint: endpoint.token };
   } catch (err) {
     console.warn("Web Push registration failed", err);
-    return { kind: "failed", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    // A DOMException's name says what kind of failure it was ("AbortError", "NotAllowedError"); a plain Error's says nothing.
+    return { kind: "failed", error: err instanceof Error ? (err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message) : String(err) };
   }
 }
 
