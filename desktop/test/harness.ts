@@ -67,7 +67,10 @@ export async function openHarness(serverArgs: string[] = []): Promise<Harness> {
   cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(profile, { recursive: true, force: true }));
   const server = new ServerProcess(serverPort!, dataDir, serverArgs);
   cleanup.push(() => server.kill());
-  const [rendererDir] = await Promise.all([buildRenderer(), server.start()]);
+  // A build of its own: suites run side by side, and a build empties its folder first.
+  const built = await mkdtemp(join(tmpdir(), "chat-desktop-renderer-"));
+  cleanup.push(() => rm(built, { recursive: true, force: true }));
+  const [rendererDir] = await Promise.all([buildRenderer(built), server.start()]);
   const web: Server = await serveRenderer(rendererDir, contentSecurityPolicy(server.url), webPort!);
   cleanup.push(() => new Promise((resolve) => web.close(resolve)));
   const browser = await chromium.launchPersistentContext(profile, {
