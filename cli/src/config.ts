@@ -13,7 +13,7 @@ export interface CliConfig {
   userId?: string;
   username?: string;
   deviceId?: string;
-  /** Conversations muted in the interactive client (`/mute`). */
+  /** Conversations muted by an older interactive client, before the server kept mutes: moved to the server at the next start. */
   muted?: string[];
 }
 

@@ -6,6 +6,8 @@ import { listConversations, searchUsers } from "./commands/conversations.ts";
 import { download } from "./commands/file-download.ts";
 import { deleteMessage, editMessage, parseSeq, react } from "./commands/message-actions.ts";
 import { history, send, tail } from "./commands/messages.ts";
+import { mute, push } from "./commands/notifications.ts";
+import { search } from "./commands/search.ts";
 import { status } from "./commands/status.ts";
 import { exitWithError } from "./errors.ts";
 
@@ -108,10 +110,30 @@ program.command("status [availability]").description("show or set your status: o
   .option("--json", "print JSON")
   .action((availability: string | undefined, options) => status(availability, globals(options)));
 
-program.command("history <conversation>").description("print the newest messages of a conversation")
+program.command("history <conversation>").description("print the newest messages of a conversation (or those around one)")
   .option("--limit <n>", "how many (1-500)", positive, 20)
+  .option("--around <seq>", "the messages around this one instead (a hit of `chat search`), about half before and half after", seqOption)
   .option("--json", "one JSON message per line")
   .action((target: string, options) => history(target, globals(options)));
+
+program.command("search <query...>").description("find messages: words, \"a phrase\", pre*, from:@user, in:#group, in:@user, has:file, has:image, before:/after:/on:YYYY-MM-DD")
+  .option("--in <conversation>", "search this conversation only (@user, a group name or an id)")
+  .option("--limit <n>", "how many hits at most (1-500)", positive, 20)
+  .option("--json", "one JSON hit per line")
+  .action((words: string[], options) => search(words.join(" "), globals(options)));
+
+program.command("mute <conversation>").description("no push notifications (except when someone names you), no bell, not in the unread count: on every device of yours")
+  .option("--for <duration>", "unmute by itself after this: 30m, 8h, 1d")
+  .option("--json", "print JSON")
+  .action((target: string, options) => mute(target, true, globals(options)));
+
+program.command("unmute <conversation>").description("end a mute")
+  .option("--json", "print JSON")
+  .action((target: string, options) => mute(target, false, globals(options)));
+
+program.command("push [setting] [value]").description("show your push notification settings, or set one: `chat push previews on|off` (the message text in notifications)")
+  .option("--json", "print JSON")
+  .action((setting: string | undefined, value: string | undefined, options) => push(setting, value, globals(options)));
 
 program.command("tail <conversation>").description("print new messages as they arrive, until Ctrl-C")
   .option("--json", "one JSON message per line")

@@ -14,10 +14,13 @@ export class ServerProcess {
   private readonly port: number;
   private readonly dataDir: string;
   private log = "";
+  private readonly extraArgs: string[];
 
-  constructor(port: number, dataDir: string) {
+  /** `extraArgs` are more flags of the server (a feature's configuration, such as its push credentials). */
+  constructor(port: number, dataDir: string, extraArgs: string[] = []) {
     this.port = port;
     this.dataDir = dataDir;
+    this.extraArgs = extraArgs;
   }
 
   get url(): string {
@@ -31,7 +34,7 @@ export class ServerProcess {
 
   /** Starts the process and waits until /healthz answers. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ["server/src/main.ts", "--port", String(this.port), "--data-dir", this.dataDir, "--log-level", "warn"], {
+    const child = spawn(process.execPath, ["server/src/main.ts", "--port", String(this.port), "--data-dir", this.dataDir, "--log-level", "warn", ...this.extraArgs], {
       cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

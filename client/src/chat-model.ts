@@ -56,6 +56,8 @@ const typingEveryMs = 2_000;
 const markDelayMs = 100;
 /** Older history is read in pages of this many messages. */
 const historyPage = 50;
+/** A message opened from a search comes with this many messages on each side. */
+const contextSize = 20;
 
 type MarkKind = "markDelivered" | "markRead";
 
@@ -76,6 +78,8 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
   private readonly pendingMarks = new Map<string, { kind: MarkKind; conversationId: string; seq: bigint }>();
   private markTimer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Conversations whose page after the gap is being read (one at a time each). */
+  private readonly loadingNewer = new Set<string>();
 
   constructor(options: ChatModelOptions<S, A>) {
     this.options = options;
@@ -241,6 +245,58 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
       this.dispatch({ type: "older", conversationId, messages: [] });
       this.dispatch({ type: "notice", text: `could not read older messages: ${describeError(err)}` });
     }
+  }
+
+  /**
+   * Opens a conversation at one of its messages (a search hit): the messages around `seq` (one
+   * ListMessages backward and one forward from it) replace those loaded, and the message becomes
+   * `found`, for the screen to bring into view and highlight. Newer messages come with `loadNewer`,
+   * or all at once with `showNewest`. Rejects with the server's refusal (NotFound when no longer a member).
+   */
+  async openAt(conversationId: string, seq: bigint, context = contextSize): Promise<void> {
+    const { conversations, history } = this.options.clients;
+    if (!this.current.conversations[conversationId]) await this.show((await conversations.getConversation({ conversationId })).conversation!);
+    const [before, after] = await Promise.all([
+      history.listMessages({ conversationId, anchorSeq: seq + 1n, direction: Direction.BACKWARD, limit: context + 1 }),
+      history.listMessages({ conversationId, anchorSeq: seq, direction: Direction.FORWARD, limit: context }),
+    ]);
+    const messages = [...before.messages, ...after.messages];
+    await this.loadNames(messages.map((m) => m.senderId));
+    this.dispatch({ type: "open", conversationId });
+    this.dispatch({ type: "window", conversationId, messages, more: after.hasMore, found: seq });
+  }
+
+  /** Reads the page after the gap that `openAt` left (when there is one); the gap closes when it reaches the newest message. */
+  async loadNewer(conversationId: string): Promise<void> {
+    const after = this.current.conversations[conversationId]?.gapAfter;
+    if (after === undefined || this.loadingNewer.has(conversationId)) return;
+    this.loadingNewer.add(conversationId);
+    try {
+      const { messages, hasMore } = await this.options.clients.history.listMessages({ conversationId, anchorSeq: after, direction: Direction.FORWARD, limit: historyPage });
+      await this.loadNames(messages.map((m) => m.senderId));
+      this.dispatch({ type: "newer", conversationId, messages, more: hasMore });
+    } catch (err) {
+      this.dispatch({ type: "notice", text: `could not read newer messages: ${describeError(err)}` });
+    } finally {
+      this.loadingNewer.delete(conversationId);
+    }
+  }
+
+  /** Back to the newest page of a conversation, in place of what was loaded (leaving a message opened from a search far behind). */
+  async showNewest(conversationId: string): Promise<void> {
+    const { messages } = await this.options.clients.history.listMessages({ conversationId, anchorSeq: 0n, direction: Direction.BACKWARD, limit: historyPage });
+    await this.loadNames(messages.map((m) => m.senderId));
+    this.dispatch({ type: "window", conversationId, messages, more: false });
+  }
+
+  /**
+   * Mutes (for `forMs`, or until unmuted) or unmutes a conversation for every device of mine
+   * (ConversationService.MuteConversation): no push notification, no bell, not in the unread total.
+   */
+  async setMuted(conversationId: string, muted: boolean, forMs?: number): Promise<void> {
+    const until = muted && forMs ? { until: timestampFromMs(Date.now() + forMs) } : {};
+    const { conversation } = await this.options.clients.conversations.muteConversation({ conversationId, muted, ...until });
+    if (conversation) await this.show(conversation);
   }
 
   /** Opens the direct conversation with a user (created on first use). Rejects when there is no such user. */

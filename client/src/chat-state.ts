@@ -52,6 +52,13 @@ export interface ConversationState {
   pending: PendingMessage[];
   /** A page of older history is being read. */
   loadingOlder: boolean;
+  /**
+   * Set while the loaded messages stop at this seq and newer ones exist that are not loaded (after a
+   * jump to an old message): messages after the gap, if any, came live. See `window` and `newer`.
+   */
+  gapAfter: bigint | undefined;
+  /** When my mute of this conversation ends by itself (ms since the epoch); undefined for none or until unmuted. */
+  mutedUntil: number | undefined;
   unread: number;
   /** Of the unread messages, those that mention me (`@me`, `@all`): counted apart, like the server's `unread_mention_count`. */
   unreadMentions: number;
@@ -86,8 +93,10 @@ export interface ChatState {
    * the conversation was opened, so the line stays put while the person reads on.
    */
   marker: { conversationId: string; afterSeq: bigint } | undefined;
-  /** Conversations whose new messages neither notify nor count in the total (kept by the application). */
+  /** Conversations whose new messages neither notify nor count in the total: the server's `Conversation.muted`, ended by the clock at `mutedUntil`. */
   muted: Record<string, boolean>;
+  /** The message opened from a search (`ChatModel.openAt`): screens bring it into view and highlight it. */
+  found: { conversationId: string; seq: bigint } | undefined;
 }
 
 /** What can happen to the state. */
@@ -100,6 +109,13 @@ export type ChatAction =
   /** A message as the server says it is now (the answer to an edit, delete or reaction): replaces the loaded one. */
   | { type: "replaced"; message: Message }
   | { type: "older"; conversationId: string; messages: Message[] }
+  /**
+   * A run of history that replaces the loaded messages (a jump to a message with its context, or
+   * back to the newest page): `more` when newer messages than the run exist.
+   */
+  | { type: "window"; conversationId: string; messages: Message[]; more: boolean; found?: bigint }
+  /** The page after the gap (see `gapAfter`): `more` when it did not reach the newest message. */
+  | { type: "newer"; conversationId: string; messages: Message[]; more: boolean }
   | { type: "loadingOlder"; conversationId: string }
   | { type: "sending"; conversationId: string; clientMessageId: string; text: string; replyToSeq?: bigint; fileNames?: string[] }
   | { type: "ack"; conversationId: string; clientMessageId: string; seq: bigint }
@@ -116,7 +132,7 @@ export type ChatAction =
 
 /** The state before anything is known. */
 export function initialChatState(me: string): ChatState {
-  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, bots: {}, online: {}, statuses: {}, notice: "", connectionError: "", marker: undefined, muted: {} };
+  return { me, connection: "connecting", conversations: {}, openId: undefined, names: {}, bots: {}, online: {}, statuses: {}, notice: "", connectionError: "", marker: undefined, muted: {}, found: undefined };
 }
 
 /** Conversations, the most recently active first. */
@@ -164,7 +180,10 @@ function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
       return next.openId ? next : { ...next, openId: conversationOrder(next)[0]?.id };
     }
     case "conversation": {
-      const next = withConversation(state, mergeConversation(state, action.conversation, action.now));
+      const merged = mergeConversation(state, action.conversation, action.now);
+      // The server keeps the mute (every device of mine sees it); one that has run out is over.
+      const muted = action.conversation.muted && (merged.mutedUntil === undefined || merged.mutedUntil > action.now);
+      const next = reduceOnce(withConversation(state, merged), { type: "mute", conversationId: merged.id, muted });
       // The first conversation to appear opens by itself: a new user's first message is not hidden.
       return next.openId ? next : { ...next, openId: action.conversation.id };
     }
@@ -176,12 +195,23 @@ function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
     case "messages":
       return action.messages.reduce((s, m) => addMessage(s, m, action.now), state);
     case "older":
-      // A page holds each message in its current state; its update entries have nothing more to say.
-      return update(state, action.conversationId, (c) => ({
-        ...c, messages: insertAll(c.messages, action.messages.filter((m) => !updateOf(m)).map(shownMessage)), loadingOlder: false,
-      }));
+      return update(state, action.conversationId, (c) => ({ ...c, messages: insertAll(c.messages, shownOf(action.messages)), loadingOlder: false }));
     case "replaced":
       return update(state, action.message.conversationId, (c) => ({ ...c, messages: replaceLoaded(c.messages, shownMessage(action.message)) }));
+    case "window":
+      return update({ ...state, found: action.found !== undefined ? { conversationId: action.conversationId, seq: action.found } : undefined }, action.conversationId, (c) => ({
+        ...c, messages: insertAll([], shownOf(action.messages)), loadingOlder: false, gapAfter: action.more ? newestSeq(action.messages) : undefined,
+      }));
+    case "newer":
+      return update(state, action.conversationId, (c) => {
+        const messages = insertAll(c.messages, shownOf(action.messages));
+        if (c.gapAfter === undefined) return { ...c, messages };
+        // Closed when the page reaches the newest message, or the first message that came live after the gap.
+        const end = newestSeq(action.messages) ?? c.gapAfter;
+        const live = c.messages.find((m) => m.seq > c.gapAfter!)?.seq;
+        const closed = !action.more || (live !== undefined && end + 1n >= live);
+        return { ...c, messages, gapAfter: closed ? undefined : end };
+      });
     case "loadingOlder":
       return update(state, action.conversationId, (c) => ({ ...c, loadingOlder: true }));
     case "sending":
@@ -221,18 +251,22 @@ function reduceOnce<S extends ChatState>(state: S, action: ChatAction): S {
     case "system":
       return update(state, action.conversationId, (c) => ({ ...c, systemLines: [...c.systemLines, action.line].slice(-maxSystemLines) }));
     case "open":
-      return state.conversations[action.conversationId] ? { ...state, openId: action.conversationId } : state;
+      if (!state.conversations[action.conversationId]) return state;
+      return { ...state, openId: action.conversationId, found: state.found?.conversationId === action.conversationId ? state.found : undefined };
     case "notice":
       return { ...state, notice: action.text };
     case "mute": {
       const { [action.conversationId]: _was, ...others } = state.muted;
       return { ...state, muted: action.muted ? { ...others, [action.conversationId]: true } : others };
     }
-    case "tick":
-      return mapConversations(state, (c) => {
+    case "tick": {
+      const expired = Object.values(state.conversations).filter((c) => c.mutedUntil !== undefined && c.mutedUntil <= action.now && state.muted[c.id]);
+      const unmuted = expired.length ? { ...state, muted: Object.fromEntries(Object.entries(state.muted).filter(([id]) => !expired.some((c) => c.id === id))) } : state;
+      return mapConversations(unmuted, (c) => {
         const typing = Object.fromEntries(Object.entries(c.typing).filter(([, until]) => until > action.now));
         return Object.keys(typing).length === Object.keys(c.typing).length ? c : { ...c, typing };
       });
+    }
   }
 }
 
@@ -256,6 +290,8 @@ function mergeConversation(state: ChatState, c: Conversation, now: number): Conv
     messages: old?.messages ?? [],
     pending: old?.pending ?? [],
     loadingOlder: old?.loadingOlder ?? false,
+    gapAfter: old?.gapAfter,
+    mutedUntil: c.muted && c.mutedUntil ? timestampMs(c.mutedUntil) : undefined,
     // The server's count is the truth at the time of the list; later messages are counted by us.
     unread: Number(c.unreadCount),
     unreadMentions: Number(c.unreadMentionCount),
@@ -314,6 +350,16 @@ function replaceLoaded(list: ShownMessage[], message: ShownMessage): ShownMessag
   if (!list.some((x) => x.seq === message.seq)) return list;
   const quote = replyTo(message);
   return list.map((x) => (x.seq === message.seq ? message : x.replyTo?.seq === message.seq ? { ...x, replyTo: quote } : x));
+}
+
+/** A page of history as shown: each message in its current state, so its update entries have nothing more to say. */
+function shownOf(page: Message[]): ShownMessage[] {
+  return page.filter((m) => !updateOf(m)).map(shownMessage);
+}
+
+/** The highest seq of a page (update entries included: they take seqs too), or undefined for an empty page. */
+function newestSeq(page: Message[]): bigint | undefined {
+  return page.length ? max(...page.map((m) => m.seq)) : undefined;
 }
 
 /** Merges messages into an ascending, duplicate-free list. */

@@ -3,6 +3,8 @@ import { ConversationService } from "@chat/gen/chat/v1/conversation_pb.js";
 import { FileService } from "@chat/gen/chat/v1/file_pb.js";
 import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
 import { HistoryService } from "@chat/gen/chat/v1/message_pb.js";
+import { PushService } from "@chat/gen/chat/v1/push_pb.js";
+import { SearchService } from "@chat/gen/chat/v1/search_pb.js";
 import { AuthService, UserService } from "@chat/gen/chat/v1/user_pb.js";
 
 /** One typed client per service of the chat API, all on the same transport. */
@@ -14,6 +16,10 @@ export interface ChatClients {
   live: Client<typeof LiveService>;
   /** Uploads; the bytes are fetched over HTTP at /v1/files/{id} (see file.proto). */
   files: Client<typeof FileService>;
+  /** Full-text search over the caller's messages (see `MessageSearch`). */
+  search: Client<typeof SearchService>;
+  /** Push endpoints and notification settings (see search.proto and push.proto). */
+  push: Client<typeof PushService>;
 }
 
 /**
@@ -29,6 +35,8 @@ export function createChatClients(transport: Transport): ChatClients {
     history: createClient(HistoryService, transport),
     live: createClient(LiveService, transport),
     files: createClient(FileService, transport),
+    search: createClient(SearchService, transport),
+    push: createClient(PushService, transport),
   };
 }
 

@@ -29,6 +29,7 @@ export { type EventMap, Listeners } from "./listeners.ts";
 export { type ClientFrame, type LiveLink, streamLink } from "./live-link.ts";
 export { type LiveCursor, type LiveEvents, LiveSession, type LiveSessionOptions, type LiveState } from "./live-session.ts";
 export { MessageOrder, type MessageOrderOptions } from "./message-order.ts";
+export { maxSearchHits, MessageSearch, noSearch, type SearchQuery, type SearchResults, snippetText } from "./message-search.ts";
 export { isTransient, type OutgoingMessage } from "./send-queue.ts";
 export { subscribeLink } from "./subscribe-link.ts";
 export { UserDirectory } from "./user-directory.ts";

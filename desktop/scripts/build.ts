@@ -8,10 +8,14 @@ const desktopDir = join(import.meta.dirname, "..");
 /** Where the built renderer goes: what Electron and a static web server serve. */
 export const rendererDir = join(desktopDir, "dist", "renderer");
 
-/** Builds the renderer (index.html, one script, one stylesheet) into `rendererDir`. */
-export async function buildRenderer(): Promise<string> {
-  await build({ configFile: join(desktopDir, "vite.config.ts") });
-  return rendererDir;
+/**
+ * Builds the renderer (index.html, one script, one stylesheet, the service worker) into `outDir`
+ * (`rendererDir` by default). Tests that run side by side each build into a folder of their own: one
+ * build empties its folder first, which would pull the files from under another test's page.
+ */
+export async function buildRenderer(outDir = rendererDir): Promise<string> {
+  await build({ configFile: join(desktopDir, "vite.config.ts"), build: { outDir, emptyOutDir: true } });
+  return outDir;
 }
 
 /**

@@ -54,8 +54,8 @@ export interface NodeUser {
   token: string;
 }
 
-/** Starts a server (fresh data dir), builds and serves the renderer, and opens Chromium on nothing yet. */
-export async function openHarness(): Promise<Harness> {
+/** Starts a server (fresh data dir, with `serverArgs` as more flags), builds and serves the renderer, and opens Chromium on nothing yet. */
+export async function openHarness(serverArgs: string[] = []): Promise<Harness> {
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/install-system-deps.sh (as root) to install Chromium`);
   const cleanup: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -65,9 +65,12 @@ export async function openHarness(): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), "chat-desktop-e2e-"));
   const profile = await mkdtemp(join(tmpdir(), "chat-desktop-chromium-"));
   cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(profile, { recursive: true, force: true }));
-  const server = new ServerProcess(serverPort!, dataDir);
+  const server = new ServerProcess(serverPort!, dataDir, serverArgs);
   cleanup.push(() => server.kill());
-  const [rendererDir] = await Promise.all([buildRenderer(), server.start()]);
+  // A build of its own: suites run side by side, and a build empties its folder first.
+  const built = await mkdtemp(join(tmpdir(), "chat-desktop-renderer-"));
+  cleanup.push(() => rm(built, { recursive: true, force: true }));
+  const [rendererDir] = await Promise.all([buildRenderer(built), server.start()]);
   const web: Server = await serveRenderer(rendererDir, contentSecurityPolicy(server.url), webPort!);
   cleanup.push(() => new Promise((resolve) => web.close(resolve)));
   const browser = await chromium.launchPersistentContext(profile, {

@@ -33,7 +33,7 @@ function contrast(a: string, b: string): number {
 const names = Array.from({ length: 8 }, (_, i) => `name-${i}`);
 /** Foreground → the backgrounds it appears on. */
 const pairs: [string, string[]][] = [
-  ["text", ["bg", "panel", "own", "other", "mention-bg", "warn", "error-bg"]],
+  ["text", ["bg", "panel", "own", "other", "mention-bg", "warn", "error-bg", "highlight"]],
   ["muted", ["bg", "panel", "other"]],
   ["muted-on-own", ["own"]],
   ["accent", ["bg", "panel", "other", "mention-bg"]],

@@ -73,13 +73,22 @@ export async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>
   }
 }
 
-/** `chat history <conversation|@user> [--limit n]`: the newest messages, oldest first. */
-export async function history(target: string, options: PrintOptions & { limit: number }): Promise<void> {
+/**
+ * `chat history <conversation|@user> [--limit n] [--around seq]`: the newest messages, or with
+ * `--around` those on both sides of one (a search hit in its context), oldest first.
+ */
+export async function history(target: string, options: PrintOptions & { limit: number; around?: bigint }): Promise<void> {
   const { clients, config } = await connectLoggedIn(options);
   const conversation = await resolveConversation(clients, target, config.userId);
-  const page = await clients.history.listMessages({ conversationId: conversation.id, direction: Direction.BACKWARD, limit: options.limit });
+  const conversationId = conversation.id;
+  const around = options.around;
+  const before = around !== undefined ? Math.ceil(options.limit / 2) : options.limit;
+  const page = await clients.history.listMessages({ conversationId, anchorSeq: around !== undefined ? around + 1n : 0n, direction: Direction.BACKWARD, limit: before });
+  const after = around !== undefined && options.limit > before
+    ? (await clients.history.listMessages({ conversationId, anchorSeq: around, direction: Direction.FORWARD, limit: options.limit - before })).messages.reverse()
+    : [];
   // The page holds every message in its current state: the update entries have nothing more to say.
-  const messages = page.messages.filter((m) => m.content.case !== "update");
+  const messages = [...after, ...page.messages].filter((m) => m.content.case !== "update");
   const users = new UserDirectory(clients.users);
   await users.load(messages.flatMap(userIdsOf));
   for (const m of messages.reverse()) console.log(options.json ? messageJson(m, users) : messageLine(m, users));

@@ -32,11 +32,21 @@ export function App({ controller, settings = defaultSettings }: { controller: Ch
   const s = screen(state, { width: columns, height: rows }, Date.now());
   const line = (text: string, props: object = {}, key?: string | number) => h(Text, { key, wrap: "truncate", ...props }, text || " ");
   const body = (l: BodyLine, i: number) => {
-    const props = { color: toneColor[l.tone], bold: l.tone === "mention" || l.tone === "marker", inverse: l.selected === true };
-    if (!l.name) return line(l.text, props, i);
-    // The sender's name in its own colour: the same person looks the same in every group.
-    return h(Text, { key: i, wrap: "truncate", ...props }, l.text.slice(0, l.name.start),
-      h(Text, { color: nameColors[l.name.color], bold: true }, l.text.slice(l.name.start, l.name.end)), l.text.slice(l.name.end));
+    const found = l.found ? { backgroundColor: c.found, color: "black" } : {};
+    const props = { color: toneColor[l.tone], bold: l.tone === "mention" || l.tone === "marker" || l.found === true, inverse: l.selected === true, ...found };
+    // The sender's name in its own colour (the same person looks the same in every group), and the words a search matched.
+    const spans = [
+      ...(l.name ? [{ ...l.name, props: { color: nameColors[l.name.color], bold: true } }] : []),
+      ...(l.marks ?? []).map((m) => ({ ...m, props: { color: c.match, bold: true } })),
+    ].sort((a, b) => a.start - b.start);
+    if (spans.length === 0) return line(l.text, props, i);
+    const children: (string | ReactElement)[] = [];
+    let at = 0;
+    spans.forEach((span, j) => {
+      children.push(l.text.slice(at, span.start), h(Text, { key: j, ...span.props }, l.text.slice(span.start, span.end)));
+      at = span.end;
+    });
+    return h(Text, { key: i, wrap: "truncate", ...props }, ...children, l.text.slice(at));
   };
   return h(Box, { flexDirection: "column", width: columns, height: rows },
     h(Box, { justifyContent: "space-between", height: 1 },
@@ -67,6 +77,12 @@ function inputRow(row: InputRow, i: number): ReactElement {
 export function onKey(controller: ChatController, settings: TuiSettings, input: string, key: Key): void {
   const keys = settings.keys;
   if (key.ctrl && input === "c") return void process.kill(process.pid, "SIGINT");
+  if (controller.searching && !key.meta) {
+    // The search results take the arrows, Enter (on an empty line) and Esc; typing still goes to the input.
+    if (key.escape) return controller.closeSearch();
+    if (key.upArrow || key.downArrow) return controller.pickHit(key.upArrow ? -1 : 1);
+    if (key.return && controller.state.input.trim() === "") return void controller.openHit();
+  }
   if (matchesKey(keys.nextUnread, input, key)) return controller.nextUnread();
   if (matchesKey(keys.nextConversation, input, key)) return controller.cycle(1);
   if (matchesKey(keys.previousConversation, input, key)) return controller.cycle(-1);

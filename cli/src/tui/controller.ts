@@ -1,8 +1,10 @@
-import { type ChatClients, ChatModel, IdleAway, type LiveSession, mentionsReader, nextUnread, seenBy, shouldNotify, shownMessage, type UserDirectory, userMessage } from "@chat/client";
+import {
+  type ChatClients, ChatModel, IdleAway, type LiveSession, MessageSearch, mentionsReader, nextUnread, seenBy, shouldNotify, shownMessage, type UserDirectory, userMessage,
+} from "@chat/client";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import type { User } from "@chat/gen/chat/v1/user_pb.js";
 import { userLine } from "../format.ts";
-import { allLines, readUpTo, type ScreenSize, scrollToMarker, wantsOlder } from "./screen.ts";
+import { allLines, type BodyLine, readUpTo, type ScreenSize, screen, scrollToFound, scrollToMarker, wantsNewer, wantsOlder } from "./screen.ts";
 import { type EditOp, edit, InputHistory } from "./line-editor.ts";
 import { defaultSettings, type TuiSettings } from "./settings.ts";
 import { runMessageCommand } from "./message-commands.ts";
@@ -18,14 +20,10 @@ export interface ControllerOptions {
   me: string;
   username?: string;
   settings?: TuiSettings;
-  /** Conversations muted in an earlier run. */
-  muted?: string[];
   /** Called when the person asks to quit (/quit). */
   onQuit(): void;
   /** Rings the terminal bell. */
   bell?(): void;
-  /** Keeps the muted conversations for the next run. */
-  saveMuted?(ids: string[]): void;
 }
 
 /**
@@ -43,17 +41,21 @@ export class ChatController {
   private size: ScreenSize = { width: 80, height: 24 };
   /** The text of a long message waiting for a second Enter. */
   private confirming: string | undefined;
-  /** What the view showed last: to open at the marker once, and to hold a scrolled-up view still. */
-  private seen = { openId: "" as string | undefined, lines: 0, newest: -1n, placed: false };
+  /**
+   * What the view showed last: to open at the marker once, and to hold a scrolled-up view still:
+   * `anchor` is the newest message on screen and how many lines were below it.
+   */
+  private seen = { openId: "" as string | undefined, placed: false, anchor: undefined as { seq: bigint; below: number } | undefined, gap: false };
   /** Away after the settings' idle minutes, online again at the next key. */
   private readonly idle: IdleAway;
+  /** `/search`: its results go into the state while they are shown. */
+  private readonly search: MessageSearch;
 
   constructor(options: ControllerOptions) {
     this.options = options;
     this.settings = options.settings ?? defaultSettings;
     let state = { ...initialState(options.me), compact: this.settings.compact };
     if (options.username) state = reduce(state, { type: "names", names: { [options.me]: options.username } });
-    for (const id of options.muted ?? []) state = reduce(state, { type: "mute", conversationId: id, muted: true });
     this.model = new ChatModel<ViewState, Action>({
       session: options.session,
       clients: options.clients,
@@ -65,6 +67,8 @@ export class ChatController {
       onNewMessage: (m, s) => this.onNewMessage(m, s),
     });
     this.model.subscribe(() => this.afterChange());
+    this.search = new MessageSearch(options.clients.search, options.users);
+    this.search.subscribe((results) => this.model.dispatch({ type: "search", results: results.query ? results : undefined }));
     this.idle = new IdleAway({
       minutes: this.settings.awayAfterMinutes,
       current: () => this.state.statuses[options.me]?.availability ?? "online",
@@ -170,6 +174,39 @@ export class ChatController {
     this.model.dispatch({ type: "select", step });
   }
 
+  /** True while `/search` results are shown (↑↓ pick, Enter opens, Esc closes). */
+  get searching(): boolean {
+    return this.state.search !== undefined;
+  }
+
+  /** ↑ (-1) / ↓ (1) in the search results: picks a hit; past the last one, reads the next page. */
+  pickHit(step: 1 | -1): void {
+    const results = this.state.search;
+    if (!results) return;
+    if (step === 1 && this.state.searchPick >= results.hits.length - 1) void this.search.more();
+    this.model.dispatch({ type: "searchPick", step });
+  }
+
+  /** Enter in the search results: opens the conversation at the picked hit, with the messages around it. */
+  async openHit(): Promise<void> {
+    const hit = this.state.search?.hits[this.state.searchPick]?.message;
+    if (!hit) return;
+    try {
+      await this.model.openAt(hit.conversationId, hit.seq);
+      // The hit goes in the middle of the view (not the "new messages" line), placed before the results close.
+      this.model.dispatch({ type: "scrollTo", lines: scrollToFound({ ...this.state, search: undefined }, this.size, Date.now()) ?? 0 });
+      this.seen.placed = true;
+      this.search.clear();
+    } catch (err) {
+      this.notice(`could not open that message: ${userMessage(err)}`);
+    }
+  }
+
+  /** Esc in the search results: back to the conversation. */
+  closeSearch(): void {
+    this.search.clear();
+  }
+
   /** Opens the next or previous conversation. */
   cycle(step: 1 | -1): void {
     this.model.dispatch({ type: "cycle", step });
@@ -206,16 +243,22 @@ export class ChatController {
    */
   private afterChange(): void {
     const s = this.state;
+    if (s.search) return void (this.seen.anchor = undefined); // the results cover the conversation
     const lines = s.openId ? allLines(s, this.size, Date.now()) : [];
-    const newest = lines.reduce((top, l) => (l.seq !== undefined && l.seq > top ? l.seq : top), -1n);
     if (s.openId !== this.seen.openId) {
-      this.seen = { openId: s.openId, lines: lines.length, newest, placed: false };
-    } else if (s.scroll > 0 && newest > this.seen.newest && lines.length > this.seen.lines) {
-      const grew = lines.length - this.seen.lines;
-      this.seen = { ...this.seen, lines: lines.length, newest };
-      return this.model.dispatch({ type: "scroll", lines: grew });
+      this.seen = { openId: s.openId, placed: false, anchor: undefined, gap: false };
+    } else if (this.seen.anchor && (s.scroll > 0 || this.seen.gap || s.conversations[s.openId!]?.gapAfter !== undefined)) {
+      // Lines came in below what the person reads (new messages, or the page after a search hit's
+      // context): the view stays where it is. At the bottom, with nothing missing, it follows the newest.
+      const at = lines.findLastIndex((l) => l.seq === this.seen.anchor!.seq);
+      const grew = at < 0 ? 0 : lines.length - 1 - at - this.seen.anchor.below;
+      if (grew !== 0) {
+        this.seen.anchor = undefined;
+        return this.model.dispatch({ type: "scroll", lines: grew });
+      }
     }
-    this.seen = { ...this.seen, lines: lines.length, newest };
+    this.seen.anchor = anchorOf(screen(s, this.size, Date.now()).body, lines);
+    this.seen.gap = s.openId !== undefined && s.conversations[s.openId]?.gapAfter !== undefined;
     // Until the person scrolls, the "new messages" line is kept in view while the replay arrives.
     const to = this.seen.placed ? undefined : scrollToMarker(s, this.size, Date.now());
     if (to !== undefined && to > 0) {
@@ -225,7 +268,11 @@ export class ChatController {
     const read = readUpTo(s, this.size, Date.now());
     if (read) this.model.markRead(read.conversationId, read.seq);
     if (wantsOlder(s, this.size)) void this.model.loadOlder(s.openId!);
+    // The page goes in below the view, which stays put (see the anchor above).
+    if (wantsNewer(s, this.size, Date.now())) void this.model.loadNewer(s.openId!);
   }
+
+
 
   private async run(command: SlashCommand): Promise<void> {
     const open = this.state.openId;
@@ -247,11 +294,15 @@ export class ChatController {
           if (!open) return this.notice("no conversation open");
           await this.model.leave(open);
           return this.notice("left the conversation");
-        case "mute":
+        case "mute": {
           if (!open) return this.notice("no conversation open");
-          this.model.dispatch({ type: "mute", conversationId: open, muted: command.muted });
-          this.options.saveMuted?.(Object.keys(this.state.muted));
-          return this.notice(command.muted ? "muted: no bell, not counted" : "unmuted");
+          await this.model.setMuted(open, command.muted, command.forMs);
+          const until = this.state.conversations[open]?.mutedUntil;
+          const end = until ? ` until ${new Date(until).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}` : "";
+          return this.notice(command.muted ? `muted${end}: no push, no bell, not counted (on every device)` : "unmuted");
+        }
+        case "search":
+          return await this.search.run({ query: command.query });
         case "seen":
           if (!open) return this.notice("no conversation open");
           return this.notice(seenBy(this.state, this.state.conversations[open]!));
@@ -274,6 +325,13 @@ export class ChatController {
       this.notice(userMessage(err));
     }
   }
+}
+
+/** The newest message on screen, and how many lines of all of them are below its last line; undefined when none is on screen. */
+function anchorOf(body: BodyLine[], lines: BodyLine[]): { seq: bigint; below: number } | undefined {
+  const seq = body.reduce<bigint | undefined>((top, l) => (l.seq !== undefined && (top === undefined || l.seq > top) ? l.seq : top), undefined);
+  if (seq === undefined) return undefined;
+  return { seq, below: lines.length - 1 - lines.findLastIndex((l) => l.seq === seq) };
 }
 
 /** The notice of `/find`: who matched, to pick one for `/new`. */

@@ -19,6 +19,12 @@ export interface BodyLine {
   name?: { start: number; end: number; color: number };
   /** The line belongs to the message picked with Alt-↑/↓ (drawn inverted). */
   selected?: boolean;
+  /** The line belongs to the message opened from a search (drawn highlighted). */
+  found?: boolean;
+  /** Parts of the text to stand out: the words a search matched. */
+  marks?: { start: number; end: number }[];
+  /** The line says newer messages are not loaded yet (after a jump to an old one): seeing it reads them. */
+  gap?: boolean;
 }
 
 /** Where a message's text starts on its continuation rows (under the text, after "HH:MM "; less in compact mode). */
@@ -73,13 +79,18 @@ export function messageLines(state: ViewState, c: ConversationState, width: numb
     const sender = `${name(state, m.senderId)}${isBot(state, m.senderId) ? " [bot]" : ""}`;
     const time = state.compact ? "" : `${formatTime(m.sentAt, "time")} `;
     const head = continues ? indent : `${time}${sender}: `;
-    const selected = state.selected === m.seq ? { selected: true } : {};
+    const selected = { ...(state.selected === m.seq ? { selected: true } : {}), ...(state.found?.conversationId === c.id && state.found.seq === m.seq ? { found: true } : {}) };
     // The quoted parent goes above the reply, as every chat app shows it.
     if (m.replyTo) lines.push({ text: `${indent}${quoteLine(m.replyTo, (id) => name(state, id))}`, tone: "info", seq: m.seq, ...selected });
     const rows = wrapMessage(head, contentText(m, state.me, mark), width, indent).map((text) => ({ text, tone, seq: m.seq, ...selected } as BodyLine));
     if (!continues && !own && c.kind === "group") rows[0]!.name = { start: time.length, end: time.length + sender.length, color: nameColor(m.senderId) };
     lines.push(...rows);
   });
+  if (c.gapAfter !== undefined) {
+    // Between the messages around a search hit and any that came live since: what is not loaded yet.
+    const at = lines.findIndex((l) => l.seq !== undefined && l.seq > c.gapAfter!);
+    lines.splice(at < 0 ? lines.length : at, 0, { text: "  ↓ newer messages (PgDn)", tone: "info", gap: true });
+  }
   systemUpTo(c.lastSeq + 1n);
   for (const p of c.pending) {
     if (p.seq !== undefined && c.messages.some((m) => m.seq === p.seq)) continue;

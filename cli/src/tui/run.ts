@@ -1,4 +1,5 @@
-import { LiveSession, UserDirectory } from "@chat/client";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ChatClients, describeError, LiveSession, UserDirectory } from "@chat/client";
 import { render } from "ink";
 import { createElement as h } from "react";
 import type { GlobalOptions } from "../commands/auth.ts";
@@ -21,13 +22,10 @@ export async function runTui(options: GlobalOptions): Promise<void> {
   const done = new Promise<void>((resolve) => (quit = resolve));
   const controller = new ChatController({
     session, clients, users: new UserDirectory(clients.users), me: config.userId, username: config.username, settings,
-    muted: config.muted, onQuit: () => quit(),
+    onQuit: () => quit(),
     bell: () => process.stdout.write("\x07"),
-    // Read again before writing: a login in another terminal may have changed the file meanwhile.
-    saveMuted: (muted) => void readConfig().then((latest) => writeConfig({ ...latest, muted })).catch((err: Error) => {
-      process.stderr.write(`chat: could not save the muted conversations: ${err.message}\n`);
-    }),
   });
+  if (config.muted?.length) await moveMutesToServer(clients, config.muted);
   // Ink's own Ctrl-C handling would exit without closing the stream; this does it in order.
   process.once("SIGINT", () => quit());
   process.once("SIGTERM", () => quit());
@@ -37,4 +35,24 @@ export async function runTui(options: GlobalOptions): Promise<void> {
   await done;
   ink.unmount();
   await controller.close();
+}
+
+/**
+ * Mutes kept in config.json by an older client (before the server kept them) become the server's,
+ * for every device; the list is dropped once the server has them all. A conversation left meanwhile
+ * (NotFound) has nothing to mute.
+ */
+async function moveMutesToServer(clients: ChatClients, ids: string[]): Promise<void> {
+  try {
+    for (const conversationId of ids) {
+      await clients.conversations.muteConversation({ conversationId, muted: true }).catch((err: unknown) => {
+        if (ConnectError.from(err).code !== Code.NotFound) throw err;
+      });
+    }
+    // Read again before writing: a login in another terminal may have changed the file meanwhile.
+    const { muted: _moved, ...latest } = await readConfig();
+    await writeConfig(latest);
+  } catch (err) {
+    process.stderr.write(`chat: could not move the muted conversations to the server (kept for the next start): ${describeError(err)}\n`);
+  }
 }

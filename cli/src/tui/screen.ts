@@ -1,6 +1,7 @@
 import { isBot, displayName as name, peerOf, relativeTime, statusLabel, titleOf, typingText, unreadTotal } from "@chat/client";
 import { cellWidth, clipCells, wrapSpans } from "./cells.ts";
 import { type BodyLine, messageLines } from "./message-lines.ts";
+import { searchFooter, searchHeader, searchLines } from "./search-lines.ts";
 import { type ConversationState, conversationOrder, hasOlder, type ViewState } from "./view-model.ts";
 
 /**
@@ -81,9 +82,11 @@ export function screen(state: ViewState, size: ScreenSize, now: number): Screen 
     status: statusText[state.connection],
     sidebarWidth,
     sidebar: sidebarWidth ? conversationOrder(state).map((c) => sidebarRow(state, c, sidebarWidth, now)) : [],
-    header: open ? (sidebarWidth ? "" : position(state)) + header(state, open, now) : "",
-    // Like every chat, the newest line sits at the bottom, right above the input.
-    body: [...Array.from({ length: Math.max(0, height - lines.length) }, () => blank), ...lines.slice(Math.max(0, lines.length - height - scroll), lines.length - scroll)],
+    header: state.search ? searchHeader(state.search) : open ? (sidebarWidth ? "" : position(state)) + header(state, open, now) : "",
+    // Like every chat, the newest line sits at the bottom, right above the input; search results read from the top.
+    body: state.search
+      ? searchPage(lines, height, state.searchPick)
+      : [...Array.from({ length: Math.max(0, height - lines.length) }, () => blank), ...lines.slice(Math.max(0, lines.length - height - scroll), lines.length - scroll)],
     footer: footer(state, open, now),
     input,
   };
@@ -92,7 +95,9 @@ export function screen(state: ViewState, size: ScreenSize, now: number): Screen 
 /** The lines of the message area, how many rows it has, and the scroll clamped to them. */
 function viewport(state: ViewState, size: ScreenSize, now: number, inputHeight: number): { lines: BodyLine[]; height: number; scroll: number } {
   const open = state.openId ? state.conversations[state.openId] : undefined;
-  const lines = open && !state.showHelp ? messageLines(state, open, bodyWidth(size), now) : state.showHelp ? helpLines : emptyLines;
+  const lines = state.search
+    ? searchLines(state, state.search, bodyWidth(size))
+    : open && !state.showHelp ? messageLines(state, open, bodyWidth(size), now) : state.showHelp ? helpLines : emptyLines;
   const height = Math.max(1, size.height - 3 - inputHeight);
   return { lines, height, scroll: Math.min(state.scroll, Math.max(0, lines.length - height)) };
 }
@@ -110,10 +115,32 @@ export function scrollToMarker(state: ViewState, size: ScreenSize, now: number):
   return Math.max(0, lines.length - height - at);
 }
 
+/** The rows of search results that fit, from the top, with the picked hit (row `pick`) in view. */
+function searchPage(lines: BodyLine[], height: number, pick: number): BodyLine[] {
+  const top = Math.max(0, Math.min(pick - height + 2, lines.length - height));
+  const page = lines.slice(top, top + height);
+  return [...page, ...Array.from({ length: height - page.length }, () => blank)];
+}
+
+/** The scroll (lines up from the newest) that puts the message opened from a search in the middle of the view. */
+export function scrollToFound(state: ViewState, size: ScreenSize, now: number): number | undefined {
+  if (!state.found || state.found.conversationId !== state.openId) return undefined;
+  const { lines, height } = viewport(state, size, now, inputRows(state, size.width).length);
+  const at = lines.findIndex((l) => l.found);
+  if (at < 0) return undefined;
+  return Math.max(0, Math.min(lines.length - height, lines.length - at - Math.ceil(height / 2)));
+}
+
+/** True when the view shows the line that says newer messages are not loaded yet (see `gapAfter`). */
+export function wantsNewer(state: ViewState, size: ScreenSize, now: number): boolean {
+  if (state.search || state.showHelp || !state.openId || state.conversations[state.openId]?.gapAfter === undefined) return false;
+  return screen(state, size, now).body.some((l) => l.gap);
+}
+
 /** True when the open conversation has older history to read and the view shows its top. */
 export function wantsOlder(state: ViewState, size: ScreenSize): boolean {
   const open = state.openId ? state.conversations[state.openId] : undefined;
-  if (!open || state.showHelp || open.loadingOlder || !hasOlder(open)) return false;
+  if (!open || state.showHelp || state.search || open.loadingOlder || !hasOlder(open)) return false;
   const { lines, height } = viewport(state, size, 0, inputRows(state, size.width).length);
   return state.scroll >= lines.length - height;
 }
@@ -125,13 +152,14 @@ export function wantsOlder(state: ViewState, size: ScreenSize): boolean {
  */
 export function readUpTo(state: ViewState, size: ScreenSize, now: number): { conversationId: string; seq: bigint } | undefined {
   const open = state.openId ? state.conversations[state.openId] : undefined;
-  if (!open || state.showHelp) return undefined;
+  if (!open || state.showHelp || state.search) return undefined;
   const seen = screen(state, size, now).body.reduce<bigint | undefined>((top, l) => (l.seq !== undefined && (top === undefined || l.seq > top) ? l.seq : top), undefined);
   if (seen === undefined || seen <= (open.marks[state.me]?.read ?? 0n)) return undefined;
   return { conversationId: open.id, seq: seen };
 }
 
 function footer(state: ViewState, open: ConversationState | undefined, now: number): string {
+  if (state.search) return state.notice || searchFooter;
   const typing = open ? typingText(state, open, now) : "";
   if (typing) return typing;
   if (state.notice) return state.notice;
@@ -226,9 +254,10 @@ const helpLines: BodyLine[] = [
   "  /group name @a @b     create a group and open it",
   "  /add @c               add members to the open group",
   "  /leave                leave the open group",
-  "  /mute /unmute         no bell and no count for the open conversation",
+  "  /mute [8h] /unmute    no push, no bell, no count for the open conversation (on every device)",
   "  /seen                 who read or got your latest message",
   "  /find al              people whose name starts with \"al\"",
+  "  /search words         find messages (\"a phrase\", pre*, from:@bob, in:#team, has:file, on:2026-11-30); ↑↓ Enter opens one",
   "  /reply text  /react 👍  /edit [text]  /delete   the picked message, or #12 first (else the newest)",
   "  /status busy [text]   online, away, busy or invisible, and a text; /status clear",
   "  /file path [caption]  send a file (chat download saves one)",

@@ -23,7 +23,7 @@ export interface TuiSettings {
 }
 
 /** What the settings colour. */
-export type ColorRole = "own" | "mention" | "info" | "error" | "marker" | "day" | "online" | "offline";
+export type ColorRole = "own" | "mention" | "info" | "error" | "marker" | "day" | "online" | "offline" | "match" | "found";
 /** What keys can be rebound. */
 export type KeyAction = "nextConversation" | "previousConversation" | "nextUnread";
 
@@ -33,7 +33,7 @@ export const defaultSettings: TuiSettings = {
   pasteConfirmLines: 5,
   compact: false,
   awayAfterMinutes: 10,
-  colors: { own: "cyan", mention: "yellow", info: "gray", error: "red", marker: "magenta", day: "gray", online: "green", offline: "red" },
+  colors: { own: "cyan", mention: "yellow", info: "gray", error: "red", marker: "magenta", day: "gray", online: "green", offline: "red", match: "yellow", found: "yellow" },
   keys: { nextConversation: "C-n", previousConversation: "C-p", nextUnread: "M-a" },
 };
 

@@ -44,4 +44,15 @@ describe("parseInput", () => {
     expect(parseInput("/react two words")).toMatchObject({ kind: "invalid" });
     expect(parseInput("/delete now")).toMatchObject({ kind: "invalid" });
   });
+
+  it("reads /search as typed, and /mute with an optional duration", () => {
+    expect(parseInput("/search deploy from:@bob #12")).toEqual({ kind: "command", command: { kind: "search", query: "deploy from:@bob #12" } });
+    expect(parseInput("/s \"the plan\"")).toEqual({ kind: "command", command: { kind: "search", query: "\"the plan\"" } });
+    expect(parseInput("/search  ")).toMatchObject({ kind: "invalid" });
+    expect(parseInput("/mute")).toEqual({ kind: "command", command: { kind: "mute", muted: true } });
+    expect(parseInput("/mute 8h")).toEqual({ kind: "command", command: { kind: "mute", muted: true, forMs: 8 * 3_600_000 } });
+    expect(parseInput("/mute 0m")).toMatchObject({ kind: "invalid" });
+    expect(parseInput("/mute forever")).toMatchObject({ kind: "invalid" });
+    expect(parseInput("/unmute")).toEqual({ kind: "command", command: { kind: "mute", muted: false } });
+  });
 });

@@ -6,9 +6,12 @@ export type SlashCommand =
   | { kind: "group"; name: string; usernames: string[] }
   | { kind: "add"; usernames: string[] }
   | { kind: "leave" }
-  | { kind: "mute"; muted: boolean }
+  /** Muted for `forMs`, or until unmuted. */
+  | { kind: "mute"; muted: boolean; forMs?: number }
   | { kind: "seen" }
   | { kind: "find"; query: string }
+  /** `/search words from:@bob in:#team …`: the query as typed (see search.proto). */
+  | { kind: "search"; query: string }
   | { kind: "compact" }
   /** `seq` names the message (#12); without it, the picked one or a default (see the controller). */
   | { kind: "reply"; seq?: bigint; text: string }
@@ -31,6 +34,8 @@ const usage: Record<string, string> = {
   group: "usage: /group name @user1 @user2 …",
   add: "usage: /add @user1 @user2 …",
   find: "usage: /find name (the start of a username or display name)",
+  search: "usage: /search words (also \"a phrase\", pre*, from:@bob, in:#team, has:file, after:2026-01-31)",
+  mute: "usage: /mute [30m | 8h | 1d] (until /unmute when no time is given)",
   reply: "usage: /reply [#12] text (answers the picked message, else the newest from others)",
   react: "usage: /react [#12] 👍 (the picked message, else the newest)",
   delete: "usage: /delete [#12] (the picked message, else your newest)",
@@ -71,8 +76,12 @@ export function parseInput(line: string): InputLine {
     case "leave":
       return { kind: "command", command: { kind: "leave" } };
     case "mute":
+      return muteCommand(args);
     case "unmute":
-      return { kind: "command", command: { kind: "mute", muted: word.toLowerCase() === "mute" } };
+      return args.length ? { kind: "invalid", message: "usage: /unmute" } : { kind: "command", command: { kind: "mute", muted: false } };
+    case "search":
+    case "s":
+      return searchCommand(line.trimStart().slice(1 + word.length).trim());
     case "seen":
       return { kind: "command", command: { kind: "seen" } };
     case "find":
@@ -112,6 +121,20 @@ function statusCommand(args: string[]): InputLine {
   const availability = availabilities.find((a) => a === first.toLowerCase());
   const text = (availability ? more : args).join(" ");
   return { kind: "command", command: { kind: "status", ...(availability ? { availability } : {}), ...(text ? { text } : {}) } };
+}
+
+/** `/search query`: the query as typed ("#12" included: it is no message reference here). */
+function searchCommand(query: string): InputLine {
+  return query ? { kind: "command", command: { kind: "search", query } } : { kind: "invalid", message: usage.search! };
+}
+
+/** `/mute [30m|8h|1d]`: until unmuted, or for that long. */
+function muteCommand(args: string[]): InputLine {
+  if (args.length === 0) return { kind: "command", command: { kind: "mute", muted: true } };
+  const match = args.length === 1 ? /^([1-9][0-9]{0,3})([mhd])$/.exec(args[0]!) : null;
+  if (!match) return { kind: "invalid", message: usage.mute! };
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "m" | "h" | "d"];
+  return { kind: "command", command: { kind: "mute", muted: true, forMs: Number(match[1]) * unit } };
 }
 
 /** `/file path [caption]`, the path in quotes when it has spaces. */

@@ -1,4 +1,4 @@
-import { type ChatAction, type ChatState, conversationOrder, initialChatState, reduceChat } from "@chat/client";
+import { type ChatAction, type ChatState, conversationOrder, initialChatState, reduceChat, type SearchResults } from "@chat/client";
 
 /**
  * The interactive client's state: the shared chat state (`@chat/client`'s `ChatState`, fed by the
@@ -20,6 +20,10 @@ export interface ViewState extends ChatState {
   compact: boolean;
   /** The message of the open conversation picked with Alt-↑/↓, for /reply, /react, /edit, /delete. */
   selected: bigint | undefined;
+  /** The results of `/search`, shown in the message area until a hit is opened or Esc; undefined otherwise. */
+  search: SearchResults | undefined;
+  /** The hit picked with ↑/↓ in the results (Enter opens it). */
+  searchPick: number;
 }
 
 /** What can happen to the state: the chat's actions and the terminal's own. */
@@ -31,11 +35,14 @@ export type Action =
   | { type: "input"; text: string; cursor: number }
   | { type: "help"; show: boolean }
   | { type: "compact"; compact: boolean }
-  | { type: "select"; step: 1 | -1 | 0 };
+  | { type: "select"; step: 1 | -1 | 0 }
+  /** New search results (the first page picks the newest hit); undefined closes the results. */
+  | { type: "search"; results: SearchResults | undefined }
+  | { type: "searchPick"; step: 1 | -1 };
 
 /** The state before anything is known. */
 export function initialState(me: string): ViewState {
-  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false, compact: false, selected: undefined };
+  return { ...initialChatState(me), input: "", cursor: 0, scroll: 0, showHelp: false, compact: false, selected: undefined, search: undefined, searchPick: 0 };
 }
 
 /** Applies one action; returns a new state (the old one is left as it was). */
@@ -60,6 +67,14 @@ export function reduce(state: ViewState, action: Action): ViewState {
       return { ...state, compact: action.compact };
     case "select":
       return { ...state, selected: action.step === 0 ? undefined : selectFrom(state, action.step) };
+    case "search": {
+      const fresh = action.results?.query !== state.search?.query;
+      return { ...state, search: action.results, searchPick: fresh ? 0 : Math.min(state.searchPick, Math.max(0, (action.results?.hits.length ?? 1) - 1)), showHelp: false };
+    }
+    case "searchPick": {
+      const last = Math.max(0, (state.search?.hits.length ?? 1) - 1);
+      return { ...state, searchPick: Math.min(last, Math.max(0, state.searchPick + action.step)) };
+    }
     case "sending":
       // Sending jumps back to the newest line, where the message shows.
       return reduceChat({ ...state, scroll: 0 }, action);

@@ -129,6 +129,9 @@ export function reduceDesktop(state: DesktopState, action: DesktopAction): Deskt
       return { ...state, jumpTo: action.seq, atBottom: action.seq === undefined ? state.atBottom : false };
     case "statusEditor":
       return { ...state, statusEditor: action.open };
+    case "window":
+      // A search hit opened in its conversation: brought into view (and flashed); back to the newest: at the bottom.
+      return reduceChat({ ...state, jumpTo: action.found, atBottom: action.found === undefined }, action);
     case "sending":
       // Sending shows the newest message, where the new one appears.
       return reduceChat({ ...state, atBottom: true }, action);

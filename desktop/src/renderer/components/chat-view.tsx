@@ -5,7 +5,11 @@ import { DesktopChat } from "../desktop-chat.ts";
 import type { Platform } from "../platform.ts";
 import { myStatus, type PresenceDot, presenceDot } from "../status-view.ts";
 import { banner, type DesktopState, header, myName, sidebar, unreadCount, windowTitle } from "../view-model.ts";
+import { unsubscribeWebPush } from "../web-push.ts";
 import { Composer } from "./composer.tsx";
+import { MuteControl } from "./mute-control.tsx";
+import { NotificationSettingsView } from "./notification-settings-view.tsx";
+import { SearchPanel } from "./search-panel.tsx";
 import { NewConversationDialog } from "./new-conversation-dialog.tsx";
 import { StatusEditor } from "./status-editor.tsx";
 import { Switcher } from "./switcher.tsx";
@@ -38,7 +42,8 @@ function windowFocused(): boolean {
  * a narrow window (a phone, a side panel) one of the two at a time, with a way back to the list.
  */
 export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
-  const chat = useMemo(() => new DesktopChat(platform.serverUrl, account, windowFocused()), [platform, account]);
+  // Electron's renderer has a PushManager but no push service behind it: the shell needs its own route (desktop/README.md).
+  const chat = useMemo(() => new DesktopChat(platform.serverUrl, account, windowFocused(), platform.kind !== "electron"), [platform, account]);
   const { model } = chat;
   const [state, setState] = useState<DesktopState>(model.state);
   const [permission, setPermission] = useState(chat.notifier.permission);
@@ -85,13 +90,17 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
 
   const logOut = async () => {
     await chat.close();
+    // The server forgets this device's endpoint with its token; the browser's subscription goes too.
+    await unsubscribeWebPush().catch((err) => console.warn("could not end the push subscription", err));
     // Logging out works offline too: the token is forgotten here whatever the server answers.
     await signOut(platform, account.token).catch((err) => console.warn("server sign-out failed", err));
     onSignedOut("");
   };
   const enableNotifications = async () => {
     try {
-      setPermission(await chat.notifier.askPermission());
+      const answer = await chat.notifier.askPermission();
+      setPermission(answer);
+      if (answer === "granted") await chat.notifications.registerPush();
     } catch (err) {
       model.dispatch({ type: "notice", text: userMessage(err) });
     }
@@ -101,7 +110,6 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
   const mine = myStatus(state);
   const head = header(state);
   const openId = state.openId;
-  const muted = openId ? state.muted[openId] === true : false;
   return (
     <div class={`chat ${state.showList || !openId ? "list-first" : "pane-first"}`}>
       <aside class="sidebar" aria-label="Conversations">
@@ -121,17 +129,19 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
         {permission === "default" && (
           <button type="button" class="link enable-notifications" onClick={enableNotifications}>Turn on desktop notifications</button>
         )}
+        <SearchPanel chat={chat} state={state}>
         <ul class="conversations">
           {sidebar(state).map((row) => (
             <li key={row.id}>
               <button type="button" class={`conversation${row.selected ? " selected" : ""}${row.muted ? " muted" : ""}`} data-testid="conversation" data-id={row.id}
-                onClick={() => model.dispatch({ type: "open", conversationId: row.id })}>
+                onClick={() => chat.open(row.id)}>
                 {row.presence !== undefined
                   ? <Dot dot={row.presence} label={row.statusText ? `${row.presence} · ${row.statusText}` : row.presence} />
                   : <span class="hash" aria-hidden="true">{row.kind === "group" ? "#" : "✎"}</span>}
                 <span class="conversation-text">
                   <span class="title-row">
-                    <span class="title">{row.title}</span>{row.bot && <span class="bot-tag">bot</span>}<span class="when">{row.when}</span>
+                    <span class="title">{row.title}</span>{row.bot && <span class="bot-tag">bot</span>}
+                    {row.muted && <span class="muted-icon" data-testid="muted-icon" title="Muted">🔕</span>}<span class="when">{row.when}</span>
                   </span>
                   <span class="preview">{row.statusText && <span class="row-status" data-testid="row-status">{row.statusText} · </span>}{row.preview}</span>
                 </span>
@@ -141,10 +151,12 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
             </li>
           ))}
         </ul>
+        </SearchPanel>
         <label class="compact-toggle">
           <input type="checkbox" checked={state.compact} onChange={(e) => model.dispatch({ type: "compact", compact: e.currentTarget.checked })} />
           Compact messages
         </label>
+        <NotificationSettingsView chat={chat} />
       </aside>
       <main class="pane">
         {bar && <div class={`banner ${bar.tone}`} role="status" data-testid="banner">{bar.text}</div>}
@@ -157,7 +169,7 @@ export function ChatView({ platform, account, onSignedOut }: ChatViewProps) {
                 {head.online !== undefined && <Dot dot={presenceDot(state, head.peer)} />}
                 {head.detail}
               </span>
-              <button type="button" class="link mute" aria-pressed={muted} onClick={() => chat.setMuted(openId, !muted)}>{muted ? "Unmute" : "Mute"}</button>
+              <MuteControl chat={chat} state={state} conversationId={openId} />
             </header>
             <TimelineView state={state} chat={chat} />
             <Composer key={openId} conversationId={openId} state={state} chat={chat} />

@@ -14,6 +14,8 @@ interface BubbleProps {
   seenBy: string;
   /** The emoji picker is open on this message. */
   picking: boolean;
+  /** The message opened from a search: highlighted while its conversation shows it. */
+  found?: boolean;
 }
 
 /**
@@ -21,11 +23,11 @@ interface BubbleProps {
  * group, the quoted parent of a reply, the text (or the tombstone), files, reactions, the time,
  * "edited" and the status; on hover or focus, its actions (reply, react, edit, delete).
  */
-export function Bubble({ m, chat, conversationId, group, seenBy, picking }: BubbleProps) {
+export function Bubble({ m, chat, conversationId, group, seenBy, picking, found = false }: BubbleProps) {
   const [showSeen, setShowSeen] = useState(false);
   const { model } = chat;
   const { body } = m;
-  const classes = ["message", m.own ? "own" : "other", m.firstOfRun ? "first" : "", m.status === "failed" ? "failed" : "", m.mentionsMe ? "mention" : "", body.deleted ? "deleted" : ""];
+  const classes = ["message", m.own ? "own" : "other", m.firstOfRun ? "first" : "", m.status === "failed" ? "failed" : "", m.mentionsMe ? "mention" : "", body.deleted ? "deleted" : "", found ? "found" : ""];
   const fail = (what: string) => (err: unknown) => model.dispatch({ type: "notice", text: `could not ${what}: ${describeError(err)}` });
   /** Toggles my reaction with `emoji` (the model knows whether I had it). */
   const react = (emoji: string) => {

@@ -21,9 +21,21 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
   /** The conversation whose "New messages" line was scrolled to (once per opening). */
   const placed = useRef<string | undefined>(undefined);
   const openId = state.openId!;
+  const gapAfter = state.conversations[openId]?.gapAfter;
+  /** While newer messages are not all loaded (a search hit's context), the message at the top of the view and where it was: kept there as pages load below. */
+  const anchor = useRef<{ conversationId: string; seq: string; top: number } | undefined>(undefined);
+  const found = state.found?.conversationId === openId ? state.found.seq : undefined;
 
   const loadOlderIfNear = (el: HTMLElement) => {
     if (view.top === "more" && el.scrollTop < topSlack) void model.loadOlder(openId);
+  };
+  const loadNewerIfNear = (el: HTMLElement) => {
+    if (gapAfter !== undefined && el.scrollHeight - el.clientHeight - el.scrollTop < topSlack) void model.loadNewer(openId);
+  };
+  const keepAnchor = (el: HTMLElement) => {
+    const top = el.getBoundingClientRect().top;
+    const first = [...el.querySelectorAll<HTMLElement>("[data-seq]")].find((m) => m.getBoundingClientRect().bottom > top);
+    anchor.current = gapAfter !== undefined && first ? { conversationId: openId, seq: first.dataset.seq!, top: first.getBoundingClientRect().top - top } : undefined;
   };
 
   /** The newest message whose top is inside the visible part of the list. */
@@ -42,6 +54,11 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
       el.scrollTop = marker.offsetTop - 8;
       fromBottom.current = el.scrollHeight - el.clientHeight - el.scrollTop;
       model.dispatch({ type: "scrolled", atBottom: fromBottom.current <= bottomSlack });
+    } else if (anchor.current?.conversationId === openId && state.jumpTo === undefined) {
+      // Newer messages came in below a search hit's context: the view stays on what the person reads.
+      const held = el.querySelector<HTMLElement>(`[data-seq="${anchor.current.seq}"]`);
+      if (held) el.scrollTop += held.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.current.top;
+      fromBottom.current = el.scrollHeight - el.clientHeight - el.scrollTop;
     } else {
       el.scrollTop = state.atBottom ? el.scrollHeight : el.scrollHeight - el.clientHeight - fromBottom.current;
     }
@@ -58,6 +75,8 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
     }
     // A short conversation does not scroll: read older pages until it does or nothing is older.
     if (el.scrollHeight <= el.clientHeight) loadOlderIfNear(el);
+    loadNewerIfNear(el);
+    keepAnchor(el);
     reportSeen(el);
   });
 
@@ -67,10 +86,14 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
     fromBottom.current = el.scrollHeight - el.clientHeight - el.scrollTop;
     model.dispatch({ type: "scrolled", atBottom: fromBottom.current <= bottomSlack });
     loadOlderIfNear(el);
+    loadNewerIfNear(el);
+    keepAnchor(el);
     reportSeen(el);
   };
 
   const group = state.conversations[openId]?.kind === "group";
+  /** The last message shown before the messages not loaded yet (the gap's place). */
+  const lastBeforeGap = gapAfter !== undefined ? view.items.findLast((m) => m.seq !== undefined && m.seq <= gapAfter)?.seq : undefined;
   return (
     <div class={`timeline${state.compact ? " compact" : ""}`} ref={ref} onScroll={onScroll} data-testid="timeline" role="log" aria-live="polite">
       <div class="timeline-top">{view.top === "loading" ? "Loading older messages…" : view.top === "start" ? "This is the start of the conversation." : ""}</div>
@@ -81,7 +104,12 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
           {m.markerBefore && <div class="marker" key={`n${m.key}`} data-testid="new-messages">New messages</div>}
           {m.system !== undefined
             ? <div class="system" key={m.key} data-testid="system-line" data-seq={m.seq?.toString()}>{m.system}</div>
-            : <Bubble key={m.key} m={m} chat={chat} conversationId={openId} group={group} seenBy={m.status ? view.seenBy : ""} picking={state.picker === m.seq} />}
+            : <Bubble key={m.key} m={m} chat={chat} conversationId={openId} group={group} seenBy={m.status ? view.seenBy : ""} picking={state.picker === m.seq} found={m.seq !== undefined && m.seq === found} />}
+          {gapAfter !== undefined && m.seq === lastBeforeGap && (
+            <div class="gap" key={`g${m.key}`} data-testid="gap">
+              Loading newer messages… <button type="button" class="link" onClick={() => void chat.showNewest(openId)}>Jump to newest</button>
+            </div>
+          )}
         </>
       ))}
       {view.systemAfter.map((text, i) => <div class="system" key={`y-end-${i}`} data-testid="system-line">{text}</div>)}
