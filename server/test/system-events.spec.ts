@@ -64,6 +64,18 @@ describe.each(engines)("system events of groups ($name)", ({ args }) => {
     expect(view.unreadCount).toBe(1n);
   });
 
+  it("an added member starts with the history before joining read: nothing of it is unread", async () => {
+    const { conversation } = await alice.clients.conversations.createGroup({ name: "late", memberIds: [bob.id] });
+    const group = conversation!.id;
+    for (const text of ["one", "two"]) await bob.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text });
+    await alice.clients.conversations.addMembers({ conversationId: group, userIds: [carol.id] });
+    const joined = (await carol.clients.conversations.getConversation({ conversationId: group })).conversation!;
+    expect([joined.unreadCount, joined.unreadMentionCount]).toEqual([0n, 0n]);
+    await bob.clients.live.sendMessage({ conversationId: group, clientMessageId: newId(), text: "welcome" });
+    const after = (await carol.clients.conversations.getConversation({ conversationId: group })).conversation!;
+    expect(after.unreadCount).toBe(1n);
+  });
+
   it("a removed member hears of the removal; a repeated change writes no second event", async () => {
     const { conversation } = await alice.clients.conversations.createGroup({ name: "again", memberIds: [bob.id] });
     const group = conversation!.id;

@@ -110,8 +110,10 @@ export class Conversations {
       // members, so that two calls racing on the same change (both read the group before either
       // wrote) write one event, while adding someone again after a removal (an event) is a new one.
       // A failure between the write and the event leaves the members added without it (docs/protocol.md).
-      await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added },
+      const joinedAt = await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added },
         `${[...added].sort().join(",")}@${record.lastSeq}`, [...present, ...added]);
+      // The history before joining is there to read, not unread: the added start read up to their event.
+      await Promise.all(added.map((userId) => this.store.advanceReadState({ conversationId, userId, deliveredSeq: joinedAt, readSeq: joinedAt })));
       await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
     }
     return this.view(conversationId, caller.userId);

@@ -32,14 +32,15 @@ export class SystemEvents {
     this.messages = messages;
   }
 
-  /** Appends `event` to the conversation (once per `key`) and publishes it to `audience`. */
-  async record(conversationId: string, event: GroupEvent, key: string, audience: readonly string[]): Promise<void> {
-    await this.messages.append({
+  /** Appends `event` to the conversation (once per `key`), publishes it to `audience`; its seq. */
+  async record(conversationId: string, event: GroupEvent, key: string, audience: readonly string[]): Promise<number> {
+    const { ack } = await this.messages.append({
       conversationId, senderId: event.actorId, clientMessageId: systemMessageId(event.kind, key),
       content: { case: "systemEvent", value: create(SystemEventSchema, {
         kind: event.kind, actorId: event.actorId, userIds: [...event.userIds], groupName: event.groupName ?? "",
       }) },
     }, audience);
+    return Number(ack.seq);
   }
 }
 
