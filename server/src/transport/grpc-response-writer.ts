@@ -53,16 +53,18 @@ export class GrpcResponseWriter {
       bytes = new Uint8Array(envelopePrefixBytes + compressed.data.byteLength);
       bytes.set(compressed.data, envelopePrefixBytes);
     }
+    const length = bytes.byteLength - envelopePrefixBytes;
     bytes[0] = flags;
-    new DataView(bytes.buffer, bytes.byteOffset).setUint32(1, bytes.byteLength - envelopePrefixBytes);
+    bytes[1] = length >>> 24;
+    bytes[2] = (length >>> 16) & 0xff;
+    bytes[3] = (length >>> 8) & 0xff;
+    bytes[4] = length & 0xff;
     this.respond();
     if (!this.corked) {
       this.corked = true;
       this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
+      process.nextTick(uncork, this); // no closure per stream and turn
+
     }
     this.stream.write(bytes);
     if (this.stream.writableNeedDrain) await this.drained();
@@ -76,6 +78,12 @@ export class GrpcResponseWriter {
       if (!this.stream.destroyed) this.stream.sendTrailers(nodeHeaders(trailer));
     });
     this.stream.end();
+  }
+
+  /** Writes out what the turn's sends queued (called once per corked turn). */
+  uncorkTurn(): void {
+    this.corked = false;
+    this.stream.uncork();
   }
 
   private respond(): void {
@@ -96,6 +104,11 @@ export class GrpcResponseWriter {
       this.stream.on("close", done);
     });
   }
+}
+
+/** Ends the turn's cork of a writer (see send). */
+function uncork(writer: GrpcResponseWriter): void {
+  writer.uncorkTurn();
 }
 
 /** Web headers as Node's HTTP/2 API takes them. */

@@ -39,9 +39,12 @@ export class CurrentState {
 
   /** One message as served, with the rows it refers to read now; `known` are rows the caller has already. */
   async one(record: MessageRecord, ...known: MessageRecord[]): Promise<Message> {
+    const message = toMessage(record);
+    // A plain message (no reply, no update) refers to no other row: nothing to read or fill. Most
+    // live messages are these, and the reads' bookkeeping was a tenth of what a send allocated.
+    if (!record.replyToSeq && message.content.case !== "update") return message;
     const rows = new Map(known.map((r) => [r.seq, r]));
     rows.set(record.seq, record);
-    const message = toMessage(record);
     const target = targetSeqOf(message);
     await this.load(record.conversationId, rows, [target, record.replyToSeq ?? 0]);
     await this.load(record.conversationId, rows, [rows.get(target)?.replyToSeq ?? 0]);

@@ -15,6 +15,18 @@ const marksRemembered = 50_000;
 /** Which mark a receipt moves. Read implies delivered. */
 export type Mark = "delivered" | "read";
 
+/** The marks of one user in one conversation asked for during one event-loop turn, written together. */
+interface TurnMarks {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+  /** Whom the change is published to (the member list the last of the marks was checked against). */
+  memberIds: string[];
+  /** Resolves with the marks after the write (and the publish, when they moved). */
+  done: Promise<ReadState>;
+}
+
 /**
  * Delivered and read marks. They only grow; every change reaches all members, the marking user's
  * other devices included (a message read on the phone is read on the laptop).
@@ -25,6 +37,13 @@ export class Receipts {
   private readonly dispatcher: Dispatcher;
   /** The last marks published per conversation and user, "delivered/read". */
   private readonly published = new LruMap<string, string>(marksRemembered);
+  /**
+   * Marks asked for in the current turn, by "conversation/user": a client marks each message it gets
+   * delivered and then read, and both frames mostly arrive in one read of the stream. Written and
+   * published once per turn, they cost one store write and one frame to each member's devices
+   * instead of two. Holds entries for one turn only: bounded by the frames read in a turn.
+   */
+  private readonly thisTurn = new Map<string, TurnMarks>();
 
   constructor(store: Store, membership: Membership, dispatcher: Dispatcher) {
     this.store = store;
@@ -39,17 +58,35 @@ export class Receipts {
     const conversation = await this.store.getConversation(conversationId);
     const last = BigInt(conversation?.lastSeq ?? 0);
     if (seq > last) throw invalidArgument(`seq ${seq} is beyond the newest message of the conversation (${last})`);
-    const state = toReadState(await this.store.advanceReadState({
-      conversationId, userId: caller.userId, deliveredSeq: Number(seq), readSeq: mark === "read" ? Number(seq) : 0,
-    }));
+    const key = `${conversationId}/${caller.userId}`;
+    let turn = this.thisTurn.get(key);
+    if (!turn) {
+      const created: TurnMarks = {
+        conversationId, userId: caller.userId, deliveredSeq: 0, readSeq: 0, memberIds: [],
+        done: new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          this.thisTurn.delete(key);
+          return this.write(key, created);
+        }),
+      };
+      this.thisTurn.set(key, (turn = created));
+    }
+    turn.deliveredSeq = Math.max(turn.deliveredSeq, Number(seq));
+    if (mark === "read") turn.readSeq = Math.max(turn.readSeq, Number(seq));
+    turn.memberIds = members.map((m) => m.userId);
+    return turn.done;
+  }
+
+  /** Writes a turn's marks and publishes them when they moved; resolves the marks as they are then. */
+  private async write(key: string, turn: TurnMarks): Promise<ReadState> {
+    const { conversationId, userId, deliveredSeq, readSeq } = turn;
+    const state = toReadState(await this.store.advanceReadState({ conversationId, userId, deliveredSeq, readSeq }));
     // Published only when the marks moved: clients mark every message they get, and a mark already
     // reached (or passed, by another device) would cost every member's devices a frame for nothing.
     // A node that does not remember the last marks (restart, eviction) publishes them again.
-    const key = `${conversationId}/${caller.userId}`;
     const marks = `${state.deliveredSeq}/${state.readSeq}`;
     if (this.published.get(key) === marks) return state;
     this.published.set(key, marks);
-    await this.dispatcher.publish(members.map((m) => m.userId), create(ServerFrameSchema, {
+    await this.dispatcher.publish(turn.memberIds, create(ServerFrameSchema, {
       frame: { case: "receipt", value: { conversationId, state } },
     }));
     return state;

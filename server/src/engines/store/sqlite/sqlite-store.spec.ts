@@ -54,6 +54,27 @@ describe("embedded store: every write goes through the writer thread", () => {
     expect((await store.listReadStates("c1")).find((s) => s.userId === "u2")?.readSeq).toBe(message.seq);
   });
 
+  // Each turn's writes go to the writer thread without waiting for the answer to the turn before:
+  // the order of the appends (their seqs) must be the order they were made in, across turns.
+  it("appends of several turns, queued behind a locked file, land in the order they were made", async () => {
+    const at = new Date(1_000);
+    await store.createUser({ id: "u1", username: "ann", displayName: "Ann", passwordHash: "h", createdAt: at });
+    await store.createGroup({ id: "c1", kind: "group", name: "g", createdAt: at, lastSeq: 0 },
+      [{ conversationId: "c1", userId: "u1", role: "owner", joinedAt: at }]);
+    blocker.exec("BEGIN IMMEDIATE");
+    const appends: Promise<{ message: { seq: number; clientMessageId: string } }>[] = [];
+    for (let turn = 0; turn < 4; turn++) {
+      for (let i = 0; i < 3; i++) {
+        appends.push(store.appendMessage({ conversationId: "c1", senderId: "u1", clientMessageId: `m${turn}-${i}`, text: "hi", sentAt: at }));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the next turn's batch is handed over while this one waits
+    }
+    blocker.exec("COMMIT");
+    const stored = await Promise.all(appends);
+    expect(stored.map((s) => s.message.seq)).toEqual(stored.map((_, i) => i + 1));
+    expect(stored.map((s) => s.message.clientMessageId)).toEqual([0, 1, 2, 3].flatMap((t) => [0, 1, 2].map((i) => `m${t}-${i}`)));
+  });
+
   it("a write that fails alone is refused alone; the others of its batch commit", async () => {
     const at = new Date(1_000);
     const user = { id: "u1", username: "ann", displayName: "Ann", passwordHash: "h", createdAt: at };

@@ -13,7 +13,7 @@ import { createSqlitePushQueue, type SqlitePushQueueOptions } from "../../push-q
 import type { PushQueue } from "../../push-queue/interface.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
 import { WriteThread } from "./write-thread-client.ts";
-import { commitWrites, type Write, type Writer } from "./writes.ts";
+import { appendResultOf, commitWrites, type Write, type Writer } from "./writes.ts";
 import type { MigrationReport } from "../migrations.ts";
 import {
   configureConnection, listMessages, prepareAll, prepareTransactionControl, toConversation, toDevice, toMember,
@@ -115,8 +115,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     putMembers: (members) => write("putMembers", members),
     removeMember: (conversationId, userId, heir) => write("removeMember", conversationId, userId, heir),
 
-    appendMessage: async (m) => storedOf(await write("appendMessage", m)),
-    appendUpdate: (m) => write("appendMessage", m),
+    appendMessage: async (m) => storedOf(appendResultOf(m, await write("appendMessage", m))),
+    appendUpdate: async (m) => appendResultOf(m, await write("appendMessage", m)),
     async listMessages(conversationId, range) {
       return listMessages(q, conversationId, range);
     },

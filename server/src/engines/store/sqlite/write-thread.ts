@@ -1,29 +1,44 @@
 import { DatabaseSync } from "node:sqlite";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { configureConnection, prepareAll, prepareTransactionControl } from "./statements.ts";
 import { commitWrites, erasesBodies, type Write } from "./writes.ts";
+
+/** A batch of writes as the main thread sends it (write-thread-client.ts). */
+type Request = { id: number; batch: Write[] };
 
 /**
  * The writer thread of the embedded store: its own connection to the file, committing every batch
  * of writes the main thread sends (messages, receipts, members, accounts). The fsync of each commit
  * blocks this thread only.
+ *
+ * The main thread sends a batch per event-loop turn without waiting for answers; whatever queued
+ * while this thread was committing goes into its next transaction (one fsync for all of it), and
+ * each batch is answered on its own, in order.
  */
 const db = new DatabaseSync((workerData as { path: string }).path);
 configureConnection(db);
 const q = prepareAll(db);
 const tx = prepareTransactionControl(db);
+const port = parentPort!;
 
-parentPort!.on("message", ({ id, batch }: { id: number; batch: Write[] }) => {
+port.on("message", (first: Request) => {
+  const requests = [first];
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) requests.push(next.message as Request);
+  const writes = requests.length === 1 ? first.batch : requests.flatMap((r) => r.batch);
   try {
-    const results = commitWrites(q, tx, batch).map((r) => (r instanceof Error ? { error: r.message } : { ok: r }));
-    parentPort!.postMessage({ id, results });
+    const results = commitWrites(q, tx, writes).map((r) => (r instanceof Error ? { error: r.message } : { ok: r }));
+    let at = 0;
+    for (const { id, batch } of requests) {
+      port.postMessage({ id, results: results.slice(at, at + batch.length) });
+      at += batch.length;
+    }
     // A deleted message's text is zeroed in the database pages, but earlier WAL frames still hold the
     // pages as they were: copying them back and truncating the WAL leaves no copy of the body. Rare
     // (deletes only) and after the answer; a checkpoint kept from finishing by a reader is retried
     // by SQLite's own automatic checkpoints, and the frames are overwritten as the WAL wraps.
-    if (erasesBodies(batch)) checkpoint();
+    if (erasesBodies(writes)) checkpoint();
   } catch (err) {
-    parentPort!.postMessage({ id, failed: err instanceof Error ? err.message : String(err) });
+    for (const { id } of requests) port.postMessage({ id, failed: err instanceof Error ? err.message : String(err) });
   }
 });
 
