@@ -186,7 +186,6 @@ export function commitWrites(q: Statements, tx: TransactionControl, batch: reado
 function apply(q: Statements, w: Write): unknown {
   return (writes[w.kind] as (q: Statements, ...args: unknown[]) => unknown)(q, ...w.args);
 }
-}
 
 /** Queues one write for the next committed batch; resolves with its result once the batch is on disk. */
 export type Writer = <K extends WriteKind>(kind: K, ...args: WriteArgs<K>) => Promise<WriteResult<K>>;
