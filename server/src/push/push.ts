@@ -52,6 +52,8 @@ export function createPush(options: PushOptions): Push {
   return {
     registry, trigger, worker, providers,
     onSent(sent) {
+      // No provider, no endpoint can be registered nor a job sent: spare every message its presence lookup.
+      if (providers.kinds.length === 0) return;
       const message = sentMessageOf(sent.message, sent.memberIds);
       if (message) trigger.onSent(message);
     },
