@@ -7,7 +7,8 @@ import { statusOf } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { imageBox } from "./message-view.ts";
 import { composeBar, myStatus, statusExpiry } from "./status-view.ts";
-import { type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, timeline } from "./view-model.ts";
+import { timeline } from "./timeline.ts";
+import { type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar } from "./view-model.ts";
 
 const ME = "a0000000-0000-4000-8000-000000000001";
 const BOB = "b0000000-0000-4000-8000-000000000002";

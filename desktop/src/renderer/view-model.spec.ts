@@ -5,9 +5,9 @@ import { MembershipChange, MembershipEventSchema } from "@chat/gen/chat/v1/live_
 import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
 import { systemLineOf } from "@chat/client";
 import { describe, expect, it } from "vitest";
+import { statusLabel, timeline } from "./timeline.ts";
 import {
-  banner, type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, statusLabel, switcherRows, timeline,
-  windowTitle,
+  banner, type DesktopAction, type DesktopState, header, initialDesktopState, readUpTo, reduceDesktop, sidebar, switcherRows, windowTitle,
 } from "./view-model.ts";
 
 const ME = "a0000000-0000-4000-8000-000000000001";

@@ -2,7 +2,7 @@ import { describeError, type TextPart } from "@chat/client";
 import { useEffect, useState } from "preact/hooks";
 import type { DesktopChat } from "../desktop-chat.ts";
 import { type FileItem, pickerEmoji, type QuotedParent, type ReactionChip } from "../message-view.ts";
-import { statusLabel, type TimelineItem } from "../view-model.ts";
+import { statusLabel, type TimelineItem } from "../timeline.ts";
 
 /** What a bubble needs besides its item. */
 interface BubbleProps {

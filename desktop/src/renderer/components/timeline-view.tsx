@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { DesktopChat } from "../desktop-chat.ts";
-import { type DesktopState, timeline } from "../view-model.ts";
+import { timeline } from "../timeline.ts";
+import type { DesktopState } from "../view-model.ts";
 import { Bubble } from "./message-bubble.tsx";
 
 /** Pixels from the bottom that still count as "at the newest message". */
