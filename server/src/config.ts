@@ -55,6 +55,8 @@ export interface Config {
   };
   /** A device token unused this long expires (its device is logged out). */
   tokenIdleExpiryMs: number;
+  /** A password check (Login, Register, ChangePassword) expected to wait longer for the argon2 pool is refused at once. */
+  passwordCheckMaxWaitMs: number;
   /** The rate limits (`--rate-limits`); undefined when they are off. */
   rateLimits: LimitRules | undefined;
   /** PEM files of the certificate (chain) and key; both set serves TLS only (h2 and HTTP/1.1 by ALPN). */
@@ -138,6 +140,7 @@ const options = {
   "max-unauthenticated-per-ip": { type: "string", env: "CHAT_MAX_UNAUTHENTICATED_PER_IP", default: "64" },
   "rate-limits": { type: "string", env: "CHAT_RATE_LIMITS", default: "" },
   "token-idle-expiry-ms": { type: "string", env: "CHAT_TOKEN_IDLE_EXPIRY_MS", default: String(30 * 86_400_000) },
+  "password-check-max-wait-ms": { type: "string", env: "CHAT_PASSWORD_CHECK_MAX_WAIT_MS", default: "2000" },
   "tls-cert": { type: "string", env: "CHAT_TLS_CERT", default: "" },
   "tls-key": { type: "string", env: "CHAT_TLS_KEY", default: "" },
   "otlp-endpoint": { type: "string", env: "CHAT_OTLP_ENDPOINT", default: "" },
@@ -222,6 +225,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     },
     rateLimits: parseLimitRules(get("rate-limits")),
     tokenIdleExpiryMs: int("token-idle-expiry-ms", 60_000, 3_650 * 86_400_000),
+    passwordCheckMaxWaitMs: int("password-check-max-wait-ms", 0, 600_000),
     tlsCertFile: get("tls-cert") || undefined,
     tlsKeyFile: get("tls-key") || undefined,
     otlpTracesUrl: otlpTracesUrl(get("otlp-endpoint"), env),

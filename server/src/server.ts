@@ -92,6 +92,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,
+    passwordCheckMaxWaitMs: config.passwordCheckMaxWaitMs,
     onError,
   });
   const download = createDownloads({

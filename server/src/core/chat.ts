@@ -45,6 +45,8 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   limits?: LimitRules | undefined;
   /** A device token unused this long expires; 30 days by default. */
   tokenIdleExpiryMs?: number;
+  /** A password check that would wait longer for the argon2 pool is refused (ResourceExhausted); 2 s by default. */
+  passwordCheckMaxWaitMs?: number;
   /** Hears each new message once it is stored and acknowledged, on the node that accepted it (push notifications). */
   onMessageSent?: (sent: SentEntry) => void;
   /** Turns a send's attachment_ids into files, and erases a deleted message's (files/attachments.ts); unset refuses attachments. */
@@ -85,7 +87,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
   const directory = new Directory(store);
   const throttle = new Throttle(options.limiter ?? createMemoryRateLimiter(), options.limits);
   const tokens = new TokenLifetime(store, { idleExpiryMs: options.tokenIdleExpiryMs ?? 30 * 86_400_000, onError });
-  const accounts = new Accounts(store, control, throttle, tokens);
+  const accounts = new Accounts(store, control, throttle, tokens, options.passwordCheckMaxWaitMs);
   const bots = new Bots(store, accounts, throttle);
   const messages = new Messages(store, membership, dispatcher, throttle, options.attachments);
   const conversations = new Conversations(store, membership, directory, dispatcher, control, messages);

@@ -19,6 +19,9 @@ export interface Origin {
 /** The origin of calls made inside the process (tests, tools), which have no address. */
 const inProcess: Origin = { ip: "in-process" };
 
+/** How long a password check may wait for the argon2 pool before it is refused, by default. */
+export const defaultPasswordWaitMs = 2_000;
+
 /** A freshly logged-in device and its token (shown once). */
 export interface LoggedIn {
   user: UserRecord;
@@ -35,23 +38,27 @@ export class Accounts {
   private readonly control: ControlPlane;
   private readonly throttle: Throttle;
   private readonly tokens: TokenLifetime;
+  private readonly passwordWaitMs: number;
 
   /**
    * `control` closes a revoked device's streams on whichever node holds them; `throttle` limits
-   * logins and registrations; `tokens` expires devices left unused.
+   * logins and registrations; `tokens` expires devices left unused; a password check (Login,
+   * Register, ChangePassword) that would wait longer than `passwordWaitMs` for the argon2 pool is
+   * refused at once with ResourceExhausted and retry-after.
    */
-  constructor(store: Store, control: ControlPlane, throttle: Throttle, tokens: TokenLifetime) {
+  constructor(store: Store, control: ControlPlane, throttle: Throttle, tokens: TokenLifetime, passwordWaitMs = defaultPasswordWaitMs) {
     this.store = store;
     this.control = control;
     this.throttle = throttle;
     this.tokens = tokens;
+    this.passwordWaitMs = passwordWaitMs;
   }
 
   /** Creates an account and logs its first device in; `origin.ip` is the client's address (rate-limited). */
   async register(input: { username: string; password: string; displayName: string; deviceName: string }, origin: Origin = inProcess): Promise<LoggedIn> {
     if (!origin.addressChecked) await this.throttle.admitRegistrationFrom(origin.ip);
     requireLength(input.password, "password", limits.minPasswordLength, limits.maxPasswordLength);
-    const user = await this.createUser(input.username, input.displayName, await hashPassword(input.password));
+    const user = await this.createUser(input.username, input.displayName, await hashPassword(input.password, this.passwordWaitMs));
     return this.issueToken(user, input.deviceName);
   }
 
@@ -78,7 +85,7 @@ export class Accounts {
     await this.beforePasswordCheck(username, origin);
     const user = username ? await this.store.getUserByUsername(username) : undefined;
     // A bot has no password (an empty hash): it connects with API tokens only.
-    const ok = await verifyPassword(user?.passwordHash || dummyHash, input.password);
+    const ok = await verifyPassword(user?.passwordHash || dummyHash, input.password, this.passwordWaitMs);
     if (!user?.passwordHash || !ok) {
       await this.throttle.loginFailed(origin.ip);
       throw unauthenticated("wrong username or password");
@@ -127,13 +134,13 @@ export class Accounts {
     const user = await this.whoAmI(caller);
     if (!user.passwordHash) throw failedPrecondition("this account has no password: it connects with API tokens only");
     await this.beforePasswordCheck(user.username, origin);
-    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    if (!(await verifyPassword(user.passwordHash, input.currentPassword, this.passwordWaitMs))) {
       await this.throttle.loginFailed(origin.ip);
       // Not Unauthenticated: the calling device's token is fine, and clients log out on that code.
       throw permissionDenied("the current password is wrong");
     }
     await this.throttle.loginSucceeded(user.username);
-    await this.store.setPasswordHash(user, await hashPassword(input.newPassword));
+    await this.store.setPasswordHash(user, await hashPassword(input.newPassword, this.passwordWaitMs));
     const others = (await this.store.listDevices(user.id)).filter((d) => d.deviceId !== caller.deviceId);
     const revoked = await Promise.all(others.map((d) => this.revokeDevice(user.id, d.deviceId, "the password was changed; log in again")));
     return revoked.filter(Boolean).length;
