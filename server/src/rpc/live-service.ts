@@ -89,7 +89,7 @@ async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Co
       else await chat.live.receive(connection, req);
     }
   } catch (err) {
-    if (ctx.signal.aborted) return connection.close(); // the client went away: nobody to tell
+    if (ctx.signal.aborted) return connection.close(abortError(ctx.signal)); // the client went away, or the deadline passed
     connection.close(readError(ConnectError.from(err)));
   }
 }
@@ -128,7 +128,7 @@ async function* frames<S extends FrameResponseSchema>(connection: Connection, ct
  * period. Returns what the writer calls when it is done (it closes the connection too).
  */
 export function bindToCall(connection: Connection, ctx: HandlerContext): () => void {
-  const onAbort = () => connection.close();
+  const onAbort = () => connection.close(abortError(ctx.signal));
   ctx.signal.addEventListener("abort", onAbort);
   let finished = false;
   void connection.ended.then((error) => {
@@ -139,6 +139,17 @@ export function bindToCall(connection: Connection, ctx: HandlerContext): () => v
     ctx.signal.removeEventListener("abort", onAbort);
     connection.close();
   };
+}
+
+/**
+ * What a call's abort ends its connection with: DeadlineExceeded once the deadline the client set
+ * (`grpc-timeout`, `connect-timeout-ms`) has passed, which the client must be told (the gRPC spec),
+ * where closing cleanly ended the call with status 0 as though the server had finished it; nothing
+ * when the client went away (nobody to tell).
+ */
+function abortError(signal: AbortSignal): ConnectError | null {
+  const reason: unknown = signal.reason;
+  return reason instanceof ConnectError && reason.code === Code.DeadlineExceeded ? reason : null;
 }
 
 /** A connection's batches of frames as its client may see them (empty batches skipped). */
