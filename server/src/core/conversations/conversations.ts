@@ -47,7 +47,7 @@ export class Conversations {
     this.dispatcher = dispatcher;
     this.control = control;
     this.messages = messages;
-    this.events = new SystemEvents(messages);
+    this.events = new SystemEvents(messages, store);
   }
 
   /** The one direct conversation between the caller and another user. */
@@ -96,13 +96,17 @@ export class Conversations {
     return views.filter((v): v is Conversation => v !== undefined).sort((a, b) => activity(b) - activity(a));
   }
 
-  /** Adds users to a group (admins and owners). */
+  /**
+   * Adds users to a group (admins and owners). Asking again for members already added writes the
+   * MEMBERS_ADDED event their call failed to write, if it is missing (see SystemEvents.unannounced).
+   */
   async addMembers(caller: Caller, conversationId: string, userIds: string[], usernames: string[]): Promise<Conversation> {
     const { members, record } = await this.requireGroup(caller, conversationId);
     const me = members.find((m) => m.userId === caller.userId)!;
     if (me.role === "member") throw permissionDenied("only admins and owners add members");
+    const requested = new Set(await this.directory.resolve(userIds, usernames));
     const present = new Set(members.map((m) => m.userId));
-    const added = (await this.directory.resolve(userIds, usernames)).filter((id) => !present.has(id));
+    const added = [...requested].filter((id) => !present.has(id));
     if (members.length + added.length > limits.maxGroupMembers) throw invalidArgument(`a group has at most ${limits.maxGroupMembers} members`);
     if (added.length > 0) {
       const now = new Date();
@@ -110,14 +114,28 @@ export class Conversations {
       // After the write, so that the added hear it. Keyed by the stream's position read before the
       // members, so that two calls racing on the same change (both read the group before either
       // wrote) write one event, while adding someone again after a removal (an event) is a new one.
-      // A failure between the write and the event leaves the members added without it (docs/protocol.md).
-      const joinedAt = await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added },
-        `${[...added].sort().join(",")}@${record.lastSeq}`, [...present, ...added]);
-      // The history before joining is there to read, not unread: the added start read up to their event.
-      await Promise.all(added.map((userId) => this.store.advanceReadState({ conversationId, userId, deliveredSeq: joinedAt, readSeq: joinedAt })));
-      await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
+      await this.recordAdded(caller, conversationId, added, `${[...added].sort().join(",")}@${record.lastSeq}`, [...present, ...added]);
+    }
+    // A retry of a call that failed between the members and their event: the event is written now,
+    // keyed by the membership (its joinedAt), so that retries racing each other write one.
+    const again = await this.events.unannounced(conversationId, members.filter((m) => requested.has(m.userId)), record.createdAt);
+    const batches = new Map<number, string[]>(); // the members each failed call added (one joinedAt)
+    for (const m of again) batches.set(m.joinedAt.getTime(), [...(batches.get(m.joinedAt.getTime()) ?? []), m.userId]);
+    for (const [joinedAt, batch] of batches) {
+      const ids = batch.sort();
+      await this.recordAdded(caller, conversationId, ids, `${ids.join(",")}@joined:${joinedAt}`, [...present]);
     }
     return this.view(conversationId, caller.userId);
+  }
+
+  /**
+   * The MEMBERS_ADDED event of members just stored, published to `audience`; the added start read up
+   * to it (the history before joining is there to read, not unread), and every member hears of them.
+   */
+  private async recordAdded(caller: Caller, conversationId: string, added: string[], key: string, audience: string[]): Promise<void> {
+    const joinedAt = await this.events.record(conversationId, { kind: SystemEventKind.MEMBERS_ADDED, actorId: caller.userId, userIds: added }, key, audience);
+    await Promise.all(added.map((userId) => this.store.advanceReadState({ conversationId, userId, deliveredSeq: joinedAt, readSeq: joinedAt })));
+    await this.announce(conversationId, caller.userId, MembershipChange.ADDED, added, []);
   }
 
   /** Removes a member from a group. */
