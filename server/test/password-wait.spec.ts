@@ -45,8 +45,8 @@ describe("password checks under a burst of logins from many addresses", () => {
       expect(Number(r.error?.metadata.get("retry-after"))).toBeGreaterThanOrEqual(1);
       expect(Number(r.error?.metadata.get("retry-after-ms"))).toBeGreaterThan(boundMs);
     }
-    // The bound and one check, with the check counted twice and 500 ms of slack for a loaded machine
+    // The bound and one check, with the check counted twice and 1 s of slack for a loaded machine
     // (the parallel suite); queued behind one slot, the last of the burst answered after ~7 s.
-    expect(Math.max(...results.map((r) => r.ms)), report).toBeLessThanOrEqual(boundMs + 2 * alone.ms + 500);
+    expect(Math.max(...results.map((r) => r.ms)), report).toBeLessThanOrEqual(boundMs + 2 * alone.ms + 1_000);
   }, 30_000);
 });
