@@ -189,10 +189,9 @@ describe("LiveService.Stream over gRPC: the fast path and connect-node on the wi
     const [bad] = await onBoth((node, user) => exchange(node.url, { token: user.token, headers: { "grpc-timeout": "soon" }, body: [frame(resume)] }));
     expect(bad!.trailers["grpc-status"]).toBe("3");
     const [deadline] = await onBoth((node, user) => exchange(node.url, { token: user.token, headers: { "grpc-timeout": "300m" }, body: [frame(resume)] }));
-    // connect-node (and so the fast path) ends a stream whose deadline passed with OK, not
-    // DEADLINE_EXCEEDED: the handler's abort closes the core's connection as a cancel would. A gRPC
-    // client reports its own DEADLINE_EXCEEDED at that moment anyway.
-    expect(deadline!.trailers["grpc-status"]).toBe("0");
+    // A stream whose deadline passed ends with DEADLINE_EXCEEDED on both (the gRPC spec; it ended
+    // with OK, as a cancel would, until stream-deadline.spec.ts), with the same trailers.
+    expect(deadline!.trailers["grpc-status"]).toBe("4");
   });
 
   it("stream opens over the per-user limit: ResourceExhausted with the retry trailers", async () => {
