@@ -149,7 +149,6 @@ describe("Scylla message search: a retried send indexes its message again", () =
       await cql.execute("DROP TABLE message_terms");
       const sent = { conversationId: id, senderId: "s1", clientMessageId: "c1", text: "orphaned words", sentAt: at };
       await expect(store.appendMessage(sent)).rejects.toThrow();
-      expect((await store.listMessages(id, { limit: 10, order: "asc" })).map((m) => m.text)).toEqual(["orphaned words"]);
       const createTerms = cqlMigrations.find((m) => m.name === "add_message_search")!.up[0] as string;
       await cql.execute(createTerms); // recovered
       const search = { words: ["orphaned"], prefixes: [], conversationIds: [id], limit: 10 };

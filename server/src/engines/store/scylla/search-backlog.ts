@@ -20,8 +20,11 @@ export interface SearchBacklogOptions {
   onError: (error: unknown) => void;
 }
 
-/** Tries per message before giving up (then reindex-messages.ts is the way, and the log says so). */
-const maxAttempts = 20;
+/**
+ * Passes a message may fail before it is given up, with a log line naming reindex-messages.ts (a pass
+ * that cannot read the backlog, the store being down, counts for none).
+ */
+const maxAttempts = 100;
 /** Entries kept in memory while the backlog table cannot be written either (Cassandra down). */
 const maxUnrecorded = 10_000;
 /** The lowest write timestamp, as migration 9's indexing: any live removal (an edit, a delete) wins over these rows. */
