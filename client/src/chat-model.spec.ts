@@ -109,6 +109,17 @@ describe("ChatModel", () => {
     expect(alice.model.state.openId).toBe(group.id);
   });
 
+  it("shows a mute made on another device of mine at once, and its undoing, without refetching", async () => {
+    const { alice, bobName } = await pair();
+    await alice.model.openDirect(bobName);
+    const id = alice.model.state.openId!;
+    // Not through the model: only the stream can tell it.
+    await alice.clients.conversations.muteConversation({ conversationId: id, muted: true });
+    await until("muted here", () => alice.model.state.muted[id] === true, 3_000);
+    await alice.clients.conversations.muteConversation({ conversationId: id, muted: false });
+    await until("unmuted here", () => alice.model.state.muted[id] === undefined, 3_000);
+  });
+
   it("sends typing while a draft has text, at most every two seconds, and stops when it is empty", async () => {
     const { alice, bob, bobName } = await pair();
     const watcher = new LiveSession({ clients: bob.clients }).start();

@@ -146,6 +146,7 @@ export class ChatModel<S extends ChatState = ChatState, A = never> {
         const told = line && this.current.conversations[c.id]?.messages.some((m) => m.system && sameEvent(line, m.system));
         if (line && !told) this.dispatch({ type: "system", conversationId: c.id, line });
       }),
+      on("conversationUpdate", (c) => this.show(c)),
       on("error", (e) => !e.clientMessageId && this.dispatch({ type: "notice", text: `server: ${e.message}` })),
     );
     this.chain = this.chain.then(() => this.loadNames([me])).then(() => this.dispatch({ type: "notice", text: "" }));

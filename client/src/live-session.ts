@@ -43,6 +43,8 @@ export type LiveEvents = {
   typing: (event: TypingEvent) => void;
   presence: (presence: Presence) => void;
   membership: (event: MembershipEvent) => void;
+  /** The user's own view of a conversation changed (a mute from any of their devices). */
+  conversationUpdate: (conversation: Conversation) => void;
   /** The replay asked for on (re)connect is complete: what follows is live. */
   resumed: (complete: ResumeComplete) => void;
   /** The server refused a frame (the stream stays open). */
@@ -312,6 +314,9 @@ export class LiveSession {
       case "membership":
         this.onMembership(f.value, open);
         return this.events.emit("membership", f.value);
+      case "conversationUpdate":
+        if (f.value.conversation) this.events.emit("conversationUpdate", f.value.conversation);
+        return;
       case "resumeComplete":
         return this.events.emit("resumed", f.value);
       case "error":

@@ -140,4 +140,29 @@ describe.each(blobSetups())("attachments in messages ($name blobs)", (setup) => 
     expect(await codeOf(owner.clients.files.getUpload({ uploadId: done.id }))).toBe(Code.NotFound);
     expect(await codeOf(owner.clients.live.sendMessage({ conversationId, clientMessageId: newId(), attachmentIds: [done.id] }))).toBe(Code.NotFound);
   });
+
+  it("a claim whose send was never stored expires with its bytes; one whose message was stored is bound to it instead", async () => {
+    const store = server.engines.store;
+    const abandoned = await upload(owner, Buffer.from("abandoned"), { name: "a.txt", type: "text/plain" });
+    const kept = await upload(owner, Buffer.from("kept"), { name: "k.txt", type: "text/plain" });
+    // Two sends that claimed their file and then died: one before its append, one between its append and its bind.
+    const lost = { conversationId, senderId: owner.id, clientMessageId: newId() };
+    const stored = { conversationId, senderId: owner.id, clientMessageId: newId() };
+    expect(await store.claimUpload(abandoned.id, lost)).toBe(true);
+    expect(await store.claimUpload(kept.id, stored)).toBe(true);
+    const ack = await owner.clients.live.sendMessage({ conversationId, clientMessageId: stored.clientMessageId, text: "stored, its bind lost" });
+    const expiry = new UploadExpiry(store, server.files.uploads, { expiryMs: 0, onError: (err) => { throw err; } });
+    try {
+      expect(await expiry.sweep()).toBeGreaterThanOrEqual(1);
+    } finally {
+      expiry.close();
+    }
+    expect(await blobs.stat(`files/${abandoned.id}`)).toBeUndefined();
+    expect(await store.getUpload(abandoned.id)).toBeUndefined();
+    expect(await blobs.stat(`files/${kept.id}`)).toBeDefined();
+    expect(await store.listMessageUploads(conversationId, Number(ack.seq))).toEqual([kept.id]);
+    // The lost send retried a day later: its file is gone, and the answer says why.
+    const retry = owner.clients.live.sendMessage({ conversationId, clientMessageId: lost.clientMessageId, attachmentIds: [abandoned.id] });
+    await expect(retry).rejects.toMatchObject({ code: Code.NotFound, rawMessage: expect.stringContaining("unsent uploads expire") });
+  });
 });

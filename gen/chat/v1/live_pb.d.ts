@@ -803,6 +803,14 @@ export declare type ServerFrame = Message<"chat.v1.ServerFrame"> & {
      */
     value: KeepAlive;
     case: "keepAlive";
+  } | {
+    /**
+     * One of the user's own settings of a conversation changed (a mute from another of their devices).
+     *
+     * @generated from field: chat.v1.ConversationUpdate conversation_update = 12;
+     */
+    value: ConversationUpdate;
+    case: "conversationUpdate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -811,6 +819,28 @@ export declare type ServerFrame = Message<"chat.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export declare const ServerFrameSchema: GenMessage<ServerFrame>;
+
+/**
+ * The receiving user changed a setting of their own for a conversation (MuteConversation), on this
+ * device or another: every device of theirs shows the same state without fetching the conversation.
+ * Sent to that user's devices only; the other members see nothing.
+ *
+ * @generated from message chat.v1.ConversationUpdate
+ */
+export declare type ConversationUpdate = Message<"chat.v1.ConversationUpdate"> & {
+  /**
+   * The conversation after the change, as the receiving user sees it.
+   *
+   * @generated from field: chat.v1.Conversation conversation = 1;
+   */
+  conversation?: Conversation | undefined;
+};
+
+/**
+ * Describes the message chat.v1.ConversationUpdate.
+ * Use `create(ConversationUpdateSchema)` to create a new message.
+ */
+export declare const ConversationUpdateSchema: GenMessage<ConversationUpdate>;
 
 /**
  * Sent on a stream that carried no other frame for `Ready.heartbeat_interval_ms`, so that a client

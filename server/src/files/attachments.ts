@@ -1,5 +1,6 @@
 import type { Attachment } from "@chat/gen/chat/v1/message_pb.js";
-import { failedPrecondition, invalidArgument, notFound } from "../core/errors.ts";
+import type { ConnectError } from "@connectrpc/connect";
+import { failedPrecondition, invalidArgument } from "../core/errors.ts";
 import type { Store } from "../engines/store/interface.ts";
 import type { UploadMessage } from "../engines/store/upload-store.ts";
 import { toAttachment, type Uploads } from "./uploads.ts";
@@ -34,9 +35,9 @@ export class Attachments {
       const attachments: Attachment[] = [];
       for (const id of ids) {
         const upload = /^[0-9a-f-]{36}$/.test(id) ? await this.store.getUpload(id) : undefined;
-        if (!upload || upload.ownerId !== message.senderId) throw notFound(`attachment ${id} not found`);
+        if (!upload || upload.ownerId !== message.senderId || this.uploads.isExpired(upload)) throw this.uploads.notFound(id, "attachment");
         if (!upload.file) throw failedPrecondition(`upload ${id} is not completed; call CompleteUpload first`);
-        if (!(await this.store.claimUpload(id, message))) throw failedPrecondition(`attachment ${id} was sent in another message already`);
+        if (!(await this.store.claimUpload(id, message))) throw await this.refusal(id);
         claimed.push(id);
         attachments.push(toAttachment(upload));
       }
@@ -45,6 +46,13 @@ export class Attachments {
       await Promise.all(claimed.map((id) => this.store.releaseUpload(id, message)));
       throw err;
     }
+  }
+
+  /** Why a claim was refused: another message has the upload, or the expiry took it meanwhile. */
+  private async refusal(id: string): Promise<ConnectError> {
+    const upload = await this.store.getUpload(id);
+    if (!upload || this.uploads.isExpired(upload)) return this.uploads.notFound(id, "attachment");
+    return failedPrecondition(`attachment ${id} was sent in another message already`);
   }
 
   /** Records the seq of the message the claimed uploads went out in. */

@@ -5,12 +5,14 @@ import type {
   CompleteUploadRequest, CreateUploadRequest, CreateUploadResponse, GetUploadRequest, GetUploadResponse, UploadChunkRequest,
 } from "@chat/gen/chat/v1/file_pb.js";
 import { type Attachment, AttachmentSchema } from "@chat/gen/chat/v1/message_pb.js";
+import type { ConnectError } from "@connectrpc/connect";
 import type { Caller } from "../core/caller.ts";
 import { failedPrecondition, invalidArgument, notFound, resourceExhausted } from "../core/errors.ts";
 import type { BlobStore } from "../engines/blobs/interface.ts";
 import type { Store } from "../engines/store/interface.ts";
 import type { UploadRecord } from "../engines/store/upload-store.ts";
 import { blobKeys, chunkOffset } from "./blob-keys.ts";
+import { isExpiryClaim } from "./expiry.ts";
 import { inspectImage, isThumbnailable, sniffBytes, sniffContentType } from "./inspect.ts";
 import type { FileLimits } from "./limits.ts";
 import { SerialQueues } from "./serial-queues.ts";
@@ -125,9 +127,22 @@ export class Uploads {
   private async owned(caller: Caller, id: string): Promise<UploadRecord> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw invalidArgument("upload_id must be an id from CreateUpload");
     const upload = await this.store.getUpload(id);
-    const expired = upload && !upload.message && upload.createdAt.getTime() + this.limits.unsentExpiryMs < Date.now();
-    if (!upload || upload.ownerId !== caller.userId || expired) throw notFound(`upload ${id} not found (unsent uploads expire after ${this.limits.unsentExpiryMs / 3_600_000} hours)`);
+    if (!upload || upload.ownerId !== caller.userId || this.isExpired(upload)) throw this.notFound(id, "upload");
     return upload;
+  }
+
+  /**
+   * Whether an upload is expired: claimed by the expiry (being deleted), or past the expiry and
+   * claimed by no send (a send's claim keeps it, so that a retry of that send still works).
+   */
+  isExpired(upload: UploadRecord): boolean {
+    if (upload.message) return isExpiryClaim(upload.message);
+    return upload.createdAt.getTime() + this.limits.unsentExpiryMs < Date.now();
+  }
+
+  /** The NotFound of an unknown, foreign or expired upload (one answer for all: ids are not probed). */
+  notFound(id: string, what: "upload" | "attachment"): ConnectError {
+    return notFound(`${what} ${id} not found (unsent uploads expire after ${this.limits.unsentExpiryMs / 3_600_000} hours; upload it again)`);
   }
 
   /** Concatenates the chunks into the file blob, hashing on the way; resolves the SHA-256. */

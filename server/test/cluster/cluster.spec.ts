@@ -148,6 +148,22 @@ describe("a cluster of three nodes over Redis and Cassandra", () => {
     expect(ConnectError.from(stream.ended).code).toBe(Code.Unauthenticated);
   });
 
+  it("shows a mute made on one device on the user's other devices live, wherever their streams are (not to other members)", async () => {
+    const laptop = on(nodes[2]!, await loginDevice({ url: nodes[2]!.url }, bob));
+    const [phone, desk, other] = await Promise.all([openStream(bob), openStream(laptop), openStream(carol)]); // nodes 2, 3, 3
+    const shown = (s: Awaited<ReturnType<typeof openStream>>, muted: boolean) => s.until(() => s.of("conversationUpdate")
+      .find((u) => u.conversation?.id === group && u.conversation.muted === muted), 2_000, `a conversation update (muted ${muted})`);
+    const until = Date.now() + 3_600_000;
+    await bob.clients.conversations.muteConversation({ conversationId: group, muted: true, until: timestampFromMs(until) });
+    const [onPhone, onDesk] = await Promise.all([shown(phone, true), shown(desk, true)]);
+    expect(Number(onDesk.conversation!.mutedUntil!.seconds)).toBe(Math.floor(until / 1000));
+    expect(onPhone.conversation!.members.length).toBe(3);
+    await laptop.clients.conversations.muteConversation({ conversationId: group, muted: false });
+    await Promise.all([shown(phone, false), shown(desk, false)]);
+    expect(other.of("conversationUpdate")).toEqual([]);
+    for (const s of [phone, desk, other]) s.close();
+  });
+
   it("refuses a removed member's send on every node at once, and lets an added one send at once", async () => {
     const conv = (await alice.clients.conversations.createGroup({ name: "control", memberIds: [carol.id] })).conversation!.id;
     // carol's node (3) caches the members; bob's node (2) caches them without bob.

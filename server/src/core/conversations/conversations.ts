@@ -189,14 +189,19 @@ export class Conversations {
 
   /**
    * Mutes the conversation for the caller (every device of theirs), until `until` or until undone, or
-   * unmutes it. A mute stops push notifications only (see push.proto).
+   * unmutes it. A mute stops push notifications only (see push.proto). The new view goes to every
+   * device of the caller's, on whichever node it streams, so that the others show it without a refetch.
    */
   async mute(caller: Caller, conversationId: string, muted: boolean, until: Date | undefined): Promise<Conversation> {
     await this.membership.require(requireId(conversationId, "conversation_id"), caller.userId);
     if (!muted) await this.store.deleteMute(conversationId, caller.userId);
     else if (until && until.getTime() <= Date.now()) throw invalidArgument("until: must be in the future (unset it to mute until unmuted)");
     else await this.store.setMute({ conversationId, userId: caller.userId, until });
-    return this.view(conversationId, caller.userId);
+    const conversation = await this.view(conversationId, caller.userId);
+    // Best effort like every live frame (the dispatcher never fails): a device that misses it reads the
+    // mute with the conversation when it reconnects.
+    await this.dispatcher.publish([caller.userId], create(ServerFrameSchema, { frame: { case: "conversationUpdate", value: { conversation } } }));
+    return conversation;
   }
 
   /** A conversation as `userId` sees it: members, last message, marks and unread count. */

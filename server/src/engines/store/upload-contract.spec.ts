@@ -43,7 +43,7 @@ describe.each(storeEngines)("Upload store contract: $name", ({ make }) => {
     expect(raced.filter(Boolean)).toHaveLength(1);
     const [winner, loser] = raced[0] ? [mine, other] : [other, mine];
     expect(await nodes.b.claimUpload(u.id, winner)).toBe(true);
-    expect(await nodes.a.countPendingUploads(owner)).toBe(0);
+    expect(await nodes.a.countPendingUploads(owner)).toBe(1); // pending until bound: the send may never be stored
 
     await nodes.b.releaseUpload(u.id, loser); // not its claim: nothing changes
     expect((await nodes.a.getUpload(u.id))?.message).toEqual(winner);
@@ -56,6 +56,7 @@ describe.each(storeEngines)("Upload store contract: $name", ({ make }) => {
     expect((await nodes.a.getUpload(u.id))?.seq).toBeUndefined();
     await nodes.b.bindUpload(u.id, mine, 7);
     expect((await nodes.a.getUpload(u.id))?.seq).toBe(7);
+    expect(await nodes.a.countPendingUploads(owner)).toBe(0);
     expect(await nodes.a.listMessageUploads(mine.conversationId, 7)).toEqual([u.id]);
     expect(await nodes.a.listMessageUploads(mine.conversationId, 8)).toEqual([]);
 
@@ -65,19 +66,24 @@ describe.each(storeEngines)("Upload store contract: $name", ({ make }) => {
     await nodes.a.deleteUpload(u.id); // idempotent
   });
 
-  it("unsent uploads older than a cutoff are listed, at most `limit`; sent ones never", async () => {
+  it("uploads not bound to a message (unclaimed, or claimed by a send never stored) older than a cutoff are listed, at most `limit`; sent ones never", async () => {
     const owner = randomUUID();
     const old = new Date(now().getTime() - 3 * 86_400_000);
     const stale = [upload(owner, old), upload(owner, old), upload(owner, old)];
     const fresh = upload(owner);
     const sent = upload(owner, old);
-    for (const u of [...stale, fresh, sent]) await nodes.a.createUpload(u);
-    expect(await nodes.b.claimUpload(sent.id, messageOf(owner))).toBe(true);
+    const abandoned = upload(owner, old);
+    for (const u of [...stale, fresh, sent, abandoned]) await nodes.a.createUpload(u);
+    const message = messageOf(owner);
+    expect(await nodes.b.claimUpload(sent.id, message)).toBe(true);
+    await nodes.a.bindUpload(sent.id, message, 3);
+    expect(await nodes.b.claimUpload(abandoned.id, messageOf(owner))).toBe(true);
     const cutoff = new Date(now().getTime() - 86_400_000);
     const listed = (await nodes.b.listUnsentUploadsBefore(cutoff, 1000)).filter((u) => u.ownerId === owner);
-    expect(listed.map((u) => u.id).sort()).toEqual(stale.map((u) => u.id).sort());
+    expect(listed.map((u) => u.id).sort()).toEqual([...stale, abandoned].map((u) => u.id).sort());
+    expect(listed.find((u) => u.id === abandoned.id)).toMatchObject({ message: { senderId: owner }, seq: undefined });
     expect((await nodes.b.listUnsentUploadsBefore(cutoff, 2)).length).toBeLessThanOrEqual(2);
-    for (const u of stale) await nodes.a.deleteUpload(u.id);
+    for (const u of [...stale, abandoned]) await nodes.a.deleteUpload(u.id);
     expect(await nodes.a.countPendingUploads(owner)).toBe(1);
   });
 });

@@ -9,7 +9,10 @@ export interface UploadStore {
   createUpload(upload: UploadRecord): Promise<void>;
   /** An upload by id; undefined when unknown or deleted. */
   getUpload(id: string): Promise<UploadRecord | undefined>;
-  /** Uploads of a user not sent yet (finished or not): what the per-user bound counts. */
+  /**
+   * Uploads of a user not sent yet (finished or not, claimed or not: not bound to a message's seq):
+   * what the per-user bound counts.
+   */
   countPendingUploads(ownerId: string): Promise<number>;
   /**
    * Records a chunk: `received` goes from `from` to `to`, and `lastChunkOffset` becomes `from`, only if
@@ -30,7 +33,10 @@ export interface UploadStore {
   bindUpload(id: string, message: UploadMessage, seq: number): Promise<void>;
   /** Ids of the uploads sent in one message. */
   listMessageUploads(conversationId: string, seq: number): Promise<string[]>;
-  /** Up to `limit` uploads never sent (claimed by no message) that were created before `cutoff`. */
+  /**
+   * Up to `limit` uploads not bound to a message's seq that were created before `cutoff`: never
+   * claimed, or claimed by a send that may never have been stored (`message` set, `seq` unset).
+   */
   listUnsentUploadsBefore(cutoff: Date, limit: number): Promise<UploadRecord[]>;
   /** Forgets an upload (its blobs are the caller's to delete first). */
   deleteUpload(id: string): Promise<void>;

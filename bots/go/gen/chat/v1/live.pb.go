@@ -1607,6 +1607,7 @@ type ServerFrame struct {
 	//	*ServerFrame_ResumeComplete
 	//	*ServerFrame_Error
 	//	*ServerFrame_KeepAlive
+	//	*ServerFrame_ConversationUpdate
 	Frame         isServerFrame_Frame `protobuf_oneof:"frame"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1746,6 +1747,15 @@ func (x *ServerFrame) GetKeepAlive() *KeepAlive {
 	return nil
 }
 
+func (x *ServerFrame) GetConversationUpdate() *ConversationUpdate {
+	if x != nil {
+		if x, ok := x.Frame.(*ServerFrame_ConversationUpdate); ok {
+			return x.ConversationUpdate
+		}
+	}
+	return nil
+}
+
 type isServerFrame_Frame interface {
 	isServerFrame_Frame()
 }
@@ -1800,6 +1810,11 @@ type ServerFrame_KeepAlive struct {
 	KeepAlive *KeepAlive `protobuf:"bytes,11,opt,name=keep_alive,json=keepAlive,proto3,oneof"`
 }
 
+type ServerFrame_ConversationUpdate struct {
+	// One of the user's own settings of a conversation changed (a mute from another of their devices).
+	ConversationUpdate *ConversationUpdate `protobuf:"bytes,12,opt,name=conversation_update,json=conversationUpdate,proto3,oneof"`
+}
+
 func (*ServerFrame_Ready) isServerFrame_Frame() {}
 
 func (*ServerFrame_Ack) isServerFrame_Frame() {}
@@ -1820,6 +1835,56 @@ func (*ServerFrame_Error) isServerFrame_Frame() {}
 
 func (*ServerFrame_KeepAlive) isServerFrame_Frame() {}
 
+func (*ServerFrame_ConversationUpdate) isServerFrame_Frame() {}
+
+// The receiving user changed a setting of their own for a conversation (MuteConversation), on this
+// device or another: every device of theirs shows the same state without fetching the conversation.
+// Sent to that user's devices only; the other members see nothing.
+type ConversationUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The conversation after the change, as the receiving user sees it.
+	Conversation  *Conversation `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversationUpdate) Reset() {
+	*x = ConversationUpdate{}
+	mi := &file_chat_v1_live_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversationUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversationUpdate) ProtoMessage() {}
+
+func (x *ConversationUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_v1_live_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversationUpdate.ProtoReflect.Descriptor instead.
+func (*ConversationUpdate) Descriptor() ([]byte, []int) {
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ConversationUpdate) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
 // Sent on a stream that carried no other frame for `Ready.heartbeat_interval_ms`, so that a client
 // without transport pings can tell a frozen or vanished node from a quiet conversation: a client that
 // receives nothing at all for `Ready.heartbeat_timeout_ms` may close the stream and reconnect.
@@ -1831,7 +1896,7 @@ type KeepAlive struct {
 
 func (x *KeepAlive) Reset() {
 	*x = KeepAlive{}
-	mi := &file_chat_v1_live_proto_msgTypes[23]
+	mi := &file_chat_v1_live_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1843,7 +1908,7 @@ func (x *KeepAlive) String() string {
 func (*KeepAlive) ProtoMessage() {}
 
 func (x *KeepAlive) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[23]
+	mi := &file_chat_v1_live_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1856,7 +1921,7 @@ func (x *KeepAlive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeepAlive.ProtoReflect.Descriptor instead.
 func (*KeepAlive) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{23}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{24}
 }
 
 // First frame of a stream.
@@ -1878,7 +1943,7 @@ type Ready struct {
 
 func (x *Ready) Reset() {
 	*x = Ready{}
-	mi := &file_chat_v1_live_proto_msgTypes[24]
+	mi := &file_chat_v1_live_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1890,7 +1955,7 @@ func (x *Ready) String() string {
 func (*Ready) ProtoMessage() {}
 
 func (x *Ready) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[24]
+	mi := &file_chat_v1_live_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1903,7 +1968,7 @@ func (x *Ready) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ready.ProtoReflect.Descriptor instead.
 func (*Ready) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{24}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Ready) GetDeviceId() string {
@@ -1952,7 +2017,7 @@ type ResumeComplete struct {
 
 func (x *ResumeComplete) Reset() {
 	*x = ResumeComplete{}
-	mi := &file_chat_v1_live_proto_msgTypes[25]
+	mi := &file_chat_v1_live_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2029,7 @@ func (x *ResumeComplete) String() string {
 func (*ResumeComplete) ProtoMessage() {}
 
 func (x *ResumeComplete) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[25]
+	mi := &file_chat_v1_live_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2042,7 @@ func (x *ResumeComplete) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeComplete.ProtoReflect.Descriptor instead.
 func (*ResumeComplete) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{25}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ResumeComplete) GetCursors() []*Cursor {
@@ -2000,7 +2065,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_chat_v1_live_proto_msgTypes[26]
+	mi := &file_chat_v1_live_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2077,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[26]
+	mi := &file_chat_v1_live_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2090,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{26}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReceiptEvent) GetConversationId() string {
@@ -2059,7 +2124,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_chat_v1_live_proto_msgTypes[27]
+	mi := &file_chat_v1_live_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2071,7 +2136,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[27]
+	mi := &file_chat_v1_live_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2084,7 +2149,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{27}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *TypingEvent) GetConversationId() string {
@@ -2133,7 +2198,7 @@ type MembershipEvent struct {
 
 func (x *MembershipEvent) Reset() {
 	*x = MembershipEvent{}
-	mi := &file_chat_v1_live_proto_msgTypes[28]
+	mi := &file_chat_v1_live_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2145,7 +2210,7 @@ func (x *MembershipEvent) String() string {
 func (*MembershipEvent) ProtoMessage() {}
 
 func (x *MembershipEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[28]
+	mi := &file_chat_v1_live_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2158,7 +2223,7 @@ func (x *MembershipEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MembershipEvent.ProtoReflect.Descriptor instead.
 func (*MembershipEvent) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{28}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MembershipEvent) GetChange() MembershipChange {
@@ -2204,7 +2269,7 @@ type FrameError struct {
 
 func (x *FrameError) Reset() {
 	*x = FrameError{}
-	mi := &file_chat_v1_live_proto_msgTypes[29]
+	mi := &file_chat_v1_live_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2281,7 @@ func (x *FrameError) String() string {
 func (*FrameError) ProtoMessage() {}
 
 func (x *FrameError) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_v1_live_proto_msgTypes[29]
+	mi := &file_chat_v1_live_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2294,7 @@ func (x *FrameError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FrameError.ProtoReflect.Descriptor instead.
 func (*FrameError) Descriptor() ([]byte, []int) {
-	return file_chat_v1_live_proto_rawDescGZIP(), []int{29}
+	return file_chat_v1_live_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *FrameError) GetCode() ErrorCode {
@@ -2337,7 +2402,7 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\x05frame\"j\n" +
 	"\x0eStreamResponse\x12*\n" +
 	"\x05frame\x18\x01 \x01(\v2\x14.chat.v1.ServerFrameR\x05frame\x12,\n" +
-	"\x06frames\x18\x02 \x03(\v2\x14.chat.v1.ServerFrameR\x06frames\"\xb3\x04\n" +
+	"\x06frames\x18\x02 \x03(\v2\x14.chat.v1.ServerFrameR\x06frames\"\x83\x05\n" +
 	"\vServerFrame\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12&\n" +
@@ -2354,8 +2419,11 @@ const file_chat_v1_live_proto_rawDesc = "" +
 	"\x05error\x18\n" +
 	" \x01(\v2\x13.chat.v1.FrameErrorH\x00R\x05error\x123\n" +
 	"\n" +
-	"keep_alive\x18\v \x01(\v2\x12.chat.v1.KeepAliveH\x00R\tkeepAliveB\a\n" +
-	"\x05frame\"\v\n" +
+	"keep_alive\x18\v \x01(\v2\x12.chat.v1.KeepAliveH\x00R\tkeepAlive\x12N\n" +
+	"\x13conversation_update\x18\f \x01(\v2\x1b.chat.v1.ConversationUpdateH\x00R\x12conversationUpdateB\a\n" +
+	"\x05frame\"O\n" +
+	"\x12ConversationUpdate\x129\n" +
+	"\fconversation\x18\x01 \x01(\v2\x15.chat.v1.ConversationR\fconversation\"\v\n" +
 	"\tKeepAlive\"\xe0\x01\n" +
 	"\x05Ready\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x12\x17\n" +
@@ -2435,7 +2503,7 @@ func file_chat_v1_live_proto_rawDescGZIP() []byte {
 }
 
 var file_chat_v1_live_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chat_v1_live_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_chat_v1_live_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_chat_v1_live_proto_goTypes = []any{
 	(MembershipChange)(0),         // 0: chat.v1.MembershipChange
 	(ErrorCode)(0),                // 1: chat.v1.ErrorCode
@@ -2462,30 +2530,31 @@ var file_chat_v1_live_proto_goTypes = []any{
 	(*StreamRequest)(nil),         // 22: chat.v1.StreamRequest
 	(*StreamResponse)(nil),        // 23: chat.v1.StreamResponse
 	(*ServerFrame)(nil),           // 24: chat.v1.ServerFrame
-	(*KeepAlive)(nil),             // 25: chat.v1.KeepAlive
-	(*Ready)(nil),                 // 26: chat.v1.Ready
-	(*ResumeComplete)(nil),        // 27: chat.v1.ResumeComplete
-	(*ReceiptEvent)(nil),          // 28: chat.v1.ReceiptEvent
-	(*TypingEvent)(nil),           // 29: chat.v1.TypingEvent
-	(*MembershipEvent)(nil),       // 30: chat.v1.MembershipEvent
-	(*FrameError)(nil),            // 31: chat.v1.FrameError
-	(*timestamppb.Timestamp)(nil), // 32: google.protobuf.Timestamp
-	(*Message)(nil),               // 33: chat.v1.Message
-	(*ReadState)(nil),             // 34: chat.v1.ReadState
-	(*Presence)(nil),              // 35: chat.v1.Presence
-	(*Conversation)(nil),          // 36: chat.v1.Conversation
+	(*ConversationUpdate)(nil),    // 25: chat.v1.ConversationUpdate
+	(*KeepAlive)(nil),             // 26: chat.v1.KeepAlive
+	(*Ready)(nil),                 // 27: chat.v1.Ready
+	(*ResumeComplete)(nil),        // 28: chat.v1.ResumeComplete
+	(*ReceiptEvent)(nil),          // 29: chat.v1.ReceiptEvent
+	(*TypingEvent)(nil),           // 30: chat.v1.TypingEvent
+	(*MembershipEvent)(nil),       // 31: chat.v1.MembershipEvent
+	(*FrameError)(nil),            // 32: chat.v1.FrameError
+	(*timestamppb.Timestamp)(nil), // 33: google.protobuf.Timestamp
+	(*Message)(nil),               // 34: chat.v1.Message
+	(*ReadState)(nil),             // 35: chat.v1.ReadState
+	(*Presence)(nil),              // 36: chat.v1.Presence
+	(*Conversation)(nil),          // 37: chat.v1.Conversation
 }
 var file_chat_v1_live_proto_depIdxs = []int32{
 	2,  // 0: chat.v1.ResumeRequest.cursors:type_name -> chat.v1.Cursor
-	32, // 1: chat.v1.SendMessageResponse.sent_at:type_name -> google.protobuf.Timestamp
+	33, // 1: chat.v1.SendMessageResponse.sent_at:type_name -> google.protobuf.Timestamp
 	5,  // 2: chat.v1.EditMessageResponse.ack:type_name -> chat.v1.SendMessageResponse
-	33, // 3: chat.v1.EditMessageResponse.message:type_name -> chat.v1.Message
+	34, // 3: chat.v1.EditMessageResponse.message:type_name -> chat.v1.Message
 	5,  // 4: chat.v1.DeleteMessageResponse.ack:type_name -> chat.v1.SendMessageResponse
-	33, // 5: chat.v1.DeleteMessageResponse.message:type_name -> chat.v1.Message
+	34, // 5: chat.v1.DeleteMessageResponse.message:type_name -> chat.v1.Message
 	5,  // 6: chat.v1.SetReactionResponse.ack:type_name -> chat.v1.SendMessageResponse
-	33, // 7: chat.v1.SetReactionResponse.message:type_name -> chat.v1.Message
-	34, // 8: chat.v1.MarkDeliveredResponse.state:type_name -> chat.v1.ReadState
-	34, // 9: chat.v1.MarkReadResponse.state:type_name -> chat.v1.ReadState
+	34, // 7: chat.v1.SetReactionResponse.message:type_name -> chat.v1.Message
+	35, // 8: chat.v1.MarkDeliveredResponse.state:type_name -> chat.v1.ReadState
+	35, // 9: chat.v1.MarkReadResponse.state:type_name -> chat.v1.ReadState
 	3,  // 10: chat.v1.SubscribeRequest.resume:type_name -> chat.v1.ResumeRequest
 	24, // 11: chat.v1.SubscribeResponse.frame:type_name -> chat.v1.ServerFrame
 	24, // 12: chat.v1.SubscribeResponse.frames:type_name -> chat.v1.ServerFrame
@@ -2500,47 +2569,49 @@ var file_chat_v1_live_proto_depIdxs = []int32{
 	10, // 21: chat.v1.StreamRequest.reaction:type_name -> chat.v1.SetReactionRequest
 	24, // 22: chat.v1.StreamResponse.frame:type_name -> chat.v1.ServerFrame
 	24, // 23: chat.v1.StreamResponse.frames:type_name -> chat.v1.ServerFrame
-	26, // 24: chat.v1.ServerFrame.ready:type_name -> chat.v1.Ready
+	27, // 24: chat.v1.ServerFrame.ready:type_name -> chat.v1.Ready
 	5,  // 25: chat.v1.ServerFrame.ack:type_name -> chat.v1.SendMessageResponse
-	33, // 26: chat.v1.ServerFrame.message:type_name -> chat.v1.Message
-	28, // 27: chat.v1.ServerFrame.receipt:type_name -> chat.v1.ReceiptEvent
-	29, // 28: chat.v1.ServerFrame.typing:type_name -> chat.v1.TypingEvent
-	35, // 29: chat.v1.ServerFrame.presence:type_name -> chat.v1.Presence
-	30, // 30: chat.v1.ServerFrame.membership:type_name -> chat.v1.MembershipEvent
-	27, // 31: chat.v1.ServerFrame.resume_complete:type_name -> chat.v1.ResumeComplete
-	31, // 32: chat.v1.ServerFrame.error:type_name -> chat.v1.FrameError
-	25, // 33: chat.v1.ServerFrame.keep_alive:type_name -> chat.v1.KeepAlive
-	32, // 34: chat.v1.Ready.server_time:type_name -> google.protobuf.Timestamp
-	2,  // 35: chat.v1.ResumeComplete.cursors:type_name -> chat.v1.Cursor
-	34, // 36: chat.v1.ReceiptEvent.state:type_name -> chat.v1.ReadState
-	0,  // 37: chat.v1.MembershipEvent.change:type_name -> chat.v1.MembershipChange
-	36, // 38: chat.v1.MembershipEvent.conversation:type_name -> chat.v1.Conversation
-	1,  // 39: chat.v1.FrameError.code:type_name -> chat.v1.ErrorCode
-	22, // 40: chat.v1.LiveService.Stream:input_type -> chat.v1.StreamRequest
-	20, // 41: chat.v1.LiveService.Subscribe:input_type -> chat.v1.SubscribeRequest
-	4,  // 42: chat.v1.LiveService.SendMessage:input_type -> chat.v1.SendMessageRequest
-	12, // 43: chat.v1.LiveService.MarkDelivered:input_type -> chat.v1.MarkDeliveredRequest
-	14, // 44: chat.v1.LiveService.MarkRead:input_type -> chat.v1.MarkReadRequest
-	16, // 45: chat.v1.LiveService.SetTyping:input_type -> chat.v1.SetTypingRequest
-	18, // 46: chat.v1.LiveService.Heartbeat:input_type -> chat.v1.HeartbeatRequest
-	6,  // 47: chat.v1.LiveService.EditMessage:input_type -> chat.v1.EditMessageRequest
-	8,  // 48: chat.v1.LiveService.DeleteMessage:input_type -> chat.v1.DeleteMessageRequest
-	10, // 49: chat.v1.LiveService.SetReaction:input_type -> chat.v1.SetReactionRequest
-	23, // 50: chat.v1.LiveService.Stream:output_type -> chat.v1.StreamResponse
-	21, // 51: chat.v1.LiveService.Subscribe:output_type -> chat.v1.SubscribeResponse
-	5,  // 52: chat.v1.LiveService.SendMessage:output_type -> chat.v1.SendMessageResponse
-	13, // 53: chat.v1.LiveService.MarkDelivered:output_type -> chat.v1.MarkDeliveredResponse
-	15, // 54: chat.v1.LiveService.MarkRead:output_type -> chat.v1.MarkReadResponse
-	17, // 55: chat.v1.LiveService.SetTyping:output_type -> chat.v1.SetTypingResponse
-	19, // 56: chat.v1.LiveService.Heartbeat:output_type -> chat.v1.HeartbeatResponse
-	7,  // 57: chat.v1.LiveService.EditMessage:output_type -> chat.v1.EditMessageResponse
-	9,  // 58: chat.v1.LiveService.DeleteMessage:output_type -> chat.v1.DeleteMessageResponse
-	11, // 59: chat.v1.LiveService.SetReaction:output_type -> chat.v1.SetReactionResponse
-	50, // [50:60] is the sub-list for method output_type
-	40, // [40:50] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	34, // 26: chat.v1.ServerFrame.message:type_name -> chat.v1.Message
+	29, // 27: chat.v1.ServerFrame.receipt:type_name -> chat.v1.ReceiptEvent
+	30, // 28: chat.v1.ServerFrame.typing:type_name -> chat.v1.TypingEvent
+	36, // 29: chat.v1.ServerFrame.presence:type_name -> chat.v1.Presence
+	31, // 30: chat.v1.ServerFrame.membership:type_name -> chat.v1.MembershipEvent
+	28, // 31: chat.v1.ServerFrame.resume_complete:type_name -> chat.v1.ResumeComplete
+	32, // 32: chat.v1.ServerFrame.error:type_name -> chat.v1.FrameError
+	26, // 33: chat.v1.ServerFrame.keep_alive:type_name -> chat.v1.KeepAlive
+	25, // 34: chat.v1.ServerFrame.conversation_update:type_name -> chat.v1.ConversationUpdate
+	37, // 35: chat.v1.ConversationUpdate.conversation:type_name -> chat.v1.Conversation
+	33, // 36: chat.v1.Ready.server_time:type_name -> google.protobuf.Timestamp
+	2,  // 37: chat.v1.ResumeComplete.cursors:type_name -> chat.v1.Cursor
+	35, // 38: chat.v1.ReceiptEvent.state:type_name -> chat.v1.ReadState
+	0,  // 39: chat.v1.MembershipEvent.change:type_name -> chat.v1.MembershipChange
+	37, // 40: chat.v1.MembershipEvent.conversation:type_name -> chat.v1.Conversation
+	1,  // 41: chat.v1.FrameError.code:type_name -> chat.v1.ErrorCode
+	22, // 42: chat.v1.LiveService.Stream:input_type -> chat.v1.StreamRequest
+	20, // 43: chat.v1.LiveService.Subscribe:input_type -> chat.v1.SubscribeRequest
+	4,  // 44: chat.v1.LiveService.SendMessage:input_type -> chat.v1.SendMessageRequest
+	12, // 45: chat.v1.LiveService.MarkDelivered:input_type -> chat.v1.MarkDeliveredRequest
+	14, // 46: chat.v1.LiveService.MarkRead:input_type -> chat.v1.MarkReadRequest
+	16, // 47: chat.v1.LiveService.SetTyping:input_type -> chat.v1.SetTypingRequest
+	18, // 48: chat.v1.LiveService.Heartbeat:input_type -> chat.v1.HeartbeatRequest
+	6,  // 49: chat.v1.LiveService.EditMessage:input_type -> chat.v1.EditMessageRequest
+	8,  // 50: chat.v1.LiveService.DeleteMessage:input_type -> chat.v1.DeleteMessageRequest
+	10, // 51: chat.v1.LiveService.SetReaction:input_type -> chat.v1.SetReactionRequest
+	23, // 52: chat.v1.LiveService.Stream:output_type -> chat.v1.StreamResponse
+	21, // 53: chat.v1.LiveService.Subscribe:output_type -> chat.v1.SubscribeResponse
+	5,  // 54: chat.v1.LiveService.SendMessage:output_type -> chat.v1.SendMessageResponse
+	13, // 55: chat.v1.LiveService.MarkDelivered:output_type -> chat.v1.MarkDeliveredResponse
+	15, // 56: chat.v1.LiveService.MarkRead:output_type -> chat.v1.MarkReadResponse
+	17, // 57: chat.v1.LiveService.SetTyping:output_type -> chat.v1.SetTypingResponse
+	19, // 58: chat.v1.LiveService.Heartbeat:output_type -> chat.v1.HeartbeatResponse
+	7,  // 59: chat.v1.LiveService.EditMessage:output_type -> chat.v1.EditMessageResponse
+	9,  // 60: chat.v1.LiveService.DeleteMessage:output_type -> chat.v1.DeleteMessageResponse
+	11, // 61: chat.v1.LiveService.SetReaction:output_type -> chat.v1.SetReactionResponse
+	52, // [52:62] is the sub-list for method output_type
+	42, // [42:52] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_chat_v1_live_proto_init() }
@@ -2573,6 +2644,7 @@ func file_chat_v1_live_proto_init() {
 		(*ServerFrame_ResumeComplete)(nil),
 		(*ServerFrame_Error)(nil),
 		(*ServerFrame_KeepAlive)(nil),
+		(*ServerFrame_ConversationUpdate)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2580,7 +2652,7 @@ func file_chat_v1_live_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_v1_live_proto_rawDesc), len(file_chat_v1_live_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   30,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

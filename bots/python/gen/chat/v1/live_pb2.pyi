@@ -260,7 +260,7 @@ class StreamResponse(_message.Message):
     def __init__(self, frame: _Optional[_Union[ServerFrame, _Mapping]] = ..., frames: _Optional[_Iterable[_Union[ServerFrame, _Mapping]]] = ...) -> None: ...
 
 class ServerFrame(_message.Message):
-    __slots__ = ("request_id", "ready", "ack", "message", "receipt", "typing", "presence", "membership", "resume_complete", "error", "keep_alive")
+    __slots__ = ("request_id", "ready", "ack", "message", "receipt", "typing", "presence", "membership", "resume_complete", "error", "keep_alive", "conversation_update")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     READY_FIELD_NUMBER: _ClassVar[int]
     ACK_FIELD_NUMBER: _ClassVar[int]
@@ -272,6 +272,7 @@ class ServerFrame(_message.Message):
     RESUME_COMPLETE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     KEEP_ALIVE_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_UPDATE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     ready: Ready
     ack: SendMessageResponse
@@ -283,7 +284,14 @@ class ServerFrame(_message.Message):
     resume_complete: ResumeComplete
     error: FrameError
     keep_alive: KeepAlive
-    def __init__(self, request_id: _Optional[str] = ..., ready: _Optional[_Union[Ready, _Mapping]] = ..., ack: _Optional[_Union[SendMessageResponse, _Mapping]] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., receipt: _Optional[_Union[ReceiptEvent, _Mapping]] = ..., typing: _Optional[_Union[TypingEvent, _Mapping]] = ..., presence: _Optional[_Union[_user_pb2.Presence, _Mapping]] = ..., membership: _Optional[_Union[MembershipEvent, _Mapping]] = ..., resume_complete: _Optional[_Union[ResumeComplete, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ...) -> None: ...
+    conversation_update: ConversationUpdate
+    def __init__(self, request_id: _Optional[str] = ..., ready: _Optional[_Union[Ready, _Mapping]] = ..., ack: _Optional[_Union[SendMessageResponse, _Mapping]] = ..., message: _Optional[_Union[_message_pb2.Message, _Mapping]] = ..., receipt: _Optional[_Union[ReceiptEvent, _Mapping]] = ..., typing: _Optional[_Union[TypingEvent, _Mapping]] = ..., presence: _Optional[_Union[_user_pb2.Presence, _Mapping]] = ..., membership: _Optional[_Union[MembershipEvent, _Mapping]] = ..., resume_complete: _Optional[_Union[ResumeComplete, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., keep_alive: _Optional[_Union[KeepAlive, _Mapping]] = ..., conversation_update: _Optional[_Union[ConversationUpdate, _Mapping]] = ...) -> None: ...
+
+class ConversationUpdate(_message.Message):
+    __slots__ = ("conversation",)
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    conversation: _conversation_pb2.Conversation
+    def __init__(self, conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ...) -> None: ...
 
 class KeepAlive(_message.Message):
     __slots__ = ()

@@ -5,6 +5,7 @@ import { type Appended, NotOwner } from "./append-route.ts";
 import type { Cql, Statement } from "./cql.ts";
 import { MessageRows, toMessage } from "./message-rows.ts";
 import { MessageSearchIndex } from "./message-search-index.ts";
+import type { BacklogEntry } from "./search-backlog.ts";
 import { markStatements, membershipOf } from "./read-marks.ts";
 import { mentionStatements } from "./unread-counts.ts";
 import { isCountable, mentionSeq } from "../unread-index.ts";
@@ -83,8 +84,12 @@ export class MessageLog {
   private readonly sequenced = new Map<string, Sequenced>();
   private readonly recovering = new Map<string, Promise<Sequenced>>();
 
-  constructor(cql: Cql, bucketSize: number, leases: SequencerLeases) {
+  /** Hears messages whose search rows may be missing (a failed write): the search backlog records them. */
+  private readonly indexFailed: (entries: BacklogEntry[]) => void;
+
+  constructor(cql: Cql, bucketSize: number, leases: SequencerLeases, indexFailed: (entries: BacklogEntry[]) => void = () => {}) {
     this.cql = cql;
+    this.indexFailed = indexFailed;
     this.rows = new MessageRows(cql, bucketSize);
     this.search = new MessageSearchIndex(bucketSize);
     this.bucketSize = bucketSize;
@@ -137,7 +142,10 @@ export class MessageLog {
     const ts = this.leases.timestamp(state.lease);
     return Promise.all([...this.search.batches(this.search.insert(message, ts)).map((t) => this.cql.partitionBatch(t)),
       this.cql.partitionBatch(this.search.bounds([message]))])
-      .then(() => ({ message, duplicate: true }));
+      .then(() => ({ message, duplicate: true }), (err: unknown) => {
+        this.indexFailed([{ conversationId: m.conversationId, seq: message.seq }]);
+        throw err;
+      });
   }
 
   /** Gives a message the next seq and queues it for the conversation's next batch write. */
@@ -265,8 +273,13 @@ export class MessageLog {
     // wrote). With an update's change it is a logged batch: the entry and its target's row (possibly
     // in another bucket) and reactions land together or not at all, even if this node dies midway.
     // The search rows go beside it, and the ACK waits for all.
+    // A failure leaves the outcome unknown, the search rows included: the backlog (search-backlog.ts)
+    // indexes whatever of it landed, should the sender never retry.
     await Promise.all([changes.length > 0 ? this.cql.batch(statements) : this.cql.unloggedBatch(statements),
-      ...terms.map((t) => this.cql.partitionBatch(t))]);
+      ...terms.map((t) => this.cql.partitionBatch(t))]).catch((err: unknown) => {
+      this.indexFailed(searchable.map((m) => ({ conversationId, seq: m.seq })));
+      throw err;
+    });
     // Proven only if the lease held until the batch was durable, and no takeover (which fences
     // what was in flight) began meanwhile (see docs/cluster.md).
     if (!this.leases.stillValid(lease) || this.sequenced.get(conversationId) !== state) throw new StoreUnavailable("the lease of this conversation lapsed while storing; retry");

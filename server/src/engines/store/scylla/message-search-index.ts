@@ -103,7 +103,8 @@ export class MessageSearchIndex {
       params: [ts, m.conversationId, this.bucketOf(m.seq), term, m.seq] };
   }
 
-  private bucketOf(seq: number): number {
+  /** The bucket (partition) of a seq. */
+  bucketOf(seq: number): number {
     return Math.floor(seq / this.bucketSize);
   }
 }

@@ -137,6 +137,32 @@ describe("Scylla message search: a retried send indexes its message again", () =
     }
   });
 
+  it("finds a message whose search rows failed to write though its send is never retried (the backlog retries it)", async () => {
+    const cql = await atVersion(cqlMigrations.length);
+    const logged: string[] = [];
+    const store = await createScyllaStore({ ...cluster, keyspace, bucketSize: 10, searchRetryIntervalMs: 200, onError: (err) => logged.push(String(err)) });
+    try {
+      const id = randomUUID();
+      const at = new Date();
+      await store.createGroup({ id, kind: "group", name: "g", createdAt: at, lastSeq: 0 }, [{ conversationId: id, userId: "s1", role: "member", joinedAt: at }]);
+      // The index table gone (a real refusal of the server): the message row lands, its search rows do not.
+      await cql.execute("DROP TABLE message_terms");
+      const sent = { conversationId: id, senderId: "s1", clientMessageId: "c1", text: "orphaned words", sentAt: at };
+      await expect(store.appendMessage(sent)).rejects.toThrow();
+      const createTerms = cqlMigrations.find((m) => m.name === "add_message_search")!.up[0] as string;
+      await cql.execute(createTerms); // recovered
+      const search = { words: ["orphaned"], prefixes: [], conversationIds: [id], limit: 10 };
+      for (const deadline = Date.now() + 10_000; (await store.searchMessages(search)).length === 0;) {
+        if (Date.now() > deadline) throw new Error(`not findable after 10 s; logged: ${logged.join(" | ")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(logged.some((line) => line.includes("recorded for retry"))).toBe(true);
+      expect((await cql.execute("SELECT seq FROM search_backlog WHERE conversation_id = ?", [id])).rowLength).toBe(0);
+    } finally {
+      await Promise.all([store.close(), cql.close()]);
+    }
+  });
+
   it("keeps a bucket's earliest and latest send time whatever order their writes land in", async () => {
     const cql = await atVersion(cqlMigrations.length);
     try {

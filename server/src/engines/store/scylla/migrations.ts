@@ -176,4 +176,9 @@ export const cqlMigrations: readonly CqlMigration[] = [
     "CREATE TABLE IF NOT EXISTS push_settings (user_id text PRIMARY KEY, show_previews boolean)",
     "CREATE TABLE IF NOT EXISTS mutes_by_conversation (conversation_id text, user_id text, muted_until timestamp, PRIMARY KEY (conversation_id, user_id))",
   ] },
+  { version: 11, name: "add_search_backlog", up: [
+    // Messages whose search rows a failed send may have missed (search-backlog.ts): retried by every
+    // node until indexed. Rows exist only after a failure, so the retry's scan of the table is short.
+    "CREATE TABLE IF NOT EXISTS search_backlog (conversation_id text, seq bigint, attempts int, PRIMARY KEY (conversation_id, seq))",
+  ] },
 ];

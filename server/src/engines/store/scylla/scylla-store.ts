@@ -10,6 +10,8 @@ import { createScyllaDeviceStore } from "./device-tables.ts";
 import { MessageLog } from "./message-log.ts";
 import { MessageRows } from "./message-rows.ts";
 import { createScyllaMessageSearch } from "./message-search.ts";
+import { MessageSearchIndex } from "./message-search-index.ts";
+import { SearchBacklog } from "./search-backlog.ts";
 import { storedOf } from "../target-change.ts";
 import type { MigrationReport } from "../migrations.ts";
 import { markStatements, marksRow, membershipOf } from "./read-marks.ts";
@@ -50,8 +52,10 @@ export interface ScyllaStoreOptions {
   route?: AppendRoute;
   /** Sequencer lease timings; {@link defaultLeaseTimings} by default. */
   leaseTimings?: LeaseTimings;
-  /** Hears about failures in background work (lease renewals). */
+  /** Hears about failures in background work (lease renewals, search index retries). */
   onError?: (error: unknown) => void;
+  /** How often the search index work of failed sends is retried (search-backlog.ts); 30 s by default. */
+  searchRetryIntervalMs?: number;
 }
 
 /** Statements in one logged batch at most: large batches strain the coordinator. */
@@ -97,7 +101,13 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
   const timings = options.leaseTimings ?? defaultLeaseTimings;
   const onError = options.onError ?? ((err: unknown) => process.emitWarning(err as Error));
   const leases = new SequencerLeases(cql, `${nodeId}/${randomUUID().slice(0, 8)}`, timings, onError);
-  const log = new MessageLog(cql, bucketSize, leases);
+  // Index work of sends that failed, retried by every node (search-backlog.ts).
+  const backlog = new SearchBacklog(cql, new MessageSearchIndex(bucketSize), (conversationId, seqs) => log.get(conversationId, seqs), {
+    onError, ...(options.searchRetryIntervalMs ? { intervalMs: options.searchRetryIntervalMs } : {}),
+  });
+  const log = new MessageLog(cql, bucketSize, leases, (entries) => {
+    backlog.record(entries).catch(onError);
+  });
   const route = options.route ?? createMemoryAppendRoute();
   const router = new OwnerRouter(leases, log, route, timings);
   await router.serve(nodeId);
@@ -215,6 +225,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     },
 
     async close() {
+      backlog.close();
       await leases.release().catch(onError); // others may take the slots at once rather than after the lease
       if (!options.route) await route.close();
       await cql.close();

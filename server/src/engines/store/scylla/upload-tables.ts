@@ -4,9 +4,10 @@ import type { Cql } from "./cql.ts";
 
 /**
  * The cluster store's uploads (migration 6, migrations.ts): `uploads` by id holds everything;
- * `pending_uploads_by_owner` lists a user's unsent uploads (the per-user bound counts one partition,
- * the expiry scans this small table rather than every upload ever made); `uploads_by_message` finds
- * a message's files when it is deleted. Progress and claims are lightweight transactions on the
+ * `pending_uploads_by_owner` lists a user's uploads not bound to a message yet (the per-user bound
+ * counts one partition, the expiry scans this small table rather than every upload ever made; a
+ * claim keeps the row until its bind, so that a send never stored leaves it for the expiry);
+ * `uploads_by_message` finds a message's files when it is deleted. Progress and claims are lightweight transactions on the
  * `uploads` row, so that two nodes cannot both count one chunk or both send one file.
  */
 export function createScyllaUploadStore(cql: Cql): UploadStore {
@@ -42,12 +43,7 @@ export function createScyllaUploadStore(cql: Cql): UploadStore {
         [m.conversationId, m.senderId, m.clientMessageId, id]);
       // A retry (of the send, or of the LWT whose first try landed) finds its own claim: a success too.
       // The not-applied answer holds only the condition's column, so the claim is read whole.
-      const claimed = result.applied || claimMatches((await cql.serialRead("SELECT * FROM uploads WHERE id = ?", [id])).first() ?? undefined, m);
-      if (claimed) {
-        const row = (await cql.execute("SELECT owner_id FROM uploads WHERE id = ?", [id])).first();
-        if (row) await cql.execute("DELETE FROM pending_uploads_by_owner WHERE owner_id = ? AND upload_id = ?", [row.get("owner_id"), id]);
-      }
-      return claimed;
+      return result.applied || claimMatches((await cql.serialRead("SELECT * FROM uploads WHERE id = ?", [id])).first() ?? undefined, m);
     },
     async releaseUpload(id, m) {
       const result = await cql.cas(`UPDATE uploads SET conversation_id = null, sender_id = null, client_message_id = null
@@ -57,10 +53,11 @@ export function createScyllaUploadStore(cql: Cql): UploadStore {
     },
     async bindUpload(id, m, seq) {
       const row = (await cql.serialRead("SELECT * FROM uploads WHERE id = ?", [id])).first();
-      if (!claimMatches(row ?? undefined, m)) return;
+      if (!row || !claimMatches(row, m)) return;
       await cql.batch([
         { query: "UPDATE uploads SET seq = ? WHERE id = ?", params: [seq, id] },
         { query: "INSERT INTO uploads_by_message (conversation_id, seq, upload_id) VALUES (?, ?, ?)", params: [m.conversationId, seq, id] },
+        { query: "DELETE FROM pending_uploads_by_owner WHERE owner_id = ? AND upload_id = ?", params: [row.get("owner_id"), id] },
       ]);
     },
     async listMessageUploads(conversationId, seq) {
@@ -75,8 +72,8 @@ export function createScyllaUploadStore(cql: Cql): UploadStore {
           if (found.length >= limit) return found;
           if ((row.get("created_at") as Date) >= cutoff) continue;
           const upload = await getUpload(row.get("upload_id"));
-          if (upload && !upload.message) found.push(upload);
-          // A pending row whose upload is gone or sent is a leftover of a crash between two writes.
+          if (upload && upload.seq === undefined) found.push(upload);
+          // A pending row whose upload is gone or bound is a leftover of a crash between two writes.
           else await cql.execute("DELETE FROM pending_uploads_by_owner WHERE owner_id = ? AND upload_id = ?", [row.get("owner_id"), row.get("upload_id")]);
         }
       }

@@ -229,6 +229,14 @@ CREATE TABLE IF NOT EXISTS push_jobs (
 CREATE INDEX IF NOT EXISTS push_jobs_by_due ON push_jobs (due_at);
 CREATE INDEX IF NOT EXISTS push_jobs_by_user ON push_jobs (user_id, conversation_id);
 ` },
+  // An upload is pending until bound to its message's seq, not merely claimed: a claim whose send
+  // never got stored (a crash, an Unavailable never retried) must be found by the expiry too.
+  { version: 9, name: "uploads_pending_until_bound", up: `
+DROP INDEX IF EXISTS uploads_pending_by_owner;
+DROP INDEX IF EXISTS uploads_unsent_by_age;
+CREATE INDEX IF NOT EXISTS uploads_unbound_by_owner ON uploads (owner_id) WHERE seq IS NULL;
+CREATE INDEX IF NOT EXISTS uploads_unbound_by_age ON uploads (created_at) WHERE seq IS NULL;
+` },
 ];
 
 /**

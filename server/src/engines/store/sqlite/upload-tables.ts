@@ -50,9 +50,9 @@ export const uploadWrites = {
 /** The embedded store's {@link UploadStore}: reads on `db`, writes through the store's writer. */
 export function createSqliteUploadStore(db: DatabaseSync, write: Writer): UploadStore {
   const byId = db.prepare("SELECT * FROM uploads WHERE id = ?");
-  const pendingOf = db.prepare("SELECT count(*) AS n FROM uploads WHERE owner_id = ? AND conversation_id IS NULL");
+  const pendingOf = db.prepare("SELECT count(*) AS n FROM uploads WHERE owner_id = ? AND seq IS NULL");
   const ofMessage = db.prepare("SELECT id FROM uploads WHERE conversation_id = ? AND seq = ? ORDER BY id");
-  const unsentBefore = db.prepare("SELECT * FROM uploads WHERE conversation_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?");
+  const unsentBefore = db.prepare("SELECT * FROM uploads WHERE seq IS NULL AND created_at < ? ORDER BY created_at LIMIT ?");
   return {
     createUpload: (u) => write("createUpload", u),
     async getUpload(id) {
