@@ -1,16 +1,10 @@
-import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { type ServerFrame, ServerFrameSchema, type StreamResponseSchema, type SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
-import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { WireType } from "@bufbuild/protobuf/wire";
+import type { ServerFrame, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { delimitedFrameBytes as encoded } from "../engines/broker/frame-bytes.ts";
 
 /** The responses of LiveService's two streaming calls: a `frame` (field 1) or `frames` (field 2) each. */
 export type FrameResponseSchema = typeof StreamResponseSchema | typeof SubscribeResponseSchema;
-
-/**
- * Encoded `ServerFrame{message}` per live Message object, length-prefixed as an unknown
- * length-delimited field's data must be; entries go with the message.
- */
-const encodedMessages = new WeakMap<Message, Uint8Array>();
 
 /**
  * The response that carries server frames on a stream (StreamResponse or SubscribeResponse, whose
@@ -19,7 +13,8 @@ const encodedMessages = new WeakMap<Message, Uint8Array>();
  * A live message is one Message object handed to the streams of every member: encoding it again for
  * each of them was the largest single cost of a group delivery (toBinary was 13% of the server's CPU
  * at 40,000 deliveries/s, 100 members a group). So a message frame is encoded once, and each
- * stream's response carries those bytes through protobuf-es's unknown fields, which `toBinary`
+ * stream's response carries those bytes (engines/broker/frame-bytes.ts, where a message received from
+ * another node comes with the bytes it arrived in) through protobuf-es's unknown fields, which `toBinary`
  * writes out verbatim: the bytes on the wire are exactly those of `{ frame }` or `{ frames }`.
  */
 export function frameResponse<S extends FrameResponseSchema>(schema: S, batch: readonly ServerFrame[]): MessageInitShape<S> {
@@ -48,15 +43,4 @@ export function encodeFrameResponse(batch: readonly ServerFrame[], reserve = 0):
     at += p.byteLength;
   }
   return out;
-}
-
-/** A frame's bytes, length-prefixed as a length-delimited field's data must be; cached for live messages. */
-function encoded(frame: ServerFrame): Uint8Array {
-  const shared = frame.frame.case === "message" && frame.requestId === "" ? frame.frame.value : undefined;
-  let bytes = shared && encodedMessages.get(shared);
-  if (!bytes) {
-    bytes = new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
-    if (shared) encodedMessages.set(shared, bytes);
-  }
-  return bytes;
 }
