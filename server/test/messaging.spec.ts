@@ -60,7 +60,7 @@ describe.each(streamPaths)("messaging on one node ($path)", ({ args: pathArgs })
 
   it("acks a send as soon as it is durable: the sender's stream gets the ACK before the message frame", async () => {
     const s = await openStream(alice);
-    const ids = Array.from({ length: 10 }, () => newId());
+    const ids: string[] = Array.from({ length: 10 }, () => newId());
     ids.forEach((clientMessageId, i) => s.send({ requestId: `o${i}`, frame: { case: "send", value: { conversationId: group, clientMessageId, text: `order ${i}` } } }));
     await s.until(() => s.of("message").filter((m) => ids.includes(m.clientMessageId)).length === ids.length && s.frames.filter((f) => f.frame.case === "ack" && f.requestId.startsWith("o")).length === ids.length, 10_000, "every ACK and message");
     for (const [i, clientMessageId] of ids.entries()) {
