@@ -60,6 +60,11 @@ describe.each(streamPaths)("messaging on one node ($path)", ({ args: pathArgs })
 
   it("acks a send as soon as it is durable: the sender's stream gets the ACK before the message frame", async () => {
     const s = await openStream(alice);
+    // Resumed at the group's newest seq, the stream writes live messages of the group at once (a
+    // stream that never resumed holds a conversation's first messages back ~50 ms, ACKs not).
+    const lastSeq = (await alice.clients.conversations.getConversation({ conversationId: group })).conversation!.lastSeq;
+    s.send({ requestId: "resume", frame: { case: "resume", value: { cursors: [{ conversationId: group, seq: lastSeq }] } } });
+    await s.until(() => s.of("resumeComplete")[0], 5_000, "resumeComplete");
     const ids: string[] = Array.from({ length: 10 }, () => newId());
     ids.forEach((clientMessageId, i) => s.send({ requestId: `o${i}`, frame: { case: "send", value: { conversationId: group, clientMessageId, text: `order ${i}` } } }));
     await s.until(() => s.of("message").filter((m) => ids.includes(m.clientMessageId)).length === ids.length && s.frames.filter((f) => f.frame.case === "ack" && f.requestId.startsWith("o")).length === ids.length, 10_000, "every ACK and message");
