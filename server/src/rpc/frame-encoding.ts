@@ -13,8 +13,7 @@ export type FrameResponseSchema = typeof StreamResponseSchema | typeof Subscribe
  * A live message is one Message object handed to the streams of every member: encoding it again for
  * each of them was the largest single cost of a group delivery (toBinary was 13% of the server's CPU
  * at 40,000 deliveries/s, 100 members a group). So a message frame is encoded once, and each
- * stream's response carries those bytes (engines/broker/frame-bytes.ts, where a message received from
- * another node comes with the bytes it arrived in) through protobuf-es's unknown fields, which `toBinary`
+ * stream's response carries those bytes through protobuf-es's unknown fields, which `toBinary`
  * writes out verbatim: the bytes on the wire are exactly those of `{ frame }` or `{ frames }`.
  */
 export function frameResponse<S extends FrameResponseSchema>(schema: S, batch: readonly ServerFrame[]): MessageInitShape<S> {
