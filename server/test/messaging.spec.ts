@@ -58,6 +58,24 @@ describe.each(streamPaths)("messaging on one node ($path)", ({ args: pathArgs })
     s.close();
   });
 
+  it("acks a send as soon as it is durable: the sender's stream gets the ACK before the message frame", async () => {
+    const s = await openStream(alice);
+    // Resumed at the group's newest seq, the stream writes live messages of the group at once (a
+    // stream that never resumed holds a conversation's first messages back ~50 ms, ACKs not).
+    const lastSeq = (await alice.clients.conversations.getConversation({ conversationId: group })).conversation!.lastSeq;
+    s.send({ requestId: "resume", frame: { case: "resume", value: { cursors: [{ conversationId: group, seq: lastSeq }] } } });
+    await s.until(() => s.of("resumeComplete")[0], 5_000, "resumeComplete");
+    const ids: string[] = Array.from({ length: 10 }, () => newId());
+    ids.forEach((clientMessageId, i) => s.send({ requestId: `o${i}`, frame: { case: "send", value: { conversationId: group, clientMessageId, text: `order ${i}` } } }));
+    await s.until(() => s.of("message").filter((m) => ids.includes(m.clientMessageId)).length === ids.length && s.frames.filter((f) => f.frame.case === "ack" && f.requestId.startsWith("o")).length === ids.length, 10_000, "every ACK and message");
+    for (const [i, clientMessageId] of ids.entries()) {
+      const ackAt = s.frames.findIndex((f) => f.requestId === `o${i}` && f.frame.case === "ack");
+      const messageAt = s.frames.findIndex((f) => f.frame.case === "message" && f.frame.value.clientMessageId === clientMessageId);
+      expect(ackAt, `ACK of send ${i} before its message`).toBeLessThan(messageAt);
+    }
+    s.close();
+  });
+
   it("packs queued frames into one response for a client that asks (max_batch), in order", async () => {
     const created = (await alice.clients.conversations.createGroup({ name: "batched", memberIds: [bob.id] })).conversation!;
     const conv = created.id;

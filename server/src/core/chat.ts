@@ -109,6 +109,7 @@ export async function createChat(options: ChatOptions): Promise<Chat> {
     options.onMessageSent?.(sent);
   };
   dispatcher.onError = onError;
+  messages.onError = onError;
   dispatcher.onDeliver = (frame) => {
     if (frame.frame.case !== "membership") return;
     const { conversation, userIds } = frame.frame.value;

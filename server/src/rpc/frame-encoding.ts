@@ -1,16 +1,10 @@
-import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { type ServerFrame, ServerFrameSchema, type StreamResponseSchema, type SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
-import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { WireType } from "@bufbuild/protobuf/wire";
+import type { ServerFrame, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { delimitedFrameBytes as encoded } from "../engines/broker/frame-bytes.ts";
 
 /** The responses of LiveService's two streaming calls: a `frame` (field 1) or `frames` (field 2) each. */
 export type FrameResponseSchema = typeof StreamResponseSchema | typeof SubscribeResponseSchema;
-
-/**
- * Encoded `ServerFrame{message}` per live Message object, length-prefixed as an unknown
- * length-delimited field's data must be; entries go with the message.
- */
-const encodedMessages = new WeakMap<Message, Uint8Array>();
 
 /**
  * The response that carries server frames on a stream (StreamResponse or SubscribeResponse, whose
@@ -48,15 +42,4 @@ export function encodeFrameResponse(batch: readonly ServerFrame[], reserve = 0):
     at += p.byteLength;
   }
   return out;
-}
-
-/** A frame's bytes, length-prefixed as a length-delimited field's data must be; cached for live messages. */
-function encoded(frame: ServerFrame): Uint8Array {
-  const shared = frame.frame.case === "message" && frame.requestId === "" ? frame.frame.value : undefined;
-  let bytes = shared && encodedMessages.get(shared);
-  if (!bytes) {
-    bytes = new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
-    if (shared) encodedMessages.set(shared, bytes);
-  }
-  return bytes;
 }

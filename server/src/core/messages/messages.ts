@@ -20,7 +20,7 @@ import { findMentions, unreadIndexOf } from "../mentions/mentions.ts";
 
 /** A send that passed validation and is queued for the store, in the order it was accepted. */
 export interface AcceptedSend {
-  /** Resolves with the ACK once the message is durable and published. */
+  /** Resolves with the ACK once the message is durable; it is published after (the ACK does not wait for the fan-out). */
   ack: Promise<SendMessageResponse>;
 }
 
@@ -46,6 +46,14 @@ export interface SentEntry {
   message: Message;
   /** The conversation's members when it was sent, the sender included. */
   memberIds: readonly string[];
+}
+
+/** A message once durable, not yet published. */
+interface StoredEntry {
+  ack: SendMessageResponse;
+  record: MessageRecord;
+  /** True when an earlier append with its client id had stored it. */
+  duplicate: boolean;
 }
 
 /** A message once durable and published. */
@@ -75,6 +83,8 @@ export class Messages {
    * a retry's duplicate (typing indicators end when their author sends; push notifications go out).
    */
   onSent: (caller: Caller, conversationId: string, sent: SentEntry) => void = () => {};
+  /** Hears a send that was stored and acknowledged but could not be published (its members catch up from the store). */
+  onError: (error: unknown) => void = () => {};
 
   private readonly attachments: AttachmentClaims | undefined;
 
@@ -111,13 +121,23 @@ export class Messages {
     // claims the send's files: nothing may refuse the send between the claim and the append.
     const parent = req.replyToSeq > 0n ? await this.parentOf(req.conversationId, req.replyToSeq) : undefined;
     const content = await this.compose(caller, req, members);
-    const appended = this.withAttachments(req, caller, this.append({
+    const stored = this.withAttachments(req, caller, this.storeEntry({
       conversationId: req.conversationId, senderId: caller.userId, clientMessageId: req.clientMessageId,
       content, replyToSeq: parent?.seq ?? 0,
-    }, members.map((m) => m.userId), parent));
-    const ack = appended.then(({ ack, duplicate, message }) => {
-      if (!duplicate) this.onSent(caller, req.conversationId, { message, memberIds: members.map((m) => m.userId) });
-      return ack;
+    }));
+    const ack = stored.then((entry) => entry.ack);
+    // The ACK waits for durability only, not for the fan-out's session-map lookup (a round trip to
+    // Redis in a cluster, behind a busy event loop). The fan-out starts from the same promise as the
+    // stream's reply, registered before it, and its first delivery waits on the lookup: so the
+    // sender's own stream always gets the ACK before the message frame (messaging.spec.ts).
+    ack.then(async () => {
+      const entry = await stored;
+      const memberIds = members.map((m) => m.userId);
+      const message = await this.publishStored(entry, memberIds, parent);
+      if (!entry.duplicate) this.onSent(caller, req.conversationId, { message, memberIds });
+    }, () => {} /* the sender gets the failure as its answer, and nothing was stored to publish */).catch((err: unknown) => {
+      // Durable and acknowledged: the members' streams fill the gap from the store at the next message or resume.
+      this.onError(new Error(`message ${req.clientMessageId} in ${req.conversationId} stored but not published`, { cause: err }));
     });
     return { ack };
   }
@@ -152,7 +172,7 @@ export class Messages {
    * A send's files follow its append: bound to the seq it got (a retry binds again, harmlessly), or
    * released when it was refused (not on Unavailable: it may be stored, and the retry claims them again).
    */
-  private withAttachments(req: SendMessageRequest, caller: Caller, appended: Promise<AppendedEntry>): Promise<AppendedEntry> {
+  private withAttachments(req: SendMessageRequest, caller: Caller, appended: Promise<StoredEntry>): Promise<StoredEntry> {
     const attachments = this.attachments;
     if (req.attachmentIds.length === 0 || !attachments) return appended;
     const claim = claimOf(caller, req);
@@ -195,17 +215,30 @@ export class Messages {
    * replied-to message when the caller has read it; a reply's preview is read otherwise.
    */
   append(entry: NewEntry, memberIds: readonly string[], parent?: MessageRecord): Promise<AppendedEntry> {
+    return this.storeEntry(entry).then(async (stored) => {
+      const message = await this.publishStored(stored, memberIds, parent);
+      return { ack: stored.ack, message, duplicate: stored.duplicate };
+    });
+  }
+
+  /** The durable half of {@link append}: resolves with the ACK once the entry is stored, before anyone is told. */
+  private storeEntry(entry: NewEntry): Promise<StoredEntry> {
     const stored = this.stored(this.store.appendMessage({
       conversationId: entry.conversationId, senderId: entry.senderId, clientMessageId: entry.clientMessageId,
       text: mirroredText(entry.content), sentAt: new Date(), content: encodeContent(entry.content),
       ...(entry.replyToSeq ? { replyToSeq: entry.replyToSeq } : {}), ...unreadIndexOf(entry.content),
     }));
-    return stored.then(async ({ message: record, duplicate }) => {
+    return stored.then(({ message: record, duplicate }) => {
       this.counts[duplicate ? "duplicate" : "stored"]++;
-      const message = await (parent ? this.current.one(record, parent) : this.current.one(record));
-      await this.publish(memberIds, message);
-      return { ack: ackOf(record), message, duplicate };
+      return { ack: ackOf(record), record, duplicate };
     });
+  }
+
+  /** The second half of {@link append}: a stored entry as served, published to the devices of `memberIds`. */
+  private async publishStored(stored: StoredEntry, memberIds: readonly string[], parent?: MessageRecord): Promise<Message> {
+    const message = await (parent ? this.current.one(stored.record, parent) : this.current.one(stored.record));
+    await this.publish(memberIds, message);
+    return message;
   }
 
   /** Publishes a stored message (or update entry) to the devices of `memberIds`. */

@@ -1,6 +1,7 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { FrameReader, FrameWriter } from "../../binary-frame.ts";
+import { adoptFrameBytes, frameBytes } from "../frame-bytes.ts";
 import type { Delivery } from "../interface.ts";
 
 /**
@@ -31,7 +32,7 @@ export function encodeDeliveries(deliveries: readonly Delivery[]): Buffer {
   for (const d of deliveries) {
     out.u32(d.userIds.length);
     for (const id of d.userIds) out.str(id);
-    out.bytes(toBinary(ServerFrameSchema, d.frame));
+    out.bytes(frameBytes(d.frame)); // a live message's bytes, encoded once for this node's streams too
     if (traced) out.str(d.traceparent ?? "");
   }
   return out.finish();
@@ -47,7 +48,10 @@ export function decodeDeliveries(bytes: Uint8Array): Delivery[] {
   for (let i = first; i > 0; i--) {
     const userIds: string[] = [];
     for (let j = input.u32(); j > 0; j--) userIds.push(input.str());
-    const delivery: Delivery = { userIds, frame: fromBinary(ServerFrameSchema, input.bytes()) };
+    const bytes = input.bytes();
+    const frame = fromBinary(ServerFrameSchema, bytes);
+    adoptFrameBytes(frame, bytes); // the streams here write these bytes as they are
+    const delivery: Delivery = { userIds, frame };
     const traceparent = traced ? input.str() : "";
     deliveries.push(traceparent ? { ...delivery, traceparent } : delivery);
   }
