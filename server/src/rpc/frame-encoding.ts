@@ -2,6 +2,7 @@ import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { type ServerFrame, ServerFrameSchema, type StreamResponseSchema, type SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { encodeHotFrameDelimited } from "./hot-frame-encoder.ts";
 
 /** The responses of LiveService's two streaming calls: a `frame` (field 1) or `frames` (field 2) each. */
 export type FrameResponseSchema = typeof StreamResponseSchema | typeof SubscribeResponseSchema;
@@ -50,12 +51,15 @@ export function encodeFrameResponse(batch: readonly ServerFrame[], reserve = 0):
   return out;
 }
 
-/** A frame's bytes, length-prefixed as a length-delimited field's data must be; cached for live messages. */
+/**
+ * A frame's bytes, length-prefixed as a length-delimited field's data must be; cached for live
+ * messages. The hot frames (ACK, text message, receipt) by hand, the others by protobuf-es.
+ */
 function encoded(frame: ServerFrame): Uint8Array {
   const shared = frame.frame.case === "message" && frame.requestId === "" ? frame.frame.value : undefined;
   let bytes = shared && encodedMessages.get(shared);
   if (!bytes) {
-    bytes = new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
+    bytes = encodeHotFrameDelimited(frame) ?? new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
     if (shared) encodedMessages.set(shared, bytes);
   }
   return bytes;
