@@ -3,8 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["protocol/**/*.spec.ts", "server/**/*.spec.ts", "client/**/*.spec.ts", "cli/**/*.spec.ts", "desktop/**/*.spec.ts", "bench/**/*.spec.ts", "bots/**/*.spec.ts"],
-    // Timed specs compare latencies: scripts/vitest.sh runs them afterwards, alone (vitest.timed.config.ts).
-    exclude: ["**/node_modules/**", "**/*.timed.spec.ts"],
+    exclude: ["**/node_modules/**"],
     // Real Redis and Cassandra, started once per run and shared by every suite that needs them.
     globalSetup: ["server/test/global-setup.ts"],
     testTimeout: 30_000,

@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# The test run of `npm test`: the suite in parallel, then the timed specs (*.timed.spec.ts) alone,
-# since they compare latencies that other files on the same cores would decide. Arguments (paths,
-# -t filters) go to both runs; a run they select nothing in passes.
+# The test run of `npm test`: the suite in parallel. Arguments (paths, -t filters) go to vitest; a
+# run they select nothing in passes. Latency figures are benchmarks (bench/, docs/benchmarks.md), not tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx vitest run --passWithNoTests "$@"
-npx vitest run --config vitest.timed.config.ts --passWithNoTests "$@"
