@@ -18,6 +18,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 export function encodeHotFrameDelimited(frame: ServerFrame): Uint8Array | undefined {
   const size = frameSize(frame);
   if (size < 0) return undefined;
+  // From Node's shared pool (every byte is written below): these live only while their frame is queued.
   const out = Buffer.allocUnsafe(varintSize(size) + size);
   const end = writeFrame(out, writeVarint(out, 0, size), frame);
   if (end !== out.length) throw new Error(`hot frame encoder wrote ${end} of ${out.length} bytes`); // a bug, not an input
