@@ -2,6 +2,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { type ServerFrame, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
 import type { Message } from "@chat/gen/chat/v1/message_pb.js";
+import { encodeHotFrameDelimited } from "./hot-frame-encoder.ts";
 
 /**
  * The encoded `ServerFrame{message}` of each live Message object, length-prefixed (a varint, as a
@@ -13,13 +14,14 @@ const delimitedMessages = new WeakMap<Message, Uint8Array>();
 
 /**
  * A frame's bytes, length-prefixed (varint) as a length-delimited field's data must be; cached for a
- * live message frame (a `message` without request id), which many streams share.
+ * live message frame (a `message` without request id), which many streams share. The hot frames
+ * (ACK, text message, receipt) are encoded by hand, the others by protobuf-es.
  */
 export function delimitedFrameBytes(frame: ServerFrame): Uint8Array {
   const shared = sharedMessage(frame);
   let bytes = shared && delimitedMessages.get(shared);
   if (!bytes) {
-    bytes = new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
+    bytes = encodeHotFrameDelimited(frame) ?? new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
     if (shared) delimitedMessages.set(shared, bytes);
   }
   return bytes;
