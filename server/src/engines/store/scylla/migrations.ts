@@ -176,4 +176,11 @@ export const cqlMigrations: readonly CqlMigration[] = [
     "CREATE TABLE IF NOT EXISTS push_settings (user_id text PRIMARY KEY, show_previews boolean)",
     "CREATE TABLE IF NOT EXISTS mutes_by_conversation (conversation_id text, user_id text, muted_until timestamp, PRIMARY KEY (conversation_id, user_id))",
   ] },
+  { version: 11, name: "add_user_presence", up: [
+    // Presence kept across restarts of the session map (presence-tables.ts): a user's status while
+    // not the default (availability null then) and their last-seen time.
+    `CREATE TABLE IF NOT EXISTS user_presence (
+      user_id text PRIMARY KEY, availability text, status_text text, text_expires_at timestamp, hidden_last_seen timestamp,
+      last_seen timestamp)`,
+  ] },
 ];

@@ -229,6 +229,18 @@ CREATE TABLE IF NOT EXISTS push_jobs (
 CREATE INDEX IF NOT EXISTS push_jobs_by_due ON push_jobs (due_at);
 CREATE INDEX IF NOT EXISTS push_jobs_by_user ON push_jobs (user_id, conversation_id);
 ` },
+  // Presence kept across restarts (presence-tables.ts): a user's status while not the default
+  // (availability NULL then) and their last-seen time, both in ms.
+  { version: 9, name: "add_user_presence", up: `
+CREATE TABLE IF NOT EXISTS user_presence (
+  user_id TEXT PRIMARY KEY,
+  availability TEXT,
+  status_text TEXT,
+  text_expires_at INTEGER,
+  hidden_last_seen INTEGER,
+  last_seen INTEGER
+) WITHOUT ROWID;
+` },
 ];
 
 /**
