@@ -15,6 +15,7 @@ import { createRedisControlPlane } from "./control/redis/redis-control-plane.ts"
 import type { SessionMap } from "./sessions/interface.ts";
 import { createMemorySessionMap } from "./sessions/memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./sessions/redis/redis-session-map.ts";
+import { keepPresence } from "./sessions/kept-presence.ts";
 import type { Store } from "./store/interface.ts";
 import type { MigrationReport } from "./store/migrations.ts";
 import { parseConsistency } from "./store/scylla/cql.ts";
@@ -80,7 +81,12 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   const pushQueue = url
     ? createRedisPushQueue({ url, ...queueOptions, ...(onError ? { onError } : {}) })
     : (sqlite ?? queueFile!).pushQueue(queueOptions);
-  const sessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
+  const liveSessions = url ? createRedisSessionMap({ url, ttlMs: config.heartbeatTimeoutMs, ...(onError ? { onError } : {}) }) : createMemorySessionMap();
+  // Statuses and last-seen times are kept in the store, and put back when the map lost them.
+  const sessions = await keepPresence(liveSessions, {
+    store, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)),
+    ...(url ? { onRestored: (users: number) => onWarning?.("Redis had lost presence (restarted empty?); restored it from the store", { users }) } : {}),
+  });
   const broker = url ? createRedisBroker({ url, ...(onError ? { onError } : {}) }) : createMemoryBroker();
   const control = url ? createRedisControlPlane({ url, ...(onError ? { onError } : {}) }) : createMemoryControlPlane();
   const limiter = url ? createRedisRateLimiter({ url, ...(onError ? { onError } : {}) }) : createMemoryRateLimiter();

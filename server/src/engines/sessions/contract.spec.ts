@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisDeployments } from "../../../test/services/redis-deployments.ts";
+import type { KeptPresence } from "../store/presence-store.ts";
 import type { DeviceSession, SessionMap } from "./interface.ts";
 import { createMemorySessionMap } from "./memory/memory-session-map.ts";
 import { createRedisSessionMap } from "./redis/redis-session-map.ts";
@@ -198,5 +199,35 @@ describe.each(engines)("SessionMap contract: $name", (engine) => {
     const hidden = await a.setStatus(offline, { availability: "invisible" });
     expect(hidden.after.status!.hiddenLastSeen).toEqual(seenBefore!.lastSeen);
     expect((await b.setStatus(online, { availability: "away" })).after.status!.hiddenLastSeen).toBeUndefined();
+  });
+
+  it("restores what the store keeps once, by one node, never over newer state; an expired text stays expired", async () => {
+    const [busy, invisible, online, gone] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const seenAt = new Date(Date.now() - 3_600_000);
+    const meeting = { availability: "busy" as const, text: "in a meeting", textExpiresAt: new Date(Date.now() + 60_000), hiddenLastSeen: undefined };
+    const kept: KeptPresence[] = [
+      { userId: busy, status: meeting, lastSeen: seenAt },
+      { userId: invisible, status: { availability: "invisible", text: "", textExpiresAt: undefined, hiddenLastSeen: seenAt }, lastSeen: seenAt },
+      // Came online (and chose a status) since the loss: what the map holds is newer.
+      { userId: online, status: meeting, lastSeen: seenAt },
+      { userId: gone, status: { availability: "away", text: "lunch", textExpiresAt: new Date(Date.now() - 1_000), hiddenLastSeen: undefined }, lastSeen: undefined },
+    ];
+    await a.add(session(online, "n1"));
+    await a.setStatus(online, { availability: "away" });
+    async function* pages() {
+      yield kept.slice(0, 2);
+      yield kept.slice(2);
+    }
+    const counts = await Promise.all([a.restoreIfLost(pages), b.restoreIfLost(pages)]);
+    expect(counts.sort()).toEqual([0, 4]);
+    expect(await a.restoreIfLost(pages)).toBe(0);
+    const [pb, pi, po, pg] = await b.presence([busy, invisible, online, gone]);
+    expect(pb).toEqual({ userId: busy, online: false, lastSeen: seenAt, status: meeting });
+    expect(pi!.status).toEqual(kept[1]!.status);
+    expect([po!.online, po!.lastSeen! > seenAt, po!.status?.availability]).toEqual([true, true, "away"]);
+    expect(pg!.status).toEqual({ availability: "away", text: "", textExpiresAt: undefined, hiddenLastSeen: undefined });
+    // Its expiry may have been announced by nobody (it passed while the map was lost): the sweep reports it.
+    const reported = [...(await a.expireStatuses()), ...(await b.expireStatuses())];
+    expect(reported.filter((id) => id === gone)).toEqual([gone]);
   });
 });

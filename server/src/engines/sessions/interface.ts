@@ -1,3 +1,5 @@
+import type { KeptPresence } from "../store/presence-store.ts";
+
 /**
  * The session map: which devices of which user are connected to which node, and presence.
  *
@@ -36,6 +38,15 @@ export interface SessionMap {
    * and then; each expiry is reported by one call only, cluster-wide, so that one node announces it.
    */
   expireStatuses(): Promise<string[]>;
+  /**
+   * Puts back the statuses and last-seen times the store keeps (`kept`, read page by page) when this
+   * map lost them: a fresh memory map, or a Redis that came back empty (see kept-presence.ts). What
+   * the map holds already was written since and is newer: it stays. One caller restores,
+   * cluster-wide; resolves how many users it read back, 0 when nothing was lost or another node is at it.
+   * A kept text whose expiry passed is put back expired: no read shows it, and {@link expireStatuses}
+   * reports it (its announcement may have been lost with the map).
+   */
+  restoreIfLost(kept: () => AsyncIterable<KeptPresence[]>): Promise<number>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { PushStore } from "./push-store.ts";
+import type { PresenceStore } from "./presence-store.ts";
 import type { MessageSearchStore } from "./message-search.ts";
 import type { UploadStore } from "./upload-store.ts";
 
@@ -15,7 +16,7 @@ import type { UploadStore } from "./upload-store.ts";
  *   client message id);
  * - read marks only grow (`advanceReadState` keeps the maximum).
  */
-export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore, MessageSearchStore, PushStore {
+export interface Store extends BotStore, UserSearchStore, UnreadStore, UploadStore, MessageSearchStore, PushStore, PresenceStore {
   /** Creates a user. Resolves false, writing nothing, when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
   /** Users by id, in no particular order; unknown ids are left out. */

@@ -4,7 +4,7 @@ import type { DeviceSession, PresenceRecord, SessionMap, StatusChange, UserStatu
  * The session map of a single node: everything in process memory.
  *
  * Limits: it sees only the devices of the node it lives in, and forgets last-seen times and statuses
- * on restart. Entries never expire by themselves: the node removes a stream when it closes or misses
+ * on restart (kept-presence.ts keeps them in the store and restores them at start, before the node serves). Entries never expire by themselves: the node removes a stream when it closes or misses
  * heartbeats. Statuses are kept only while they differ from the default (one entry per such user,
  * an account at most), and expiry scans them all: fine for the users of one node.
  */
@@ -12,6 +12,8 @@ export function createMemorySessionMap(): SessionMap {
   const byUser = new Map<string, Map<string, DeviceSession>>();
   const lastSeen = new Map<string, Date>();
   const statuses = new Map<string, UserStatus>();
+  /** A memory map loses everything with its process: it is restored once, when new. */
+  let restored = false;
   /**
    * The user's status now, an expired text left out. The entry itself is cleared by expireStatuses,
    * which must still find it to report the expiry.
@@ -98,6 +100,19 @@ export function createMemorySessionMap(): SessionMap {
       const lapsed = [...statuses].filter(([, s]) => s.textExpiresAt && s.textExpiresAt <= now).map(([userId]) => userId);
       for (const userId of lapsed) keep(userId, { ...statuses.get(userId)!, text: "", textExpiresAt: undefined });
       return lapsed;
+    },
+    async restoreIfLost(kept) {
+      if (restored) return 0;
+      restored = true;
+      let count = 0;
+      for await (const page of kept()) {
+        for (const p of page) {
+          if (p.lastSeen && !lastSeen.has(p.userId)) lastSeen.set(p.userId, p.lastSeen);
+          if (p.status && !statuses.has(p.userId)) statuses.set(p.userId, p.status);
+        }
+        count += page.length;
+      }
+      return count;
     },
     async close() {
       byUser.clear();

@@ -3,7 +3,7 @@ import type { Availability, DeviceSession, PresenceRecord, SessionMap } from "..
 import { turnBatched } from "../../turn-batches.ts";
 import { spreadTags } from "./slot-groups.ts";
 import {
-  addScript, expireScript, expireStatusScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript, setStatusScript,
+  addScript, expireScript, expireStatusScript, lapsedScript, locateScript, presenceScript, refreshScript, removeScript, restoreScript, setStatusScript,
 } from "./scripts.ts";
 
 /** Options of {@link createRedisSessionMap}. */
@@ -19,6 +19,11 @@ export interface RedisSessionMapOptions {
   keyPrefix?: string;
   /** Told about failures of background work (re-registering after Redis came back). */
   onError?: (error: unknown) => void;
+  /**
+   * How long a node's claim to restore kept presence lasts without progress (a page): past it,
+   * a node that died restoring leaves the work to another. 60 s by default.
+   */
+  restoreLeaseMs?: number;
 }
 
 /**
@@ -45,7 +50,9 @@ const clusterGroups = 128;
  * Entries expire unless refreshed, so a crashed node's connections disappear by themselves. If Redis
  * loses its data (a restart), each node registers its live connections again as soon as it is
  * reconnected; until then its users look offline and live frames to them are lost (clients fill the
- * gap from the store at their next message or reconnect).
+ * gap from the store at their next message or reconnect). Statuses and last-seen times come back
+ * from the store ({@link SessionMap.restoreIfLost}): `chat:presence-restored` marks a Redis that has
+ * them (or is being given them by one node, under a lease), so its absence is the loss.
  */
 export function createRedisSessionMap(options: RedisSessionMapOptions): SessionMap {
   const prefix = options.keyPrefix ?? "chat:";
@@ -61,6 +68,9 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
   const statusKey = (userId: string) => `${groupOf(userId)}status:${userId}`;
   const statusIndexKey = (userId: string) => `${groupOf(userId)}status-expiry`;
   const member = (s: DeviceSession) => `${s.nodeId}|${s.connectionId}`;
+  /** Present while this Redis holds kept presence: "restoring" under a node's lease, then "done". */
+  const restoredKey = `${prefix}presence-restored`;
+  const restoreLeaseMs = options.restoreLeaseMs ?? 60_000;
   /** Runs `step` once per slot group of `items` (concurrently), with the group's items in their order. */
   const perGroup = async <T, R>(items: readonly T[], userOf: (item: T) => string, step: (items: T[]) => Promise<R>): Promise<R[]> => {
     const byGroup = new Map<string, T[]>();
@@ -156,6 +166,27 @@ export function createRedisSessionMap(options: RedisSessionMapOptions): SessionM
     },
     async expireStatuses() {
       return (await Promise.all(groups.map(expireStatusGroup))).flat();
+    },
+    async restoreIfLost(kept) {
+      if ((await redis.set(restoredKey, "restoring", "PX", restoreLeaseMs, "NX")) !== "OK") return 0;
+      let count = 0;
+      try {
+        for await (const page of kept()) {
+          await perGroup(page, (p) => p.userId, (users) => restoreScript.run(redis,
+            [...users.flatMap((p) => [seenKey(p.userId), statusKey(p.userId)]), statusIndexKey(users[0]!.userId)],
+            users.flatMap(({ userId, lastSeen, status: s }) => [userId, lastSeen?.getTime() ?? "", s?.availability ?? "", s?.text ?? "",
+              s?.textExpiresAt?.getTime() ?? "", s?.hiddenLastSeen?.getTime() ?? ""])));
+          count += page.length;
+          // The claim gone means Redis lost its data again meanwhile: what was put back went with it.
+          if ((await redis.pexpire(restoredKey, restoreLeaseMs)) === 0) throw new Error("Redis lost its data while presence was being restored");
+        }
+      } catch (err) {
+        // Released at once, so that the next check (here or on another node) starts over; else the lease lapses.
+        await redis.del(restoredKey).catch((delErr: unknown) => options.onError?.(delErr));
+        throw err;
+      }
+      await redis.set(restoredKey, "done");
+      return count;
     },
     async close() {
       local.clear();

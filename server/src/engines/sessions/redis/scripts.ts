@@ -178,3 +178,22 @@ for i, user in ipairs(ARGV) do
 end
 return cleared
 `);
+
+/**
+ * KEYS: seen1, status1, seen2, status2..., status expiry index. ARGV: six per user: user id, last
+ * seen ms ('' for never), availability ('' for the default status), text, its expiry ms ('' for
+ * none), hidden last seen ms. Puts back kept presence after Redis lost it, never over what is there
+ * (written since the loss, so newer): a last-seen time only where none is, a status only where none
+ * is. An expired text goes back with its expiry in the index, for the next sweep to clear and report.
+ */
+export const restoreScript = new LuaScript(`
+for i = 1, (#KEYS - 1) / 2 do
+  local user, seen, a, text, x, h = unpack(ARGV, 6 * i - 5, 6 * i)
+  if seen ~= '' then redis.call('SET', KEYS[2 * i - 1], seen, 'NX') end
+  if a ~= '' and redis.call('EXISTS', KEYS[2 * i]) == 0 then
+    redis.call('HSET', KEYS[2 * i], 'a', a, 't', text, 'x', x, 'h', h)
+    if x ~= '' then redis.call('ZADD', KEYS[#KEYS], x, user) end
+  end
+end
+return 0
+`);

@@ -181,4 +181,11 @@ export const cqlMigrations: readonly CqlMigration[] = [
     // node until indexed. Rows exist only after a failure, so the retry's scan of the table is short.
     "CREATE TABLE IF NOT EXISTS search_backlog (conversation_id text, seq bigint, attempts int, PRIMARY KEY (conversation_id, seq))",
   ] },
+  { version: 12, name: "add_user_presence", up: [
+    // Presence kept across restarts of the session map (presence-tables.ts): a user's status while
+    // not the default (availability null then) and their last-seen time.
+    `CREATE TABLE IF NOT EXISTS user_presence (
+      user_id text PRIMARY KEY, availability text, status_text text, text_expires_at timestamp, hidden_last_seen timestamp,
+      last_seen timestamp)`,
+  ] },
 ];

@@ -21,6 +21,7 @@ import { createKeyspace, migrate, type Replication } from "./schema.ts";
 import { createScyllaUnreadStore } from "./unread-counts.ts";
 import { createScyllaUploadStore } from "./upload-tables.ts";
 import { createScyllaPushStore, muteDelete } from "./push-tables.ts";
+import { createScyllaPresenceStore } from "./presence-tables.ts";
 import { createScyllaUserSearch, indexUserForSearch } from "./user-search.ts";
 
 /** Options of {@link createScyllaStore}. */
@@ -217,6 +218,7 @@ export async function createScyllaStore(options: ScyllaStoreOptions): Promise<St
     ...createScyllaUploadStore(cql),
     ...createScyllaMessageSearch(cql, new MessageRows(cql, bucketSize)),
     ...createScyllaPushStore(cql),
+    ...createScyllaPresenceStore(cql),
     async setPasswordHash(user, passwordHash) {
       await cql.batch([
         { query: "UPDATE users SET password_hash = ? WHERE id = ?", params: [passwordHash, user.id] },

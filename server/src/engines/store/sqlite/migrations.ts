@@ -237,6 +237,18 @@ DROP INDEX IF EXISTS uploads_unsent_by_age;
 CREATE INDEX IF NOT EXISTS uploads_unbound_by_owner ON uploads (owner_id) WHERE seq IS NULL;
 CREATE INDEX IF NOT EXISTS uploads_unbound_by_age ON uploads (created_at) WHERE seq IS NULL;
 ` },
+  // Presence kept across restarts (presence-tables.ts): a user's status while not the default
+  // (availability NULL then) and their last-seen time, both in ms.
+  { version: 10, name: "add_user_presence", up: `
+CREATE TABLE IF NOT EXISTS user_presence (
+  user_id TEXT PRIMARY KEY,
+  availability TEXT,
+  status_text TEXT,
+  text_expires_at INTEGER,
+  hidden_last_seen INTEGER,
+  last_seen INTEGER
+) WITHOUT ROWID;
+` },
 ];
 
 /**

@@ -9,6 +9,7 @@ import { migrateSqlite } from "./migrations.ts";
 import { createSqliteUnreadStore } from "./unread-counts.ts";
 import { createSqliteUploadStore } from "./upload-tables.ts";
 import { createSqlitePushStore } from "./push-tables.ts";
+import { createSqlitePresenceStore } from "./presence-tables.ts";
 import { createSqlitePushQueue, type SqlitePushQueueOptions } from "../../push-queue/sqlite/sqlite-push-queue.ts";
 import type { PushQueue } from "../../push-queue/interface.ts";
 import { createSqliteUserSearch } from "./user-search.ts";
@@ -135,6 +136,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...createSqliteUploadStore(db, write),
     ...createSqliteMessageSearch(db, (conversationId, seqs) => messagesBySeq(conversationId, seqs)),
     ...createSqlitePushStore(db, write),
+    ...createSqlitePresenceStore(db, write),
     pushQueue: (queueOptions) => createSqlitePushQueue(write, queueOptions),
 
     async close() {

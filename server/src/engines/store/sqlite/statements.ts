@@ -8,6 +8,7 @@ import { groupReactions, type ReactionRow, withRichColumns } from "../target-cha
 import { prepareSearchStatements } from "./message-search.ts";
 import { prepareUploadStatements } from "./upload-tables.ts";
 import { preparePushStatements } from "./push-tables.ts";
+import { preparePresenceStatements } from "./presence-tables.ts";
 import { preparePushJobStatements } from "../../push-queue/sqlite/sqlite-push-queue.ts";
 
 /** A row as node:sqlite returns it. */
@@ -89,6 +90,7 @@ export function prepareAll(db: DatabaseSync) {
     ...prepareUploadStatements(db),
     ...prepareSearchStatements(db),
     ...preparePushStatements(db),
+    ...preparePresenceStatements(db),
     ...preparePushJobStatements(db),
   };
 }

@@ -11,6 +11,7 @@ import { isCountable, mentionKeys, mentionSeq } from "../unread-index.ts";
 import { applyPendingTerms, indexAppend, indexChange } from "./message-search.ts";
 import { uploadWrites } from "./upload-tables.ts";
 import { deleteEndpointOfDevice, pushWrites } from "./push-tables.ts";
+import { presenceWrites } from "./presence-tables.ts";
 import { pushJobWrites } from "../../push-queue/sqlite/sqlite-push-queue.ts";
 
 /**
@@ -97,6 +98,7 @@ const writes = {
   ...uploadWrites,
   ...pushWrites,
   ...pushJobWrites,
+  ...presenceWrites,
 };
 
 /**
