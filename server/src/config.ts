@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { type LimitRules, parseLimitRules } from "./core/limits/throttle.ts";
 import { parseAddresses, parseRedisEndpoint } from "./engines/redis-endpoint.ts";
 import type { PushCredentialsConfig } from "./push/providers/push-providers.ts";
+import type { TransportOptions } from "./transport/http-server.ts";
 
 /** Everything a node can be told, from flags or `CHAT_*` environment variables (flags win). */
 export interface Config {
@@ -43,16 +44,7 @@ export interface Config {
   /** The built web client (the desktop renderer) served at `/`; undefined serves none. */
   webDir: string | undefined;
   /** Deadlines and per-address caps of the listening socket (see TransportOptions). */
-  transport: {
-    firstBytesMs: number;
-    headersTimeoutMs: number;
-    requestTimeoutMs: number;
-    settingsAckMs: number;
-    unauthenticatedMs: number;
-    idleMs: number;
-    maxConnectionsPerIp: number;
-    maxUnauthenticatedPerIp: number;
-  };
+  transport: Omit<TransportOptions, "tls" | "takeStream">;
   /** A device token unused this long expires (its device is logged out). */
   tokenIdleExpiryMs: number;
   /** A password check (Login, Register, ChangePassword) expected to wait longer for the argon2 pool is refused at once. */
