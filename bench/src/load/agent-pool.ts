@@ -11,6 +11,19 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** Deadline of a command that does no scheduled work (stats, disconnect): answered at once when all is well. */
+export const quickAnswerMs = 30_000;
+
+/** Options of {@link AgentPool.run}. */
+export interface RunOptions {
+  /**
+   * How long every agent has to answer, from the moment the command is sent. Past it the run is
+   * rejected with the command and the agents still silent, instead of waiting forever on a device
+   * that never gets its Ready, ACK or ResumeComplete (a whole round once sat idle for 7 minutes).
+   */
+  deadlineMs: number;
+}
+
 /**
  * The coordinator's side of the load agents (agent.ts): forks them, sends each its share of a command,
  * and gathers one answer per agent. Progress reports are summed for the progress bar.
@@ -50,13 +63,25 @@ export class AgentPool {
     return this.agents.length;
   }
 
-  /** Sends agent i the command `build(i)`; resolves with the answers in agent order. */
-  run<T>(build: (agent: number) => Request): Promise<T[]> {
+  /**
+   * Sends agent i the command `build(i)`; resolves with the answers in agent order, or rejects when
+   * an agent fails, exits, or has not answered within `options.deadlineMs`.
+   */
+  run<T>(build: (agent: number) => Request, options: RunOptions): Promise<T[]> {
     const id = this.nextId++;
     this.progress.fill(0);
+    const commands = this.agents.map((_, i) => build(i));
     return new Promise<T[]>((resolve, reject) => {
-      this.pending.set(id, { results: [], waiting: this.agents.length, resolve: resolve as (r: unknown[]) => void, reject });
-      this.agents.forEach((a, i) => a.send({ ...build(i), id }));
+      const timer = setTimeout(() => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        this.pending.delete(id);
+        const silent = this.agents.flatMap((_, i) => (i in p.results ? [] : [i]));
+        reject(new Error(`load agent${silent.length > 1 ? "s" : ""} ${silent.join(", ")} did not answer "${commands[0]?.type}" within ${options.deadlineMs / 1000} s: the run is failed instead of left hanging`));
+      }, options.deadlineMs);
+      const settle = <A>(f: (a: A) => void) => (a: A) => { clearTimeout(timer); f(a); };
+      this.pending.set(id, { results: [], waiting: this.agents.length, resolve: settle(resolve as (r: unknown[]) => void), reject: settle(reject) });
+      this.agents.forEach((a, i) => a.send({ ...commands[i]!, id }));
     });
   }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { quickAnswerMs } from "../load/agent-pool.ts";
 import { sleep } from "../load/clock.ts";
 import type { DevicePlan, StatsReport } from "../load/protocol.ts";
 import type { StepResult } from "../results.ts";
@@ -42,14 +43,14 @@ async function ramp(ctx: ScenarioContext, plans: DevicePlan[], rate: number): Pr
   const established = system.ports().reduce((n, port) => n + establishedConnections(port), 0);
   await sleep(5_000); // let the server settle (GC, lazily grown buffers) before reading its memory
   const rss = monitor.rss();
-  const heartbeats = async () => (await agents.run<StatsReport>(() => ({ type: "stats" }))).reduce((n, s) => n + s.heartbeats, 0);
+  const heartbeats = async () => (await agents.run<StatsReport>(() => ({ type: "stats" }), { deadlineMs: quickAnswerMs })).reduce((n, s) => n + s.heartbeats, 0);
   const before = await heartbeats();
   monitor.start();
   await sleep(options.durationS * 1000);
   const usage = monitor.stop();
-  const stats = await agents.run<StatsReport>(() => ({ type: "stats" }));
+  const stats = await agents.run<StatsReport>(() => ({ type: "stats" }), { deadlineMs: quickAnswerMs });
   const sent = stats.reduce((n, s) => n + s.heartbeats, 0) - before;
-  await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }));
+  await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }), { deadlineMs: quickAnswerMs });
   return {
     label: `${plans.length} devices at ${rate} connects/s`, rate,
     figures: {

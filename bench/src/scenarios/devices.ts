@@ -5,6 +5,9 @@ import type { ConnectReport, DevicePlan } from "../load/protocol.ts";
 import type { LatencySummary } from "../load/histogram.ts";
 import type { ScenarioContext } from "./scenario.ts";
 
+/** How long past its schedule connecting may take (a loaded server answers Ready seconds late). */
+const connectSlackMs = 120_000;
+
 /** The devices of each agent: contiguous blocks, so agent i runs plans[block i]. */
 export function splitPlans(plans: readonly DevicePlan[], agents: number): DevicePlan[][] {
   const size = Math.ceil(plans.length / agents);
@@ -34,7 +37,7 @@ export async function connectDevices(ctx: ScenarioContext, plans: DevicePlan[], 
   const reports = await ctx.agents.run<ConnectReport>((i) => ({
     type: "connect", protocol: ctx.system.protocol, client: ctx.options.client, devices: blocks[i]!,
     rate: (rate * blocks[i]!.length) / plans.length, startUs,
-  })).finally(() => bar.stop());
+  }), { deadlineMs: (plans.length / rate) * 1000 + connectSlackMs }).finally(() => bar.stop());
   const connected = reports.reduce((n, r) => n + r.connected, 0);
   const doneUs = Math.max(...reports.map((r) => r.doneUs));
   const latency = mergeHistograms(reports.map((r) => r.latency));

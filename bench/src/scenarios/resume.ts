@@ -1,9 +1,13 @@
+import { quickAnswerMs } from "../load/agent-pool.ts";
 import { nowUs } from "../load/clock.ts";
 import { mergeHistograms, summarize } from "../load/histogram.ts";
 import { startProgress } from "../load/progress.ts";
 import type { DevicePlan, ResumeReport } from "../load/protocol.ts";
 import { connectDevices, nodeUrl, splitPlans } from "./devices.ts";
 import { mib, type Scenario } from "./scenario.ts";
+
+/** How long the reconnect storm may take before the round is failed (the slowest seen took seconds). */
+const resumeDeadlineMs = 300_000;
 
 /** Backlog sends in flight (unary calls over one HTTP/2 connection). */
 const backlogConcurrency = 64;
@@ -31,7 +35,7 @@ export const resume: Scenario = {
     }
     const connect = await connectDevices(ctx, plans, options.connectRate);
     if (connect.failed > 0) ctx.notes.push(`${connect.failed} devices failed to connect: ${connect.errors.join("; ")}`);
-    await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }));
+    await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }), { deadlineMs: quickAnswerMs });
 
     // While the devices are away, every conversation moves on by `missed` messages.
     const bar = startProgress(`${system.name}: writing backlog`, backlog.length, "msgs");
@@ -52,7 +56,7 @@ export const resume: Scenario = {
     const startUs = nowUs() + 300_000;
     const reports = await agents.run<ResumeReport>((i) => ({
       type: "resume", startUs, cursors: blocks[i]!.map((p) => p.cursors ?? []),
-    })).finally(() => storm.stop());
+    }), { deadlineMs: resumeDeadlineMs }).finally(() => storm.stop());
     const usage = monitor.stop();
     const latency = summarize(mergeHistograms(reports.map((r) => r.latency)));
     const sum = (f: (r: ResumeReport) => number) => reports.reduce((n, r) => n + f(r), 0);

@@ -1,3 +1,4 @@
+import { quickAnswerMs } from "../load/agent-pool.ts";
 import { nowUs, sleepUntil } from "../load/clock.ts";
 import { mergeHistograms, summarize } from "../load/histogram.ts";
 import { startProgress } from "../load/progress.ts";
@@ -36,6 +37,7 @@ export async function runTraffic(ctx: ScenarioContext, layout: TrafficLayout): P
   const senders = blocks.map((b) => b.filter((p) => p.sendTo.length > 0).length);
   const totalSenders = senders.reduce((a, b) => a + b, 0);
   const steps: StepResult[] = [];
+  const drainMs = 15_000;
   for (const rate of options.rates) {
     const startUs = nowUs() + 300_000;
     const measureFromUs = startUs + options.warmupS * 1e6;
@@ -45,14 +47,17 @@ export async function runTraffic(ctx: ScenarioContext, layout: TrafficLayout): P
     const usage = watchWindow(ctx.monitor, measureFromUs, endUs);
     const agentUsage = watchWindow(new ServerMonitor(() => agents.pids()), measureFromUs, endUs);
     const probed = layout.probe ? probeWindow(layout.probe, measureFromUs, endUs) : undefined;
+    // Awaited (and so thrown) below, after the agents answer; this only keeps a read that fails
+    // earlier from being an unhandled rejection that kills the bench before it stops its servers.
+    probed?.catch(() => undefined);
     const reports = await agents.run<TrafficReport>((i) => ({
-      type: "traffic", rate: (rate * senders[i]!) / totalSenders, startUs, measureFromUs, endUs, drainMs: 15_000, textBytes: options.textBytes,
-    })).finally(() => bar.stop());
+      type: "traffic", rate: (rate * senders[i]!) / totalSenders, startUs, measureFromUs, endUs, drainMs, textBytes: options.textBytes,
+    }), { deadlineMs: (endUs - nowUs()) / 1000 + drainMs + quickAnswerMs }).finally(() => bar.stop());
     const step = trafficStep(rate, options.durationS, layout.fanOut, reports, await usage, await agentUsage);
     if (probed !== undefined) Object.assign(step.figures, (await probed)(step.figures["accepted msg/s"]! * options.durationS));
     steps.push(step);
   }
-  await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }));
+  await agents.run((): { type: "disconnect" } => ({ type: "disconnect" }), { deadlineMs: quickAnswerMs });
   return steps;
 }
 

@@ -3,6 +3,9 @@ import { Redis } from "ioredis";
 import type { SystemUnderTest } from "./system.ts";
 import { cpuSeconds } from "./process-stats.ts";
 
+/** How long one read of the counters (a node's /metrics, Redis INFO) may take by default. */
+const defaultReadTimeoutMs = 5_000;
+
 /** Counters read at the start and at the end of a measured window. */
 interface Snapshot {
   cql: Record<string, number>;
@@ -22,11 +25,17 @@ export class ClusterCounters {
   private readonly system: SystemUnderTest;
   private readonly redis: Redis;
   private readonly services: Map<string, number>;
+  private readonly readTimeoutMs: number;
   private start: Snapshot | undefined;
 
-  constructor(system: SystemUnderTest, redisUrl: string, cassandraContactPoint: string) {
+  /**
+   * @param readTimeoutMs how long each read may take: past it the window's read rejects with what
+   *   did not answer, so the run fails instead of waiting forever on a stuck node or Redis.
+   */
+  constructor(system: SystemUnderTest, redisUrl: string, cassandraContactPoint: string, readTimeoutMs = defaultReadTimeoutMs) {
     this.system = system;
-    this.redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    this.readTimeoutMs = readTimeoutMs;
+    this.redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: readTimeoutMs, commandTimeout: readTimeoutMs });
     this.redis.on("error", (err) => console.error(`bench: redis counters: ${err.message}`));
     const port = (hostPort: string) => Number(hostPort.split(":").at(-1));
     this.services = new Map([["Redis", listenerPid(port(new URL(redisUrl).host || "x:6379"))], ["Cassandra", listenerPid(port(cassandraContactPoint))]]);
@@ -58,17 +67,30 @@ export class ClusterCounters {
     return figures;
   }
 
+  /** Disconnects from Redis. */
   close(): void {
     this.redis.disconnect();
   }
 
   private async snapshot(): Promise<Snapshot> {
     const cql: Record<string, number> = {};
+    const within = `within ${this.readTimeoutMs / 1000} s (the run is failed instead of left hanging)`;
     await Promise.all(this.system.urls.map(async (url) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      let text: string;
+      try {
+        // The signal covers the body too: a node that sends headers and then stalls is caught as well.
+        text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(this.readTimeoutMs) })).text();
+      } catch (err) {
+        throw new Error(`cluster counters: GET ${url}/metrics failed or did not answer ${within} (${(err as Error).message})`);
+      }
       for (const m of text.matchAll(/^chat_cql_requests\{kind="(\w+)"\} (\d+)/gm)) cql[m[1]!] = (cql[m[1]!] ?? 0) + Number(m[2]);
     }));
-    const stats = String(await this.redis.info("commandstats"));
+    let stats: string;
+    try {
+      stats = String(await this.redis.info("commandstats"));
+    } catch (err) {
+      throw new Error(`cluster counters: Redis INFO commandstats failed or did not answer ${within} (${(err as Error).message})`);
+    }
     let redisCalls = 0;
     for (const m of stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (m[1] !== "info") redisCalls += Number(m[2]);
     const cpu = new Map<string, number>();
