@@ -56,8 +56,6 @@ export function prepareSearchStatements(db: DatabaseSync) {
     deleteTerms: p("DELETE FROM message_search WHERE rowid = ?"),
     /** FTS5 changes of the open transaction's writes, applied by {@link applyPendingTerms} at its end. */
     pendingTerms: [] as PendingTerms[],
-    /** The last doc id this connection gave, and its millisecond's first: see {@link indexAppend}. */
-    lastDoc: { base: -1, docId: -1 },
   };
 }
 
@@ -90,13 +88,7 @@ export function indexAppend(q: SearchStatements, m: NewMessage, seq: number): vo
   const doc = searchDocumentOf(m);
   if (!doc) return;
   const base = m.sentAt.getTime() * perMs;
-  // Messages of one millisecond mostly come in one batch: after the first, the next doc id is known
-  // without a query. Only this connection adds docs while it writes (one writer per file), so no doc
-  // above the last it gave can exist; a rolled-back append or transaction leaves a gap, never a repeat,
-  // and a reopened store starts with the query again.
-  const docId = q.lastDoc.base === base ? q.lastDoc.docId + 1 : Number((q.nextDocId.get(base) as { doc_id: number }).doc_id);
-  q.lastDoc.base = base;
-  q.lastDoc.docId = docId;
+  const docId = Number((q.nextDocId.get(base) as { doc_id: number }).doc_id);
   if (docId >= base + perMs) throw new Error(`more than ${perMs} messages sent in one millisecond cannot be indexed for search`);
   q.insertDoc.run(docId, m.conversationId, seq);
   q.pendingTerms.push({ docId, removed: false, terms: ftsText(m.conversationId, m.senderId, doc) });
