@@ -8,7 +8,7 @@ import type { Caller } from "../caller.ts";
 import { LruMap } from "../lru-map.ts";
 import { presenceKey } from "../presence/presence-view.ts";
 import { MessageSequencer } from "./message-sequencer.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type OutboxWrite } from "./outbox.ts";
 
 /** Contacts whose last presence each stream remembers, to send each change once. */
 const contactsRemembered = 4_096;
@@ -150,6 +150,16 @@ export class Connection {
   /** The frames to write to the stream, until it closes, in batches of at most `maxBatch`. */
   frames(): AsyncGenerator<ServerFrame[]> {
     return this.outbox.drain(() => this.maxBatch);
+  }
+
+  /**
+   * Pushes the frames to `write` as they come, in batches of at most `maxBatch`, the batches of one
+   * event-loop turn together (see Outbox.pipe): the stream's writer instead of {@link frames}.
+   * Resolves when the connection closes normally and what was queued is written; rejects with the
+   * error it closed with.
+   */
+  writeTo(write: OutboxWrite<ServerFrame>): Promise<void> {
+    return this.outbox.pipe(write, () => this.maxBatch);
   }
 
   /** Ends the stream, normally (`null`) or with an error for the client. Idempotent. */
