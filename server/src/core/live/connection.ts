@@ -7,7 +7,7 @@ import type { Presence } from "@chat/gen/chat/v1/user_pb.js";
 import type { Caller } from "../caller.ts";
 import { LruMap } from "../lru-map.ts";
 import { presenceKey } from "../presence/presence-view.ts";
-import { MessageSequencer } from "./message-sequencer.ts";
+import { MessageSequencer, type SequencerOptions } from "./message-sequencer.ts";
 import { Outbox, type OutboxWrite } from "./outbox.ts";
 
 /** Contacts whose last presence each stream remembers, to send each change once. */
@@ -63,13 +63,7 @@ export class Connection {
     this.outbox = new Outbox(options.outboxCapacity, options.stallMs, () => this.close(
       new ConnectError(`the client fell more than ${options.outboxCapacity} frames behind; reconnect and resume`, Code.ResourceExhausted)));
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    this.sequencer = new MessageSequencer({
-      fetch: options.fetch,
-      emit: (message) => this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } })),
-      room: () => this.outbox.room(),
-      closed: () => this.outbox.closed,
-      onError: (err) => this.close(new ConnectError("could not read missed messages; reconnect and resume", Code.Unavailable, undefined, undefined, err)),
-    });
+    this.sequencer = new MessageSequencer(new SequencerHooks(this, this.outbox, options.fetch));
   }
 
   /** True once the stream has ended. */
@@ -169,5 +163,41 @@ export class Connection {
     this.admitted?.();
     this.resolveEnded(error);
     this.onClose(this);
+  }
+}
+
+/**
+ * What a connection's sequencer asks of it: one object with methods per stream, where five closures
+ * and their context were (each idle device held them, in the heap census of issue 12).
+ */
+class SequencerHooks implements SequencerOptions {
+  private readonly connection: Connection;
+  private readonly outbox: Outbox<ServerFrame>;
+  private readonly read: ConnectionOptions["fetch"];
+
+  constructor(connection: Connection, outbox: Outbox<ServerFrame>, read: ConnectionOptions["fetch"]) {
+    this.connection = connection;
+    this.outbox = outbox;
+    this.read = read;
+  }
+
+  fetch(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]> {
+    return this.read(conversationId, afterSeq, limit);
+  }
+
+  emit(message: Message): void {
+    this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } }));
+  }
+
+  room(): Promise<number> {
+    return this.outbox.room();
+  }
+
+  closed(): boolean {
+    return this.outbox.closed;
+  }
+
+  onError(err: unknown): void {
+    this.connection.close(new ConnectError("could not read missed messages; reconnect and resume", Code.Unavailable, undefined, undefined, err));
   }
 }

@@ -88,6 +88,9 @@ export class Live {
   private readonly sweeper: NodeJS.Timeout;
   /** When each device's unary heartbeat was last passed on to the other nodes. */
   private readonly touched = new LruMap<string, number>(touchedDevices);
+  /** Every connection's store reads and close hook: made once here, not a closure pair per stream. */
+  private readonly readAfter = (conversationId: string, afterSeq: bigint, limit: number) => this.parts.messages.after(conversationId, afterSeq, limit);
+  private readonly released = (connection: Connection) => void this.release(connection);
 
   constructor(options: LiveOptions, parts: LiveParts) {
     this.options = options;
@@ -98,13 +101,13 @@ export class Live {
 
   /** Opens a stream for a device: registers it, tells contacts it is online, and queues Ready. */
   async open(caller: Caller): Promise<Connection> {
-    const { hub, sessions, messages, presence } = this.parts;
+    const { hub, sessions, presence } = this.parts;
     const connection = new Connection({
       caller,
       outboxCapacity: this.options.outboxCapacity,
       stallMs: this.options.heartbeatTimeoutMs / 2, // well before a silent client times out
-      fetch: (conversationId, afterSeq, limit) => messages.after(conversationId, afterSeq, limit),
-      onClose: (c) => void this.release(c),
+      fetch: this.readAfter,
+      onClose: this.released,
     });
     connection.send(create(ServerFrameSchema, { frame: { case: "ready", value: {
       deviceId: caller.deviceId, userId: caller.userId, serverTime: timestampFromDate(new Date()),
