@@ -69,6 +69,10 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     settings: { maxConcurrentStreams: 128 },
   }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const sessions = new Set<http2.ServerHttp2Session>();
+  /** One listener for every session of this server, called on the session that closed. */
+  const forgetSession = function (this: http2.ServerHttp2Session) {
+    sessions.delete(this);
+  };
   const sessionOwner = new WeakMap<http2.ServerHttp2Session, GuardedConnection>();
   const sessionOf = new WeakMap<GuardedConnection, http2.ServerHttp2Session>();
   const socketOwner = new WeakMap<net.Socket, GuardedConnection>();
@@ -76,7 +80,7 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
 
   h2.on("session", (session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    session.on("close", forgetSession); // 'close' comes once: no once-wrapper per session
     if (handingOver) {
       sessionOwner.set(session, handingOver);
       sessionOf.set(handingOver, session);
@@ -150,14 +154,14 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     const connection = guard.admit(socket);
     if (!connection) return;
     // A transport error (reset, TLS alert) only ends this connection; the client sees the socket close.
-    socket.on("error", () => socket.destroy());
+    socket.on("error", destroyOnError);
     // Until the first bytes (or the end of the TLS handshake), nothing else watches the socket. A hard
     // deadline, not an idle timeout, so that trickling handshake bytes does not keep it open.
     const bytesDue = firstBytes.add(socket);
     connection.deadlines.push(bytesDue);
     if (context) {
       const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ["h2", "http/1.1"] });
-      secure.on("error", () => secure.destroy());
+      secure.on("error", destroyOnError);
       secure.once("secure", () => {
         bytesDue.cancel();
         // What tls.Server does before 'secureConnection': the HTTP/2 session waits for a
@@ -229,6 +233,11 @@ function watchSession(session: http2.ServerHttp2Session, options: TransportOptio
 /** The idle timeout's listener: one function for every session, called on it. */
 function closeIdleSession(this: http2.ServerHttp2Session): void {
   closeSession(this);
+}
+
+/** A socket's 'error' listener: a transport error (reset, TLS alert) only ends that connection. */
+function destroyOnError(this: net.Socket): void {
+  this.destroy();
 }
 
 /** Sends GOAWAY so the client opens no new stream here, and destroys the session if its streams outlive the grace. */
