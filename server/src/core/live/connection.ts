@@ -41,6 +41,8 @@ export class Connection {
   maxBatch = 1;
   /** When the last frame was queued for the client, in ms since the epoch (the keep-alive clock). */
   lastSentAt = Date.now();
+  /** When the device's use was last recorded for its token's expiry, as far as this stream knows (0: not yet asked). */
+  useRecordedAt = 0;
   private inFlight = 0;
   private admitted: (() => void) | undefined;
   /** The last ordered task (see inOrder); none until the client sends one. */

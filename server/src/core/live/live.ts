@@ -72,7 +72,7 @@ export interface LiveParts {
   typing: Typing;
   presence: PresenceService;
   /** Records the use of a streaming device, which keeps its token from expiring. */
-  tokens: Pick<TokenLifetime, "noteUse">;
+  tokens: Pick<TokenLifetime, "noteUse" | "recordEveryMs">;
   /** Reports failures that concern no client (a lost presence update). */
   onError(error: unknown): void;
 }
@@ -168,7 +168,10 @@ export class Live {
         case "heartbeat":
           // A stream may outlive the token expiry without another authenticated call: its heartbeats
           // count as use. A failed record is logged, not the heartbeat's failure (the next one retries).
-          await this.parts.tokens.noteUse(caller.userId, caller.deviceId).catch(this.parts.onError);
+          // The stream remembers when the use was last recorded: until it is due again, no lookup at all.
+          if (Date.now() - connection.useRecordedAt >= this.parts.tokens.recordEveryMs) {
+            await this.parts.tokens.noteUse(caller.userId, caller.deviceId).then((at) => (connection.useRecordedAt = at), this.parts.onError);
+          }
           return await this.heartbeat(caller.userId, caller.deviceId);
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
