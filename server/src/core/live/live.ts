@@ -291,11 +291,13 @@ export class Live {
     const now = Date.now();
     const deadline = now - this.options.heartbeatTimeoutMs;
     const idle = now - this.options.heartbeatIntervalMs;
+    // One frame for every idle stream of this sweep: its bytes are encoded once (frame-bytes.ts).
+    const keepAlive = create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } });
     for (const c of [...this.parts.hub.all()]) {
       if (c.lastHeartbeat < deadline) {
         c.close(new ConnectError(`no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, Code.DeadlineExceeded));
       } else if (c.lastSentAt <= idle) {
-        c.send(create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } }));
+        c.send(keepAlive);
       }
     }
   }
