@@ -2,6 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ServerFrameSchema, StreamResponseSchema, SubscribeResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
 import { MessageSchema } from "@chat/gen/chat/v1/message_pb.js";
+import { delimitedFrameBytes } from "../engines/broker/frame-bytes.ts";
 import { encodeFrameResponse, frameResponse } from "./frame-encoding.ts";
 
 const message = create(MessageSchema, {
@@ -46,5 +47,17 @@ describe("encodeFrameResponse", () => {
       expect(bytes.subarray(0, 5)).toEqual(new Uint8Array(5));
       expect(bytes.subarray(5)).toEqual(toBinary(StreamResponseSchema, frameResponse(StreamResponseSchema, batch) as never));
     }
+  });
+});
+
+describe("a keep-alive frame handed to many streams", () => {
+  it("is encoded once, as protobuf-es encodes it", () => {
+    const keepAlive = create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } });
+    const first = delimitedFrameBytes(keepAlive);
+    expect(delimitedFrameBytes(keepAlive)).toBe(first); // the same bytes for the next stream
+    expect(first.subarray(1)).toEqual(toBinary(ServerFrameSchema, keepAlive));
+    expect(first[0]).toBe(first.byteLength - 1); // the length prefix
+    const stream = fromBinary(StreamResponseSchema, encodeFrameResponse([keepAlive]));
+    expect(stream.frame?.frame.case).toBe("keepAlive");
   });
 });

@@ -153,11 +153,15 @@ function abortError(signal: AbortSignal): ConnectError | null {
 }
 
 /** A connection's batches of frames as its client may see them (empty batches skipped). */
-export async function* visibleBatches(connection: Connection): AsyncGenerator<ServerFrame[]> {
-  const { caller } = connection;
+async function* visibleBatches(connection: Connection): AsyncGenerator<ServerFrame[]> {
   for await (const batch of connection.frames()) {
-    // A bot token limited to some conversations sees only theirs.
-    const visible = caller.scope ? batch.filter((f) => frameVisible(caller, f)) : batch;
+    const visible = visibleFrames(connection, batch);
     if (visible.length > 0) yield visible;
   }
+}
+
+/** The frames of a batch that the connection's client may see: a bot token limited to some conversations sees only theirs. */
+export function visibleFrames(connection: Connection, batch: ServerFrame[]): ServerFrame[] {
+  const { caller } = connection;
+  return caller.scope ? batch.filter((f) => frameVisible(caller, f)) : batch;
 }

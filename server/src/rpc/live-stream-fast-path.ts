@@ -8,7 +8,7 @@ import { envelopePrefixBytes } from "../transport/grpc-response-writer.ts";
 import { grpcStreamServer } from "../transport/grpc-stream.ts";
 import type { RawRequest } from "../transport/raw-request.ts";
 import { encodeFrameResponse } from "./frame-encoding.ts";
-import { bindToCall, openStream, visibleBatches } from "./live-service.ts";
+import { bindToCall, openStream, visibleFrames } from "./live-service.ts";
 
 /** What the fast path shares with the connect-node adapter it stands beside. */
 export interface LiveStreamFastPathOptions {
@@ -30,7 +30,7 @@ const compressMinBytes = 1024;
 /**
  * The hot path of every device, LiveService.Stream over gRPC, served straight on the HTTP/2 stream
  * (see transport/grpc-stream.ts): the same core calls as the connect-node handler (openStream,
- * bindToCall, visibleBatches), and frames encoded once per fan-out and copied behind the envelope
+ * bindToCall, visibleFrames), and frames encoded once per fan-out and copied behind the envelope
  * prefix, without connect-es's per-message chain of async iterables. Returns what the transport asks
  * of each new HTTP/2 stream: whether the fast path took it. It takes binary gRPC calls of Stream
  * only; the JSON codec, gRPC-Web, Connect, and calls from browsers (whose CORS headers the adapter's
@@ -48,7 +48,11 @@ export function liveStreamFastPath(chat: Chat, options: LiveStreamFastPathOption
       const connection = await openStream(chat, requests, ctx);
       const finish = bindToCall(connection, ctx);
       try {
-        for await (const batch of visibleBatches(connection)) await out.send(encodeFrameResponse(batch, envelopePrefixBytes));
+        // Pushed by the outbox, all of a turn's batches at its end: no promise or generator step per batch.
+        await connection.writeTo((batch) => {
+          const visible = visibleFrames(connection, batch);
+          return visible.length > 0 ? out.write(encodeFrameResponse(visible, envelopePrefixBytes)) : undefined;
+        });
       } finally {
         finish();
       }

@@ -16,8 +16,8 @@ export interface GuardedConnection {
   authenticated: boolean;
   /** True once the socket has closed and stopped counting. */
   closed: boolean;
-  /** Runs when the connection closes (timers to clear). */
-  readonly cleanups: (() => void)[];
+  /** Deadlines of the connection's first steps, cancelled when it closes (or once they no longer apply). */
+  readonly deadlines: { cancel(): void }[];
 }
 
 /**
@@ -50,14 +50,14 @@ export class ConnectionGuard {
       socket.destroy();
       return undefined;
     }
-    const connection: GuardedConnection = { ip, socket, authenticated: false, closed: false, cleanups: [] };
+    const connection: GuardedConnection = { ip, socket, authenticated: false, closed: false, deadlines: [] };
     increment(this.open, ip, 1);
     increment(this.unauthenticated, ip, 1);
     socket.once("close", () => {
       connection.closed = true;
       increment(this.open, ip, -1);
       if (!connection.authenticated) increment(this.unauthenticated, ip, -1);
-      for (const cleanup of connection.cleanups) cleanup();
+      for (const deadline of connection.deadlines) deadline.cancel();
     });
     return connection;
   }

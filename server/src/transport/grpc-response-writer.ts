@@ -39,20 +39,26 @@ export class GrpcResponseWriter {
 
   /**
    * Writes one response message: `envelope` holds {@link envelopePrefixBytes} free bytes and then the
-   * encoded message (the prefix is filled in here). Resolves once the next may be written: at once,
-   * unless the stream's buffer is full (then when it drains, or the stream closes).
+   * encoded message (the prefix is filled in here). Returns a promise when the next may not be written
+   * yet: the stream's buffer is full (it resolves when the buffer drains or the stream closes), or the
+   * message is being compressed; else nothing, so that a stream's usual write costs no promise.
    */
-  async send(envelope: Uint8Array): Promise<void> {
+  write(envelope: Uint8Array): Promise<void> | undefined {
+    if (!this.open) return undefined;
+    if (this.compression && envelope.byteLength - envelopePrefixBytes >= this.compressMinBytes) return this.writeCompressed(envelope, this.compression);
+    return this.writeEnveloped(envelope, 0);
+  }
+
+  private async writeCompressed(envelope: Uint8Array, compression: Compression): Promise<void> {
+    const compressed = await envelopeCompress({ flags: 0, data: envelope.subarray(envelopePrefixBytes) }, compression, this.compressMinBytes);
     if (!this.open) return;
-    let bytes = envelope;
-    let flags = 0;
-    if (this.compression && envelope.byteLength - envelopePrefixBytes >= this.compressMinBytes) {
-      const compressed = await envelopeCompress({ flags: 0, data: envelope.subarray(envelopePrefixBytes) }, this.compression, this.compressMinBytes);
-      if (!this.open) return;
-      flags = compressed.flags;
-      bytes = new Uint8Array(envelopePrefixBytes + compressed.data.byteLength);
-      bytes.set(compressed.data, envelopePrefixBytes);
-    }
+    const bytes = new Uint8Array(envelopePrefixBytes + compressed.data.byteLength);
+    bytes.set(compressed.data, envelopePrefixBytes);
+    await this.writeEnveloped(bytes, compressed.flags);
+  }
+
+  /** Fills in the prefix and writes, corked until the end of the turn. */
+  private writeEnveloped(bytes: Uint8Array, flags: number): Promise<void> | undefined {
     const length = bytes.byteLength - envelopePrefixBytes;
     bytes[0] = flags;
     bytes[1] = length >>> 24;
@@ -64,10 +70,9 @@ export class GrpcResponseWriter {
       this.corked = true;
       this.stream.cork();
       process.nextTick(uncork, this); // no closure per stream and turn
-
     }
     this.stream.write(bytes);
-    if (this.stream.writableNeedDrain) await this.drained();
+    return this.stream.writableNeedDrain ? this.drained() : undefined;
   }
 
   /** Ends the response with `trailer` (grpc-status and the rest); nothing when the client is gone. */
@@ -106,7 +111,7 @@ export class GrpcResponseWriter {
   }
 }
 
-/** Ends the turn's cork of a writer (see send). */
+/** Ends the turn's cork of a writer (see writeEnveloped). */
 function uncork(writer: GrpcResponseWriter): void {
   writer.uncorkTurn();
 }

@@ -66,7 +66,7 @@ async function serveCall<I extends DescMessage, O extends DescMessage>(
   stream.once("close", () => requestAbort.abort(errorFromResetCode(stream.rstCode)));
   // Errors of the stream (a reset with an error code, a write after the client went away) end the
   // call through 'close' above; the listener keeps them from crashing the process as unhandled.
-  stream.on("error", () => {});
+  stream.on("error", ignoreStreamError);
   const socket = stream.session!.socket;
   const context = createHandlerContext({
     service: method.parent, method, requestMethod: "POST", protocolName: "grpc",
@@ -106,6 +106,9 @@ async function serveCall<I extends DescMessage, O extends DescMessage>(
   }
   out.end(context.responseTrailer);
 }
+
+/** A stream's 'error' listener (see serveCall): one function for every stream, not a closure each. */
+function ignoreStreamError(): void {}
 
 /** The response iterable handed to the interceptors: the messages go through the writer instead. */
 async function* noMessages(): AsyncGenerator<never> {}

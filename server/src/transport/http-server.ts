@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
 import { type ConnectionCaps, ConnectionGuard, type GuardedConnection } from "./connection-guard.ts";
+import { type Deadline, DeadlineQueue } from "./deadline-queue.ts";
 import type { RawRequest } from "./raw-request.ts";
 
 /** A request handler both HTTP/1.1 and HTTP/2 servers accept (connectNodeAdapter's is one). */
@@ -68,6 +69,10 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     settings: { maxConcurrentStreams: 128 },
   }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const sessions = new Set<http2.ServerHttp2Session>();
+  /** One listener for every session of this server, called on the session that closed. */
+  const forgetSession = function (this: http2.ServerHttp2Session) {
+    sessions.delete(this);
+  };
   const sessionOwner = new WeakMap<http2.ServerHttp2Session, GuardedConnection>();
   const sessionOf = new WeakMap<GuardedConnection, http2.ServerHttp2Session>();
   const socketOwner = new WeakMap<net.Socket, GuardedConnection>();
@@ -75,14 +80,14 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
 
   h2.on("session", (session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    session.on("close", forgetSession); // 'close' comes once: no once-wrapper per session
     if (handingOver) {
       sessionOwner.set(session, handingOver);
       sessionOf.set(handingOver, session);
     }
-    watchSession(session, options);
+    watchSession(session, options, settingsAck);
   });
-  h2.on("stream", (stream) => watchStream(stream, options, () => !!sessionOwner.get(stream.session as http2.ServerHttp2Session)?.authenticated));
+  h2.on("stream", (stream) => watchBody(stream, requestBody));
   if (options.takeStream) offerStreams(h2, options.takeStream);
 
   // HTTP/1.1 responses in progress per socket, so that a deadline closes a connection between requests.
@@ -109,16 +114,31 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     for (const res of inProgress.get(socket) ?? []) if (!res.headersSent) res.shouldKeepAlive = false;
   };
 
+  // One sweep per kind of deadline for every connection (deadline-queue.ts), not a timer each.
+  const firstBytes = new DeadlineQueue<net.Socket>(options.firstBytesMs, (socket) => socket.destroy());
+  // Unauthenticated past its deadline: HTTP/2 gets GOAWAY, HTTP/1.1 `Connection: close`; open calls
+  // finish. Never a bare close of an idle keep-alive connection: a client may be sending on it just then.
+  const unauthenticated = new DeadlineQueue<net.Socket>(options.unauthenticatedMs, (socket) => {
+    const connection = socketOwner.get(socket);
+    if (!connection || connection.authenticated || connection.closed) return;
+    const session = sessionOf.get(connection);
+    if (session) closeSession(session);
+    else closeAfterResponses(socket);
+  });
+  // The client's acknowledgement of our SETTINGS is what Node's `pendingSettingsAck` turns false on.
+  const settingsAck = new DeadlineQueue<http2.ServerHttp2Session>(options.settingsAckMs, (session) => {
+    if (session.pendingSettingsAck && !session.destroyed) session.destroy();
+  });
+  // A body past its deadline is cut off unless its connection is authenticated (checked when the
+  // deadline comes, since the token is read after the stream opens).
+  const requestBody = new DeadlineQueue<http2.ServerHttp2Stream>(options.requestTimeoutMs, (stream) => {
+    if (stream.readableEnded || stream.closed || sessionOwner.get(stream.session as http2.ServerHttp2Session)?.authenticated) return;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+  });
+
   const dispatch = (connection: GuardedConnection, socket: net.Socket, useH2: boolean) => {
     socketOwner.set(socket, connection);
-    // Unauthenticated past its deadline: HTTP/2 gets GOAWAY, HTTP/1.1 `Connection: close`; open calls
-    // finish. Never a bare close of an idle keep-alive connection: a client may be sending on it just then.
-    connection.cleanups.push(deadline(options.unauthenticatedMs, () => {
-      if (connection.authenticated) return;
-      const session = sessionOf.get(connection);
-      if (session) closeSession(session);
-      else closeAfterResponses(socket);
-    }));
+    connection.deadlines.push(unauthenticated.add(socket));
     if (useH2) {
       handingOver = connection;
       h2.emit("connection", socket);
@@ -134,16 +154,16 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     const connection = guard.admit(socket);
     if (!connection) return;
     // A transport error (reset, TLS alert) only ends this connection; the client sees the socket close.
-    socket.on("error", () => socket.destroy());
+    socket.on("error", destroyOnError);
     // Until the first bytes (or the end of the TLS handshake), nothing else watches the socket. A hard
     // deadline, not an idle timeout, so that trickling handshake bytes does not keep it open.
-    const firstBytes = deadline(options.firstBytesMs, () => socket.destroy());
-    connection.cleanups.push(firstBytes);
+    const bytesDue = firstBytes.add(socket);
+    connection.deadlines.push(bytesDue);
     if (context) {
       const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ["h2", "http/1.1"] });
-      secure.on("error", () => secure.destroy());
+      secure.on("error", destroyOnError);
       secure.once("secure", () => {
-        firstBytes();
+        bytesDue.cancel();
         // What tls.Server does before 'secureConnection': the HTTP/2 session waits for a
         // 'secureConnect' (a client-side event) while the socket still says it is connecting, so
         // without this every h2 connection over TLS stalled until the SETTINGS deadline.
@@ -153,7 +173,7 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
       return;
     }
     socket.once("data", (chunk) => {
-      firstBytes();
+      bytesDue.cancel();
       socket.pause();
       socket.unshift(chunk);
       // HTTP/2 drains what is buffered itself; HTTP/1.1 reads through 'data' events once resumed.
@@ -165,7 +185,11 @@ export function createHttpServer(handler: Handler, options: TransportOptions = d
     guard,
     authenticate(req: RawRequest): void {
       const owner = "stream" in req ? sessionOwner.get(req.stream.session as http2.ServerHttp2Session) : socketOwner.get(req.socket);
-      if (owner) guard.authenticate(owner);
+      if (!owner) return;
+      guard.authenticate(owner);
+      // Authenticated: neither the first-bytes nor the unauthenticated deadline applies any more.
+      for (const d of owner.deadlines) d.cancel();
+      owner.deadlines.length = 0;
     },
     shutdown(graceMs: number): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -199,25 +223,21 @@ function offerStreams(h2: http2.Http2Server, take: NonNullable<TransportOptions[
 }
 
 /** An HTTP/2 session must acknowledge our SETTINGS in time, and is closed after `idleMs` of silence. */
-function watchSession(session: http2.ServerHttp2Session, options: TransportOptions): void {
-  const ack = deadline(options.settingsAckMs, () => session.destroy());
-  session.once("localSettings", ack);
-  session.once("close", ack);
-  session.setTimeout(options.idleMs, () => closeSession(session));
+function watchSession(session: http2.ServerHttp2Session, options: TransportOptions, settingsAck: DeadlineQueue<http2.ServerHttp2Session>): void {
+  // Left to expire: it does nothing once the ack came (at once, from any client that speaks HTTP/2),
+  // and holds the session at most `settingsAckMs` after it closes.
+  settingsAck.add(session);
+  session.setTimeout(options.idleMs, closeIdleSession);
 }
 
-/**
- * A deadline that fires only after the event loop has also read what arrived meanwhile; returns its
- * cancel. After a stall (GC, a busy core) timers run before pending I/O, so a plain timer would cut off
- * a client whose bytes came in time, for our delay rather than its silence.
- */
-function deadline(ms: number, expire: () => void): () => void {
-  let cancelled = false;
-  const timer = setTimeout(() => setImmediate(() => cancelled || expire()), ms).unref();
-  return () => {
-    cancelled = true;
-    clearTimeout(timer);
-  };
+/** The idle timeout's listener: one function for every session, called on it. */
+function closeIdleSession(this: http2.ServerHttp2Session): void {
+  closeSession(this);
+}
+
+/** A socket's 'error' listener: a transport error (reset, TLS alert) only ends that connection. */
+function destroyOnError(this: net.Socket): void {
+  this.destroy();
 }
 
 /** Sends GOAWAY so the client opens no new stream here, and destroys the session if its streams outlive the grace. */
@@ -226,17 +246,21 @@ function closeSession(session: http2.ServerHttp2Session): void {
   setTimeout(() => session.destroy(), 2_000).unref();
 }
 
-/**
- * An HTTP/2 request's body must end within `requestTimeoutMs` unless its connection is authenticated
- * (checked when the deadline comes, since the token is read after the stream opens).
- */
-function watchStream(stream: http2.ServerHttp2Stream, options: TransportOptions, authenticated: () => boolean): void {
+/** Each HTTP/2 stream's deadline for the end of its request body (see requestBody in createHttpServer). */
+const bodyDeadlines = new WeakMap<http2.ServerHttp2Stream, Deadline<http2.ServerHttp2Stream>>();
+
+/** An HTTP/2 request's body must end within `requestTimeoutMs` unless its connection is authenticated. */
+function watchBody(stream: http2.ServerHttp2Stream, requestBody: DeadlineQueue<http2.ServerHttp2Stream>): void {
   if (stream.readableEnded) return;
-  const timer = setTimeout(() => {
-    if (!authenticated() && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
-  }, options.requestTimeoutMs).unref();
-  stream.once("end", () => clearTimeout(timer));
-  stream.once("close", () => clearTimeout(timer));
+  bodyDeadlines.set(stream, requestBody.add(stream));
+  // Shared listeners, no closure per stream; cancelling lets go of the stream before its deadline.
+  stream.on("end", cancelBodyDeadline);
+  stream.on("close", cancelBodyDeadline);
+}
+
+/** Called on a stream whose body ended or which closed. */
+function cancelBodyDeadline(this: http2.ServerHttp2Stream): void {
+  bodyDeadlines.get(this)?.cancel();
 }
 
 /** A listening server that can be shut down without waiting for clients to hang up. */

@@ -70,12 +70,15 @@ export class TokenLifetime {
 
   /**
    * Records a use by a device whose token was checked before (a live stream's heartbeat: a stream
-   * may stay open longer than the expiry without another call).
+   * may stay open longer than the expiry without another call). Resolves with when its use was last
+   * recorded, so that a stream can skip asking again until `recordEveryMs` after that.
    */
-  async noteUse(userId: string, deviceId: string): Promise<void> {
+  async noteUse(userId: string, deviceId: string): Promise<number> {
     const now = this.now();
-    if (now - (this.recorded.get(`${userId}/${deviceId}`) ?? 0) < this.recordEveryMs) return;
+    const last = this.recorded.get(`${userId}/${deviceId}`) ?? 0;
+    if (now - last < this.recordEveryMs) return last;
     await this.record(userId, deviceId, now);
+    return now;
   }
 
   /** Deletes every device unused past the expiry; resolves how many. One pass at a time per node. */

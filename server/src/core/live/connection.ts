@@ -7,8 +7,8 @@ import type { Presence } from "@chat/gen/chat/v1/user_pb.js";
 import type { Caller } from "../caller.ts";
 import { LruMap } from "../lru-map.ts";
 import { presenceKey } from "../presence/presence-view.ts";
-import { MessageSequencer } from "./message-sequencer.ts";
-import { Outbox } from "./outbox.ts";
+import { MessageSequencer, type SequencerOptions } from "./message-sequencer.ts";
+import { Outbox, type OutboxWrite } from "./outbox.ts";
 
 /** Contacts whose last presence each stream remembers, to send each change once. */
 const contactsRemembered = 4_096;
@@ -41,6 +41,8 @@ export class Connection {
   maxBatch = 1;
   /** When the last frame was queued for the client, in ms since the epoch (the keep-alive clock). */
   lastSentAt = Date.now();
+  /** When the device's use was last recorded for its token's expiry, as far as this stream knows (0: not yet asked). */
+  useRecordedAt = 0;
   private inFlight = 0;
   private admitted: (() => void) | undefined;
   /** The last ordered task (see inOrder); none until the client sends one. */
@@ -63,13 +65,7 @@ export class Connection {
     this.outbox = new Outbox(options.outboxCapacity, options.stallMs, () => this.close(
       new ConnectError(`the client fell more than ${options.outboxCapacity} frames behind; reconnect and resume`, Code.ResourceExhausted)));
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    this.sequencer = new MessageSequencer({
-      fetch: options.fetch,
-      emit: (message) => this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } })),
-      room: () => this.outbox.room(),
-      closed: () => this.outbox.closed,
-      onError: (err) => this.close(new ConnectError("could not read missed messages; reconnect and resume", Code.Unavailable, undefined, undefined, err)),
-    });
+    this.sequencer = new MessageSequencer(new SequencerHooks(this, this.outbox, options.fetch));
   }
 
   /** True once the stream has ended. */
@@ -152,6 +148,16 @@ export class Connection {
     return this.outbox.drain(() => this.maxBatch);
   }
 
+  /**
+   * Pushes the frames to `write` as they come, in batches of at most `maxBatch`, the batches of one
+   * event-loop turn together (see Outbox.pipe): the stream's writer instead of {@link frames}.
+   * Resolves when the connection closes normally and what was queued is written; rejects with the
+   * error it closed with.
+   */
+  writeTo(write: OutboxWrite<ServerFrame>): Promise<void> {
+    return this.outbox.pipe(write, () => this.maxBatch);
+  }
+
   /** Ends the stream, normally (`null`) or with an error for the client. Idempotent. */
   close(error: ConnectError | null = null): void {
     if (this.outbox.closed) return;
@@ -159,5 +165,41 @@ export class Connection {
     this.admitted?.();
     this.resolveEnded(error);
     this.onClose(this);
+  }
+}
+
+/**
+ * What a connection's sequencer asks of it: one object with methods per stream, where five closures
+ * and their context were (each idle device held them, in the heap census of issue 12).
+ */
+class SequencerHooks implements SequencerOptions {
+  private readonly connection: Connection;
+  private readonly outbox: Outbox<ServerFrame>;
+  private readonly read: ConnectionOptions["fetch"];
+
+  constructor(connection: Connection, outbox: Outbox<ServerFrame>, read: ConnectionOptions["fetch"]) {
+    this.connection = connection;
+    this.outbox = outbox;
+    this.read = read;
+  }
+
+  fetch(conversationId: string, afterSeq: bigint, limit: number): Promise<Message[]> {
+    return this.read(conversationId, afterSeq, limit);
+  }
+
+  emit(message: Message): void {
+    this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } }));
+  }
+
+  room(): Promise<number> {
+    return this.outbox.room();
+  }
+
+  closed(): boolean {
+    return this.outbox.closed;
+  }
+
+  onError(err: unknown): void {
+    this.connection.close(new ConnectError("could not read missed messages; reconnect and resume", Code.Unavailable, undefined, undefined, err));
   }
 }

@@ -72,7 +72,7 @@ export interface LiveParts {
   typing: Typing;
   presence: PresenceService;
   /** Records the use of a streaming device, which keeps its token from expiring. */
-  tokens: Pick<TokenLifetime, "noteUse">;
+  tokens: Pick<TokenLifetime, "noteUse" | "recordEveryMs">;
   /** Reports failures that concern no client (a lost presence update). */
   onError(error: unknown): void;
 }
@@ -88,6 +88,9 @@ export class Live {
   private readonly sweeper: NodeJS.Timeout;
   /** When each device's unary heartbeat was last passed on to the other nodes. */
   private readonly touched = new LruMap<string, number>(touchedDevices);
+  /** Every connection's store reads and close hook: made once here, not a closure pair per stream. */
+  private readonly readAfter = (conversationId: string, afterSeq: bigint, limit: number) => this.parts.messages.after(conversationId, afterSeq, limit);
+  private readonly released = (connection: Connection) => void this.release(connection);
 
   constructor(options: LiveOptions, parts: LiveParts) {
     this.options = options;
@@ -98,13 +101,13 @@ export class Live {
 
   /** Opens a stream for a device: registers it, tells contacts it is online, and queues Ready. */
   async open(caller: Caller): Promise<Connection> {
-    const { hub, sessions, messages, presence } = this.parts;
+    const { hub, sessions, presence } = this.parts;
     const connection = new Connection({
       caller,
       outboxCapacity: this.options.outboxCapacity,
       stallMs: this.options.heartbeatTimeoutMs / 2, // well before a silent client times out
-      fetch: (conversationId, afterSeq, limit) => messages.after(conversationId, afterSeq, limit),
-      onClose: (c) => void this.release(c),
+      fetch: this.readAfter,
+      onClose: this.released,
     });
     connection.send(create(ServerFrameSchema, { frame: { case: "ready", value: {
       deviceId: caller.deviceId, userId: caller.userId, serverTime: timestampFromDate(new Date()),
@@ -165,7 +168,10 @@ export class Live {
         case "heartbeat":
           // A stream may outlive the token expiry without another authenticated call: its heartbeats
           // count as use. A failed record is logged, not the heartbeat's failure (the next one retries).
-          await this.parts.tokens.noteUse(caller.userId, caller.deviceId).catch(this.parts.onError);
+          // The stream remembers when the use was last recorded: until it is due again, no lookup at all.
+          if (Date.now() - connection.useRecordedAt >= this.parts.tokens.recordEveryMs) {
+            await this.parts.tokens.noteUse(caller.userId, caller.deviceId).then((at) => (connection.useRecordedAt = at), this.parts.onError);
+          }
           return await this.heartbeat(caller.userId, caller.deviceId);
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
@@ -285,11 +291,13 @@ export class Live {
     const now = Date.now();
     const deadline = now - this.options.heartbeatTimeoutMs;
     const idle = now - this.options.heartbeatIntervalMs;
+    // One frame for every idle stream of this sweep: its bytes are encoded once (frame-bytes.ts).
+    const keepAlive = create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } });
     for (const c of [...this.parts.hub.all()]) {
       if (c.lastHeartbeat < deadline) {
         c.close(new ConnectError(`no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, Code.DeadlineExceeded));
       } else if (c.lastSentAt <= idle) {
-        c.send(create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } }));
+        c.send(keepAlive);
       }
     }
   }

@@ -1,11 +1,21 @@
 import type { ConnectError } from "@connectrpc/connect";
 
 /**
+ * Takes one batch of frames for the stream; returns a promise when no more may be written until it
+ * settles (the stream's buffer is full, or the batch is being compressed), else nothing.
+ */
+export type OutboxWrite<T> = (batch: T[]) => Promise<void> | undefined;
+
+/**
  * The bounded queue of frames waiting to be written to one stream.
  *
  * The server never buffers without bound for a client that stops reading: when `capacity` frames are
  * waiting, the owner is told to close the stream, and the client must reconnect and resume.
  * Dropping the client rather than frames keeps delivery at least once (it replays from the store).
+ *
+ * Read it one of two ways, once: {@link pipe} hands each turn's frames to the stream's writer (the
+ * gRPC fast path: no promise or generator step per batch), {@link drain} is an async iterable of the
+ * same batches (connect-node's response pipeline).
  */
 export class Outbox<T> {
   private readonly items: T[] = [];
@@ -16,6 +26,8 @@ export class Outbox<T> {
   /** Bulk producers waiting for room; made on first use (an idle stream never has any). */
   private roomWaiters: (() => void)[] | undefined;
   private closedWith: ConnectError | null | undefined;
+  /** The writer frames are pushed to, once {@link pipe} is called. */
+  private piped: OutboxPipe<T> | undefined;
 
   /**
    * @param overflow is called instead of queuing when the client has fallen too far behind, and when
@@ -47,6 +59,7 @@ export class Outbox<T> {
     }
     this.items.push(item);
     this.wake?.();
+    this.piped?.schedule();
   }
 
   /**
@@ -68,7 +81,46 @@ export class Outbox<T> {
     if (this.closed) return;
     this.closedWith = error;
     this.wake?.();
+    this.piped?.schedule();
     this.releaseRoom();
+  }
+
+  /**
+   * Hands what is queued to `write` at once, then frames as they come, up to `max()` per batch, in a
+   * promise job after the one that queued them, as an iteration would take them (the writer corks a
+   * turn's batches into one write); while a write's promise is pending, frames wait here. Resolves after `close(null)` once what is queued is written;
+   * rejects with the error after `close(error)`, dropping what is queued (the client resumes from the
+   * store), or with what `write` threw.
+   */
+  pipe(write: OutboxWrite<T>, max: () => number): Promise<void> {
+    if (this.piped) throw new Error("an outbox is piped once");
+    return new Promise<void>((resolve, reject) => {
+      this.piped = new OutboxPipe(this, write, max, resolve, reject);
+      // What is queued already goes at once, as the first step of an iteration takes it: a close
+      // with an error a moment later must not drop frames (Ready) the client would have had.
+      this.piped.flush();
+    });
+  }
+
+  /**
+   * The pipe's turn: writes batches until the queue is empty or a write asks to wait. Returns the
+   * promise to wait for, or whether the outbox has ended (`closedWith` then says how).
+   */
+  writeQueued(write: OutboxWrite<T>, max: number): Promise<void> | boolean {
+    for (;;) {
+      if (this.closedWith) {
+        this.items.length = 0;
+        return true;
+      }
+      if (this.items.length === 0) return this.closedWith === null;
+      const pending = write(this.take(max));
+      if (pending !== undefined) return pending;
+    }
+  }
+
+  /** How the outbox ended: null when closed normally (undefined while open). */
+  get endedWith(): ConnectError | null | undefined {
+    return this.closedWith;
   }
 
   /**
@@ -80,9 +132,7 @@ export class Outbox<T> {
     for (;;) {
       if (this.closedWith) throw this.closedWith;
       if (this.items.length > 0) {
-        const batch = this.items.splice(0, Math.max(1, max()));
-        if (this.roomWaiters !== undefined && this.items.length <= this.capacity / 2) this.releaseRoom();
-        yield batch;
+        yield this.take(max());
         continue;
       }
       if (this.closedWith === null) return;
@@ -91,9 +141,72 @@ export class Outbox<T> {
     }
   }
 
+  /** The next batch of at most `max` frames (at least one), letting bulk producers go on once there is room. */
+  private take(max: number): T[] {
+    const batch = this.items.splice(0, Math.max(1, max));
+    if (this.roomWaiters !== undefined && this.items.length <= this.capacity / 2) this.releaseRoom();
+    return batch;
+  }
+
   private releaseRoom(): void {
     const waiters = this.roomWaiters;
     this.roomWaiters = undefined;
     for (const w of waiters ?? []) w();
   }
 }
+
+/** A piped outbox's writer and its state (see Outbox.pipe): made once per stream, nothing per batch. */
+class OutboxPipe<T> {
+  private scheduled = false;
+  private waiting = false;
+  private finished = false;
+  /** Made once per stream: the scheduled flush. */
+  private readonly onJob = () => this.flush();
+
+  private readonly outbox: Outbox<T>;
+  private readonly write: OutboxWrite<T>;
+  private readonly max: () => number;
+  private readonly resolve: () => void;
+  private readonly reject: (error: unknown) => void;
+
+  constructor(outbox: Outbox<T>, write: OutboxWrite<T>, max: () => number, resolve: () => void, reject: (error: unknown) => void) {
+    this.outbox = outbox;
+    this.write = write;
+    this.max = max;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** Writes in a promise job after this one, unless a write is pending or a flush already due. */
+  schedule(): void {
+    if (this.scheduled || this.waiting || this.finished) return;
+    this.scheduled = true;
+    queueMicrotask(this.onJob);
+  }
+
+  /** Writes what is queued; settles the pipe once the outbox has ended. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.finished) return;
+    let result: Promise<void> | boolean;
+    try {
+      result = this.outbox.writeQueued(this.write, this.max());
+    } catch (err) {
+      return this.finish(err);
+    }
+    if (result === false) return;
+    if (result === true) return this.finish(this.outbox.endedWith);
+    this.waiting = true;
+    result.then(() => {
+      this.waiting = false;
+      this.flush();
+    }, (err: unknown) => this.finish(err));
+  }
+
+  private finish(error: unknown): void {
+    this.finished = true;
+    if (error) this.reject(error);
+    else this.resolve();
+  }
+}
+

@@ -11,6 +11,11 @@ import { encodeHotFrameDelimited } from "./hot-frame-encoder.ts";
  * it is encoded once per node: the broker envelope and every stream's response copy these bytes.
  */
 const delimitedMessages = new WeakMap<Message, Uint8Array>();
+/**
+ * The same for a keep-alive frame object, which the heartbeat sweep hands to every idle stream at
+ * once (as many frames as heartbeats arrive): encoded once per sweep, not once per stream.
+ */
+const delimitedKeepAlives = new WeakMap<ServerFrame, Uint8Array>();
 
 /**
  * A frame's bytes, length-prefixed (varint) as a length-delimited field's data must be; cached for a
@@ -18,6 +23,11 @@ const delimitedMessages = new WeakMap<Message, Uint8Array>();
  * (ACK, text message, receipt) are encoded by hand, the others by protobuf-es.
  */
 export function delimitedFrameBytes(frame: ServerFrame): Uint8Array {
+  if (frame.frame.case === "keepAlive") {
+    let bytes = delimitedKeepAlives.get(frame);
+    if (!bytes) delimitedKeepAlives.set(frame, (bytes = new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish()));
+    return bytes;
+  }
   const shared = sharedMessage(frame);
   let bytes = shared && delimitedMessages.get(shared);
   if (!bytes) {
