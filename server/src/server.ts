@@ -89,7 +89,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     nodeId: config.nodeId, ...engines,
     heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     storeDeadlineMs: config.storeDeadlineMs,
-    storeShedMs: config.storeShedMs,
     outboxCapacity: config.outboxFrames,
     limits: config.rateLimits,
     tokenIdleExpiryMs: config.tokenIdleExpiryMs,

@@ -35,8 +35,6 @@ export interface ChatOptions extends Partial<Omit<LiveOptions, "nodeId">> {
   membershipTtlMs?: number;
   /** How long a store call may take before it fails with Unavailable (a send is refused, not hung). */
   storeDeadlineMs?: number;
-  /** Sends are refused with ResourceExhausted while the store is this far behind (see LoadShedding); 0 never. */
-  storeShedMs?: number;
   /** How long a typing indicator lasts without a refresh. */
   typingTtlMs?: number;
   /** Reports errors that concern no client. */
@@ -81,9 +79,7 @@ export interface Chat {
 export async function createChat(options: ChatOptions): Promise<Chat> {
   const { nodeId, sessions, broker } = options;
   const onError = options.onError ?? (() => {});
-  const store = withDeadlines(options.store, options.storeDeadlineMs ?? 5_000, "the database", onError, {
-    methods: ["appendMessage", "appendUpdate"], afterMs: options.storeShedMs ?? 1_000, onShed: () => messages.counts.shed++,
-  });
+  const store = withDeadlines(options.store, options.storeDeadlineMs ?? 5_000, "the database", onError);
   const control = loggingFailures(options.control, onError);
   const hub = new Hub();
   const dispatcher = new Dispatcher(nodeId, sessions, broker, hub);

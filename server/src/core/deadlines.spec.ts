@@ -67,49 +67,4 @@ describe("withDeadlines", () => {
     const again = store.call("again");
     expect(await codeOf(again)).toBe("Unavailable");
   });
-
-  it("sheds a shed method at once with ResourceExhausted while its oldest call in flight has waited afterMs, and takes calls again once it answered", async () => {
-    const { impl, waiting } = engine();
-    const shed: string[] = [];
-    const slow = { ...impl, read: impl.call };
-    const store = withDeadlines(slow, 1_000, "the database", () => {}, { methods: ["call"], afterMs: 50, onShed: (m) => shed.push(m) });
-    const reading = store.read("read"); // another method's slow call is not the shed methods' lag
-    const oldest = store.call("oldest");
-    const young = store.call("young"); // the oldest has not waited 50 ms yet: taken
-    await new Promise((r) => setTimeout(r, 60));
-    let called = 0;
-    const refused = store.call("refused");
-    if (waiting.has("refused")) called++;
-    expect(await codeOf(refused)).toBe("ResourceExhausted");
-    await expect(refused).rejects.toThrow("the server is saturated: the database is more than 50 ms behind; try again in a moment");
-    expect(called, "a shed call never reaches the engine").toBe(0);
-    expect(shed).toEqual(["call"]);
-    waiting.get("oldest")!.resolve("o");
-    await expect(oldest).resolves.toBe("o");
-    // The head is now `young`, which has waited as long: still shed until it answers too.
-    expect(await codeOf(store.call("still"))).toBe("ResourceExhausted");
-    waiting.get("young")!.resolve("y");
-    await expect(young).resolves.toBe("y");
-    const after = store.call("after");
-    waiting.get("after")!.resolve("a");
-    await expect(after).resolves.toBe("a");
-    waiting.get("read")!.resolve("r");
-    await expect(reading).resolves.toBe("r");
-  });
-
-  it("sheds nothing with afterMs 0, and a call timed out no longer counts as in flight", async () => {
-    const { impl, waiting } = engine();
-    const off = withDeadlines(impl, 40, "the database", () => {}, { methods: ["call"], afterMs: 0 });
-    const first = off.call("first");
-    await new Promise((r) => setTimeout(r, 20));
-    const second = off.call("second");
-    waiting.get("second")!.resolve("s");
-    await expect(second).resolves.toBe("s");
-    expect(await codeOf(first)).toBe("Unavailable");
-    const on = withDeadlines(engine().impl, 40, "the database", () => {}, { methods: ["call"], afterMs: 30 });
-    expect(await codeOf(on.call("stalled"))).toBe("Unavailable");
-    // Failed by its deadline, the stalled call is the caller's answer: the next call is taken.
-    const next = on.call("next");
-    expect(await codeOf(next)).toBe("Unavailable");
-  });
 });

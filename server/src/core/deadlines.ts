@@ -1,25 +1,4 @@
-import { resourceExhausted, unavailable } from "./errors.ts";
-
-/**
- * Load shedding for some methods of an engine: once the oldest of their calls in flight has waited
- * `afterMs`, a new one is refused at once with ResourceExhausted instead of joining the queue.
- *
- * Why: a store that falls behind (more sends than its writer commits) otherwise takes every send
- * into a queue whose wait only grows; past the deadline each is refused with Unavailable, yet still
- * written later, so the node spends its time on work nobody waits for and accepts fewer messages
- * the more it is offered (direct bench, 20,000 msg/s offered: 1,304 accepted, 155k refused after 5 s).
- * Refusing early keeps the queue at most `afterMs` deep: what is accepted is acknowledged within
- * about that, and the clients' retries (ResourceExhausted is retried after ≥ 1 s, see
- * client/src/live-session.ts) come back when there is room.
- */
-export interface LoadShedding {
-  /** The methods shed (the writes a send makes). */
-  readonly methods: readonly string[];
-  /** How long the oldest call in flight may have waited before new ones are refused; 0 sheds nothing. */
-  readonly afterMs: number;
-  /** Called for each call refused (a metric). */
-  onShed?(method: string): void;
-}
+import { unavailable } from "./errors.ts";
 
 /**
  * Gives every promise-returning method of an engine a deadline: past `ms`, the call fails with
@@ -30,28 +9,18 @@ export interface LoadShedding {
  *
  * `close` is left alone (shutdown waits for in-flight work on purpose).
  */
-export function withDeadlines<T extends object>(engine: T, ms: number, what: string, onLate: (error: unknown) => void, shedding?: LoadShedding): T {
+export function withDeadlines<T extends object>(engine: T, ms: number, what: string, onLate: (error: unknown) => void): T {
   const wrapped = new Map<PropertyKey, unknown>();
-  const message = (prop: PropertyKey) => `${what} did not answer ${String(prop)} within ${ms} ms; try again`;
-  const sweep = new DeadlineSweep(ms, message);
-  // The shed methods get a sweep of their own: its head is the oldest of their calls in flight,
-  // which a slow read elsewhere (a search, a backup) must not stand for.
-  const shed = shedding && shedding.afterMs > 0 ? new Set<PropertyKey>(shedding.methods) : undefined;
-  const shedSweep = shed ? new DeadlineSweep(ms, message) : undefined;
+  const sweep = new DeadlineSweep(ms, (prop) => `${what} did not answer ${String(prop)} within ${ms} ms; try again`);
   return new Proxy(engine, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function" || prop === "close") return value;
       let fn = wrapped.get(prop);
       if (!fn) {
-        const own = shedSweep && shed?.has(prop) ? shedSweep : sweep;
         fn = (...args: unknown[]) => {
-          if (own === shedSweep && shedSweep.oldestWaitMs() >= shedding!.afterMs) {
-            shedding!.onShed?.(String(prop));
-            return Promise.reject(resourceExhausted(`the server is saturated: ${what} is more than ${shedding!.afterMs} ms behind; try again in a moment`));
-          }
           const result: unknown = value.apply(target, args);
-          return result instanceof Promise ? own.bound(result, prop, onLate) : result;
+          return result instanceof Promise ? sweep.bound(result, prop, onLate) : result;
         };
         wrapped.set(prop, fn);
       }
@@ -105,12 +74,6 @@ class DeadlineSweep {
         reject(err);
       });
     });
-  }
-
-  /** How long the oldest call in flight has waited, in ms; 0 when none is. */
-  oldestWaitMs(): number {
-    const oldest = this.queue[this.head];
-    return oldest ? performance.now() - (oldest.deadline - this.ms) : 0;
   }
 
   private answered(call: Pending): void {

@@ -43,7 +43,7 @@ export function createMetrics(chat: Chat, health: HealthMonitor, push?: Pick<Pus
   // stream: these count every message, whichever way it came.
   const sent = countedFrom(() => chat.messages.counts);
   new Counter({
-    name: "chat_messages_total", help: "Sends by outcome: stored (new message durable), duplicate (a retry of a stored one), unavailable (refused: the store did not answer in time), shed (refused at once with ResourceExhausted: the store was too far behind).",
+    name: "chat_messages_total", help: "Sends by outcome: stored (new message durable), duplicate (a retry of a stored one), unavailable (refused: the store did not answer in time).",
     labelNames: ["outcome"], registers: [registry],
     collect() { for (const [outcome, n] of sent()) this.inc({ outcome }, n); },
   });

@@ -77,7 +77,7 @@ export class Messages {
   /** Messages as served (update targets, reply previews). */
   readonly current: CurrentState;
   /** Sends since start by outcome (for /metrics): stored new, a retry of a stored one, refused as unavailable. */
-  readonly counts = { stored: 0, duplicate: 0, unavailable: 0, shed: 0 };
+  readonly counts = { stored: 0, duplicate: 0, unavailable: 0 };
   /**
    * Called once after a new message is stored and acknowledged, on the node that accepted it, not for
    * a retry's duplicate (typing indicators end when their author sends; push notifications go out).
