@@ -3,7 +3,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
 import { type ConnectionCaps, ConnectionGuard, type GuardedConnection } from "./connection-guard.ts";
-import { type Deadline, DeadlineQueue } from "./deadline-queue.ts";
+import { type Deadline, DeadlineQueue } from "../timers/deadline-queue.ts";
 import type { RawRequest } from "./raw-request.ts";
 
 /** A request handler both HTTP/1.1 and HTTP/2 servers accept (connectNodeAdapter's is one). */

@@ -21,7 +21,7 @@ export class Deadline<T> {
 
 /**
  * One timer for every deadline of one kind (a connection's first bytes, its authentication, a
- * session's SETTINGS ack, a request body), instead of a `setTimeout`, its closure and a cancel closure
+ * session's SETTINGS ack, a request body; the store calls of an engine: core/deadlines.ts), instead of a `setTimeout`, its closure and a cancel closure
  * per connection: what each idle device held for as long as it stayed connected (the heap census of
  * issue 12). Every deadline of a queue is `ms` long, so the order they are added in is the order they
  * fall due: the queue is a FIFO whose head is the next one, and a cancelled one only leaves an empty
