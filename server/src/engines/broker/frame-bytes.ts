@@ -1,38 +1,28 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { type ServerFrame, ServerFrameSchema } from "@chat/gen/chat/v1/live_pb.js";
-import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { encodeHotFrameDelimited } from "./hot-frame-encoder.ts";
 
 /**
- * The encoded `ServerFrame{message}` of each live Message object, length-prefixed (a varint, as a
- * length-delimited field's data is): entries go with the message. A live message is one object
- * handed to every member's stream on a node, and to the broker for the members on other nodes, so
- * it is encoded once per node: the broker envelope and every stream's response copy these bytes.
+ * The encoded bytes of each frame that many streams share, length-prefixed (a varint, as a
+ * length-delimited field's data is), keyed by the shared object (see {@link sharedKey}): entries go
+ * with it. A live message is one object handed to every member's stream on a node, and to the broker
+ * for the members on other nodes; the heartbeat sweep hands one keep-alive frame to every idle
+ * stream. Each is encoded once per node: the broker envelope and every stream's response copy these bytes.
  */
-const delimitedMessages = new WeakMap<Message, Uint8Array>();
-/**
- * The same for a keep-alive frame object, which the heartbeat sweep hands to every idle stream at
- * once (as many frames as heartbeats arrive): encoded once per sweep, not once per stream.
- */
-const delimitedKeepAlives = new WeakMap<ServerFrame, Uint8Array>();
+const delimitedShared = new WeakMap<object, Uint8Array>();
 
 /**
  * A frame's bytes, length-prefixed (varint) as a length-delimited field's data must be; cached for a
- * live message frame (a `message` without request id), which many streams share. The hot frames
- * (ACK, text message, receipt) are encoded by hand, the others by protobuf-es.
+ * frame many streams share (a live message, a sweep's keep-alive). The hot frames (ACK, text message,
+ * receipt) are encoded by hand, the others by protobuf-es.
  */
 export function delimitedFrameBytes(frame: ServerFrame): Uint8Array {
-  if (frame.frame.case === "keepAlive") {
-    let bytes = delimitedKeepAlives.get(frame);
-    if (!bytes) delimitedKeepAlives.set(frame, (bytes = new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish()));
-    return bytes;
-  }
-  const shared = sharedMessage(frame);
-  let bytes = shared && delimitedMessages.get(shared);
+  const shared = sharedKey(frame);
+  let bytes = shared && delimitedShared.get(shared);
   if (!bytes) {
     bytes = encodeHotFrameDelimited(frame) ?? new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
-    if (shared) delimitedMessages.set(shared, bytes);
+    if (shared) delimitedShared.set(shared, bytes);
   }
   return bytes;
 }
@@ -50,17 +40,20 @@ export function frameBytes(frame: ServerFrame): Uint8Array {
  * the caller's buffer may be a view of a reused read buffer.
  */
 export function adoptFrameBytes(frame: ServerFrame, bytes: Uint8Array): void {
-  const shared = sharedMessage(frame);
-  if (!shared || delimitedMessages.has(shared)) return;
+  const shared = sharedKey(frame);
+  if (!shared || delimitedShared.has(shared)) return;
   const prefix = new BinaryWriter().uint32(bytes.byteLength).finish();
   const delimited = new Uint8Array(prefix.byteLength + bytes.byteLength);
   delimited.set(prefix, 0);
   delimited.set(bytes, prefix.byteLength);
-  delimitedMessages.set(shared, delimited);
+  delimitedShared.set(shared, delimited);
 }
 
-function sharedMessage(frame: ServerFrame): Message | undefined {
-  return frame.frame.case === "message" && frame.requestId === "" ? frame.frame.value : undefined;
+/** What a frame shared by many streams is cached under: a live message's Message, a keep-alive frame itself. */
+function sharedKey(frame: ServerFrame): object | undefined {
+  if (frame.requestId !== "") return undefined;
+  if (frame.frame.case === "message") return frame.frame.value;
+  return frame.frame.case === "keepAlive" ? frame : undefined;
 }
 
 /** Bytes taken by the varint at the start of `bytes`. */
