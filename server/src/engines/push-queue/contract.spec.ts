@@ -96,10 +96,13 @@ describe.each(engines)("PushQueue contract: $name", (engine) => {
     expect(await a.enqueue(message(user, "c1", 2))).toBe("queued");
     const [fresh] = await takeOf(b, user, 1);
     expect(fresh).toMatchObject({ seq: 2, attempt: 1 });
+    // Completed before waiting for the retried one: left taken, on a slow machine its visibility
+    // timeout could run out first and the next take would rightly redeliver it instead.
+    await b.complete(fresh!);
     const [again] = await takeOf(b, user, 1);
     expect(Date.now() - retriedAt).toBeGreaterThanOrEqual(280);
     expect(again).toMatchObject({ id: job!.id, seq: 1, count: 1, attempt: 2 });
-    await Promise.all([b.complete(fresh!), b.complete(again!)]);
+    await b.complete(again!);
   });
 
   it("a job taken by a worker that never finishes it is delivered again after the visibility timeout", async () => {
