@@ -89,3 +89,33 @@ describe("embedded store: every write goes through the writer thread", () => {
     expect((await store.listDevices("u1")).map((d) => d.tokenHash)).toEqual(["t1"]);
   });
 });
+
+describe("embedded store: commits are paced", () => {
+  const intervalMs = 1_000;
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "sqlite-pacing-"));
+    store = createSqliteStore({ path: join(dir, "chat.sqlite"), commitIntervalMs: intervalMs });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Fewer, fuller commits under load (write-thread.ts); never a delay for a write after a quiet moment.
+  it("a write within the interval after a commit waits for the interval; one after a quiet moment commits at once", async () => {
+    const user = (id: string) => ({ id, username: id, displayName: id, passwordHash: "h", createdAt: new Date(1_000) });
+    const started = performance.now();
+    await store.createUser(user("ann")); // the first commit starts at once
+    await store.createUser(user("bob")); // held until the interval since the first commit's start has passed
+    // Timers may fire a millisecond early against another thread's clock; nothing makes them much earlier.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(intervalMs - 20);
+
+    await new Promise((resolve) => setTimeout(resolve, intervalMs + 100)); // a quiet moment
+    const alone = performance.now();
+    await store.createUser(user("cat"));
+    expect(performance.now() - alone).toBeLessThan(intervalMs / 2);
+    expect((await store.getUserByUsername("cat"))?.id).toBe("cat");
+  });
+});

@@ -29,7 +29,12 @@ export interface SqliteStoreOptions {
   onMigrated?: (report: MigrationReport) => void;
   /** Hears which existing files and folders had modes looser than 0600/0700 and were tightened (for a warning). */
   onTightened?: (changes: TightenedMode[]) => void;
+  /** The least time between the starts of two commits of the writer thread (write-thread.ts); 1.5 ms by default. */
+  commitIntervalMs?: number;
 }
+
+/** Commit pacing of the writer thread, measured at 2,500 msg/s (write-thread.ts, docs/benchmarks.md). */
+const defaultCommitIntervalMs = 1.5;
 
 /** The embedded store, which also holds the embedded push queue's table. */
 export interface SqliteStore extends Store {
@@ -61,7 +66,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   options.onMigrated?.(report);
   const q = prepareAll(db);
   const tx = prepareTransactionControl(db);
-  const thread = options.path === ":memory:" ? undefined : new WriteThread(options.path);
+  const thread = options.path === ":memory:" ? undefined : new WriteThread(options.path, options.commitIntervalMs ?? defaultCommitIntervalMs);
   const writes = new GroupCommit<Write, unknown>(
     thread ? (batch) => thread.commit(batch) : async (batch) => commitWrites(q, tx, batch),
   );

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { WriteThreadData } from "./write-thread.ts";
 import type { Write } from "./writes.ts";
 
 type Reply = { id: number; results?: ({ ok: unknown } | { error: string })[]; failed?: string };
@@ -10,8 +11,10 @@ export class WriteThread {
   private nextId = 0;
   private broken: Error | undefined;
 
-  constructor(path: string) {
-    this.worker = new Worker(new URL("./write-thread.ts", import.meta.url), { workerData: { path } });
+  /** @param commitIntervalMs the least time between the starts of two commits (see write-thread.ts) */
+  constructor(path: string, commitIntervalMs: number) {
+    const workerData: WriteThreadData = { path, commitIntervalMs };
+    this.worker = new Worker(new URL("./write-thread.ts", import.meta.url), { workerData });
     this.worker.on("message", (reply: Reply) => this.settle(reply));
     // A dead thread fails what it held and every later write: the node reports Unavailable-like
     // errors rather than hanging.
