@@ -36,6 +36,8 @@ export interface Config {
   heartbeatTimeoutMs: number;
   /** How long a database call may take before the request fails with Unavailable. */
   storeDeadlineMs: number;
+  /** Embedded store: the least time between the starts of two commits under load, in µs (0: as soon as the last one ends). */
+  sqliteCommitIntervalUs: number;
   /** Frames queued for a client that does not read before it is disconnected. */
   outboxFrames: number;
   /** Origins allowed to call from a browser ("*" for any). */
@@ -118,6 +120,8 @@ const options = {
   "heartbeat-interval-ms": { type: "string", env: "CHAT_HEARTBEAT_INTERVAL_MS", default: "15000" },
   "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
   "store-deadline-ms": { type: "string", env: "CHAT_STORE_DEADLINE_MS", default: "5000" },
+  // The embedded store's default (sqlite-store.ts, defaultCommitIntervalMs).
+  "sqlite-commit-interval-us": { type: "string", env: "CHAT_SQLITE_COMMIT_INTERVAL_US", default: "1500" },
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
   "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },
@@ -201,6 +205,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     heartbeatIntervalMs: int("heartbeat-interval-ms", 100, 600_000),
     heartbeatTimeoutMs: int("heartbeat-timeout-ms", 200, 1_800_000),
     storeDeadlineMs: int("store-deadline-ms", 100, 600_000),
+    sqliteCommitIntervalUs: int("sqlite-commit-interval-us", 0, 1_000_000),
     outboxFrames: int("outbox-frames", 16, 1_000_000),
     corsOrigins: list("cors-origins"),
     logLevel: get("log-level"),

@@ -68,7 +68,7 @@ export async function createEngines(config: Config, onError?: (error: unknown) =
   // Nodes forward appends to the node that sequences the conversation over Redis (see owner-router.ts).
   const route = url && scyllaOptions ? createRedisAppendRoute({ url, nodeId: config.nodeId, onError: onError ?? ((err: unknown) => process.emitWarning(err as Error)) }) : undefined;
   const openSqlite = (path: string, migrated?: (report: MigrationReport) => void) => createSqliteStore({
-    path, ...(migrated ? { onMigrated: migrated } : {}), onTightened: (changes) => onWarning?.("data files were readable by other local users; tightened their modes", {
+    path, commitIntervalMs: config.sqliteCommitIntervalUs / 1000, ...(migrated ? { onMigrated: migrated } : {}), onTightened: (changes) => onWarning?.("data files were readable by other local users; tightened their modes", {
       changes: changes.map((c) => `${c.path} ${c.from.toString(8)} -> ${c.to.toString(8)}`),
     }) });
   const sqlite = scyllaOptions ? undefined : openSqlite(sqlitePath, onMigrated);
