@@ -98,6 +98,7 @@ function trafficStep(rate: number, durationS: number, fanOut: number, reports: T
       "errors": sum((r) => r.frameErrors + r.streamErrors),
       "gen lag p99 ms": lag?.p99 ?? NaN,
       "server CPU %": usage.cpuPercent,
+      "server main thread CPU %": usage.mainThreadCpuPercent,
       "server RSS MiB": mib(usage.rssMaxBytes),
       "load agents CPU %": agentUsage.cpuPercent,
     },

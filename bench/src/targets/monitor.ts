@@ -4,6 +4,8 @@ import { cpuSeconds, rssBytes } from "./process-stats.ts";
 export interface ServerUsage {
   /** CPU of all nodes, in % of one core. */
   cpuPercent: number;
+  /** CPU of the nodes' main threads (their event loops) alone, in % of one core; the rest is other threads (the embedded store's writer, GC). */
+  mainThreadCpuPercent: number;
   cpuSeconds: number;
   /** Highest summed RSS seen. */
   rssMaxBytes: number;
@@ -18,6 +20,7 @@ export interface ServerUsage {
 export class ServerMonitor {
   private readonly pids: () => number[];
   private startCpu = 0;
+  private startMainCpu = 0;
   private startMs = 0;
   private rssMax = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -36,8 +39,14 @@ export class ServerMonitor {
     return this.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   }
 
+  /** Summed CPU seconds of the server processes' main threads so far. */
+  mainThreadCpu(): number {
+    return this.pids().reduce((sum, pid) => sum + cpuSeconds(pid, pid), 0);
+  }
+
   start(): void {
     this.startCpu = this.cpu();
+    this.startMainCpu = this.mainThreadCpu();
     this.startMs = performance.now();
     this.rssMax = this.rss();
     this.timer = setInterval(() => (this.rssMax = Math.max(this.rssMax, this.rss())), 500);
@@ -46,8 +55,10 @@ export class ServerMonitor {
   stop(): ServerUsage {
     clearInterval(this.timer);
     const used = this.cpu() - this.startCpu;
+    const usedMain = this.mainThreadCpu() - this.startMainCpu;
     const seconds = (performance.now() - this.startMs) / 1000;
+    const percent = (s: number) => (seconds > 0 ? Math.round((s / seconds) * 1000) / 10 : 0);
     const rss = this.rss();
-    return { cpuPercent: seconds > 0 ? Math.round((used / seconds) * 1000) / 10 : 0, cpuSeconds: used, rssMaxBytes: Math.max(this.rssMax, rss), rssBytes: rss };
+    return { cpuPercent: percent(used), mainThreadCpuPercent: percent(usedMain), cpuSeconds: used, rssMaxBytes: Math.max(this.rssMax, rss), rssBytes: rss };
   }
 }

@@ -14,11 +14,14 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** CPU time (user + system) a process has used, in seconds, or 0 once it is gone. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU time (user + system) a process has used, in seconds, or 0 once it is gone. With `thread`, that
+ * thread's alone (a process's main thread has the process's id).
+ */
+export function cpuSeconds(pid: number, thread?: number): number {
   try {
     // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond; // utime, stime
   } catch {
