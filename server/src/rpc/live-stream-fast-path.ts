@@ -1,10 +1,11 @@
 import type http2 from "node:http2";
-import type { ContextValues, Interceptor } from "@connectrpc/connect";
+import type { ContextValues, HandlerContext, Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { parseContentType } from "@connectrpc/connect/protocol-grpc";
 import { LiveService } from "@chat/gen/chat/v1/live_pb.js";
 import type { Chat } from "../core/chat.ts";
-import { envelopePrefixBytes } from "../transport/grpc-response-writer.ts";
+import type { Connection } from "../core/live/connection.ts";
+import { envelopePrefixBytes, type GrpcResponseWriter } from "../transport/grpc-response-writer.ts";
 import { grpcStreamServer } from "../transport/grpc-stream.ts";
 import type { RawRequest } from "../transport/raw-request.ts";
 import { encodeFrameResponse } from "./frame-encoding.ts";
@@ -44,18 +45,8 @@ export function liveStreamFastPath(chat: Chat, options: LiveStreamFastPathOption
     acceptCompression: [compressionGzip, compressionBrotli], // connect-node's default, which the adapter keeps
     compressMinBytes,
     contextValues: options.contextValues,
-    async serve(requests, ctx, out) {
-      const connection = await openStream(chat, requests, ctx);
-      const finish = bindToCall(connection, ctx);
-      try {
-        // Pushed by the outbox, all of a turn's batches at its end: no promise or generator step per batch.
-        await connection.writeTo((batch) => {
-          const visible = visibleFrames(connection, batch);
-          return visible.length > 0 ? out.write(encodeFrameResponse(visible, envelopePrefixBytes)) : undefined;
-        });
-      } finally {
-        finish();
-      }
+    serve(requests, ctx, out) {
+      return openStream(chat, requests, ctx).then((connection) => writeOut(connection, ctx, out));
     },
   });
   const fastPath = {
@@ -69,6 +60,19 @@ export function liveStreamFastPath(chat: Chat, options: LiveStreamFastPathOption
     },
   };
   return fastPath;
+}
+
+/**
+ * Writes a connection's frames to its call until it closes, pushed by the outbox, all of a turn's
+ * batches at its end: no promise or generator step per batch. A promise chain, not an async
+ * function, whose suspended frame every idle stream would keep for as long as it is open.
+ */
+function writeOut(connection: Connection, ctx: HandlerContext, out: GrpcResponseWriter): Promise<void> {
+  const finish = bindToCall(connection, ctx);
+  return connection.writeTo((batch) => {
+    const visible = visibleFrames(connection, batch);
+    return visible.length > 0 ? out.write(encodeFrameResponse(visible, envelopePrefixBytes)) : undefined;
+  }).finally(finish);
 }
 
 /** The fast path as the transport and the node's owner see it. */

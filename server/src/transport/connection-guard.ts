@@ -53,13 +53,17 @@ export class ConnectionGuard {
     const connection: GuardedConnection = { ip, socket, authenticated: false, closed: false, deadlines: [] };
     increment(this.open, ip, 1);
     increment(this.unauthenticated, ip, 1);
-    socket.once("close", () => {
-      connection.closed = true;
-      increment(this.open, ip, -1);
-      if (!connection.authenticated) increment(this.unauthenticated, ip, -1);
-      for (const deadline of connection.deadlines) deadline.cancel();
-    });
+    guardOf.set(socket, [this, connection]);
+    socket.on("close", releaseOnClose); // 'close' comes once: no once-wrapper, and one function for every socket
     return connection;
+  }
+
+  /** The socket of `connection` closed: it stops counting, and its deadlines are cancelled. */
+  release(connection: GuardedConnection): void {
+    connection.closed = true;
+    increment(this.open, connection.ip, -1);
+    if (!connection.authenticated) increment(this.unauthenticated, connection.ip, -1);
+    for (const deadline of connection.deadlines) deadline.cancel();
   }
 
   /** Marks a connection as carrying a valid token: it no longer counts against the unauthenticated cap. */
@@ -73,6 +77,19 @@ export class ConnectionGuard {
   openFrom(ip: string): number {
     return this.open.get(ip) ?? 0;
   }
+}
+
+/**
+ * The guard and connection of each admitted socket, for its 'close' listener: one function for every
+ * socket instead of a closure (and Node's once-wrapper) that each open connection kept (issue 12).
+ */
+const guardOf = new WeakMap<net.Socket, [ConnectionGuard, GuardedConnection]>();
+
+function releaseOnClose(this: net.Socket): void {
+  const owner = guardOf.get(this);
+  if (!owner) return;
+  guardOf.delete(this);
+  owner[0].release(owner[1]);
 }
 
 function increment(map: Map<string, number>, key: string, by: number): void {

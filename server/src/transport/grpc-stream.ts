@@ -1,9 +1,10 @@
 import type http2 from "node:http2";
 import type net from "node:net";
 import type { DescMessage, DescMethodBiDiStreaming, MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, createHandlerContext, type HandlerContext, type Interceptor, type StreamRequest as CallRequest, type StreamResponse as CallResponse } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type StreamRequest as CallRequest, type StreamResponse as CallResponse } from "@connectrpc/connect";
 import { type Compression, compressionNegotiate, createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { contentTypeProto, grpcStatusOk, headerAcceptEncoding, headerEncoding, headerTimeout, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { GrpcCallContext } from "./grpc-call-context.ts";
 import { readGrpcRequests } from "./grpc-request-reader.ts";
 import { GrpcResponseWriter } from "./grpc-response-writer.ts";
 
@@ -55,26 +56,30 @@ export function grpcStreamServer<I extends DescMessage, O extends DescMessage>(o
 /** Serves one call on its HTTP/2 stream; resolves once the trailers are handed to the stream. */
 export type GrpcStreamServer = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => Promise<void>;
 
-async function serveCall<I extends DescMessage, O extends DescMessage>(
+/**
+ * Starts one call: what it needs for as long as it is open is made here, and handed to
+ * {@link runCall}, so that the raw request headers, the parser and the setup's temporaries are not
+ * kept by a suspended function frame for the life of an idle stream.
+ */
+function serveCall<I extends DescMessage, O extends DescMessage>(
   stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcStreamOptions<I, O>, parse: (data: Uint8Array) => MessageShape<I>,
 ): Promise<void> {
   const { method } = options;
   const requestHeader = webHeaders(headers);
   const timeout = parseTimeout(requestHeader.get(headerTimeout), Number.MAX_SAFE_INTEGER);
-  const requestAbort = new AbortController();
+  const socket = stream.session!.socket;
+  const context = new GrpcCallContext({
+    service: method.parent, method, timeoutMs: timeout.timeoutMs, requestHeader,
+    url: new URL(headers[":path"] ?? "", `${"encrypted" in socket && socket.encrypted ? "https" : "http"}://${headers[":authority"] ?? ""}`).toString(),
+    responseHeader: new Headers({ "content-type": contentTypeProto }), responseTrailer: new Headers({ "grpc-status": grpcStatusOk }),
+    values: options.contextValues({ stream, socket }),
+  });
   // The client resetting the stream aborts the call with the code its reset means, as connect-node's.
-  stream.once("close", () => requestAbort.abort(errorFromResetCode(stream.rstCode)));
+  callOfStream.set(stream, context);
+  stream.on("close", abortCallOnClose); // 'close' comes once: no once-wrapper, and one function for every stream
   // Errors of the stream (a reset with an error code, a write after the client went away) end the
   // call through 'close' above; the listener keeps them from crashing the process as unhandled.
   stream.on("error", ignoreStreamError);
-  const socket = stream.session!.socket;
-  const context = createHandlerContext({
-    service: method.parent, method, requestMethod: "POST", protocolName: "grpc",
-    timeoutMs: timeout.timeoutMs, requestSignal: requestAbort.signal, requestHeader,
-    url: new URL(headers[":path"] ?? "", `${"encrypted" in socket && socket.encrypted ? "https" : "http"}://${headers[":authority"] ?? ""}`).toString(),
-    responseHeader: { "content-type": contentTypeProto }, responseTrailer: { "grpc-status": grpcStatusOk },
-    contextValues: options.contextValues({ stream, socket }),
-  });
   const compression = compressionNegotiate(options.acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
   if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
   const input = readGrpcRequests(stream, {
@@ -82,23 +87,17 @@ async function serveCall<I extends DescMessage, O extends DescMessage>(
     refusal: compression.error ?? timeout.error,
   });
   const out = new GrpcResponseWriter(stream, context.responseHeader, compression.response, options.compressMinBytes);
+  return runCall(context, input, out, options);
+}
+
+/** Runs a started call through the interceptors and the implementation, and writes its trailers. */
+async function runCall<I extends DescMessage, O extends DescMessage>(
+  context: GrpcCallContext, input: AsyncIterable<MessageShape<I>>, out: GrpcResponseWriter, options: GrpcStreamOptions<I, O>,
+): Promise<void> {
   try {
-    let called: CallRequest<I, O> | undefined;
-    const next = options.interceptors.reduceRight<(req: CallRequest<I, O>) => Promise<CallResponse<I, O>>>(
-      (n, interceptor) => interceptor(n as never) as never,
-      async (req) => {
-        called = req;
-        return { stream: true, message: noMessages(), service: method.parent, method, header: context.responseHeader, trailer: context.responseTrailer };
-      },
-    );
-    const res = await next({
-      stream: true, message: input, method, service: method.parent, requestMethod: "POST", url: context.url,
-      signal: context.signal, header: context.requestHeader, contextValues: context.values,
-    });
-    copyHeaders(res.header, context.responseHeader);
-    const req = called!;
-    await options.serve(req.message, { ...context, service: req.service, requestHeader: req.header, signal: req.signal, values: req.contextValues }, out);
-    copyHeaders(res.trailer, context.responseTrailer);
+    const call = await intercept(context, input, options);
+    await options.serve(call.requests, call.context, out);
+    copyHeaders(call.trailer, context.responseTrailer);
     context.abort();
   } catch (err) {
     context.abort(err);
@@ -107,11 +106,58 @@ async function serveCall<I extends DescMessage, O extends DescMessage>(
   out.end(context.responseTrailer);
 }
 
+/**
+ * Passes the call through the interceptors, as connect-es's handler does: returns the request
+ * messages and context they hand on (the same context unless one changed what it carries), and the
+ * trailers they answer with.
+ */
+async function intercept<I extends DescMessage, O extends DescMessage>(
+  context: GrpcCallContext, input: AsyncIterable<MessageShape<I>>, options: GrpcStreamOptions<I, O>,
+): Promise<{ requests: AsyncIterable<MessageShape<I>>; context: HandlerContext; trailer: Headers }> {
+  const { method } = options;
+  let called: CallRequest<I, O> | undefined;
+  const next = options.interceptors.reduceRight<(req: CallRequest<I, O>) => Promise<CallResponse<I, O>>>(
+    (n, interceptor) => interceptor(n as never) as never,
+    async (req) => {
+      called = req;
+      return { stream: true, message: noMessages, service: method.parent, method, header: context.responseHeader, trailer: context.responseTrailer };
+    },
+  );
+  const res = await next({
+    stream: true, message: input, method, service: method.parent, requestMethod: "POST", url: context.url,
+    signal: context.signal, header: context.requestHeader, contextValues: context.values,
+  });
+  copyHeaders(res.header, context.responseHeader);
+  const req = called!;
+  const same = req.service === context.service && req.header === context.requestHeader && req.signal === context.signal && req.contextValues === context.values;
+  return {
+    requests: req.message, trailer: res.trailer,
+    context: same ? context : {
+      method: context.method, requestMethod: context.requestMethod, protocolName: context.protocolName, url: context.url,
+      timeoutMs: context.timeoutMs, responseHeader: context.responseHeader, responseTrailer: context.responseTrailer,
+      service: req.service, requestHeader: req.header, signal: req.signal, values: req.contextValues,
+    },
+  };
+}
+
+/** The call each stream on the fast path carries, for its 'close' listener. */
+const callOfStream = new WeakMap<http2.ServerHttp2Stream, GrpcCallContext>();
+
+/** A stream's 'close' listener (see serveCall): aborts its call with what the client's reset code means. */
+function abortCallOnClose(this: http2.ServerHttp2Stream): void {
+  callOfStream.get(this)?.abort(errorFromResetCode(this.rstCode));
+}
+
 /** A stream's 'error' listener (see serveCall): one function for every stream, not a closure each. */
 function ignoreStreamError(): void {}
 
-/** The response iterable handed to the interceptors: the messages go through the writer instead. */
-async function* noMessages(): AsyncGenerator<never> {}
+/**
+ * The response iterable handed to the interceptors: the messages go through the writer instead. One
+ * for every call (each iteration starts afresh), not a generator each.
+ */
+const noMessages: AsyncIterable<never> = {
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined as never }) }),
+};
 
 /** Request headers as connect-node hands them to interceptors (pseudo-headers left out). */
 function webHeaders(headers: http2.IncomingHttpHeaders): Headers {

@@ -227,7 +227,10 @@ function watchSession(session: http2.ServerHttp2Session, options: TransportOptio
   // Left to expire: it does nothing once the ack came (at once, from any client that speaks HTTP/2),
   // and holds the session at most `settingsAckMs` after it closes.
   settingsAck.add(session);
-  session.setTimeout(options.idleMs, closeIdleSession);
+  // The listener apart: with it as setTimeout's callback Node wraps it in a `once` closure per session.
+  // A session's idle timeout ends it (closeSession), so that 'timeout' is heard once either way.
+  session.setTimeout(options.idleMs);
+  session.on("timeout", closeIdleSession);
 }
 
 /** The idle timeout's listener: one function for every session, called on it. */

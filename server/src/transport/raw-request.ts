@@ -1,7 +1,8 @@
 import http2 from "node:http2";
 import type http from "node:http";
 import type net from "node:net";
-import { Code, type ConnectError, createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { Code, type ConnectError, createContextKey, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { CallContextValues } from "./grpc-call-context.ts";
 
 /**
  * The Node request under an RPC (HTTP/1.1 or HTTP/2), or the bare HTTP/2 stream and its socket for
@@ -12,9 +13,12 @@ export type RawRequest = http.IncomingMessage | http2.Http2ServerRequest | { str
 /** The Node request under an RPC, for what only the transport can do (resetting a stuck stream). */
 export const rawRequestKey = createContextKey<RawRequest | undefined>(undefined, { description: "node request" });
 
-/** For `connectNodeAdapter({ contextValues })`: makes the raw request reachable from handlers. */
+/**
+ * For `connectNodeAdapter({ contextValues })`: makes the raw request reachable from handlers. The
+ * values' methods are shared (CallContextValues), since a live stream keeps its values while open.
+ */
 export function rawRequestContext(req: RawRequest): ContextValues {
-  return createContextValues().set(rawRequestKey, req);
+  return new CallContextValues().set(rawRequestKey, req);
 }
 
 /**
