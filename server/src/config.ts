@@ -121,7 +121,7 @@ const options = {
   "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
   "store-deadline-ms": { type: "string", env: "CHAT_STORE_DEADLINE_MS", default: "5000" },
   // The embedded store's default (sqlite-store.ts, defaultCommitIntervalMs).
-  "sqlite-commit-interval-us": { type: "string", env: "CHAT_SQLITE_COMMIT_INTERVAL_US", default: "1500" },
+  "sqlite-commit-interval-us": { type: "string", env: "CHAT_SQLITE_COMMIT_INTERVAL_US", default: "0" },
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },
   "log-level": { type: "string", env: "CHAT_LOG_LEVEL", default: "info" },

@@ -29,12 +29,12 @@ export interface SqliteStoreOptions {
   onMigrated?: (report: MigrationReport) => void;
   /** Hears which existing files and folders had modes looser than 0600/0700 and were tightened (for a warning). */
   onTightened?: (changes: TightenedMode[]) => void;
-  /** The least time between the starts of two commits of the writer thread (write-thread.ts); 1.5 ms by default. */
+  /** The least time between the starts of two commits of the writer thread (write-thread.ts); 0 (no pacing) by default. */
   commitIntervalMs?: number;
 }
 
-/** Commit pacing of the writer thread, measured at 2,500 msg/s (write-thread.ts, docs/benchmarks.md). */
-const defaultCommitIntervalMs = 1.5;
+/** No commit pacing unless asked for: it costs latency under load (write-thread.ts, docs/benchmarks.md). */
+const defaultCommitIntervalMs = 0;
 
 /** The embedded store, which also holds the embedded push queue's table. */
 export interface SqliteStore extends Store {

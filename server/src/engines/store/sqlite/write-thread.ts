@@ -22,14 +22,14 @@ export interface WriteThreadData {
  * while this thread was committing goes into its next transaction (one fsync for all of it), and
  * each batch is answered on its own, in order.
  *
- * Commits are paced: one starts at most every `commitIntervalMs`. A commit costs about as much again
- * as the appends in it (the WAL frames of every page it touched, the search index's new segment, the
- * fsync), and at a few thousand messages a second commits took ≈ 0.5 ms each, so they held only two
- * or three messages: 1.5 ms between starts took the process from 93–97 % to 84–85 % of a core at
- * 2,500 msg/s (docs/benchmarks.md) for about 1 ms more per ACK. A write after a quiet moment (the
- * interval already passed) is not held at all, so a lone message pays nothing. As PostgreSQL's
- * commit_delay and MySQL's binlog_group_commit_sync_delay do, it trades a little latency under load
- * for fewer, fuller commits.
+ * Commits may be paced (`commitIntervalMs`, off unless an operator sets it): one starts at most every
+ * interval, and a write that finds the interval passed (after a quiet moment) is not held at all. A
+ * commit costs about as much again as the appends in it (the WAL frames of every page it touched, the
+ * search index's new segment, the fsync), and at a few thousand messages a second commits take
+ * ≈ 0.5 ms and hold two or three messages each. 1.5 ms between starts cut the process's CPU per
+ * message by ≈ 7 % at 2,500 msg/s, for ≈ 1.5 ms more at the median and ≈ 20 ms more at the 99th
+ * percentile (docs/benchmarks.md): the same trade as PostgreSQL's commit_delay and MySQL's
+ * binlog_group_commit_sync_delay, which are off by default too.
  */
 const { path, commitIntervalMs } = workerData as WriteThreadData;
 const db = new DatabaseSync(path);
