@@ -120,7 +120,6 @@ const options = {
   "heartbeat-interval-ms": { type: "string", env: "CHAT_HEARTBEAT_INTERVAL_MS", default: "15000" },
   "heartbeat-timeout-ms": { type: "string", env: "CHAT_HEARTBEAT_TIMEOUT_MS", default: "45000" },
   "store-deadline-ms": { type: "string", env: "CHAT_STORE_DEADLINE_MS", default: "5000" },
-  // The embedded store's default (sqlite-store.ts, defaultCommitIntervalMs).
   "sqlite-commit-interval-us": { type: "string", env: "CHAT_SQLITE_COMMIT_INTERVAL_US", default: "0" },
   "outbox-frames": { type: "string", env: "CHAT_OUTBOX_FRAMES", default: "4096" },
   "cors-origins": { type: "string", env: "CHAT_CORS_ORIGINS", default: "*" },

@@ -29,12 +29,12 @@ export interface SqliteStoreOptions {
   onMigrated?: (report: MigrationReport) => void;
   /** Hears which existing files and folders had modes looser than 0600/0700 and were tightened (for a warning). */
   onTightened?: (changes: TightenedMode[]) => void;
-  /** The least time between the starts of two commits of the writer thread (write-thread.ts); 0 (no pacing) by default. */
+  /**
+   * The least time between the starts of two commits of the writer thread (write-thread.ts). 0, the
+   * default, paces nothing: pacing costs latency under load (docs/benchmarks.md).
+   */
   commitIntervalMs?: number;
 }
-
-/** No commit pacing unless asked for: it costs latency under load (write-thread.ts, docs/benchmarks.md). */
-const defaultCommitIntervalMs = 0;
 
 /** The embedded store, which also holds the embedded push queue's table. */
 export interface SqliteStore extends Store {
@@ -66,7 +66,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   options.onMigrated?.(report);
   const q = prepareAll(db);
   const tx = prepareTransactionControl(db);
-  const thread = options.path === ":memory:" ? undefined : new WriteThread(options.path, options.commitIntervalMs ?? defaultCommitIntervalMs);
+  const thread = options.path === ":memory:" ? undefined : new WriteThread(options.path, options.commitIntervalMs ?? 0);
   const writes = new GroupCommit<Write, unknown>(
     thread ? (batch) => thread.commit(batch) : async (batch) => commitWrites(q, tx, batch),
   );
