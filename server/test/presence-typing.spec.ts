@@ -67,6 +67,22 @@ describe.each(streamPaths)("presence and typing ($path)", ({ args: pathArgs }) =
     watcher.close();
   });
 
+  it("closes a silent stream of a device while another stream of that device heartbeats", async () => {
+    // Each stream heartbeats for itself (a reconnecting device's old stream, whose client is gone,
+    // must not live on by the new one's heartbeats); the device stays online through the other.
+    const watcher = await openStream(alice);
+    const beating = await openStream(bob);
+    const silent = await openStream(bob, { heartbeat: false });
+    await watcher.until(() => watcher.of("presence").find((p) => p.userId === bob.id && p.online));
+    await silent.until(() => silent.ended !== undefined, 3_000, "the silent stream to be closed");
+    expect(ConnectError.from(silent.ended).code).toBe(Code.DeadlineExceeded);
+    await new Promise((r) => setTimeout(r, 700)); // past the timeout once more
+    expect(beating.ended).toBeUndefined();
+    expect(watcher.of("presence").filter((p) => p.userId === bob.id).at(-1)?.online).toBe(true);
+    beating.close();
+    watcher.close();
+  });
+
   it("tells each contact of a change once, even when contacts connect at the same moment", async () => {
     const others = await Promise.all([1, 2, 3, 4].map(() => registerUser(server, "contact")));
     await alice.clients.conversations.createGroup({ name: "crowd", memberIds: others.map((o) => o.id) });

@@ -86,7 +86,10 @@ async function readFrames(requests: AsyncIterable<StreamRequest>, connection: Co
     for await (const req of requests) {
       const refused = connection.caller.scope ? await frameRefusal(connection.caller, req, chat.bots) : undefined;
       if (refused) connection.send(frameError(req.requestId, refused, clientMessageIdOf(req)));
-      else await chat.live.receive(connection, req);
+      else {
+        const admitted = chat.live.receive(connection, req); // undefined: handled, the next frame may be read
+        if (admitted !== undefined) await admitted;
+      }
     }
   } catch (err) {
     if (ctx.signal.aborted) return connection.close(abortError(ctx.signal)); // the client went away, or the deadline passed

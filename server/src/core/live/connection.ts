@@ -43,6 +43,8 @@ export class Connection {
   lastSentAt = Date.now();
   /** When the device's use was last recorded for its token's expiry, as far as this stream knows (0: not yet asked). */
   useRecordedAt = 0;
+  /** When this stream's heartbeat last refreshed its session in the session map (0: not yet). */
+  refreshedAt = 0;
   private inFlight = 0;
   private admitted: (() => void) | undefined;
   /** The last ordered task (see inOrder); none until the client sends one. */

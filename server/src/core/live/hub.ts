@@ -38,11 +38,6 @@ export class Hub {
     return this.byUser.get(userId) ?? [];
   }
 
-  /** The connections of one device on this node. */
-  *ofDevice(userId: string, deviceId: string): Iterable<Connection> {
-    for (const c of this.ofUser(userId)) if (c.caller.deviceId === deviceId) yield c;
-  }
-
   /** Every connection on this node. */
   *all(): Iterable<Connection> {
     for (const set of this.byUser.values()) yield* set;

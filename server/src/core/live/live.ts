@@ -32,6 +32,12 @@ const maxFramesInFlight = 64;
 const touchedDevices = 100_000;
 
 /**
+ * The sweep's keep-alive, one frame for the life of the node: its bytes are encoded once
+ * (frame-bytes.ts caches them under the frame itself) and shared by every idle stream.
+ */
+const keepAliveFrame = create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } });
+
+/**
  * Frames handled one after another on a stream: sends and changes of messages (an edit, then a
  * delete, must land in that order), and typing (on, off must not end on).
  */
@@ -91,6 +97,8 @@ export class Live {
   /** Every connection's store reads and close hook: made once here, not a closure pair per stream. */
   private readonly readAfter = (conversationId: string, afterSeq: bigint, limit: number) => this.parts.messages.after(conversationId, afterSeq, limit);
   private readonly released = (connection: Connection) => void this.release(connection);
+  /** Logs a stream heartbeat's session refresh that failed (the next heartbeat retries it). */
+  private readonly refreshFailed = (err: unknown) => this.parts.onError(new Error("a heartbeat could not refresh its session; the next one retries", { cause: err }));
 
   constructor(options: LiveOptions, parts: LiveParts) {
     this.options = options;
@@ -126,10 +134,12 @@ export class Live {
    * frames are handled side by side, so that a send waiting on a stalled store never holds up the
    * heartbeats behind it. Sends and typing frames keep their order among themselves (typing on, off
    * must not end on); marks only grow, and heartbeats and resumes need no order. At most
-   * `maxFramesInFlight` per stream.
+   * `maxFramesInFlight` per stream. A heartbeat is done within the call, nothing to wait for
+   * (undefined), unless its token's use is due to be recorded.
    */
-  receive(connection: Connection, req: StreamRequest): Promise<void> {
+  receive(connection: Connection, req: StreamRequest): Promise<void> | undefined {
     connection.lastHeartbeat = Date.now(); // any frame proves the client is there
+    if (req.frame.case === "heartbeat" && this.beat(connection)) return undefined;
     const ordered = orderedFrames.has(req.frame.case);
     const handling = ordered ? connection.inOrder(() => this.handle(connection, req)) : this.handle(connection, req);
     return connection.admit(handling, maxFramesInFlight);
@@ -172,7 +182,8 @@ export class Live {
           if (Date.now() - connection.useRecordedAt >= this.parts.tokens.recordEveryMs) {
             await this.parts.tokens.noteUse(caller.userId, caller.deviceId).then((at) => (connection.useRecordedAt = at), this.parts.onError);
           }
-          return await this.heartbeat(caller.userId, caller.deviceId);
+          this.refreshStream(connection);
+          return;
         case "resume":
           return await this.resume(connection, f.value.cursors, req.requestId, f.value.maxBatch);
         default:
@@ -217,13 +228,45 @@ export class Live {
     await this.parts.typing.set(caller, conversationId, typing);
   }
 
-  /** Keeps the streams this node holds of a device alive, here and in the session map. */
+  /**
+   * A stream's heartbeat frame, when nothing about it needs an await: the stream's token use was
+   * recorded recently (else false: {@link handle} records it first). In the turn the frame was read,
+   * with no promise of its own: an idle device's whole cost is its heartbeats.
+   */
+  private beat(connection: Connection): boolean {
+    if (Date.now() - connection.useRecordedAt >= this.parts.tokens.recordEveryMs) return false;
+    connection.startLive(); // a client that heartbeats first is not resuming
+    this.refreshStream(connection);
+    return true;
+  }
+
+  /**
+   * Refreshes the session of the stream that heartbeated, and of that stream only: every stream
+   * heartbeats for itself, so another stream of the device (the one it is replacing, say) lapses
+   * unless its own client is still there. A failed refresh is logged, not answered: a heartbeat has
+   * no answer, and the next one retries. At most twice per heartbeat interval per stream: a client
+   * that heartbeats faster than it is asked to adds no work to the session map.
+   */
+  private refreshStream(connection: Connection): void {
+    const now = Date.now();
+    if (now - connection.refreshedAt < this.options.heartbeatIntervalMs / 2) return;
+    connection.refreshedAt = now;
+    this.parts.sessions.refresh([this.session(connection)]).catch(this.refreshFailed);
+  }
+
+  /**
+   * Keeps the streams this node holds of a device alive, here and in the session map: a unary call
+   * of the device (see {@link touch}), or one on another node.
+   */
   async heartbeat(userId: string, deviceId: string): Promise<void> {
     const now = Date.now();
-    const connections = [...this.parts.hub.ofDevice(userId, deviceId)];
-    if (connections.length === 0) return;
-    for (const c of connections) c.lastHeartbeat = now;
-    await this.parts.sessions.refresh(connections.map((c) => this.session(c)));
+    const sessions: DeviceSession[] = [];
+    for (const c of this.parts.hub.ofUser(userId)) {
+      if (c.caller.deviceId !== deviceId) continue;
+      c.lastHeartbeat = now;
+      sessions.push(this.session(c));
+    }
+    if (sessions.length > 0) await this.parts.sessions.refresh(sessions);
   }
 
   /**
@@ -291,13 +334,13 @@ export class Live {
     const now = Date.now();
     const deadline = now - this.options.heartbeatTimeoutMs;
     const idle = now - this.options.heartbeatIntervalMs;
-    // One frame for every idle stream of this sweep: its bytes are encoded once (frame-bytes.ts).
-    const keepAlive = create(ServerFrameSchema, { frame: { case: "keepAlive", value: {} } });
-    for (const c of [...this.parts.hub.all()]) {
+    // No copy of the connections: a stream closed here leaves the hub at once, which its sets allow
+    // while they are walked (a deleted entry is not visited, the others still are).
+    for (const c of this.parts.hub.all()) {
       if (c.lastHeartbeat < deadline) {
         c.close(new ConnectError(`no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, Code.DeadlineExceeded));
       } else if (c.lastSentAt <= idle) {
-        c.send(keepAlive);
+        c.send(keepAliveFrame);
       }
     }
   }
