@@ -52,6 +52,10 @@ export class ChatDevice implements Device {
             this.onFrame(frame);
           }
         },
+        hot: (frame) => {
+          if (frame.case === "ack") this.handlers.ack(frame.clientMessageId);
+          else this.onMessage(frame.conversationId, frame.seq, frame.senderId, frame.text);
+        },
         end: (error) => {
           this.stopHeartbeat();
           if (!ready) reject(error ?? new Error("the stream ended before Ready"));
@@ -93,12 +97,9 @@ export class ChatDevice implements Device {
       case "ack":
         this.handlers.ack(f.value.clientMessageId);
         break;
-      case "message": {
-        const own = f.value.senderId === this.account.userId;
-        this.handlers.message(f.value.conversationId, Number(f.value.seq), f.value.text, own);
-        if (this.options.receipts && !own) this.markDeliveredAndRead(f.value.conversationId, f.value.seq);
+      case "message":
+        this.onMessage(f.value.conversationId, Number(f.value.seq), f.value.senderId, f.value.text);
         break;
-      }
       case "resumeComplete":
         if (frame.requestId === "connect") break; // the resume sent at connect
         this.resumes.shift()?.(f.value.cursors.map((c) => ({ conversationId: c.conversationId, seq: Number(c.seq) })));
@@ -109,6 +110,12 @@ export class ChatDevice implements Device {
       default:
         break; // presence, receipts, typing and membership are not what the scenarios measure
     }
+  }
+
+  private onMessage(conversationId: string, seq: number, senderId: string, text: string): void {
+    const own = senderId === this.account.userId;
+    this.handlers.message(conversationId, seq, text, own);
+    if (this.options.receipts && !own) this.markDeliveredAndRead(conversationId, BigInt(seq));
   }
 
   private markDeliveredAndRead(conversationId: string, seq: bigint): void {

@@ -1,6 +1,7 @@
 import http2 from "node:http2";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { StreamRequestSchema, StreamResponseSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { toBinary } from "@bufbuild/protobuf";
+import { StreamRequestSchema } from "@chat/gen/chat/v1/live_pb.js";
+import { readStreamResponse } from "./hot-frame-decoder.ts";
 import type { OpenLiveStream } from "./live-stream.ts";
 
 /** gRPC's length-prefixed message: a flag byte (0: not compressed) and a 4-byte big-endian length. */
@@ -10,7 +11,8 @@ const envelopeHeader = 5;
  * LiveService.Stream in gRPC's wire format written straight onto node:http2: one `http2.connect`
  * (one TCP connection) per device, protobuf-es for the messages, and the 5-byte gRPC envelope by
  * hand. It does what connect-node's transport does for this one call, without its per-frame async
- * pipeline, so that the load generator does not need more CPU than the server it measures.
+ * pipeline, and reads live messages and ACKs by hand (hot-frame-decoder.ts), so that the load
+ * generator does not need more CPU than the server it measures.
  */
 export const openH2LiveStream: OpenLiveStream = (baseUrl, token, handlers) => {
   const session = http2.connect(baseUrl);
@@ -32,10 +34,9 @@ export const openH2LiveStream: OpenLiveStream = (baseUrl, token, handlers) => {
     while (buf.length >= envelopeHeader) {
       const length = buf.readUInt32BE(1);
       if (buf.length < envelopeHeader + length) break;
-      const { frame, frames } = fromBinary(StreamResponseSchema, buf.subarray(envelopeHeader, envelopeHeader + length));
+      const response = buf.subarray(envelopeHeader, envelopeHeader + length);
       buf = buf.subarray(envelopeHeader + length);
-      if (frame) handlers.frame(frame);
-      for (const f of frames) handlers.frame(f);
+      readStreamResponse(response, handlers);
     }
     pending = buf.length > 0 ? buf : undefined;
   });

@@ -1,9 +1,12 @@
 import type { ServerFrame, StreamRequest } from "@chat/gen/chat/v1/live_pb.js";
+import type { HotFrame } from "./hot-frame-decoder.ts";
 
 /** What a LiveService.Stream reports to its device. */
 export interface LiveStreamHandlers {
   /** One server frame, in order. */
   frame(frame: ServerFrame): void;
+  /** A live text message or an ACK, read off the wire without a full decode (by the clients that do). */
+  hot(frame: HotFrame): void;
   /** The stream ended: normally (undefined) or with an error. Called once. */
   end(error: Error | undefined): void;
 }

@@ -10,6 +10,13 @@ import { presenceKey } from "../presence/presence-view.ts";
 import { MessageSequencer, type SequencerOptions } from "./message-sequencer.ts";
 import { Outbox, type OutboxWrite } from "./outbox.ts";
 
+/**
+ * The frame that carries each live message, made once for all the streams it goes to (the sequencer
+ * deals in messages): building one per stream with protobuf-es's `create` was ≈ 2 % of the event
+ * loop's time at group 1,000 msg/s (100,000 deliveries/s). Entries go with their message.
+ */
+const messageFrames = new WeakMap<Message, ServerFrame>();
+
 /** Contacts whose last presence each stream remembers, to send each change once. */
 const contactsRemembered = 4_096;
 
@@ -201,7 +208,9 @@ class SequencerHooks implements SequencerOptions {
   }
 
   emit(message: Message): void {
-    this.outbox.push(create(ServerFrameSchema, { frame: { case: "message", value: message } }));
+    let frame = messageFrames.get(message);
+    if (!frame) messageFrames.set(message, (frame = create(ServerFrameSchema, { frame: { case: "message", value: message } })));
+    this.outbox.push(frame);
   }
 
   room(): Promise<number> {
