@@ -54,4 +54,63 @@ describe("embedded store: message search", () => {
       await store.close();
     }
   });
+
+  it("indexes, edits and deletes messages within one batch, the doc ids of one millisecond apart", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
+    const store = createSqliteStore({ path: join(dir, "chat.sqlite") });
+    try {
+      const at = new Date(5_000);
+      await store.createGroup({ id: "c1", kind: "group", name: "g", createdAt: at, lastSeq: 0 }, []);
+      const message = (i: number, text: string) => ({ conversationId: "c1", senderId: "u1", clientMessageId: `m${i}`, text, sentAt: at });
+      const edit = (i: number, targetSeq: number, text: string) =>
+        store.appendUpdate({ ...message(i, ""), countable: false, change: { kind: "edit", targetSeq, text, content: undefined, at } });
+      // Written in one batch: the FTS5 changes of a batch are applied at its end (applyPendingTerms).
+      const results = await Promise.all([
+        store.appendMessage(message(1, "alpha one")), store.appendMessage(message(2, "alpha two")), edit(3, 1, "beta one"),
+        store.appendUpdate({ ...message(4, ""), countable: false, change: { kind: "delete", targetSeq: 2, at } }),
+        store.appendMessage(message(5, "alpha three")),
+      ]);
+      expect(results.map((r) => ("message" in r ? r.message.seq : r))).toEqual([1, 2, 3, 4, 5]);
+      const search = async (words: string[]) =>
+        (await store.searchMessages({ words, prefixes: [], conversationIds: ["c1"], limit: 10 })).map((m) => m.seq);
+      expect(await search(["alpha"])).toEqual([5]);
+      expect(await search(["beta"])).toEqual([1]);
+      await edit(6, 1, "gamma one");
+      expect(await search(["beta"])).toEqual([]);
+      expect(await search(["gamma"])).toEqual([1]);
+      expect(await search([])).toEqual([5, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps the index of a database from before migration 11: its rows found, edited, deleted (by their millisecond)", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
+    const path = join(dir, "chat.sqlite");
+    const before = sqliteMigrations.findIndex((m) => m.name === "drop_search_docs_by_message");
+    const old = new DatabaseSync(path);
+    migrateSqlite(old, sqliteMigrations.slice(0, before));
+    // As the releases before wrote them: a doc row by message, its terms under its doc id (sentAt * 2048 + n).
+    const filters = "\u{F0100}cc1 \u{F0100}su1";
+    old.exec(`INSERT INTO conversations (id, kind, name, created_at, last_seq) VALUES ('c1', 'group', 'g', 0, 2);
+      INSERT INTO messages (conversation_id, seq, sender_id, client_message_id, text, sent_at, counted, last_counted_seq) VALUES
+        ('c1', 1, 'u1', 'm1', 'hello there', 1000, 1, 1), ('c1', 2, 'u1', 'm2', 'hello again', 1000, 2, 2);
+      INSERT INTO message_search_docs VALUES (2048000, 'c1', 1), (2048001, 'c1', 2);
+      INSERT INTO message_search (rowid, terms) VALUES (2048000, 'hello there ${filters}'), (2048001, 'hello again ${filters}');`);
+    old.close();
+
+    const store = createSqliteStore({ path });
+    try {
+      const search = async (words: string[]) =>
+        (await store.searchMessages({ words, prefixes: [], conversationIds: ["c1"], limit: 10 })).map((m) => m.seq);
+      expect(await search(["hello"])).toEqual([2, 1]);
+      const entry = (i: number) => ({ conversationId: "c1", senderId: "u1", clientMessageId: `m${i}`, text: "", sentAt: new Date(9_000), countable: false });
+      await store.appendUpdate({ ...entry(3), change: { kind: "edit", targetSeq: 1, text: "goodbye", content: undefined, at: new Date(9_000) } });
+      await store.appendUpdate({ ...entry(4), change: { kind: "delete", targetSeq: 2, at: new Date(9_000) } });
+      expect(await search(["hello"])).toEqual([]);
+      expect(await search(["goodbye"])).toEqual([1]);
+    } finally {
+      await store.close();
+    }
+  });
 });

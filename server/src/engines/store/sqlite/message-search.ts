@@ -17,8 +17,12 @@ import { editedDocument, type SearchDocument, searchDocumentOf } from "../search
  * content, with `secure-delete` on: FTS5 needs a row's terms to take them out of the index pages when
  * it is deleted or edited, so that a message deleted for everyone leaves no word in the file (a
  * contentless table only marks the row deleted, its words stay until a merge). `detail=none` (no
- * positions: phrases are checked by the core on the text) keeps it small; `message_search_docs`
- * maps a doc id to its message and back.
+ * positions: phrases are checked by the core on the text) keeps it small. `message_search_docs` maps
+ * a doc id to its message (a row appended at the end of its table, doc ids growing with time); the way
+ * back, for an edit or delete, is a read of the few doc ids of the message's millisecond (a doc id
+ * starts with its sentAt), not an index by message: that index was a sixth of the pages an append
+ * wrote (docs/benchmarks.md, issue 12). Search reads the docs table, not FTS5's content, for a hit's
+ * message: its small rows of neighbouring doc ids share pages (a page of 2,000 hits read 1.5× faster).
  * Prefix indexes of 2 and 3 characters make a short prefix one doclist rather than a merge of every
  * word it starts (a 2-letter prefix over a million messages took 160 ms without).
  *
@@ -50,7 +54,8 @@ export function prepareSearchStatements(db: DatabaseSync) {
   return {
     nextDocId: p(`SELECT coalesce(max(doc_id) + 1, ?1) AS doc_id FROM message_search_docs WHERE doc_id >= ?1 AND doc_id < ?1 + ${perMs}`),
     insertDoc: p("INSERT INTO message_search_docs (doc_id, conversation_id, seq) VALUES (?, ?, ?)"),
-    docOf: p("SELECT doc_id FROM message_search_docs WHERE conversation_id = ? AND seq = ?"),
+    // The doc of a message sent at ?1 / 2048 ms: among the doc ids of that millisecond (a range of the key).
+    docOf: p(`SELECT doc_id FROM message_search_docs WHERE doc_id >= ?1 AND doc_id < ?1 + ${perMs} AND conversation_id = ?2 AND seq = ?3`),
     deleteDoc: p("DELETE FROM message_search_docs WHERE doc_id = ?"),
     insertTerms: p("INSERT INTO message_search (rowid, terms) VALUES (?, ?)"),
     deleteTerms: p("DELETE FROM message_search WHERE rowid = ?"),
@@ -98,9 +103,10 @@ export function indexAppend(q: SearchStatements, m: NewMessage, seq: number): vo
  * Re-indexes the target of an update entry: an edit replaces its words (the sender is the entry's,
  * which an edit requires to be the target's), a delete removes it. Reactions change nothing searched.
  */
-export function indexChange(q: SearchStatements, conversationId: string, senderId: string, c: TargetChange): void {
+export function indexChange(q: SearchStatements, target: MessageRecord, senderId: string, c: TargetChange): void {
   if (c.kind === "reaction") return;
-  const row = q.docOf.get(conversationId, c.targetSeq) as { doc_id: number } | undefined;
+  const { conversationId } = target;
+  const row = q.docOf.get(target.sentAt.getTime() * perMs, conversationId, target.seq) as { doc_id: number } | undefined;
   if (!row) return; // never indexed: not a searchable message
   const docId = Number(row.doc_id);
   if (c.kind === "delete") q.deleteDoc.run(docId);

@@ -67,11 +67,10 @@ const writes = {
   appendMessage(q: Statements, m: NewMessage): AppendOutcome {
     const existing = q.messageByClientId.get(m.conversationId, m.senderId, m.clientMessageId);
     if (existing) return { message: toMessage(existing), duplicate: true };
-    if (m.change) {
-      // Judged inside the transaction that writes it: the target as every earlier update left it.
-      const refused = refusalOf(messageBySeq(q, m.conversationId, m.change.targetSeq), m.senderId, m.change);
-      if (refused) return { refused };
-    }
+    // Judged inside the transaction that writes it: the target as every earlier update left it.
+    const target = m.change ? messageBySeq(q, m.conversationId, m.change.targetSeq) : undefined;
+    const refused = m.change && refusalOf(target, m.senderId, m.change);
+    if (refused) return { refused };
     const countable = isCountable(m);
     const bumped = q.bumpSeq.get(m.conversationId, countable ? 1 : 0) as Row | undefined;
     if (!bumped) throw new Error(`conversation ${m.conversationId} does not exist`);
@@ -80,8 +79,8 @@ const writes = {
       Number(bumped.counted), Number(bumped.last_counted_seq));
     if (m.change) applyChange(q, m.conversationId, m.senderId, seq, m.change);
     // The search index changes in the same transaction as the rows it indexes.
-    if (m.change) indexChange(q, m.conversationId, m.senderId, m.change);
-    else indexAppend(q, m, seq);
+    if (!m.change) indexAppend(q, m, seq);
+    else if (target) indexChange(q, target, m.senderId, m.change);
     for (const userId of mentionKeys(m)) q.insertMention.run(m.conversationId, userId, mentionSeq(m, seq), m.senderId);
     if (countable) q.advanceReadState.run(m.conversationId, m.senderId, seq, seq);
     return { seq };
