@@ -72,7 +72,7 @@ const seqOption = (value: string) => {
   }
 };
 const collect = (value: string, list: string[] = []) => [...list, value];
-const waitOption = ["--wait <seconds>", "how long to keep retrying while the server is unavailable (0-300)", seconds, 15] as const;
+const waitOption = ["--wait <seconds>", "how long to keep retrying while the server is unavailable or asks to wait (0-300)", seconds, 15] as const;
 
 program.command("send <conversation> [text]").description("send a message (text from stdin when not given, unless files are); conversation is an id, @user or a group name")
   .option("--reply-to <seq>", "answer the message with this seq (see `chat history`)", seqOption)

@@ -28,11 +28,14 @@ export class CliUsers {
     this.tmux = new TmuxServer();
   }
 
-  /** Starts the server (tmux must be there: a missing tmux fails the test rather than skipping it). */
-  static async start(name: string): Promise<CliUsers> {
+  /**
+   * Starts the server (tmux must be there: a missing tmux fails the test rather than skipping it),
+   * with `serverArgs` as more of its flags (a test's limits, say).
+   */
+  static async start(name: string, serverArgs: string[] = []): Promise<CliUsers> {
     TmuxServer.check();
     const dir = await mkdtemp(join(tmpdir(), `chat-${name}-`));
-    const world = new CliUsers(dir, new ServerProcess(await freePort(), join(dir, "data")));
+    const world = new CliUsers(dir, new ServerProcess(await freePort(), join(dir, "data"), serverArgs));
     await world.server.start();
     return world;
   }

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { backoffDelay, LiveSession, UserDirectory } from "@chat/client";
+import { backoffDelay, LiveSession, retryAfterMs, UserDirectory } from "@chat/client";
 import { type Attachment, Direction, type Message } from "@chat/gen/chat/v1/message_pb.js";
 import { connectLoggedIn } from "../connection.ts";
 import { describeError } from "../errors.ts";
@@ -47,7 +47,7 @@ export async function send(target: string, text: string | undefined, options: Pr
 
 /** Flags of `chat send`. */
 export interface SendFlags {
-  /** Seconds to keep retrying while the server is unavailable. */
+  /** Seconds to keep retrying while the server is unavailable or rate-limits the sender. */
   wait: number;
   /** The seq of the message this one answers. */
   replyTo?: bigint;
@@ -56,9 +56,11 @@ export interface SendFlags {
 }
 
 /**
- * Runs `call` again after backoff while it fails with Unavailable, for at most `waitMs` (a restart
- * takes seconds). Says so on stderr at the first failure, with the reason, so that nobody stares
- * at a silent terminal; `--wait 0` fails at once.
+ * Runs `call` again while it fails with Unavailable (after backoff: a restart takes seconds) or with a
+ * rate limit (ResourceExhausted carrying `retry-after`: after at least that long), for at most `waitMs`.
+ * A wait that would end past `waitMs` fails at once rather than sleep to fail. Says so on stderr at the
+ * first failure, with the reason, so that nobody stares at a silent terminal; `--wait 0` fails at once.
+ * The call keeps its client_message_id across attempts, so a retry never sends twice.
  */
 export async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + waitMs;
@@ -66,9 +68,13 @@ export async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>
     try {
       return await call();
     } catch (err) {
-      if (ConnectError.from(err).code !== Code.Unavailable || Date.now() >= deadline) throw err;
+      const error = ConnectError.from(err);
+      const asked = error.code === Code.ResourceExhausted ? retryAfterMs(error) : undefined;
+      if (error.code !== Code.Unavailable && asked === undefined) throw err;
+      const delay = Math.max(backoffDelay(attempt), asked ?? 0);
+      if (Date.now() >= deadline || (asked !== undefined && Date.now() + asked > deadline)) throw err;
       if (attempt === 0) process.stderr.write(`chat: ${describeError(err)}; retrying for up to ${Math.ceil(waitMs / 1000)} s (--wait 0 to fail at once, Ctrl-C to stop)\n`);
-      await new Promise((r) => setTimeout(r, Math.min(backoffDelay(attempt), Math.max(0, deadline - Date.now()))));
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
     }
   }
 }
