@@ -12,6 +12,15 @@ describe("embedded store: message search", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A database file migrated up to, not including, the named migration: as an older release left it. */
+  const databaseBefore = (migration: string) => {
+    dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
+    const path = join(dir, "chat.sqlite");
+    const old = new DatabaseSync(path);
+    migrateSqlite(old, sqliteMigrations.slice(0, sqliteMigrations.findIndex((m) => m.name === migration)));
+    return { path, old };
+  };
+
   it("finds a word that is common elsewhere but rare in the caller's conversations, past the words-only budget", async () => {
     dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
     const store = createSqliteStore({ path: join(dir, "chat.sqlite") });
@@ -32,11 +41,7 @@ describe("embedded store: message search", () => {
   });
 
   it("indexes the messages stored before it: countable and not deleted ones only", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
-    const path = join(dir, "chat.sqlite");
-    const before = sqliteMigrations.findIndex((m) => m.name === "add_message_search");
-    const old = new DatabaseSync(path);
-    migrateSqlite(old, sqliteMigrations.slice(0, before));
+    const { path, old } = databaseBefore("add_message_search");
     old.exec(`INSERT INTO conversations (id, kind, name, created_at, last_seq) VALUES ('c1', 'group', 'g', 0, 4);
       INSERT INTO messages (conversation_id, seq, sender_id, client_message_id, text, sent_at, counted, last_counted_seq, deleted_at) VALUES
         ('c1', 1, 'u1', 'm1', 'Café olé', 1000, NULL, NULL, NULL),
@@ -85,11 +90,7 @@ describe("embedded store: message search", () => {
   });
 
   it("keeps the index of a database from before migration 11: its rows found, edited, deleted (by their millisecond)", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sqlite-search-"));
-    const path = join(dir, "chat.sqlite");
-    const before = sqliteMigrations.findIndex((m) => m.name === "drop_search_docs_by_message");
-    const old = new DatabaseSync(path);
-    migrateSqlite(old, sqliteMigrations.slice(0, before));
+    const { path, old } = databaseBefore("drop_search_docs_by_message");
     // As the releases before wrote them: a doc row by message, its terms under its doc id (sentAt * 2048 + n).
     const filters = "\u{F0100}cc1 \u{F0100}su1";
     old.exec(`INSERT INTO conversations (id, kind, name, created_at, last_seq) VALUES ('c1', 'group', 'g', 0, 2);
