@@ -4,7 +4,7 @@ import type { Message } from "@chat/gen/chat/v1/message_pb.js";
 import { connectLoggedIn } from "../connection.ts";
 import { messageJson, userIdsOf } from "../format.ts";
 import { resolveConversation } from "../targets.ts";
-import { type PrintOptions, whileUnavailable } from "./messages.ts";
+import { type PrintOptions, whileRetryable } from "./messages.ts";
 import { readAll } from "./password.ts";
 
 /**
@@ -54,8 +54,8 @@ type Clients = Awaited<ReturnType<typeof connectLoggedIn>>["clients"];
 async function change(target: string, options: ChangeOptions, call: (clients: Clients, conversationId: string, clientMessageId: string) => Promise<{ message?: Message }>): Promise<void> {
   const { clients, config } = await connectLoggedIn(options);
   const clientMessageId = globalThis.crypto.randomUUID();
-  const conversation = await whileUnavailable(options.wait * 1000, () => resolveConversation(clients, target, config.userId));
-  const { message } = await whileUnavailable(options.wait * 1000, () => call(clients, conversation.id, clientMessageId));
+  const conversation = await whileRetryable(options.wait * 1000, () => resolveConversation(clients, target, config.userId));
+  const { message } = await whileRetryable(options.wait * 1000, () => call(clients, conversation.id, clientMessageId));
   if (!options.json || !message) return;
   const users = new UserDirectory(clients.users);
   await users.load(userIdsOf(message));

@@ -30,10 +30,10 @@ export async function send(target: string, text: string | undefined, options: Pr
   const blobs = await Promise.all(files.map(openFile));
   const { clients, config } = await connectLoggedIn(options);
   const clientMessageId = globalThis.crypto.randomUUID();
-  const conversation = await whileUnavailable(options.wait * 1000, () => resolveConversation(clients, target, config.userId));
+  const conversation = await whileRetryable(options.wait * 1000, () => resolveConversation(clients, target, config.userId));
   const attachments: Attachment[] = [];
   for (const file of blobs) attachments.push(await upload(clients, file, options));
-  const ack = await whileUnavailable(options.wait * 1000, () => clients.live.sendMessage({
+  const ack = await whileRetryable(options.wait * 1000, () => clients.live.sendMessage({
     conversationId: conversation.id, clientMessageId, text: body, replyToSeq: options.replyTo ?? 0n, attachmentIds: attachments.map((a) => a.id),
   }));
   await forgetUploads(blobs);
@@ -62,7 +62,7 @@ export interface SendFlags {
  * first failure, with the reason, so that nobody stares at a silent terminal; `--wait 0` fails at once.
  * The call keeps its client_message_id across attempts, so a retry never sends twice.
  */
-export async function whileUnavailable<T>(waitMs: number, call: () => Promise<T>): Promise<T> {
+export async function whileRetryable<T>(waitMs: number, call: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
