@@ -14,77 +14,137 @@ export interface GrpcRequestReading<T> {
   refusal: ConnectError | undefined;
 }
 
+/** One step of the reader: a result now, one to come (a compressed message), or nothing until the stream has more. */
+type Step<T> = IteratorResult<T> | Promise<IteratorResult<T>> | undefined;
+
+const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
  * A gRPC call's request messages, read from its HTTP/2 stream: what connect-es's request pipeline
  * (envelope split, size limit, decompression, parse: four down-levelled async generators, one
- * promise hop each per message) does with its errors, in one generator. Whatever arrived is split at
+ * promise hop each per message) does with its errors, in one object. Whatever arrived is split at
  * once, so many client frames are handled in one turn. Pulled: a call that stops reading stops
  * HTTP/2's window updates. Ending the iteration leaves the stream open for the response, unlike a
  * Readable's own iterator, which destroys it.
+ *
+ * An iterator object rather than an async generator: a message already read is handed over in the
+ * turn it is asked for, and an idle stream's reader waits as one pending promise, not as a suspended
+ * generator with its frame (issue 12: what an idle device holds, and what a heartbeat costs). Its
+ * three stream listeners stay for the whole call: adding and removing them at every wait took 8 % of
+ * the main thread's time per heartbeat frame.
  */
-export async function* readGrpcRequests<T>(stream: http2.ServerHttp2Stream, reading: GrpcRequestReading<T>): AsyncGenerator<T> {
-  if (reading.refusal) throw reading.refusal;
-  const { readMaxBytes, compression, parse } = reading;
-  const waker = new StreamWaker(stream);
-  let pending: Buffer | undefined;
-  try {
-    for (;;) {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk === null) {
-        if (stream.readableEnded || stream.destroyed) break;
-        await waker.next();
-        continue;
-      }
-      const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-      let at = 0;
-      while (buf.byteLength - at >= 5) {
-        const length = buf.readUInt32BE(at + 1);
-        if (length > readMaxBytes) throw new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
-        if (buf.byteLength - at - 5 < length) break;
-        const flags = buf[at]!;
-        const data = buf.subarray(at + 5, at + 5 + length);
-        at += 5 + length;
-        yield parse(flags & 1 ? (await envelopeDecompress({ flags, data }, compression, readMaxBytes)).data : data);
-      }
-      pending = at < buf.byteLength ? buf.subarray(at) : undefined;
-    }
-  } finally {
-    waker.detach();
-  }
-  if (pending) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-}
-
-/**
- * Wakes a reader when its stream has more to read, has ended, or has closed. Its three listeners
- * stay on the stream for the whole call: adding and removing them at every wait took 8 % of the main
- * thread's time per heartbeat frame (issue 12's heartbeat profile), and an idle stream held the same
- * three while it waited.
- */
-class StreamWaker {
+export class GrpcRequestReader<T> implements AsyncIterableIterator<T> {
   private readonly stream: http2.ServerHttp2Stream;
-  private wake: (() => void) | undefined;
-  private readonly woken = () => {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  };
+  private readonly reading: GrpcRequestReading<T>;
+  private refusal: ConnectError | undefined;
+  /** Bytes read and not yet split (from `at` on); undefined when there are none. */
+  private buffered: Buffer | undefined;
+  private at = 0;
+  private finished = false;
+  /** The pending `next()` while the stream has nothing more to read. */
+  private waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  private readonly woken = () => this.onWake();
 
-  constructor(stream: http2.ServerHttp2Stream) {
+  constructor(stream: http2.ServerHttp2Stream, reading: GrpcRequestReading<T>) {
     this.stream = stream;
+    this.reading = reading;
+    this.refusal = reading.refusal;
     stream.on("readable", this.woken);
     stream.on("end", this.woken);
     stream.on("close", this.woken);
   }
 
-  /** Resolves at the stream's next event (see the class). */
-  next(): Promise<void> {
-    return new Promise((resolve) => (this.wake = resolve));
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 
-  /** Takes the listeners off: the call has stopped reading. */
-  detach(): void {
+  next(): Promise<IteratorResult<T>> {
+    if (this.waiting) return Promise.reject(new Error("GrpcRequestReader: next() called while another is pending"));
+    const step = this.advance();
+    if (step === undefined) return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    return step instanceof Promise ? step : Promise.resolve(step);
+  }
+
+  /** Stops reading (the consumer is done): the stream stays open for the response. */
+  return(): Promise<IteratorResult<T>> {
+    this.finish();
+    return Promise.resolve(done);
+  }
+
+  /** The next step; an error (thrown or rejected) ends the reading, as a generator's would. */
+  private advance(): Step<T> | Promise<never> {
+    try {
+      const step = this.step();
+      return step instanceof Promise ? step.catch((err: unknown) => this.fail(err)) : step;
+    } catch (err) {
+      return this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): Promise<never> {
+    this.finish();
+    return Promise.reject(err);
+  }
+
+  private step(): Step<T> {
+    if (this.finished) return done;
+    if (this.refusal) throw this.refusal;
+    for (;;) {
+      const message = this.split();
+      if (message) return this.decode(message.flags, message.data);
+      const chunk = this.stream.read() as Buffer | null;
+      if (chunk === null) {
+        if (!this.stream.readableEnded && !this.stream.destroyed) return undefined;
+        if (this.buffered) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+        this.finish();
+        return done;
+      }
+      this.buffered = this.buffered ? Buffer.concat([this.buffered.subarray(this.at), chunk]) : chunk;
+      this.at = 0;
+    }
+  }
+
+  /** The next whole envelope of what was read, if any; ResourceExhausted as soon as a header says too large. */
+  private split(): { flags: number; data: Buffer } | undefined {
+    const buf = this.buffered;
+    if (!buf || buf.byteLength - this.at < 5) return undefined;
+    const length = buf.readUInt32BE(this.at + 1);
+    const { readMaxBytes } = this.reading;
+    if (length > readMaxBytes) throw new ConnectError(`message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+    if (buf.byteLength - this.at - 5 < length) return undefined;
+    const flags = buf[this.at]!;
+    const data = buf.subarray(this.at + 5, this.at + 5 + length);
+    this.at += 5 + length;
+    if (this.at === buf.byteLength) this.buffered = undefined;
+    return { flags, data };
+  }
+
+  private decode(flags: number, data: Buffer): Step<T> {
+    const { parse, compression, readMaxBytes } = this.reading;
+    if (!(flags & 1)) return { done: false, value: parse(data) };
+    return envelopeDecompress({ flags, data }, compression, readMaxBytes).then((e) => ({ done: false, value: parse(e.data) }));
+  }
+
+  /** The stream has more to read, has ended or has closed: settles the pending `next()`, if any. */
+  private onWake(): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = undefined;
+    const step = this.advance();
+    if (step === undefined) this.waiting = waiting;
+    else if (step instanceof Promise) step.then(waiting.resolve, waiting.reject);
+    else waiting.resolve(step);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.buffered = undefined;
     this.stream.off("readable", this.woken);
     this.stream.off("end", this.woken);
     this.stream.off("close", this.woken);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve(done);
   }
 }

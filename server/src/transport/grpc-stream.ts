@@ -5,7 +5,7 @@ import { Code, ConnectError, type ContextValues, type HandlerContext, type Inter
 import { type Compression, compressionNegotiate, createMethodSerializationLookup } from "@connectrpc/connect/protocol";
 import { contentTypeProto, grpcStatusOk, headerAcceptEncoding, headerEncoding, headerTimeout, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { GrpcCallContext } from "./grpc-call-context.ts";
-import { readGrpcRequests } from "./grpc-request-reader.ts";
+import { GrpcRequestReader } from "./grpc-request-reader.ts";
 import { GrpcResponseWriter } from "./grpc-response-writer.ts";
 
 /** connect-es's own bound on a written message (the adapter sets none lower); the writer never checks it either. */
@@ -82,7 +82,7 @@ function serveCall<I extends DescMessage, O extends DescMessage>(
   stream.on("error", ignoreStreamError);
   const compression = compressionNegotiate(options.acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
   if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
-  const input = readGrpcRequests(stream, {
+  const input = new GrpcRequestReader(stream, {
     readMaxBytes: options.readMaxBytes, compression: compression.request, parse,
     refusal: compression.error ?? timeout.error,
   });
