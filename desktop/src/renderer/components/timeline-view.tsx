@@ -96,25 +96,30 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
   /** The last message shown before the messages not loaded yet (the gap's place). */
   const lastBeforeGap = gapAfter !== undefined ? view.items.findLast((m) => m.seq !== undefined && m.seq <= gapAfter)?.seq : undefined;
   return (
-    <div class={`timeline${state.compact ? " compact" : ""}`} ref={ref} onScroll={onScroll} data-testid="timeline" role="log" aria-live="polite">
-      <div class="timeline-top">{view.top === "loading" ? "Loading older messages…" : view.top === "start" ? "This is the start of the conversation." : ""}</div>
-      {view.items.map((m) => (
-        <>
-          {m.dayBefore && <div class="day" key={`d${m.key}`}>{m.dayBefore}</div>}
-          {m.systemBefore.map((text, i) => <div class="system" key={`y${m.key}-${i}`} data-testid="system-line">{text}</div>)}
-          {m.markerBefore && <div class="marker" key={`n${m.key}`} data-testid="new-messages">New messages</div>}
-          {m.system !== undefined
-            ? <div class="system" key={m.key} data-testid="system-line" data-seq={m.seq?.toString()}>{m.system}</div>
-            : <Bubble key={m.key} m={m} chat={chat} conversationId={openId} group={group} seenBy={m.status ? view.seenBy : ""} picking={state.picker === m.seq} found={m.seq !== undefined && m.seq === found} />}
-          {gapAfter !== undefined && m.seq === lastBeforeGap && (
-            <div class="gap" key={`g${m.key}`} data-testid="gap">
-              Loading newer messages… <button type="button" class="link" onClick={() => void chat.showNewest(openId)}>Jump to newest</button>
-            </div>
-          )}
-        </>
-      ))}
-      {view.systemAfter.map((text, i) => <div class="system" key={`y-end-${i}`} data-testid="system-line">{text}</div>)}
-      <div class="typing" data-testid="typing">{view.typing}</div>
-    </div>
+    <>
+      <div class={`timeline${state.compact ? " compact" : ""}`} ref={ref} onScroll={onScroll} data-testid="timeline" role="log" aria-live="polite">
+        <div class="timeline-top">{view.top === "loading" ? "Loading older messages…" : view.top === "start" ? "This is the start of the conversation." : ""}</div>
+        {view.items.map((m) => (
+          <>
+            {m.dayBefore && <div class="day" key={`d${m.key}`}>{m.dayBefore}</div>}
+            {m.systemBefore.map((text, i) => <div class="system" key={`y${m.key}-${i}`} data-testid="system-line">{text}</div>)}
+            {m.markerBefore && <div class="marker" key={`n${m.key}`} data-testid="new-messages">New messages</div>}
+            {m.system !== undefined
+              ? <div class="system" key={m.key} data-testid="system-line" data-seq={m.seq?.toString()}>{m.system}</div>
+              : <Bubble key={m.key} m={m} chat={chat} conversationId={openId} group={group} seenBy={m.status ? view.seenBy : ""} picking={state.picker === m.seq} found={m.seq !== undefined && m.seq === found} />}
+            {gapAfter !== undefined && m.seq === lastBeforeGap && (
+              <div class="gap" key={`g${m.key}`} data-testid="gap">Loading newer messages…</div>
+            )}
+          </>
+        ))}
+        {view.systemAfter.map((text, i) => <div class="system" key={`y-end-${i}`} data-testid="system-line">{text}</div>)}
+        <div class="typing" data-testid="typing">{view.typing}</div>
+      </div>
+      {/* Pinned over the list, not in it: the gap moves down as newer pages load, and a button inside it
+          moved (or went) under the pointer as it was reached. */}
+      {gapAfter !== undefined && (
+        <button type="button" class="jump-newest" data-testid="jump-newest" onClick={() => void chat.showNewest(openId)}>Jump to newest ↓</button>
+      )}
+    </>
   );
 }
