@@ -35,9 +35,9 @@ export async function growAccounts(baseUrl: string, accounts: Account[], count: 
       while (next < missing.length) {
         const username = missing[next++]!;
         // A name registered by an interrupted run (but not saved) logs in instead.
-        const res = await auth.register({ username, password, displayName: username, deviceName: "bench" }).catch((err) => {
+        const res = await whileBusy(() => auth.register({ username, password, displayName: username, deviceName: "bench" })).catch((err) => {
           if (ConnectError.from(err).code !== Code.AlreadyExists) throw err;
-          return auth.login({ username, password, deviceName: "bench" });
+          return whileBusy(() => auth.login({ username, password, deviceName: "bench" }));
         });
         accounts.push({ username, userId: res.user!.id, token: res.token });
         bar.update(next);
@@ -47,5 +47,21 @@ export async function growAccounts(baseUrl: string, accounts: Account[], count: 
   } finally {
     save();
     bar.stop();
+  }
+}
+
+/**
+ * Calls `call` again while the server answers ResourceExhausted (its password gate: "busy checking
+ * passwords; retry in 3 s"), as a client should: a machine busy with something else (a build, a test
+ * suite) slows the registration down instead of ending it. Gives up after about two minutes.
+ */
+async function whileBusy<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (ConnectError.from(err).code !== Code.ResourceExhausted || attempt >= 40) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
   }
 }
