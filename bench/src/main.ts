@@ -57,7 +57,7 @@ function startSystem(name: SystemName, options: BenchOptions, users: number): Pr
     ...(options.scyllaContactPoints ? { scyllaContactPoints: options.scyllaContactPoints } : {}),
     ...(options.url ? { url: options.url } : {}),
     serverArgs: options.heartbeatMs ? ["--heartbeat-interval-ms", String(options.heartbeatMs), "--heartbeat-timeout-ms", String(options.heartbeatMs * 3)] : [],
-    nodeFlags: options.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", profiles] : [],
+    nodeFlags: [...options.serverNodeFlags, ...(options.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", profiles] : [])],
   });
 }
 

@@ -42,6 +42,8 @@ export interface BenchOptions {
   connectRate: number;
   heartbeatMs: number | undefined;
   cpuProf: boolean;
+  /** Extra `node` flags for the chat server processes (V8 heap and GC settings, say), split on spaces. */
+  serverNodeFlags: string[];
   /** direct: every chat device marks each message it receives delivered and read, as the clients do. */
   receipts: boolean;
   quick: boolean;
@@ -86,6 +88,7 @@ export const usage = `usage: npm run bench -- <${scenarioNames.join("|")}> [opti
   --heartbeat-ms N      server heartbeat interval (default: the server's, 15000)
   --receipts            direct: chat devices mark every message they receive delivered and read
   --cpu-prof            run the server under node --cpu-prof (profiles in bench/results/profiles/)
+  --server-node-flags F node flags for the chat server, space-separated (e.g. "--max-semi-space-size=64")
   --quick               a short smoke run: few users, low rates, short steps
   --prepare             only register the accounts the scenario needs (once, slow), then exit
   --out FILE            result file (default bench/results/<scenario>-<date>.json)
@@ -102,7 +105,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       systems: { type: "string" }, rounds: { type: "string" }, target: { type: "string" }, nodes: { type: "string" },
       "redis-url": { type: "string" }, "scylla-contact-points": { type: "string" }, url: { type: "string" }, "ca-file": { type: "string" },
       agents: { type: "string" }, client: { type: "string" }, "text-bytes": { type: "string" }, "connect-rate": { type: "string" },
-      "heartbeat-ms": { type: "string" }, "cpu-prof": { type: "boolean" }, receipts: { type: "boolean" }, quick: { type: "boolean" }, prepare: { type: "boolean" },
+      "heartbeat-ms": { type: "string" }, "cpu-prof": { type: "boolean" }, "server-node-flags": { type: "string" }, receipts: { type: "boolean" }, quick: { type: "boolean" }, prepare: { type: "boolean" },
       out: { type: "string" }, "fixture-dir": { type: "string" }, "register-concurrency": { type: "string" },
     },
   });
@@ -155,6 +158,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     connectRate: num("connect-rate", 500, 1),
     heartbeatMs: values["heartbeat-ms"] === undefined ? undefined : num("heartbeat-ms", 15_000, 100),
     cpuProf: values["cpu-prof"] ?? false,
+    serverNodeFlags: (values["server-node-flags"] ?? "").split(" ").filter((f) => f !== ""),
     receipts: values.receipts ?? false,
     prepare: values.prepare ?? false,
     out: values.out,
