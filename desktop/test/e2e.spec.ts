@@ -60,11 +60,14 @@ describe("the desktop app's renderer in Chromium, against a real server", () => 
         await bob.clients.live.sendMessage({ conversationId: group!.id, clientMessageId: `u${i}`, text: `update ${i}` });
       }
       await message("update 70").waitFor();
+      // The rows already drawn stay the same elements while older pages are put before them.
+      await message("update 70").evaluate((el) => el.setAttribute("data-drawn-first", ""));
       const timeline = page.getByTestId("timeline");
       await until("the start of the group's history", async () => {
         await timeline.evaluate((el) => (el.scrollTop = 0));
         return (await message("update 1").count()) === 1;
       });
+      expect(await message("update 70").getAttribute("data-drawn-first")).toBe("");
       await poll(() => page.locator(".timeline-top").textContent()).toBe("This is the start of the conversation.");
       // The 70 updates, each once (the group's "created" system event is drawn too, as its own line).
       expect(await page.getByTestId("message").filter({ hasText: /^.*update \d+/ }).count()).toBe(70);

@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { DesktopChat } from "../desktop-chat.ts";
 import { timeline } from "../timeline.ts";
@@ -99,8 +100,10 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
     <>
       <div class={`timeline${state.compact ? " compact" : ""}`} ref={ref} onScroll={onScroll} data-testid="timeline" role="log" aria-live="polite">
         <div class="timeline-top">{view.top === "loading" ? "Loading older messages…" : view.top === "start" ? "This is the start of the conversation." : ""}</div>
+        {/* Keyed by message: loading older pages prepends items, and an unkeyed fragment would be
+            matched by index, remounting every row below (its images, its menu) at each page. */}
         {view.items.map((m) => (
-          <>
+          <Fragment key={m.key}>
             {m.dayBefore && <div class="day" key={`d${m.key}`}>{m.dayBefore}</div>}
             {m.systemBefore.map((text, i) => <div class="system" key={`y${m.key}-${i}`} data-testid="system-line">{text}</div>)}
             {m.markerBefore && <div class="marker" key={`n${m.key}`} data-testid="new-messages">New messages</div>}
@@ -110,7 +113,7 @@ export function TimelineView({ state, chat }: { state: DesktopState; chat: Deskt
             {gapAfter !== undefined && m.seq === lastBeforeGap && (
               <div class="gap" key={`g${m.key}`} data-testid="gap">Loading newer messages…</div>
             )}
-          </>
+          </Fragment>
         ))}
         {view.systemAfter.map((text, i) => <div class="system" key={`y-end-${i}`} data-testid="system-line">{text}</div>)}
         <div class="typing" data-testid="typing">{view.typing}</div>
