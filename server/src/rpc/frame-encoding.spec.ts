@@ -59,5 +59,27 @@ describe("a keep-alive frame handed to many streams", () => {
     expect(first[0]).toBe(first.byteLength - 1); // the length prefix
     const stream = fromBinary(StreamResponseSchema, encodeFrameResponse([keepAlive]));
     expect(stream.frame?.frame.case).toBe("keepAlive");
+    // Its whole response too: every stream writes the same bytes, behind the same envelope prefix.
+    const response = encodeFrameResponse([keepAlive], 5);
+    expect(encodeFrameResponse([keepAlive], 5)).toBe(response);
+    expect(response.subarray(5)).toEqual(toBinary(StreamResponseSchema, frameResponse(StreamResponseSchema, [keepAlive]) as never));
+  });
+
+  it("is made once for the streams whose turn brought the same shared frames, and anew for any other", () => {
+    const live = messageFrame();
+    expect(encodeFrameResponse([live], 5)).toBe(encodeFrameResponse([live], 5));
+    const ack = create(ServerFrameSchema, { requestId: "r1", frame: { case: "ack", value: { conversationId: message.conversationId, seq: 1n } } });
+    expect(encodeFrameResponse([ack], 5)).not.toBe(encodeFrameResponse([ack], 5));
+    const other = create(ServerFrameSchema, { frame: { case: "message", value: { ...message, seq: 43n } } });
+    // A turn's response of several live messages: the same for every member's stream.
+    const several = encodeFrameResponse([live, other], 5);
+    expect(encodeFrameResponse([messageFrame(), other], 5)).toBe(several);
+    expect(several.subarray(5)).toEqual(toBinary(StreamResponseSchema, frameResponse(StreamResponseSchema, [live, other]) as never));
+    // Another stream's turn brought it something else too: a response of its own.
+    const withAck = encodeFrameResponse([ack, other], 5);
+    expect(withAck).not.toBe(several);
+    expect(withAck.subarray(5)).toEqual(toBinary(StreamResponseSchema, frameResponse(StreamResponseSchema, [ack, other]) as never));
+    expect(encodeFrameResponse([other], 5)).not.toBe(several);
+    expect(encodeFrameResponse([live, other], 0).subarray(0)).toEqual(several.subarray(5));
   });
 });

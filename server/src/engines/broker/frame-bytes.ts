@@ -5,7 +5,7 @@ import { encodeHotFrameDelimited } from "./hot-frame-encoder.ts";
 
 /**
  * The encoded bytes of each frame that many streams share, length-prefixed (a varint, as a
- * length-delimited field's data is), keyed by the shared object (see {@link sharedKey}): entries go
+ * length-delimited field's data is), keyed by the shared object (see {@link sharedFrameKey}): entries go
  * with it. A live message is one object handed to every member's stream on a node, and to the broker
  * for the members on other nodes; the heartbeat sweep hands one keep-alive frame to every idle
  * stream. Each is encoded once per node: the broker envelope and every stream's response copy these bytes.
@@ -18,7 +18,7 @@ const delimitedShared = new WeakMap<object, Uint8Array>();
  * receipt) are encoded by hand, the others by protobuf-es.
  */
 export function delimitedFrameBytes(frame: ServerFrame): Uint8Array {
-  const shared = sharedKey(frame);
+  const shared = sharedFrameKey(frame);
   let bytes = shared && delimitedShared.get(shared);
   if (!bytes) {
     bytes = encodeHotFrameDelimited(frame) ?? new BinaryWriter().bytes(toBinary(ServerFrameSchema, frame)).finish();
@@ -40,7 +40,7 @@ export function frameBytes(frame: ServerFrame): Uint8Array {
  * the caller's buffer may be a view of a reused read buffer.
  */
 export function adoptFrameBytes(frame: ServerFrame, bytes: Uint8Array): void {
-  const shared = sharedKey(frame);
+  const shared = sharedFrameKey(frame);
   if (!shared || delimitedShared.has(shared)) return;
   const prefix = new BinaryWriter().uint32(bytes.byteLength).finish();
   const delimited = new Uint8Array(prefix.byteLength + bytes.byteLength);
@@ -49,8 +49,11 @@ export function adoptFrameBytes(frame: ServerFrame, bytes: Uint8Array): void {
   delimitedShared.set(shared, delimited);
 }
 
-/** What a frame shared by many streams is cached under: a live message's Message, a keep-alive frame itself. */
-function sharedKey(frame: ServerFrame): object | undefined {
+/**
+ * What a frame shared by many streams is cached under: a live message's Message, a keep-alive frame
+ * itself; undefined for a frame answering one request (an ACK, an error: it has a request id) and the rest.
+ */
+export function sharedFrameKey(frame: ServerFrame): object | undefined {
   if (frame.requestId !== "") return undefined;
   if (frame.frame.case === "message") return frame.frame.value;
   return frame.frame.case === "keepAlive" ? frame : undefined;
