@@ -15,7 +15,10 @@ export class WriteThread {
   constructor(path: string, commitIntervalMs: number) {
     const workerData: WriteThreadData = { path, commitIntervalMs };
     this.worker = new Worker(new URL("./write-thread.ts", import.meta.url), { workerData });
-    this.worker.on("message", (reply: Reply) => this.settle(reply));
+    // The answers of one commit come together (write-thread.ts).
+    this.worker.on("message", (replies: Reply[]) => {
+      for (const reply of replies) this.settle(reply);
+    });
     // A dead thread fails what it held and every later write: the node reports Unavailable-like
     // errors rather than hanging.
     const fail = (err: Error) => {

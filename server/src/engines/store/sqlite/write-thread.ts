@@ -20,7 +20,7 @@ export interface WriteThreadData {
  *
  * The main thread sends a batch per event-loop turn without waiting for answers; whatever queued
  * while this thread was committing goes into its next transaction (one fsync for all of it), and
- * each batch is answered on its own, in order.
+ * the batches of a commit are answered together, in one message, in order.
  *
  * Commits may be paced (`commitIntervalMs`, off unless an operator sets it): one starts at most every
  * interval, and a write that finds the interval passed (after a quiet moment) is not held at all. A
@@ -62,18 +62,23 @@ function commitHeld(): void {
   const writes = requests.length === 1 ? requests[0]!.batch : requests.flatMap((r) => r.batch);
   try {
     const results = commitWrites(q, tx, writes).map((r) => (r instanceof Error ? { error: r.message } : { ok: r }));
+    // One message for the commit's requests, not one each: a message costs both threads more than
+    // the few results it carries (its own serialization, a wake-up and a 'message' event).
     let at = 0;
-    for (const { id, batch } of requests) {
-      port.postMessage({ id, results: results.slice(at, at + batch.length) });
+    const replies = requests.map(({ id, batch }) => {
+      const reply = { id, results: results.slice(at, at + batch.length) };
       at += batch.length;
-    }
+      return reply;
+    });
+    port.postMessage(replies);
     // A deleted message's text is zeroed in the database pages, but earlier WAL frames still hold the
     // pages as they were: copying them back and truncating the WAL leaves no copy of the body. Rare
     // (deletes only) and after the answer; a checkpoint kept from finishing by a reader is retried
     // by SQLite's own automatic checkpoints, and the frames are overwritten as the WAL wraps.
     if (erasesBodies(writes)) checkpoint();
   } catch (err) {
-    for (const { id } of requests) port.postMessage({ id, failed: err instanceof Error ? err.message : String(err) });
+    const failed = err instanceof Error ? err.message : String(err);
+    port.postMessage(requests.map(({ id }) => ({ id, failed })));
   }
 }
 
